@@ -1,0 +1,48 @@
+# udkit: `make test` installs what the tests need (Debian), then vets and
+# tests everything. `make e2e` boots a real Debian in systemd-nspawn.
+
+GO        ?= go
+TAGS      ?= libsqlite3
+# System packages the tests use: cloud-init (its parser and `cloud-init
+# schema`, with jsonschema so schema checks are real), systemd-analyze and
+# unshare for unit verification, dqlite for the registry, shellcheck for the
+# generated scripts.
+TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config
+E2E_PKGS  := debootstrap systemd-container zstd iproute2 curl
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all test deps e2e-deps vet unit-test leaves e2e bench fuzz render
+
+all: test
+
+# deps installs the Debian packages named in $(PKGS) that are missing.
+deps:
+	@PKGS="$(TEST_PKGS)" SUDO="$(SUDO)" ./.ci/apt-ensure
+
+e2e-deps:
+	@PKGS="$(TEST_PKGS) $(E2E_PKGS)" SUDO="$(SUDO)" ./.ci/apt-ensure
+
+vet:
+	$(GO) vet -tags $(TAGS) ./...
+
+# The leaf packages and the CLI must build without cgo and never pull in
+# go-dqlite.
+leaves:
+	CGO_ENABLED=0 $(GO) build ./userdata/... ./cloudconfig/... ./unit/... ./golden/... ./cmd/udkit/...
+	@if $(GO) list -deps ./userdata/... ./cloudconfig/... ./unit/... ./cmd/udkit/... 2>/dev/null | grep -q 'go-dqlite'; then \
+		echo "a leaf package or cmd/udkit imports go-dqlite" >&2; exit 1; fi
+
+unit-test:
+	CI=$(CI) $(GO) test -race -tags $(TAGS) ./...
+
+test: deps vet leaves unit-test
+
+e2e: e2e-deps
+	$(GO) test -tags "e2e $(TAGS)" -count=1 -timeout 30m -v ./e2e/...
+
+bench:
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+render:
+	$(GO) run ./cmd/udkit render examples/managed-server/spec.yaml

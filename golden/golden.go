@@ -1,0 +1,136 @@
+// Package golden compares test output with golden files and rewrites them on
+// request.
+//
+// A golden file holds the exact bytes a test expects. [Assert] reads the
+// file and reports a mismatch as a line diff in go-cmp's (-want +got) form.
+// Run the tests with the -update flag to rewrite the golden files from the
+// output instead:
+//
+//	go test ./mypkg -run TestRender -update
+//
+// Comparison is byte for byte: a golden file that git checked out with CRLF
+// line endings does not match output with LF. Mark golden files as binary for
+// git so that never happens:
+//
+//	# .gitattributes
+//	*.golden -text
+//	**/testdata/** -text
+//
+// A mismatch caused only by line endings is reported as such, with that
+// advice.
+//
+// Importing this package registers the -update flag on the default flag set;
+// a test binary that defines its own -update flag must not import it.
+package golden
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files with the output of the tests (github.com/udkit/udkit/golden)")
+
+// Updating reports whether the test binary was run with -update, that is
+// whether [Assert] rewrites golden files instead of comparing with them.
+func Updating() bool { return *update }
+
+// Assert compares got with the contents of the golden file at path. On a
+// mismatch it marks the test failed with a diff and the command that
+// rewrites the file; it does not stop the test. With -update it writes got
+// to path (creating missing directories) and passes.
+func Assert(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := write(path, got); err != nil {
+			t.Fatalf("golden: updating %s: %v", path, err)
+		}
+		t.Logf("golden: updated %s (%d bytes)", path, len(got))
+		return
+	}
+	want, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("golden: %s does not exist; create it with: go test -run '%s' -update", path, runPattern(t.Name()))
+		return
+	}
+	if err != nil {
+		t.Fatalf("golden: %v", err)
+	}
+	if msg := compare(path, want, got); msg != "" {
+		t.Errorf("%s\nIf the new output is right, rewrite the file with: go test -run '%s' -update", msg, runPattern(t.Name()))
+	}
+}
+
+// AssertString is [Assert] for string output.
+func AssertString(t testing.TB, path, got string) {
+	t.Helper()
+	Assert(t, path, []byte(got))
+}
+
+// compare returns "" when want and got are equal, else a description of the
+// difference.
+func compare(path string, want, got []byte) string {
+	if bytes.Equal(want, got) {
+		return ""
+	}
+	if bytes.Equal(bytes.ReplaceAll(want, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n"))) {
+		return fmt.Sprintf("golden: %s differs from the output only in line endings (CRLF against LF); "+
+			"mark golden files -text in .gitattributes so git does not convert them, then check the file out again", path)
+	}
+	return fmt.Sprintf("golden: %s: mismatch (-want +got):\n%s", path, cmp.Diff(string(want), string(got)))
+}
+
+// write replaces path with data through a temporary file in the same
+// directory, so that an interrupted update never leaves half a golden file.
+func write(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".golden-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// runPattern turns a test name into a -run pattern that selects exactly that
+// test or subtest.
+func runPattern(name string) string {
+	var b bytes.Buffer
+	b.WriteByte('^')
+	for _, r := range name {
+		switch r {
+		case '/':
+			b.WriteString("$/^")
+			continue
+		case '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$':
+			b.WriteByte('\\')
+		case '\'':
+			b.WriteString(`'\''`)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('$')
+	return b.String()
+}
