@@ -34,7 +34,7 @@ leaves:
 		echo "a leaf package or cmd/udkit imports go-dqlite" >&2; exit 1; fi
 
 unit-test:
-	CI=$(CI) $(GO) test -race -tags $(TAGS) ./...
+	UDKIT_STRICT_TOOLS=1 $(GO) test -race -tags $(TAGS) ./...
 
 test: deps vet leaves unit-test
 
