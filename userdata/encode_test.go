@@ -32,7 +32,9 @@ func TestEncodeRules(t *testing.T) {
 			}
 			return !strings.Contains(strings.ReplaceAll(s, "\r\n", ""), "\n")
 		}},
-		{"7bit for ASCII", func(b []byte) bool { return bytes.Contains(b, []byte("Content-Transfer-Encoding: 7bit\r\n\r\n#!/bin/sh\necho \"ok\"\n\r\n--")) }},
+		{"7bit for ASCII", func(b []byte) bool {
+			return bytes.Contains(b, []byte("Content-Transfer-Encoding: 7bit\r\n\r\n#!/bin/sh\necho \"ok\"\n\r\n--"))
+		}},
 		{"base64 for UTF-8", func(b []byte) bool {
 			return bytes.Contains(b, []byte("Content-Transfer-Encoding: base64\r\n\r\n"+base64.StdEncoding.EncodeToString(doc.Parts[2].Body)+"\r\n--"))
 		}},
