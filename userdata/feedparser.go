@@ -6,7 +6,7 @@ import (
 )
 
 // splitLines splits s after every \r\n, \r or \n, keeping the line
-// endings, as io.StringIO(newline=”).readlines() does.
+// endings, as Python's io.StringIO readlines does with newline set to the empty string.
 func splitLines(s string) []string {
 	n := strings.Count(s, "\n") + strings.Count(s, "\r") + 1
 	lines := make([]string, 0, n)
