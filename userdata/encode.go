@@ -199,7 +199,7 @@ func (d *Document) encode(o Options, wantReport bool) ([]byte, SizeReport, error
 		doc = append(doc, boundary...)
 		doc = append(doc, "\r\nContent-Type: "...)
 		doc = append(doc, p.ContentType...)
-		doc = append(doc, "\r\nMIME-Version: 1.0\r\n"...)
+		doc = append(doc, "\r\n"...)
 		if p.Filename != "" {
 			doc = append(doc, "Content-Disposition: attachment; filename=\""...)
 			doc = append(doc, p.Filename...)
