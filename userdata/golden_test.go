@@ -143,7 +143,6 @@ func sameParts(got, want []Part) string {
 	return b.String()
 }
 
-
 func abbrevBytes(b []byte) []byte {
 	if len(b) > 80 {
 		return append(b[:80:80], "..."...)
