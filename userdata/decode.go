@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
 // Default decoding limits, used for the zero fields of [Limits].
 const (
 	DefaultMaxInput    = 1 << 20 // 1 MiB of input
-	DefaultMaxInflated = 4 << 20 // 4 MiB after gunzip
+	DefaultMaxInflated = 2 << 20 // 2 MiB after gunzip, all gzip streams together
 	DefaultMaxParts    = 1000
 	DefaultMaxDepth    = 20
 )
@@ -22,8 +22,9 @@ const (
 type Limits struct {
 	// MaxInput is the largest input accepted, in bytes.
 	MaxInput int
-	// MaxInflated is the most bytes one gzip stream (the document's or a
-	// part's) may inflate to; beyond it decoding stops with an error.
+	// MaxInflated is the most bytes the gzip streams of a document (the
+	// document's own and its parts') may inflate to together; beyond it
+	// decoding stops with an error.
 	MaxInflated int
 	// MaxParts is the most MIME parts a document may hold, containers
 	// included.
@@ -114,7 +115,9 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 	}
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 		raw, err := gunzip(data, lim.MaxInflated)
-		if err != nil {
+		if ge, ok := err.(*gzipError); ok && ge.tooLong {
+			return nil, fmt.Errorf("userdata: document: %v", err)
+		} else if err != nil {
 			return nil, fmt.Errorf("userdata: document: %v; cloud-init would take the compressed bytes for an unknown document", err)
 		}
 		data, d.Gzip = raw, true
@@ -139,7 +142,10 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 			payload:     string(data),
 		}
 	}
-	p := processor{lim: lim, binaryRoot: !d.MIME, root: root}
+	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data)}
+	if !d.Gzip {
+		p.inflateBudget = lim.MaxInflated
+	}
 	if err := p.walk(root); err != nil {
 		return nil, err
 	}
@@ -201,17 +207,26 @@ func maybeBase64(data []byte) ([]byte, bool) {
 	return nil, false
 }
 
-var errTooLarge = errors.New("too large")
+// gzipReaders keeps inflaters for reuse: a new one allocates tens of KB.
+var gzipReaders sync.Pool
 
 // gunzip inflates data as Python's gzip module does (concatenated members,
 // zero padding between them), stopping with an error past max bytes.
-func gunzip(data []byte, max int) ([]byte, error) {
+func gunzip(data []byte, limit int) ([]byte, error) {
 	if len(data) == 0 {
 		return []byte{}, nil // Python's gzip reads no member and no error
 	}
+	if limit < 0 {
+		limit = 0
+	}
 	br := bytes.NewReader(data)
-	var out bytes.Buffer
-	var zr *gzip.Reader
+	out := make([]byte, 0, min(4*len(data)+64, limit+1))
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	defer func() {
+		if zr != nil {
+			gzipReaders.Put(zr)
+		}
+	}()
 	for member := 1; ; member++ {
 		var err error
 		if zr == nil {
@@ -220,16 +235,28 @@ func gunzip(data []byte, max int) ([]byte, error) {
 			err = zr.Reset(br)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("gzip member %d: %v", member, err)
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: %v", member, err), false}
 		}
 		zr.Multistream(false)
-		n, err := io.Copy(&out, io.LimitReader(zr, int64(max-out.Len())+1))
-		_ = n
-		if err != nil {
-			return nil, fmt.Errorf("gzip member %d: %v (truncated or corrupt)", member, err)
-		}
-		if out.Len() > max {
-			return nil, fmt.Errorf("gzip data inflates to more than %d bytes (Limits.MaxInflated)", max)
+		// Read into out, growing it by doubling but never past limit+1
+		// bytes: one byte more than allowed proves the stream too big.
+		for {
+			if len(out) == cap(out) {
+				if cap(out) > limit {
+					return nil, &gzipError{"gzip data inflates past the limit (Limits.MaxInflated); a gzip bomb?", true}
+				}
+				grown := make([]byte, len(out), min(max(2*cap(out), 512), limit+1))
+				copy(grown, out)
+				out = grown
+			}
+			n, err := zr.Read(out[len(out):cap(out)])
+			out = out[:len(out)+n]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, &gzipError{fmt.Sprintf("gzip member %d: %v (truncated or corrupt)", member, err), false}
+			}
 		}
 		for br.Len() > 0 {
 			c, _ := br.ReadByte()
@@ -239,13 +266,22 @@ func gunzip(data []byte, max int) ([]byte, error) {
 			}
 		}
 		if br.Len() == 0 {
-			return out.Bytes(), nil
+			return out, nil
 		}
 		if br.Len() < 2 {
-			return nil, fmt.Errorf("%d bytes of trailing data after gzip member %d", br.Len(), member)
+			return nil, &gzipError{fmt.Sprintf("%d bytes of trailing data after gzip member %d", br.Len(), member), false}
 		}
 	}
 }
+
+// gzipError is a gzip stream that does not inflate, or inflates past the
+// limit.
+type gzipError struct {
+	msg     string
+	tooLong bool
+}
+
+func (e *gzipError) Error() string { return e.msg }
 
 // processor is cloudinit.user_data.UserDataProcessor._process_msg with the
 // handlers' view of each part (cloudinit.handlers.walk).
@@ -254,6 +290,8 @@ type processor struct {
 	root       *message
 	binaryRoot bool
 	parts      []Part
+	// inflateBudget is what is left of Limits.MaxInflated.
+	inflateBudget int
 }
 
 func (p *processor) walk(m *message) error {
@@ -290,8 +328,11 @@ func (p *processor) part(m *message) error {
 	compressed := false
 	var text []byte // the str cloud-init examines, when it differs from payload
 	if gzipTypes[ctOrig] {
-		raw, err := gunzip(payload, p.lim.MaxInflated)
-		if err != nil {
+		raw, err := gunzip(payload, p.inflateBudget)
+		p.inflateBudget -= len(raw)
+		if ge, ok := err.(*gzipError); ok && ge.tooLong {
+			return fail("%v", err)
+		} else if err != nil {
 			return fail("%v; cloud-init fails on this part", err)
 		}
 		if !utf8.Valid(raw) {
