@@ -57,7 +57,7 @@ func validNameChar(c byte) bool {
 // names, exactly like `systemd-escape --path`: duplicate slashes and "."
 // components are dropped, leading and trailing slashes removed, '/' becomes
 // '-', and every byte other than letters, digits, ':', '_' and '.' (and a
-// leading '.') is written as \xHH. The root directory is "-". A path with a
+// leading '.') is written as \xHH. The root directory (and, as for systemd-escape, the empty string) is "-". A path with a
 // ".." component is an error, as systemd-escape refuses it.
 //
 //	EscapePath("/mnt/shared data") == `mnt-shared\x20data`
@@ -65,9 +65,6 @@ func validNameChar(c byte) bool {
 // The unit for a mount point is EscapePath(p) + ".mount". (go-systemd's
 // UnitNamePathEscape differs for bytes below 0x10, writing one hex digit.)
 func EscapePath(p string) (string, error) {
-	if p == "" {
-		return "", errors.New("unit: escape: empty path")
-	}
 	if strings.IndexByte(p, 0) >= 0 {
 		return "", fmt.Errorf("unit: escape: path %q contains NUL", p)
 	}
