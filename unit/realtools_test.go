@@ -114,3 +114,57 @@ func TestEscapePathSystemdEscape(t *testing.T) {
 		})
 	}
 }
+
+// TestLintGoodCasesSystemdVerify runs the real systemd-analyze verify on
+// the passing variant of every lint case: the fixes Lint suggests must be
+// units systemd accepts without a word.
+func TestLintGoodCasesSystemdVerify(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tt := range lintCases {
+		if seen[tt.good] {
+			continue
+		}
+		seen[tt.good] = true
+		t.Run(tt.rule+"/"+tt.name, func(t *testing.T) {
+			if out := realtools.SystemdVerify(t, "web.service", []byte(tt.good)); out != "" {
+				t.Errorf("systemd-analyze verify:\n%s\nunit:\n%s", out, tt.good)
+			}
+		})
+	}
+}
+
+// TestSpecifiersSystemd checks knownSpecifiers against systemd-analyze:
+// every known letter resolves without a word; every other letter or digit
+// makes verify fail (or, for the deprecated %c, %r and %R, warn), as
+// percent-unknown says.
+func TestSpecifiersSystemd(t *testing.T) {
+	var known strings.Builder
+	known.WriteString("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	for _, c := range knownSpecifiers {
+		known.WriteString("ExecStartPre=/bin/echo %" + string(c) + "\n")
+	}
+	if out := realtools.SystemdVerify(t, "spec.service", []byte(known.String())); out != "" {
+		t.Errorf("known specifiers: systemd-analyze verify:\n%s", out)
+	}
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" {
+		if strings.ContainsRune(knownSpecifiers, c) {
+			continue
+		}
+		text := "[Service]\nType=oneshot\nExecStart=/bin/echo %" + string(c) + "\n"
+		if out := realtools.SystemdVerify(t, "spec.service", []byte(text)); !strings.Contains(out, "Failed to resolve unit specifiers") && !strings.Contains(out, "deprecated") {
+			t.Errorf("%%%c: systemd-analyze verify = %q, want a specifier error as percent-unknown claims", c, out)
+		}
+		if d := Lint(mustParse(t, text)); !hasRule(d, "percent-unknown") {
+			t.Errorf("%%%c: Lint did not report percent-unknown: %v", c, d)
+		}
+	}
+}
+
+func hasRule(diags []Diagnostic, rule string) bool {
+	for _, d := range diags {
+		if d.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
