@@ -3,6 +3,7 @@ module github.com/udkit/udkit
 go 1.22
 
 require (
+	github.com/coreos/go-systemd/v22 v22.5.0
 	github.com/google/go-cmp v0.7.0
 	gopkg.in/yaml.v3 v3.0.1
 )

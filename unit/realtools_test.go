@@ -1,0 +1,170 @@
+package unit
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sdunit "github.com/coreos/go-systemd/v22/unit"
+	"github.com/google/go-cmp/cmp"
+	"github.com/udkit/udkit/internal/realtools"
+)
+
+func goldenUnits(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/golden/*.service")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden units in testdata/golden (%v); run go test -run TestStopHookGolden -update", err)
+	}
+	return files
+}
+
+// TestGoldenSystemdVerify runs the real systemd-analyze verify on every
+// golden unit: no output at all is allowed. The checker's ability to fail
+// is proved in internal/realtools and by the broken unit below.
+func TestGoldenSystemdVerify(t *testing.T) {
+	for _, f := range goldenUnits(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out := realtools.SystemdVerify(t, filepath.Base(f), text); out != "" {
+				t.Errorf("systemd-analyze verify %s:\n%s", f, out)
+			}
+		})
+	}
+	t.Run("broken unit fails", func(t *testing.T) {
+		text, err := os.ReadFile("testdata/golden/canonical.service")
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := bytes.Replace(text, []byte("TimeoutStopSec=60"), []byte("TimeoutStopSec=sixty"), 1)
+		if out := realtools.SystemdVerify(t, "NAME.service", broken); !strings.Contains(out, "sixty") {
+			t.Errorf("systemd-analyze verify accepted TimeoutStopSec=sixty; output %q", out)
+		}
+	})
+}
+
+// TestGoldenDeserialize checks that go-systemd's independent parser reads
+// every golden unit to the same options as Parse.
+func TestGoldenDeserialize(t *testing.T) {
+	for _, f := range goldenUnits(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDeserialize(t, text)
+		})
+	}
+}
+
+// checkDeserialize compares Parse with go-systemd's DeserializeOptions.
+func checkDeserialize(t *testing.T, text []byte) {
+	t.Helper()
+	u, err := Parse(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := sdunit.DeserializeOptions(bytes.NewReader(text))
+	if err != nil {
+		t.Fatalf("go-systemd DeserializeOptions: %v", err)
+	}
+	var want, got []string
+	for _, o := range theirs {
+		want = append(want, o.Section+"|"+o.Name+"|"+o.Value)
+	}
+	for _, s := range u.Sections {
+		for _, o := range s.Options {
+			got = append(got, s.Name+"|"+o.Key+"|"+o.Value)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse and go-systemd disagree (-go-systemd +Parse):\n%s", diff)
+	}
+}
+
+// TestEscapePathSystemdEscape compares EscapePath with the real
+// systemd-escape --path, for accepted and refused paths.
+func TestEscapePathSystemdEscape(t *testing.T) {
+	bin := realtools.Require(t, "systemd-escape")
+	for _, tt := range escapeCases {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(bin, "--path", "--", tt.in)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			runErr := cmd.Run()
+			got, err := EscapePath(tt.in)
+			if runErr != nil {
+				if err == nil {
+					t.Errorf("systemd-escape --path %q failed (%v: %s) but EscapePath = %q", tt.in, runErr, stderr.String(), got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("EscapePath(%q): %v; systemd-escape gives %q", tt.in, err, stdout.String())
+			}
+			if want := strings.TrimSuffix(stdout.String(), "\n"); got != want {
+				t.Errorf("EscapePath(%q) = %q, systemd-escape --path = %q", tt.in, got, want)
+			}
+		})
+	}
+}
+
+// TestLintGoodCasesSystemdVerify runs the real systemd-analyze verify on
+// the passing variant of every lint case: the fixes Lint suggests must be
+// units systemd accepts without a word.
+func TestLintGoodCasesSystemdVerify(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tt := range lintCases {
+		if seen[tt.good] {
+			continue
+		}
+		seen[tt.good] = true
+		t.Run(tt.rule+"/"+tt.name, func(t *testing.T) {
+			if out := realtools.SystemdVerify(t, "web.service", []byte(tt.good)); out != "" {
+				t.Errorf("systemd-analyze verify:\n%s\nunit:\n%s", out, tt.good)
+			}
+		})
+	}
+}
+
+// TestSpecifiersSystemd checks knownSpecifiers against systemd-analyze:
+// every known letter resolves without a word; every other letter or digit
+// makes verify fail (or, for the deprecated %c, %r and %R, warn), as
+// percent-unknown says.
+func TestSpecifiersSystemd(t *testing.T) {
+	var known strings.Builder
+	known.WriteString("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	for _, c := range knownSpecifiers {
+		known.WriteString("ExecStartPre=/bin/echo %" + string(c) + "\n")
+	}
+	if out := realtools.SystemdVerify(t, "spec.service", []byte(known.String())); out != "" {
+		t.Errorf("known specifiers: systemd-analyze verify:\n%s", out)
+	}
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" {
+		if strings.ContainsRune(knownSpecifiers, c) {
+			continue
+		}
+		text := "[Service]\nType=oneshot\nExecStart=/bin/echo %" + string(c) + "\n"
+		if out := realtools.SystemdVerify(t, "spec.service", []byte(text)); !strings.Contains(out, "Failed to resolve unit specifiers") && !strings.Contains(out, "deprecated") {
+			t.Errorf("%%%c: systemd-analyze verify = %q, want a specifier error as percent-unknown claims", c, out)
+		}
+		if d := Lint(mustParse(t, text)); !hasRule(d, "percent-unknown") {
+			t.Errorf("%%%c: Lint did not report percent-unknown: %v", c, d)
+		}
+	}
+}
+
+func hasRule(diags []Diagnostic, rule string) bool {
+	for _, d := range diags {
+		if d.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
