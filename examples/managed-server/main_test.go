@@ -174,4 +174,3 @@ func BenchmarkSpecFileRender(b *testing.B) {
 		}
 	}
 }
-
