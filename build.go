@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/udkit/udkit/cloudconfig"
@@ -304,6 +305,9 @@ func checkSpec(s *Spec) []Problem {
 		if !path.IsAbs(m) || path.Clean(m) != m {
 			add(fmt.Sprintf("mounts[%d]", i), "%q must be a normalized absolute path such as /mnt/domain", m)
 		}
+	}
+	if t := s.StopTimeout; t != 0 && (t < time.Second || t > unit.MaxStopTimeout || t%time.Second != 0) {
+		add("stop_timeout", "%v: give a whole number of seconds from 1s to %v (0 means %v): the hook holds up shutdown, and the cloud may not wait", t, unit.MaxStopTimeout, unit.DefaultStopTimeout)
 	}
 	checkAction(s, "deregister", &s.Deregister, add)
 	if s.Register != nil {

@@ -7,3 +7,5 @@ require (
 	github.com/google/go-cmp v0.7.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require github.com/rogpeppe/go-internal v1.13.1 // indirect

@@ -104,17 +104,22 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: 1, Message: "the spec is empty; give at least name and deregister"}}}
 	}
+	d.data, d.root = data, root.Content[0]
 	if !d.spec(root.Content[0]) {
 		return nil, &SpecError{Problems: d.probs}
 	}
-	if len(d.probs) > 0 {
-		return nil, &SpecError{Problems: d.probs}
-	}
-	if probs := checkSpec(d.sf.Spec); len(probs) > 0 {
-		for i := range probs {
-			probs[i].Line = d.lineOf(probs[i].Path)
+	// Check the values too, except in fields that already failed to
+	// decode (an undecodable command would also be reported missing).
+	for _, p := range checkSpec(d.sf.Spec) {
+		if d.failed(p.Path) {
+			continue
 		}
-		return nil, &SpecError{Problems: probs}
+		p.Line = d.lineOf(p.Path)
+		d.probs = append(d.probs, p)
+	}
+	if len(d.probs) > 0 {
+		sort.SliceStable(d.probs, func(i, j int) bool { return d.probs[i].Line < d.probs[j].Line })
+		return nil, &SpecError{Problems: d.probs}
 	}
 	return d.sf, nil
 }
@@ -133,6 +138,8 @@ func yamlProblem(err error) Problem {
 }
 
 type specDecoder struct {
+	data  []byte
+	root  *yaml.Node
 	dir   fs.FS
 	sf    *SpecFile
 	probs []Problem
@@ -163,6 +170,53 @@ func (d *specDecoder) lineOf(path string) int {
 		path = path[:i]
 	}
 	return 0
+}
+
+// failed reports whether a decoding problem was found at path, inside it,
+// or at one of its parents.
+func (d *specDecoder) failed(path string) bool {
+	for _, p := range d.probs {
+		if within(p.Path, path) || within(path, p.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+func within(path, parent string) bool {
+	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
+}
+
+// cloudConfigSource returns the cloud_config mapping v as a cloud-config
+// document cut from the spec's own text, with its lines where they are in
+// the spec, so that cloud-config errors give spec lines.
+func (d *specDecoder) cloudConfigSource(v *yaml.Node) []byte {
+	lines := strings.SplitAfter(string(d.data), "\n")
+	end := len(lines) // index after the last line of v
+	for i := 1; i < len(d.root.Content); i += 2 {
+		if d.root.Content[i] == v && i+1 < len(d.root.Content) {
+			end = d.root.Content[i+1].Line - 1
+		}
+	}
+	start := v.Line - 1
+	if start < 0 || start >= len(lines) || end <= start || end > len(lines) {
+		body, _ := yaml.Marshal(v)
+		return append([]byte(cloudconfig.Header+"\n"), body...)
+	}
+	var b strings.Builder
+	b.WriteString(cloudconfig.Header + "\n")
+	for i := 1; i < start; i++ {
+		b.WriteString("\n")
+	}
+	first := lines[start]
+	if c := v.Column - 1; c > 0 && c <= len(first) {
+		first = strings.Repeat(" ", c) + first[c:]
+	}
+	b.WriteString(first)
+	for _, l := range lines[start+1 : end] {
+		b.WriteString(l)
+	}
+	return []byte(b.String())
 }
 
 func kindName(n *yaml.Node) string {
@@ -345,12 +399,7 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				d.errf(v, p, "must be a mapping of cloud-config keys, not %s", kindName(v))
 				return
 			}
-			body, err := yaml.Marshal(v)
-			if err != nil {
-				d.errf(v, p, "%v", err)
-				return
-			}
-			c, err := cloudconfig.Parse(append([]byte(cloudconfig.Header+"\n"), body...))
+			c, err := cloudconfig.Parse(d.cloudConfigSource(v))
 			if err != nil {
 				d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "cloudconfig: "))
 				return
