@@ -11,6 +11,7 @@ import (
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
+	"gopkg.in/yaml.v3"
 )
 
 // Options control how a bundle is encoded.
@@ -401,6 +402,7 @@ func lintDocument(doc *userdata.Document) []Diagnostic {
 			ds = append(ds, lintCloudConfig(p.Body)...)
 		}
 		for _, d := range ds {
+			d.Line = 0
 			d.Part = n
 			d.PartName = partName(p)
 			out = append(out, d)
@@ -411,11 +413,22 @@ func lintDocument(doc *userdata.Document) []Diagnostic {
 
 // lintCloudConfig validates and lints a cloud-config document, and lints
 // every systemd service it writes that has an ExecStop= line as a stop
-// hook.
+// hook. Line is set to the line within body.
 func lintCloudConfig(body []byte) []Diagnostic {
 	c, err := cloudconfig.Parse(body)
 	if err != nil {
 		return []Diagnostic{{Severity: Error, Rule: "cloud-config-parse", Message: strings.TrimPrefix(err.Error(), "cloudconfig: ")}}
+	}
+	var root *yaml.Node
+	var doc yaml.Node
+	if yaml.Unmarshal(body, &doc) == nil && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	lineOf := func(path string) int {
+		if root == nil {
+			return 0
+		}
+		return nodeAt(root, path).Line
 	}
 	var out []Diagnostic
 	if err := c.Validate(); err != nil {
@@ -424,11 +437,11 @@ func lintCloudConfig(body []byte) []Diagnostic {
 			return append(out, Diagnostic{Severity: Error, Rule: "cloud-config-invalid", Message: err.Error()})
 		}
 		for _, d := range ve.Diagnostics {
-			out = append(out, Diagnostic{Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
+			out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
 		}
 	}
 	for _, d := range cloudconfig.Lint(c) {
-		out = append(out, Diagnostic{Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
+		out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
 	}
 	for i, f := range c.WriteFiles {
 		if !isStopHookFile(f) {
@@ -438,12 +451,24 @@ func lintCloudConfig(body []byte) []Diagnostic {
 		if err != nil {
 			continue // Validate reported it
 		}
+		// A literal block's first line follows the line of its indicator;
+		// other styles give the line of the value only.
+		base, block := 0, false
+		if root != nil {
+			n := nodeAt(root, fmt.Sprintf("write_files[%d].content", i))
+			base, block = n.Line, n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && f.Encoding == ""
+		}
 		for _, d := range lintUnitText(data) {
 			loc := fmt.Sprintf("write_files[%d] (%s)", i, f.Path)
 			if d.Where != "" {
 				loc += ": " + d.Where
 			}
 			d.Where = loc
+			if block && d.Line > 0 {
+				d.Line += base
+			} else {
+				d.Line = base
+			}
 			out = append(out, d)
 		}
 	}

@@ -2,6 +2,7 @@ package udkit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/udkit/udkit/cloudconfig"
@@ -40,7 +41,11 @@ func (s Severity) String() string {
 // Diagnostic is one finding of the unit, cloud-config or user-data rules
 // on a built bundle.
 type Diagnostic struct {
-	// Part is the 1-based user-data part the finding is about.
+	// Line is the 1-based line of the finding in the input given to
+	// [Lint], or 0 when unknown (always 0 in a [Bundle]).
+	Line int
+	// Part is the 1-based user-data part the finding is about; 0 for a
+	// cloud-config or unit file linted on its own.
 	Part int
 	// PartName describes the part: `text/cloud-config "cloud-config"`.
 	PartName string
@@ -59,11 +64,13 @@ type Diagnostic struct {
 // write_files[0]: unit line 5: error: MESSAGE [RULE]`.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "part %d", d.Part)
-	if d.PartName != "" {
-		fmt.Fprintf(&b, " (%s)", d.PartName)
+	if d.Part > 0 {
+		fmt.Fprintf(&b, "part %d", d.Part)
+		if d.PartName != "" {
+			fmt.Fprintf(&b, " (%s)", d.PartName)
+		}
+		b.WriteString(": ")
 	}
-	b.WriteString(": ")
 	if d.Where != "" {
 		b.WriteString(d.Where)
 		b.WriteString(": ")
@@ -128,18 +135,31 @@ func fromUserdata(s userdata.Severity) Severity {
 	return Warning
 }
 
-// LintUnitText lints the text of a unit file with the stop-hook rules of
+// lintUnitText lints the text of a unit file with the stop-hook rules of
 // [unit.Lint]. A unit that does not parse gives one diagnostic of rule
 // "unit-parse" carrying the parse error.
 func lintUnitText(text []byte) []Diagnostic {
 	u, err := unit.Parse(strings.NewReader(string(text)))
 	if err != nil {
-		return []Diagnostic{{Severity: Error, Rule: "unit-parse", Message: strings.TrimPrefix(err.Error(), "unit: ")}}
+		msg := strings.TrimPrefix(err.Error(), "unit: ")
+		line := 0
+		if rest, ok := strings.CutPrefix(msg, "unit line "); ok {
+			if n, tail, ok := strings.Cut(rest, ": "); ok {
+				if l, err := strconv.Atoi(n); err == nil {
+					line, msg = l, tail
+				}
+			}
+		}
+		where := ""
+		if line > 0 {
+			where = fmt.Sprintf("unit line %d", line)
+		}
+		return []Diagnostic{{Line: line, Where: where, Severity: Error, Rule: "unit-parse", Message: msg}}
 	}
 	var out []Diagnostic
 	for _, d := range unit.Lint(u) {
 		where, sev := fromUnit(d)
-		out = append(out, Diagnostic{Where: where, Severity: sev, Rule: d.Rule, Message: d.Message})
+		out = append(out, Diagnostic{Line: d.Line, Where: where, Severity: sev, Rule: d.Rule, Message: d.Message})
 	}
 	return out
 }

@@ -409,7 +409,7 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				if errors.As(err, &ve) {
 					for _, dg := range ve.Diagnostics {
 						if dg.Severity == cloudconfig.Error {
-							d.errf(d.nodeAt(v, dg.Path), p+"."+dg.Path, "%s", dg.Message)
+							d.errf(nodeAt(v, dg.Path), p+"."+dg.Path, "%s", dg.Message)
 						}
 					}
 				} else {
@@ -446,9 +446,9 @@ func (d *specDecoder) has(path string) bool {
 	return ok
 }
 
-// nodeAt returns the node at a cloud-config YAML path such as
+// nodeAt returns the node at a YAML path such as
 // "write_files[2].path" inside m, or m when it cannot be followed.
-func (d *specDecoder) nodeAt(m *yaml.Node, path string) *yaml.Node {
+func nodeAt(m *yaml.Node, path string) *yaml.Node {
 	cur := m
 	for path != "" && cur != nil {
 		var key string
