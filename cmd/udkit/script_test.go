@@ -35,7 +35,17 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			// The repository, for the example spec and its golden output.
 			env.Setenv("ROOT", root)
-			return nil
+			// Scripts that hide the system's tools set PATH=$UDKITBIN,
+			// the directory testscript puts the udkit command in, and put
+			// it back from $ORIGPATH.
+			env.Setenv("ORIGPATH", env.Getenv("PATH"))
+			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+				if _, err := os.Stat(filepath.Join(dir, "udkit")); err == nil {
+					env.Setenv("UDKITBIN", dir)
+					return nil
+				}
+			}
+			return fmt.Errorf("no udkit command on PATH %q", env.Getenv("PATH"))
 		},
 		// [tool:NAME] is true when the real tool NAME is installed. A
 		// script skips its checks without it ([!tool:cloud-init] skip),
