@@ -153,4 +153,3 @@ func TestDecodeDifferential(t *testing.T) {
 	}
 	t.Logf("%d variants: %d rejected by Decode, %d compared with cloud-init, %d differ", n, rejected, len(inputs), failures)
 }
-
