@@ -128,7 +128,10 @@ func quoteWord(w string, expand, program bool) (string, error) {
 	if !utf8.ValidString(w) {
 		return "", fmt.Errorf("%q is not valid UTF-8", w)
 	}
-	needQuote := w == "" || w == ";" || strings.ContainsAny(w, " \"'")
+	// A word ending in a backslash is quoted too, so that the value never
+	// ends in one: parsers less careful than systemd's (go-systemd's, for
+	// one) take any trailing backslash for a continuation.
+	needQuote := w == "" || w == ";" || strings.ContainsAny(w, " \"'") || strings.HasSuffix(w, `\`)
 	var b strings.Builder
 	if needQuote {
 		b.WriteByte('"')

@@ -26,6 +26,7 @@ func TestExec(t *testing.T) {
 		{"double quote", []string{"/bin/echo", `say "hi"`}, nil, `/bin/echo "say \"hi\""`},
 		{"single quote", []string{"/bin/echo", "it's"}, nil, `/bin/echo "it's"`},
 		{"backslash", []string{"/bin/echo", `a\b`}, nil, `/bin/echo a\\b`},
+		{"trailing backslash is quoted", []string{"/bin/echo", `a\`}, nil, `/bin/echo "a\\"`},
 		{"backslash in quotes", []string{"/bin/echo", `a \b`}, nil, `/bin/echo "a \\b"`},
 		{"newline becomes an escape", []string{"/bin/echo", "a\nb"}, nil, `/bin/echo a\nb`},
 		{"tab and control", []string{"/bin/echo", "a\tb\x01\x7f"}, nil, `/bin/echo a\tb\x01\x7f`},
