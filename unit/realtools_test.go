@@ -168,3 +168,70 @@ func hasRule(diags []Diagnostic, rule string) bool {
 	}
 	return false
 }
+
+// TestExecSystemd loads every Exec quoting case into the real systemd (in
+// test mode) and checks the argv it builds: the path and arguments we
+// asked for, with "$" still doubled where Exec doubled it (systemd turns
+// "$$" into "$" only when it runs the command, after the dump).
+func TestExecSystemd(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	var want [][]string
+	for _, tt := range execCases {
+		v, err := Exec(tt.argv, tt.opts...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		text.WriteString("ExecStartPre=" + v + "\n")
+		var c execConfig
+		for _, o := range tt.opts {
+			o.apply(&c)
+		}
+		argv := append([]string(nil), tt.argv...)
+		if c.argv0 != nil {
+			argv[0] = *c.argv0
+		}
+		if !c.expand {
+			for i := range argv {
+				argv[i] = strings.ReplaceAll(argv[i], "$", "$$")
+			}
+		}
+		want = append(want, argv)
+	}
+	got := realtools.SystemdCommandLines(t, "exec-cases.service", []byte(text.String()))
+	if diff := cmp.Diff(want, got["ExecStartPre"]); diff != "" {
+		t.Errorf("systemd's argv differs from the one given to Exec (-want +got):\n%s\nunit:\n%s", diff, text.String())
+	}
+}
+
+// TestStopHookSystemdArgv checks that systemd reads the ExecStart= and
+// ExecStop= of every golden hook as exactly the configured argv.
+func TestStopHookSystemdArgv(t *testing.T) {
+	for _, g := range goldenHooks {
+		t.Run(g.name, func(t *testing.T) {
+			h, err := StopHook(g.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := h.Unit.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dollars := func(argv []string) []string {
+				var out []string
+				for _, a := range argv {
+					out = append(out, strings.ReplaceAll(a, "$", "$$"))
+				}
+				return out
+			}
+			start := g.cfg.Start
+			if start == nil {
+				start = []string{"/bin/true"}
+			}
+			want := map[string][][]string{"ExecStart": {dollars(start)}, "ExecStop": {dollars(g.cfg.Stop)}}
+			if diff := cmp.Diff(want, realtools.SystemdCommandLines(t, h.Name, text)); diff != "" {
+				t.Errorf("systemd's argv differs from the configuration (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
