@@ -48,8 +48,12 @@ type Diagnostic struct {
 	Message string
 }
 
-// String formats d as "unit line N: severity: message [rule]".
+// String formats d as "unit line N: severity: message [rule]", or with
+// "unit:" in place of the line when Line is 0.
 func (d Diagnostic) String() string {
+	if d.Line == 0 {
+		return fmt.Sprintf("unit: %s: %s [%s]", d.Severity, d.Message, d.Rule)
+	}
 	return fmt.Sprintf("unit line %d: %s: %s [%s]", d.Line, d.Severity, d.Message, d.Rule)
 }
 

@@ -175,6 +175,9 @@ func TestLintClean(t *testing.T) {
 	for _, d := range Lint(mustParse(t, hookText)) {
 		got = append(got, d.String())
 	}
+	if got, want := (Diagnostic{Severity: Error, Rule: "install-wanted-by", Message: "m"}).String(), "unit: error: m [install-wanted-by]"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
 	want := "unit line 5: info: RequiresMountsFor=/mnt/shared: if one of these fails to mount at boot, the hook is never started and ExecStop= never runs; make sure the registry expires members it never hears from [mounts-required]"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("Lint(hookText) = %q, want only\n%s", got, want)
@@ -232,6 +235,20 @@ func TestParseTimespan(t *testing.T) {
 		}
 		if err != nil || inf != tt.inf || d.String() != tt.want {
 			t.Errorf("parseTimespan(%q) = %v, %v, %v; want %s, %v", tt.in, d, inf, err, tt.want, tt.inf)
+		}
+	}
+}
+
+// TestReadmeRules keeps the rule table in README.md in step with Rules.
+func TestReadmeRules(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		row := fmt.Sprintf("| `%s` | %s | %s |", r.ID, r.Severity, strings.ReplaceAll(r.Doc, "|", `\|`))
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row\n%s", row)
 		}
 	}
 }

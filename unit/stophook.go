@@ -50,6 +50,10 @@ type StopHookConfig struct {
 	// at shutdown" (or "Register NAME at boot and deregister it at shutdown"
 	// with Start).
 	Description string
+	// ResolvesNames adds After=nss-lookup.target (without Wants=), so that
+	// name resolution still works while Stop runs; set it when the command
+	// contacts a host by name.
+	ResolvesNames bool
 }
 
 // Hook is a stop-hook unit and the commands that arm it.
@@ -90,7 +94,8 @@ type Hook struct {
 //	WantedBy=multi-user.target
 //
 // RequiresMountsFor= is left out without Mounts; User= follows
-// EnvironmentFile= when set. The unit is ordered after the network so that,
+// EnvironmentFile= when set; ResolvesNames appends nss-lookup.target to
+// After=. The unit is ordered after the network so that,
 // stopping in reverse order, Stop runs while the network is still up; it is
 // never ordered after cloud-final.service or the boot targets, which would
 // deadlock the arming commands. Errors name the field and say what to
@@ -164,7 +169,11 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	u := &Unit{}
 	u.Add("Unit", "Description", desc)
 	u.Add("Unit", "Wants", "network-online.target")
-	u.Add("Unit", "After", "network-online.target network.target remote-fs.target")
+	after := "network-online.target network.target remote-fs.target"
+	if c.ResolvesNames {
+		after += " nss-lookup.target"
+	}
+	u.Add("Unit", "After", after)
 	if mounts != "" {
 		u.Add("Unit", "RequiresMountsFor", mounts)
 	}

@@ -35,6 +35,7 @@ var goldenHooks = []struct {
 		EnvironmentFile: "/etc/cluster/member.env",
 		User:            "cluster",
 		Description:     "Cluster membership (100% automatic)",
+		ResolvesNames:   true,
 	}},
 	{"quoting", StopHookConfig{
 		Name: "quoting",
@@ -155,6 +156,7 @@ func TestStopHookOptions(t *testing.T) {
 	checks := []struct{ section, key, want string }{
 		{"Unit", "Description", "Cluster membership (100%% automatic)"},
 		{"Unit", "RequiresMountsFor", `/opt/cluster "/mnt/shared data"`},
+		{"Unit", "After", "network-online.target network.target remote-fs.target nss-lookup.target"},
 		{"Service", "ExecStart", "/opt/cluster/bin/member register --label load<50%%"},
 		{"Service", "TimeoutStopSec", "75"},
 		{"Service", "EnvironmentFile", "/etc/cluster/member.env"},
