@@ -149,18 +149,14 @@ func firstWord(v string) string {
 	return v
 }
 
-// SystemdCommandLines loads the unit file text, named name, into the real
-// systemd manager in test mode (`systemd --test --user`, run as nobody in a
-// private mount namespace, which parses and dumps the units without
-// starting anything) and returns the argv systemd made of each Exec*= line,
-// by key ("ExecStop"), in order. Prefixes ("-", "@", ...) are not part of
-// the argv; specifiers are resolved, but "$VAR" and "$$" are not yet
-// (systemd substitutes variables only when it runs the command).
-//
-// It reads the "Command Line:" lines of the dump, which systemd writes with
-// shell-style quoting (see [SplitSystemdCommandLine]). Problems of the
-// harness end the test.
-func SystemdCommandLines(t testing.TB, name string, text []byte) map[string][][]string {
+// SystemdDump loads the unit file text, named name, into the real systemd
+// manager in test mode (`systemd --test --user`, run as nobody in a private
+// mount namespace, which parses the units and dumps them without starting
+// anything) and returns the lines it dumps for that unit, in order, with
+// the unit's own indentation removed: "Description: ...",
+// "RequiresMountsFor: /mnt/shared data (origin-file)", "-> ExecStop:",
+// "\tCommand Line: ...". Problems of the harness end the test.
+func SystemdDump(t testing.TB, name string, text []byte) []string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		Missing(t, "systemd --test runs as nobody in a mount namespace and needs root to get there")
@@ -169,7 +165,7 @@ func SystemdCommandLines(t testing.TB, name string, text []byte) map[string][][]
 		Require(t, tool)
 	}
 	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
-		t.Fatalf("realtools: SystemdCommandLines: bad unit name %q; give a file name such as x.service", name)
+		t.Fatalf("realtools: SystemdDump: bad unit name %q; give a file name such as x.service", name)
 	}
 	// t.TempDir's parents are private to root; nobody must read the unit.
 	home, err := os.MkdirTemp("", "udkit-systemd-test-")
@@ -202,26 +198,46 @@ exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$1" XDG_CON
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("realtools: systemd --test: %v\n%s", err, stderr.String())
 	}
-	lines := map[string][][]string{}
-	in, key := false, ""
+	var lines []string
+	found, in := false, false
 	for _, l := range strings.Split(stdout.String(), "\n") {
 		switch {
 		case strings.HasPrefix(l, "\t-> Unit "):
 			in = l == "\t-> Unit "+name+":"
-			key = ""
-		case !in:
-		case strings.HasPrefix(l, "\t\t-> "):
-			key = strings.TrimSuffix(strings.TrimPrefix(l, "\t\t-> "), ":")
-		case strings.HasPrefix(l, "\t\t\tCommand Line: ") && strings.HasPrefix(key, "Exec"):
-			argv, err := SplitSystemdCommandLine(strings.TrimPrefix(l, "\t\t\tCommand Line: "))
+			found = found || in
+		case in && strings.HasPrefix(l, "\t\t"):
+			lines = append(lines, l[2:])
+		}
+	}
+	if !found {
+		t.Fatalf("realtools: systemd --test did not dump %s; stderr:\n%s", name, stderr.String())
+	}
+	return lines
+}
+
+// SystemdCommandLines returns the argv the real systemd makes of each
+// Exec*= line of the unit file text, by key ("ExecStop"), in order, read
+// from [SystemdDump]'s "Command Line:" lines (see
+// [SplitSystemdCommandLine]). Prefixes ("-", "@", ...) are not part of the
+// argv; specifiers are resolved, but "$VAR" and "$$" are not yet (systemd
+// substitutes variables only when it runs the command).
+func SystemdCommandLines(t testing.TB, name string, text []byte) map[string][][]string {
+	t.Helper()
+	lines := map[string][][]string{}
+	key := ""
+	for _, l := range SystemdDump(t, name, text) {
+		switch {
+		case strings.HasPrefix(l, "-> "):
+			key = strings.TrimSuffix(strings.TrimPrefix(l, "-> "), ":")
+		case strings.HasPrefix(l, "\tCommand Line: ") && strings.HasPrefix(key, "Exec"):
+			argv, err := SplitSystemdCommandLine(strings.TrimPrefix(l, "\tCommand Line: "))
 			if err != nil {
 				t.Fatalf("realtools: systemd --test: %v", err)
 			}
 			lines[key] = append(lines[key], argv)
+		case !strings.HasPrefix(l, "\t"):
+			key = ""
 		}
-	}
-	if len(lines) == 0 && !strings.Contains(stdout.String(), "\t-> Unit "+name+":") {
-		t.Fatalf("realtools: systemd --test did not dump %s; stderr:\n%s", name, stderr.String())
 	}
 	return lines
 }
