@@ -144,3 +144,29 @@ func goSystemdMisreads(u *Unit) bool {
 	}
 	return false
 }
+
+// FuzzMarshal: a unit built in code either fails to render or renders to
+// text that parses back to exactly that unit: no value, key or section name
+// can inject lines.
+func FuzzMarshal(f *testing.F) {
+	f.Add("Service", "ExecStop", "/bin/x\n[Install]\nWantedBy=evil.target")
+	f.Add("Unit", "Description", `a\\`)
+	f.Add("S]\n[T", "#K", " v ")
+	f.Add("Service", "K", "a\rb\x00")
+	f.Fuzz(func(t *testing.T, section, key, value string) {
+		u := &Unit{}
+		u.Add(section, key, value)
+		u.Add("Install", "WantedBy", "multi-user.target")
+		out, err := u.Marshal()
+		if err != nil {
+			return
+		}
+		u2, err := Parse(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("Marshal wrote what Parse refuses: %v\n%q", err, out)
+		}
+		if diff := cmp.Diff(u, u2, ignoreLines); diff != "" {
+			t.Fatalf("render→parse changed the unit (-built +parsed):\n%s\n%q", diff, out)
+		}
+	})
+}
