@@ -169,8 +169,8 @@ func quoteWord(w string, expand bool) (string, error) {
 
 // Command is an Exec*= value split into its parts by [ParseExec].
 type Command struct {
-	// IgnoreFailure, Argv0 and Privileged report the "-", "@" and "+"
-	// prefixes. Other prefixes ("!", "!!", ":") are kept in Prefix.
+	// IgnoreFailure, HasArgv0 and Privileged report the "-", "@" and "+"
+	// prefixes. Other prefixes ("!", "!!", ":") are only kept in Prefix.
 	IgnoreFailure, HasArgv0, Privileged bool
 	// Prefix holds every prefix character as written.
 	Prefix string

@@ -12,9 +12,12 @@ import (
 
 // MaxLineLen is the longest line, in bytes, that [Parse] accepts and
 // [Unit.Marshal] writes; a value joined from continuation lines counts as
-// one line. systemd before v235 read unit files with a 2048-byte line
-// buffer (LINE_MAX); systemd 252 accepts far longer lines, but a unit meant
-// for any host stays within the old limit.
+// one line. systemd releases before late 2017 read unit files into a
+// 2048-byte (LINE_MAX) buffer and silently split a longer line, parsing the
+// rest as a line of its own: a long value could inject options
+// (systemd/systemd#3302, fixed by #6883). Current systemd, 252 included,
+// accepts lines up to 1 MiB, but a unit meant for any host stays within the
+// old limit.
 const MaxLineLen = 2048
 
 // MaxSize is the largest unit file, in bytes, that [Parse] reads. Larger
