@@ -252,6 +252,7 @@ func TestStopHookSystemdDump(t *testing.T) {
 	}
 	want := map[string][]string{
 		"canonical": {
+			"RefuseManualStop: no",
 			"Description: Deregister NAME at shutdown",
 			"RequiresMountsFor: /mnt/shared (origin-file)",
 			"TimeoutStopSec: 1min",
@@ -265,6 +266,7 @@ func TestStopHookSystemdDump(t *testing.T) {
 		"register-every-boot": {
 			"Description: Cluster membership (100% automatic)",
 			"After: nss-lookup.target (origin-file)",
+			"RefuseManualStop: yes",
 			"RequiresMountsFor: /opt/cluster (origin-file)",
 			"RequiresMountsFor: /mnt/shared data (origin-file)",
 			"TimeoutStopSec: 1min 15s",

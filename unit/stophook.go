@@ -54,6 +54,10 @@ type StopHookConfig struct {
 	// name resolution still works while Stop runs; set it when the command
 	// contacts a host by name.
 	ResolvesNames bool
+	// RefuseManualStop adds RefuseManualStop=yes: `systemctl stop` by an
+	// operator is refused, so the hook fires only at shutdown and reboot.
+	// (It also refuses `systemctl restart`.)
+	RefuseManualStop bool
 }
 
 // Hook is a stop-hook unit and the commands that arm it.
@@ -95,7 +99,7 @@ type Hook struct {
 //
 // RequiresMountsFor= is left out without Mounts; User= follows
 // EnvironmentFile= when set; ResolvesNames appends nss-lookup.target to
-// After=. The unit is ordered after the network so that,
+// After=, and RefuseManualStop adds RefuseManualStop=yes to [Unit]. The unit is ordered after the network so that,
 // stopping in reverse order, Stop runs while the network is still up; it is
 // never ordered after cloud-final.service or the boot targets, which would
 // deadlock the arming commands. Errors name the field and say what to
@@ -176,6 +180,9 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	u.Add("Unit", "After", after)
 	if mounts != "" {
 		u.Add("Unit", "RequiresMountsFor", mounts)
+	}
+	if c.RefuseManualStop {
+		u.Add("Unit", "RefuseManualStop", "yes")
 	}
 	u.Add("Service", "Type", "oneshot")
 	u.Add("Service", "RemainAfterExit", "yes")
