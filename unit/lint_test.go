@@ -69,6 +69,8 @@ var lintCases = []struct {
 	{"TimeoutStopSec=0", "timeout-stop-infinite", edit("TimeoutStopSec=60", "TimeoutStopSec=0"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=500ms")},
 	{"TimeoutStopSec over 90 s", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=1min 31s"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=1min 30s")},
 	{"TimeoutStopSec=2h", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=2h"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=90s")},
+	{"oneshot registering without a start timeout", "timeout-start-missing", edit("ExecStart=/bin/true", "ExecStart=/mnt/shared/bin/register"), 10, edit("ExecStart=/bin/true", "ExecStart=/mnt/shared/bin/register\nTimeoutStartSec=30")},
+	{"oneshot with TimeoutSec is fine", "timeout-start-missing", edit("ExecStart=/bin/true", "ExecStart=/bin/true\nExecStart=/usr/bin/curl https://192.0.2.1/"), 11, edit("ExecStart=/bin/true", "ExecStart=/usr/bin/curl https://192.0.2.1/\nTimeoutSec=30", "TimeoutStopSec=60\n", "")},
 	{"TimeoutStopSec garbage", "timeout-stop-invalid", edit("TimeoutStopSec=60", "TimeoutStopSec=sixty"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=60 s")},
 	{"TimeoutStopSec bad unit", "timeout-stop-invalid", edit("TimeoutStopSec=60", "TimeoutStopSec=60 secs"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=60 seconds")},
 	{"ExecStop outside the mounts", "exec-stop-mount", edit("RequiresMountsFor=/mnt/shared\n", ""), 10, edit("RequiresMountsFor=/mnt/shared", "RequiresMountsFor=/mnt")},

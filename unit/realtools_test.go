@@ -259,6 +259,7 @@ func TestStopHookSystemdDump(t *testing.T) {
 			"EnvironmentFile: -/etc/default/NAME",
 		},
 		"minimal": {
+			"TimeoutStartSec: infinity", // the oneshot default behind timeout-start-missing
 			"Description: Deregister deregister at shutdown",
 			"TimeoutStopSec: 1min",
 			"EnvironmentFile: -/etc/default/deregister",
@@ -269,6 +270,7 @@ func TestStopHookSystemdDump(t *testing.T) {
 			"RefuseManualStop: yes",
 			"RequiresMountsFor: /opt/cluster (origin-file)",
 			"RequiresMountsFor: /mnt/shared data (origin-file)",
+			"TimeoutStartSec: 1min 15s",
 			"TimeoutStopSec: 1min 15s",
 			"EnvironmentFile: /etc/cluster/member.env",
 			"User: cluster",

@@ -31,7 +31,9 @@ type StopHookConfig struct {
 	// arguments, run without a shell (see [Exec]). Required.
 	Stop []string
 	// Start, if set, runs at every boot instead of /bin/true: register on
-	// each boot rather than once per instance from runcmd.
+	// each boot rather than once per instance from runcmd. multi-user.target
+	// waits for it, and a oneshot has no start timeout by default, so
+	// TimeoutStartSec= is then set to Timeout as well.
 	Start []string
 	// Mounts are the absolute paths the commands need; they become
 	// RequiresMountsFor=, which keeps those file systems mounted until Stop
@@ -99,7 +101,8 @@ type Hook struct {
 //
 // RequiresMountsFor= is left out without Mounts; User= follows
 // EnvironmentFile= when set; ResolvesNames appends nss-lookup.target to
-// After=, and RefuseManualStop adds RefuseManualStop=yes to [Unit]. The unit is ordered after the network so that,
+// After=, and RefuseManualStop adds RefuseManualStop=yes to [Unit]. With
+// Start, ExecStart= runs it and TimeoutStartSec= precedes TimeoutStopSec=. The unit is ordered after the network so that,
 // stopping in reverse order, Stop runs while the network is still up; it is
 // never ordered after cloud-final.service or the boot targets, which would
 // deadlock the arming commands. Errors name the field and say what to
@@ -188,6 +191,9 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	u.Add("Service", "RemainAfterExit", "yes")
 	u.Add("Service", "ExecStart", start)
 	u.Add("Service", "ExecStop", stop)
+	if len(c.Start) > 0 {
+		u.Add("Service", "TimeoutStartSec", strconv.Itoa(int(timeout/time.Second)))
+	}
 	u.Add("Service", "TimeoutStopSec", strconv.Itoa(int(timeout/time.Second)))
 	u.Add("Service", "EnvironmentFile", envFile)
 	if c.User != "" {
