@@ -257,9 +257,10 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v 
 		h.fail(w, r, decodeError(err, limit))
 		return false
 	}
-	if err := dec.Decode(&struct{}{}); err != io.EOF {
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
 		if err == nil {
-			err = errors.New("more than one JSON value")
+			err = errors.New("more than one JSON value; send exactly one object")
 		}
 		h.fail(w, r, decodeError(err, limit))
 		return false
