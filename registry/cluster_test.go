@@ -57,6 +57,18 @@ func newClusterService(t testing.TB, opt registry.Options) *clusterService {
 // instance's member token and the number of failed attempts.
 func storm(t testing.TB, urls []string, join string, n int, midway func()) (acked map[string]string, retries int64, latencies []time.Duration) {
 	t.Helper()
+	return stormWith(t, urls, join, n, "i-", midway)
+}
+
+// stormPrefixed is storm with instance ids that start with prefix, so that
+// one store can take several storms.
+func stormPrefixed(t testing.TB, urls []string, join string, n int, prefix string) (acked map[string]string, retries int64, latencies []time.Duration) {
+	t.Helper()
+	return stormWith(t, urls, join, n, prefix, nil)
+}
+
+func stormWith(t testing.TB, urls []string, join string, n int, prefix string, midway func()) (acked map[string]string, retries int64, latencies []time.Duration) {
+	t.Helper()
 	tr := &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
@@ -83,7 +95,7 @@ func storm(t testing.TB, urls []string, join string, n int, midway func()) (acke
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			id := fmt.Sprintf("i-%05d", i)
+			id := fmt.Sprintf("%s%05d", prefix, i)
 			tok, err := registry.NewToken(registry.MemberTokenPrefix)
 			if err != nil {
 				panic(err)
