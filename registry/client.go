@@ -3,13 +3,17 @@ package registry
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 )
 
 // maxAnswerBytes bounds an answer the client reads.
@@ -191,4 +195,42 @@ func codeForStatus(status int) Code {
 func IsCode(err error, code Code) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// HTTPClient returns an HTTP client with the given overall timeout that,
+// when caFile is not empty, trusts only the CA certificates (PEM) in that
+// file for https URLs — for a registry behind a private CA.
+func HTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("registry: CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("registry: CA file %s holds no PEM certificate", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+// ReadTokenFile reads a token from a file holding it on one line (a
+// trailing newline is fine) and checks its form.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("registry: token file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1024))
+	if err != nil {
+		return "", fmt.Errorf("registry: token file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if _, err := ParseToken(tok); err != nil {
+		return "", fmt.Errorf("registry: token file %s: %s", path, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	return tok, nil
 }

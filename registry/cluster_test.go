@@ -38,8 +38,8 @@ func newClusterService(t testing.TB, opt registry.Options) *clusterService {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var err error
-	if cs.admin, err = cs.stores[0].CreateAdminToken(ctx); err != nil {
+	cs.admin = mustToken(t, registry.AdminTokenPrefix)
+	if err := cs.stores[0].AddAdminToken(ctx, cs.admin); err != nil {
 		t.Fatal(err)
 	}
 	jt, err := cs.stores[1].CreateJoinToken(ctx, "web")

@@ -862,22 +862,19 @@ func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, 
 	return n > 0, err
 }
 
-// CreateAdminToken makes a new admin token and returns it: the only copy.
-func (s *Store) CreateAdminToken(ctx context.Context) (string, error) {
-	tok, err := NewToken(AdminTokenPrefix)
-	if err != nil {
-		return "", errorf(CodeInternal, "%v", err)
+// AddAdminToken stores the hash of an admin token (make one with
+// NewToken(AdminTokenPrefix)). Adding a token that is already there does
+// nothing.
+func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
+	if k, err := ParseToken(tok); err != nil || k != KindAdmin {
+		return errorf(CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
 	}
 	h := hashToken(tok)
 	now := s.opt.Now().UTC().UnixNano()
-	err = s.retry(ctx, "create admin token", func(ctx context.Context) error {
+	return s.retry(ctx, "add admin token", func(ctx context.Context) error {
 		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, tokenID(h), h, now)
 		return err
 	})
-	if err != nil {
-		return "", err
-	}
-	return tok, nil
 }
 
 // HasAdminToken reports whether any admin token exists.
