@@ -19,7 +19,9 @@ import (
 	"github.com/udkit/udkit/registry"
 )
 
-var binary string
+// binary is udkitd built for the tests; udkitBinary is the pure-Go udkit
+// CLI (CGO_ENABLED=0), whose `members` command is tested against it.
+var binary, udkitBinary string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "udkitd-test-")
@@ -32,6 +34,14 @@ func TestMain(m *testing.M) {
 	if err := cmd.Run(); err != nil {
 		os.RemoveAll(dir)
 		panic("build udkitd: " + err.Error())
+	}
+	udkitBinary = filepath.Join(dir, "udkit")
+	cmd = exec.Command("go", "build", "-o", udkitBinary, "../udkit")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.RemoveAll(dir)
+		panic("build udkit: " + err.Error())
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -184,6 +194,17 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	ms, err := ac.Members(ctx, "web")
 	if err != nil || len(ms) != 2 {
 		t.Fatalf("members after restart: %+v, %v", ms, err)
+	}
+	// The pure-Go CLI lists them through the HTTP API.
+	out2, err := exec.Command(udkitBinary, "members", "--url", d.url, "--token-file", filepath.Join(data, "admin.token"), "web").CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), "\ni-1 ") || !strings.Contains(string(out2), "\ni-2 ") || !strings.Contains(string(out2), "2 member(s)") {
+		t.Fatalf("udkit members: %v\n%s", err, out2)
+	}
+	cmd := exec.Command(udkitBinary, "members", "--json")
+	cmd.Env = append(os.Environ(), "UDKIT_REGISTRY_URL="+d.url, "UDKIT_REGISTRY_TOKEN_FILE="+filepath.Join(data, "admin.token"))
+	out2, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), `"cluster": "web"`) || !strings.Contains(string(out2), `"members": 2`) {
+		t.Fatalf("udkit members --json (clusters): %v\n%s", err, out2)
 	}
 	code, _, errs = runCLI(t, "token", "revoke", "--cluster", "web", "--url", d.url, "--data", data, id)
 	if code != 0 {
