@@ -251,29 +251,61 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v 
 		h.fail(w, r, errorf(CodeTooLarge, "request body of %d bytes is over the limit of %d", r.ContentLength, limit))
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := decodeJSON(r.Body, limit, v); err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// errTooLarge marks a body over its limit.
+var errTooLarge = errors.New("body too large")
+
+// decodeJSON reads one JSON value from r into v strictly: at most limit
+// bytes, no unknown fields, nothing after the value. Errors are *Error.
+func decodeJSON(r io.Reader, limit int64, v any) error {
+	lr := &limitedReader{r: r, left: limit}
+	dec := json.NewDecoder(lr)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		h.fail(w, r, decodeError(err, limit))
-		return false
+		return decodeError(err, limit)
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
 		if err == nil {
 			err = errors.New("more than one JSON value; send exactly one object")
 		}
-		h.fail(w, r, decodeError(err, limit))
-		return false
+		return decodeError(err, limit)
 	}
-	return true
+	return nil
+}
+
+// limitedReader fails with errTooLarge once more than left bytes are read.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, errTooLarge
+	}
+	return n, err
 }
 
 func decodeError(err error, limit int64) error {
-	var tooBig *http.MaxBytesError
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &tooBig):
+	case errors.Is(err, errTooLarge):
 		return errorf(CodeTooLarge, "request body is over the limit of %d bytes", limit)
 	case errors.As(err, &syn):
 		return errorf(CodeInvalid, "request body: invalid JSON at byte %d: %v", syn.Offset, err)
