@@ -43,16 +43,16 @@ var SchemaVersion = len(migrations)
 // migrate brings the schema to SchemaVersion, one transaction per step, so
 // that nodes starting together apply each step once.
 func (s *Store) migrate(ctx context.Context) error {
-	err := s.retry(ctx, "create schema_migrations", func(ctx context.Context) error {
+	err := s.retry(ctx, "migrate: create schema_migrations", func(ctx context.Context) error {
 		_, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("registry: migrate: %w", err)
+		return err
 	}
 	for {
 		done := false
-		err := s.retry(ctx, "migrate schema", func(ctx context.Context) error {
+		err := s.retry(ctx, "migrate: schema", func(ctx context.Context) error {
 			tx, err := s.db.BeginTx(ctx, nil)
 			if err != nil {
 				return err
@@ -79,7 +79,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return tx.Commit()
 		})
 		if err != nil {
-			return fmt.Errorf("registry: migrate: %w", err)
+			return err
 		}
 		if done {
 			return nil

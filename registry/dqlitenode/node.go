@@ -65,13 +65,19 @@ type Config struct {
 	Log func(level, msg string)
 }
 
-// TLS holds the PEM files for dqlite's mutual TLS: every node presents Cert
-// and accepts peers whose certificate is signed by CA.
+// TLS holds the PEM files for dqlite's mutual TLS: every node presents
+// CertFile and accepts peers whose certificate is signed by CAFile. A node
+// verifies its peers against the first DNS name of its own certificate, so
+// all nodes' certificates must start with the same DNS name; the simplest
+// setup is one cluster certificate (with a DNS name such as
+// "udkit-cluster") that every node shares.
 type TLS struct {
 	CertFile string
 	KeyFile  string
 	CAFile   string
 }
+
+var startMu sync.Mutex
 
 // Node is a running dqlite node and its database handle.
 type Node struct {
@@ -124,7 +130,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}
 		opts = append(opts, app.WithTLS(listen, dial))
 	}
+	// app.New registers a database/sql driver under a counter it does
+	// not guard: serialize.
+	startMu.Lock()
 	a, err := app.New(cfg.Dir, opts...)
+	startMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("dqlitenode: start node in %s at %s: %w", cfg.Dir, addr, err)
 	}
@@ -256,6 +266,15 @@ func loadTLS(t *TLS) (listen, dial *tls.Config, err error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(ca) {
 		return nil, nil, fmt.Errorf("dqlitenode: TLS CA %s holds no PEM certificate", t.CAFile)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return nil, nil, fmt.Errorf("dqlitenode: TLS certificate %s: %w", t.CertFile, err)
+	}
+	// go-dqlite dials peers expecting the first DNS name of our own
+	// certificate (and panics without one).
+	if len(leaf.DNSNames) == 0 {
+		return nil, nil, fmt.Errorf("dqlitenode: TLS certificate %s has no DNS name: give it a subjectAltName DNS entry shared by all nodes (e.g. DNS:udkit-cluster)", t.CertFile)
 	}
 	listen, dial = app.SimpleTLSConfig(cert, pool)
 	return listen, dial, nil
