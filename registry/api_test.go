@@ -325,3 +325,18 @@ func TestRestartKeepsMembers(t *testing.T) {
 		t.Fatalf("deregister after restart: %+v, %v", r, err)
 	}
 }
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	node := nodetest.Start(t)
+	ctx := ctxT(t)
+	openStore(t, node.DB(), registry.Options{})
+	// Opening again is a no-op migration.
+	openStore(t, node.DB(), registry.Options{})
+	if _, err := node.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := registry.OpenStore(ctx, node.DB(), registry.Options{})
+	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this program's") {
+		t.Fatalf("got %v", err)
+	}
+}
