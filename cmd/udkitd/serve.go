@@ -51,7 +51,7 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.httpCert, "http-cert", "", "PEM certificate `FILE` to serve the API over HTTPS")
 	fs.StringVar(&c.httpKey, "http-key", "", "PEM key `FILE` of --http-cert")
 	fs.BoolVar(&c.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback --http address (tokens travel in clear)")
-	fs.DurationVar(&c.latency, "network-latency", 0, "expected one-way latency between nodes (e.g. 5ms); raft timeouts scale with it; 0 keeps dqlite's default")
+	fs.DurationVar(&c.latency, "network-latency", 20*time.Millisecond, "expected one-way latency between nodes; raft heartbeat and election timeouts scale with it (20ms: a dead leader is replaced in about a second); 0 keeps dqlite's default")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests to drain and leadership to move")
 	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
 	return fs, c
