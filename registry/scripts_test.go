@@ -2,6 +2,8 @@ package registry_test
 
 import (
 	"bytes"
+	"encoding/pem"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"github.com/udkit/udkit/golden"
 	"github.com/udkit/udkit/internal/realtools"
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
 )
 
 var scriptCases = []struct {
@@ -221,5 +224,57 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	dereg, _ = registry.DeregisterScript(spec)
 	if out, err := runScript(dereg); err == nil || !strings.Contains(out, "deregistering i-0abc123 failed") {
 		t.Fatalf("deregister with no registry: %v\n%s", err, out)
+	}
+}
+
+// TestScriptsOverHTTPSWithCA runs the scripts against a registry served
+// over HTTPS with a private CA: curl must trust exactly that CA.
+func TestScriptsOverHTTPSWithCA(t *testing.T) {
+	realtools.Require(t, "curl")
+	node := nodetest.Start(t)
+	store := openStore(t, node.DB(), registry.Options{})
+	srv := httptest.NewTLSServer(registry.NewHandler(store, nil))
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	jt, err := store.CreateJoinToken(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte("#!/bin/sh\n[ \"$2\" = v1.instance_id ] && echo i-tls || exit 1\n"), 0o755)
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(jt.Token+"\n"), 0o600)
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	spec := registry.ScriptSpec{URL: srv.URL, Cluster: "web", JoinTokenFile: joinFile, CAFile: caFile, StateDir: varTmp,
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	run := func(spec registry.ScriptSpec, gen func(registry.ScriptSpec) ([]byte, error)) (string, error) {
+		script, err := gen(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// Without the CA, curl refuses the server: the check discriminates.
+	noCA := spec
+	noCA.CAFile = ""
+	if out, err := run(noCA, registry.RegisterScript); err == nil || !strings.Contains(out, "certificate") {
+		t.Fatalf("over HTTPS without trusting the CA: %v\n%s", err, out)
+	}
+	if out, err := run(spec, registry.RegisterScript); err != nil || !strings.Contains(out, "registered i-tls") {
+		t.Fatalf("register over HTTPS: %v\n%s", err, out)
+	}
+	if out, err := run(spec, registry.DeregisterScript); err != nil || !strings.Contains(out, "deregistered i-tls") {
+		t.Fatalf("deregister over HTTPS: %v\n%s", err, out)
 	}
 }
