@@ -1,0 +1,260 @@
+//go:build e2e && linux
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The canonical stop hook on a real boot: registration at launch, and at
+// poweroff the deregistration reaches the registry over the network while
+// the _netdev mount holding the script is still mounted.
+func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
+	m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, oncePerInstance) })
+
+	checkCloudInitLog(t, m)
+	checkHookArmed(t, m)
+	checkVerify(t, m)
+	if got := rcv.methods(); got != "POST" {
+		t.Fatalf("registry calls after boot = %q, want one POST (registration at launch)", got)
+	}
+	if want := "/members/" + m.name; rcv.calls()[0].Path != want {
+		t.Errorf("registration path = %q, want %q", rcv.calls()[0].Path, want)
+	}
+
+	m.poweroff()
+
+	calls := rcv.calls()
+	t.Logf("registry calls: %v", calls)
+	t.Logf("evidence log:\n%s", m.file(evidenceLog))
+	if got := rcv.methods(); got != "POST DELETE" {
+		t.Fatalf("registry calls after poweroff = %q, want POST DELETE; calls: %v", got, calls)
+	}
+	wantState := "mount=mounted addr=" + containerAddr + "/24"
+	if calls[1].Body != wantState {
+		t.Errorf("deregistration reported %q, want %q", calls[1].Body, wantState)
+	}
+	if ev := m.file(evidenceLog); !strings.Contains(ev, "deregister "+wantState+" http=204") {
+		t.Errorf("evidence log on the container's root file system:\n%s\nwant a line %q", ev, "deregister "+wantState+" http=204")
+	}
+	marker, err := os.ReadFile(filepath.Join(m.export, "deregistered-"+m.name))
+	if err != nil || !strings.Contains(string(marker), wantState) {
+		t.Errorf("the deregister script's record on the mount (host side %s): %q, %v; want it written through the mount", m.export, marker, err)
+	}
+	// The script lives on the mount and keeps it busy, so "mounted" alone
+	// would also be seen if the unmount had been tried too early and had
+	// failed: check in the journal that systemd unmounted only afterwards.
+	j := m.journal()
+	stopped, unmounted := journalIndex(j, "Stopped "+hookName+".service"), journalIndex(j, "Unmounted mnt-shared.mount")
+	if stopped < 0 || unmounted < 0 || unmounted < stopped {
+		t.Errorf("journal: hook stopped at line %d, mount unmounted at line %d; want both, the unmount after the hook", stopped, unmounted)
+	}
+	if strings.Contains(j, "Failed unmounting mnt-shared.mount") {
+		t.Errorf("journal: systemd failed to unmount %s (tried while the hook still used it)", mountPoint)
+	}
+}
+
+// The negative control proves the checks above can fail: a unit built with
+// the linter's warnings ignored (no RequiresMountsFor=, After= without
+// Wants=) is stopped in parallel with the mount, and its ExecStop sees the
+// mount disappear. The probe runs from the root file system; see
+// probeScript for why.
+//
+// The network stays up for this unit, and the test does not claim
+// otherwise: on Debian with cloud-init every service with default
+// dependencies is stopped before ifupdown takes the network down
+// (cloud-init.service is After=networking.service and Before=sysinit.target,
+// and every such service is After=basic.target), and cloud-config.service
+// pulls in network-online.target, so After= without Wants= still orders
+// here. TestControlNetworkGone shows a unit that does lose the network.
+func TestControlMountGone(t *testing.T) {
+	const unit = `[Unit]
+Description=Deregister ` + hookName + ` at shutdown (no RequiresMountsFor)
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+@EXECSTOP@
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+`
+	m, rcv := bootWithReceiver(t, func(url string) string { return controlUserData(url, unit, "mount") })
+	checkHookArmed(t, m)
+	m.poweroff()
+
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !strings.Contains(ev, "probe-mount mount=unmounted") {
+		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
+	}
+	j := m.journal()
+	stopped, unmounted := journalIndex(j, "Stopped "+hookName+".service"), journalIndex(j, "Unmounted mnt-shared.mount")
+	if stopped < 0 || unmounted < 0 || unmounted > stopped {
+		t.Errorf("journal: hook stopped at line %d, mount unmounted at line %d; want the unmount first", stopped, unmounted)
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
+		t.Errorf("the probe's record reached the host through the mount; want the mount gone")
+	}
+	t.Logf("network at ExecStop time (ordered by cloud-init's units, see the doc comment): %v", rcv.calls()[1:])
+}
+
+// A unit with DefaultDependencies=no (only Conflicts= and Before=
+// shutdown.target kept) and no ordering against the network is stopped in
+// parallel with networking.service: its ExecStop sees eth0 lose its
+// address and cannot reach the registry. This proves the network half of
+// the evidence can fail too.
+func TestControlNetworkGone(t *testing.T) {
+	const unit = `[Unit]
+Description=Deregister ` + hookName + ` at shutdown (no default dependencies)
+DefaultDependencies=no
+Conflicts=shutdown.target
+Before=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+@EXECSTOP@
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+`
+	m, rcv := bootWithReceiver(t, func(url string) string { return controlUserData(url, unit, "network") })
+	checkHookArmed(t, m)
+	m.poweroff()
+
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !regexp.MustCompile(`probe-network mount=\S+ addr=none http=000`).MatchString(ev) {
+		t.Fatalf("evidence log:\n%s\nwant the probe to have seen eth0 without an address and the registry unreachable", ev)
+	}
+	if got := rcv.methods(); got != "POST" {
+		t.Errorf("registry calls = %q, want only the registration (the deregistration cannot get through)", got)
+	}
+}
+
+// After a reboot the hook is armed again, and registration follows the
+// choice: once per instance (runcmd) leaves the member deregistered after
+// the reboot, because ExecStop runs on every shutdown; every boot (the
+// unit's ExecStart) registers it again.
+func TestRebootRearmsHook(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		mode        registerMode
+		afterReboot string // registry calls once the second boot is done
+		afterStop   string // and after the final poweroff
+	}{
+		{"once-per-instance", oncePerInstance, "POST DELETE", "POST DELETE DELETE"},
+		{"every-boot", everyBoot, "POST DELETE POST", "POST DELETE POST DELETE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, tc.mode) })
+			checkHookArmed(t, m)
+			if got := rcv.methods(); got != "POST" {
+				t.Fatalf("registry calls after the first boot = %q, want POST", got)
+			}
+			m.reboot()
+			checkHookArmed(t, m)
+			if got := rcv.methods(); got != tc.afterReboot {
+				t.Fatalf("registry calls after the reboot = %q, want %q", got, tc.afterReboot)
+			}
+			m.poweroff()
+			if got := rcv.methods(); got != tc.afterStop {
+				t.Fatalf("registry calls after poweroff = %q, want %q", got, tc.afterStop)
+			}
+			for i, c := range rcv.calls() {
+				if c.Method == "DELETE" && c.Body != "mount=mounted addr="+containerAddr+"/24" {
+					t.Errorf("call %d: deregistration reported %q", i, c.Body)
+				}
+			}
+		})
+	}
+}
+
+// bootWithReceiver starts a receiver, renders the user data for its URL and
+// boots a fresh machine with it.
+func bootWithReceiver(t *testing.T, userData func(url string) string) (*machine, *receiver) {
+	t.Helper()
+	m := newMachine(t)
+	rcv := newReceiver(t, m.net)
+	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: []byte(userData(rcv.url))})
+	m.boot()
+	return m, rcv
+}
+
+// checkHookArmed asserts that the hook unit is enabled and active.
+func checkHookArmed(t *testing.T, m *machine) {
+	t.Helper()
+	out, _ := m.exec("systemctl", "is-enabled", hookName+".service")
+	active, _ := m.exec("systemctl", "is-active", hookName+".service")
+	if strings.TrimSpace(string(out)) != "enabled" || strings.TrimSpace(string(active)) != "active" {
+		status, _ := m.exec("systemctl", "status", "--no-pager", hookName+".service")
+		t.Fatalf("hook after boot %d: is-enabled %q, is-active %q, want enabled and active\n%s", m.boots, out, active, status)
+	}
+}
+
+// checkVerify runs systemd's and cloud-init's own checkers inside the
+// booted system.
+func checkVerify(t *testing.T, m *machine) {
+	t.Helper()
+	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+hookName+".service")
+	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
+		t.Errorf("systemd-analyze verify in the container: %v\n%s", err, out)
+	}
+	out, err = m.exec("cloud-init", "schema", "--system")
+	if err != nil || !strings.Contains(string(out), "Valid cloud-config") {
+		t.Errorf("cloud-init schema --system in the container: %v\n%s", err, out)
+	}
+}
+
+// knownWarnings are cloud-init WARNINGs that the test image causes
+// whatever the user data says (no SSH server is installed).
+var knownWarnings = []*regexp.Regexp{
+	regexp.MustCompile(`util\.py\[WARNING\]: Failed generating key type \w+ to file /etc/ssh/`),
+	regexp.MustCompile(`cc_set_passwords\.py\[WARNING\]: Ignoring config 'ssh_pwauth: None'. SSH service 'ssh' is not installed\.`),
+}
+
+// checkCloudInitLog fails on cloud-init complaints about the user data:
+// unhandled parts, invalid cloud-config, and any WARNING other than those
+// the image causes on its own.
+func checkCloudInitLog(t *testing.T, m *machine) {
+	t.Helper()
+	log := m.file("/var/log/cloud-init.log")
+	if log == "" {
+		t.Fatal("/var/log/cloud-init.log is empty or missing")
+	}
+	for i, line := range strings.Split(log, "\n") {
+		bad := strings.Contains(line, "Unhandled") || strings.Contains(line, "Invalid cloud-config")
+		if strings.Contains(line, "WARNING") {
+			bad = true
+			for _, re := range knownWarnings {
+				if re.MatchString(line) {
+					bad = false
+				}
+			}
+		}
+		if bad {
+			t.Errorf("cloud-init.log line %d: %s", i+1, line)
+		}
+	}
+}
+
+// journalIndex returns the line number of the first journal line
+// containing s, or -1.
+func journalIndex(journal, s string) int {
+	for i, line := range strings.Split(journal, "\n") {
+		if strings.Contains(line, s) {
+			return i
+		}
+	}
+	return -1
+}
