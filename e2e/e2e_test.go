@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,22 +49,39 @@ func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
 	}
 	// The script lives on the mount and keeps it busy, so "mounted" alone
 	// would also be seen if the unmount had been tried too early and had
-	// failed: check in the journal that systemd unmounted only afterwards.
-	j := m.journal()
-	stopped, unmounted := journalIndex(j, "Stopped "+hookName+".service"), journalIndex(j, "Unmounted mnt-shared.mount")
-	if stopped < 0 || unmounted < 0 || unmounted < stopped {
-		t.Errorf("journal: hook stopped at line %d, mount unmounted at line %d; want both, the unmount after the hook", stopped, unmounted)
-	}
-	if strings.Contains(j, "Failed unmounting mnt-shared.mount") {
-		t.Errorf("journal: systemd failed to unmount %s (tried while the hook still used it)", mountPoint)
+	// failed (TestControlScriptOnMount): check the journal's order too.
+	if err := hookThenUnmount(m.journal()); err != nil {
+		t.Error(err)
 	}
 }
 
-// The negative control proves the checks above can fail: a unit built with
+// The canonical ordering holds for as long as ExecStop runs: a probe that
+// waits up to 10 s for the mount or the network to go away sees neither go.
+// (TestControlMountGone and TestControlNetworkGone run the same probe
+// under units without that ordering.)
+func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
+	unit := strings.Replace(canonicalUnit(oncePerInstance), "ExecStop="+mountPoint+"/bin/deregister", "@EXECSTOP@", 1)
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "mount network") })
+	checkHookArmed(t, m)
+	m.poweroff()
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	want := "probe mount=mounted addr=" + containerAddr + "/24 http=204"
+	if !strings.Contains(ev, want) {
+		t.Fatalf("evidence log:\n%s\nwant a line %q", ev, want)
+	}
+	if got := rcv.methods(); got != "POST DELETE" {
+		t.Errorf("registry calls = %q, want POST DELETE", got)
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err != nil {
+		t.Errorf("the probe's record did not reach the host through the mount: %v", err)
+	}
+}
+
+// The negative control proves that the checks can fail: a unit built with
 // the linter's warnings ignored (no RequiresMountsFor=, After= without
-// Wants=) is stopped in parallel with the mount, and its ExecStop sees the
-// mount disappear. The probe runs from the root file system; see
-// probeScript for why.
+// Wants=) is stopped in parallel with the mount, and the probe in its
+// ExecStop sees the mount disappear.
 //
 // The network stays up for this unit, and the test does not claim
 // otherwise: on Debian with cloud-init every service with default
@@ -72,7 +91,27 @@ func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
 // pulls in network-online.target, so After= without Wants= still orders
 // here. TestControlNetworkGone shows a unit that does lose the network.
 func TestControlMountGone(t *testing.T) {
-	const unit = `[Unit]
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unorderedUnit, "mount") })
+	checkHookArmed(t, m)
+	m.poweroff()
+
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !strings.Contains(ev, "probe mount=unmounted") {
+		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
+	}
+	if err := hookThenUnmount(m.journal()); err == nil {
+		t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
+		t.Errorf("the probe's record reached the host through the mount; want the mount gone")
+	}
+	t.Logf("registry calls (the network stays up here, see the doc comment): %v", rcv.calls())
+}
+
+// unorderedUnit is the hook with the linter's warnings ignored: no
+// RequiresMountsFor=, After=network-online.target without Wants=.
+const unorderedUnit = `[Unit]
 Description=Deregister ` + hookName + ` at shutdown (no RequiresMountsFor)
 After=network-online.target
 
@@ -86,24 +125,24 @@ TimeoutStopSec=60
 [Install]
 WantedBy=multi-user.target
 `
-	m, rcv := bootWithReceiver(t, func(url string) string { return controlUserData(url, unit, "mount") })
+
+// With the canonical layout (deregister script on the mount) but the
+// ordering missing, the unmount is attempted while the script runs: it
+// fails with EBUSY (or, if umount wins the race, the script is not found).
+// Either way hookThenUnmount, which the canonical test relies on, reports
+// it.
+func TestControlScriptOnMount(t *testing.T) {
+	unit := strings.Replace(unorderedUnit, "@EXECSTOP@", "ExecStop="+mountPoint+"/bin/deregister", 1)
+	m, _ := bootWithReceiver(t, func(url string) string {
+		return strings.Replace(canonicalUserData(url, oncePerInstance), indent(canonicalUnit(oncePerInstance)), indent(unit), 1)
+	})
 	checkHookArmed(t, m)
 	m.poweroff()
-
-	ev := m.file(evidenceLog)
-	t.Logf("evidence log:\n%s", ev)
-	if !strings.Contains(ev, "probe-mount mount=unmounted") {
-		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
+	err := hookThenUnmount(m.journal())
+	if err == nil {
+		t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
 	}
-	j := m.journal()
-	stopped, unmounted := journalIndex(j, "Stopped "+hookName+".service"), journalIndex(j, "Unmounted mnt-shared.mount")
-	if stopped < 0 || unmounted < 0 || unmounted > stopped {
-		t.Errorf("journal: hook stopped at line %d, mount unmounted at line %d; want the unmount first", stopped, unmounted)
-	}
-	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
-		t.Errorf("the probe's record reached the host through the mount; want the mount gone")
-	}
-	t.Logf("network at ExecStop time (ordered by cloud-init's units, see the doc comment): %v", rcv.calls()[1:])
+	t.Logf("as expected: %v", err)
 }
 
 // A unit with DefaultDependencies=no (only Conflicts= and Before=
@@ -128,13 +167,13 @@ TimeoutStopSec=60
 [Install]
 WantedBy=multi-user.target
 `
-	m, rcv := bootWithReceiver(t, func(url string) string { return controlUserData(url, unit, "network") })
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "network") })
 	checkHookArmed(t, m)
 	m.poweroff()
 
 	ev := m.file(evidenceLog)
 	t.Logf("evidence log:\n%s", ev)
-	if !regexp.MustCompile(`probe-network mount=\S+ addr=none http=000`).MatchString(ev) {
+	if !regexp.MustCompile(`probe mount=\S+ addr=none http=000`).MatchString(ev) {
 		t.Fatalf("evidence log:\n%s\nwant the probe to have seen eth0 without an address and the registry unreachable", ev)
 	}
 	if got := rcv.methods(); got != "POST" {
@@ -248,13 +287,37 @@ func checkCloudInitLog(t *testing.T, m *machine) {
 	}
 }
 
-// journalIndex returns the line number of the first journal line
-// containing s, or -1.
-func journalIndex(journal, s string) int {
+// hookThenUnmount checks in the journal that the hook was stopped
+// successfully and that systemd unmounted the _netdev mount afterwards,
+// without a failed attempt before.
+func hookThenUnmount(journal string) error {
+	stopped, unmounted, failed := -1, -1, -1
 	for i, line := range strings.Split(journal, "\n") {
-		if strings.Contains(line, s) {
-			return i
+		switch {
+		case stopped < 0 && strings.Contains(line, "Stopped "+hookName+".service"):
+			stopped = i
+		case unmounted < 0 && strings.Contains(line, "Unmounted mnt-shared.mount"):
+			unmounted = i
+		case failed < 0 && (strings.Contains(line, "Failed unmounting mnt-shared.mount") ||
+			strings.Contains(line, hookName+".service: Control process exited")):
+			failed = i
 		}
 	}
-	return -1
+	switch {
+	case failed >= 0:
+		return fmt.Errorf("journal line %d: %s", failed+1, strings.Split(journal, "\n")[failed])
+	case stopped < 0:
+		return errors.New("journal: no line saying the hook was stopped")
+	case unmounted < 0:
+		return errors.New("journal: no line saying the mount was unmounted")
+	case unmounted < stopped:
+		return fmt.Errorf("journal: mount unmounted (line %d) before the hook stopped (line %d)", unmounted+1, stopped+1)
+	}
+	return nil
+}
+
+// indent is how cloudConfig indents write_files content, for replacing
+// one unit text by another in rendered user data.
+func indent(s string) string {
+	return "      " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n      ")
 }

@@ -89,27 +89,33 @@ func deregisterScript(url string) string {
 	return "#!/bin/sh\n# Deregister this instance; record the mount and network state.\nset -u\n" + recordState(url, "deregister")
 }
 
-// probeScript is the negative controls' ExecStop. It lives on the root file
-// system (a script on the mount keeps it busy, and umount then fails with
-// EBUSY instead of showing the missing order) and waits, at most 30 s, for
-// what it watches ("mount" or "network") to go away before recording: with
-// the unit ordered right nothing goes away while it runs and the wait runs
-// out; without the order the stop jobs run in parallel and it goes within
-// milliseconds. The outcome does not depend on how fast the machine is.
+// probeScript is an ExecStop that watches the mount and/or the network
+// ("mount", "network" as arguments). It lives on the root file system (a
+// script on the mount keeps it busy, so umount fails with EBUSY instead of
+// showing a missing order) and waits, at most 10 s, for anything it
+// watches to go away before recording the state: with the unit ordered
+// right nothing goes away while it runs and the wait runs out; without the
+// order the stop jobs run in parallel and it goes within milliseconds. The
+// outcome does not depend on the speed of the machine.
 func probeScript(url string) string {
 	return `#!/bin/sh
-# Negative control: wait for the mount or the network to disappear.
+# Wait for the mount or the network to disappear, then record.
 set -u
+gone() {
+	for what in "$@"; do
+		case "$what" in
+		mount) mountpoint -q ` + mountPoint + ` || return 0 ;;
+		network) ip -4 -o addr show dev eth0 2>/dev/null | grep -q inet || return 0 ;;
+		esac
+	done
+	return 1
+}
 i=0
-while [ $i -lt 150 ]; do
-	case "$1" in
-	mount) mountpoint -q ` + mountPoint + ` || break ;;
-	network) ip -4 -o addr show dev eth0 2>/dev/null | grep -q inet || break ;;
-	esac
+while [ $i -lt 50 ] && ! gone "$@"; do
 	sleep 0.2
 	i=$((i+1))
 done
-` + recordState(url, "probe-$1")
+` + recordState(url, "probe")
 }
 
 // file is one write_files entry.
@@ -171,11 +177,12 @@ func canonicalUserData(url string, mode registerMode) string {
 	return cloudConfig(files, run)
 }
 
-// controlUserData installs a unit body (everything but ExecStop) whose
-// ExecStop is the probe watching what.
-func controlUserData(url, unitBody, what string) string {
+// probeUserData installs a unit whose ExecStop is the probe watching what
+// ("mount", "network" or both). The unit text has @EXECSTOP@ where the
+// ExecStop= line goes.
+func probeUserData(url, unitText, what string) string {
 	const probe = "/usr/local/sbin/udkit-e2e-probe"
-	unit := strings.Replace(unitBody, "@EXECSTOP@", "ExecStop="+probe+" "+what, 1)
+	unit := strings.Replace(unitText, "@EXECSTOP@", "ExecStop="+probe+" "+what, 1)
 	files := []file{
 		{path: "/etc/systemd/system/" + hookName + ".service", perm: "0644", content: unit},
 		{path: probe, perm: "0755", content: probeScript(url)},
