@@ -219,14 +219,21 @@ func TestRebootRearmsHook(t *testing.T) {
 	}
 }
 
-// bootWithReceiver starts a receiver, renders the user data for its URL and
-// boots a fresh machine with it.
+// bootWithReceiver prepares a machine with a receiver and boots it.
 func bootWithReceiver(t *testing.T, userData func(url string) string) (*machine, *receiver) {
+	t.Helper()
+	m, rcv := withReceiver(t, userData)
+	m.boot()
+	return m, rcv
+}
+
+// withReceiver starts a receiver on a fresh machine's network and writes
+// the seed with the user data rendered for the receiver's URL.
+func withReceiver(t *testing.T, userData func(url string) string) (*machine, *receiver) {
 	t.Helper()
 	m := newMachine(t)
 	rcv := newReceiver(t, m.net)
 	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: []byte(userData(rcv.url))})
-	m.boot()
 	return m, rcv
 }
 
@@ -320,4 +327,36 @@ func hookThenUnmount(journal string) error {
 // one unit text by another in rendered user data.
 func indent(s string) string {
 	return "      " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n      ")
+}
+
+// write_files without defer: true runs in cloud-init.service, which is
+// ordered before network-online.target and so before any _netdev mount:
+// scripts written to the mount land in the directory under it and are
+// hidden once it is mounted. Registration fails at launch (cloud-final
+// fails, the system is degraded) and, worse, nothing deregisters at
+// shutdown. This is why the scripts need defer: true.
+func TestWriteFilesToMountNeedsDefer(t *testing.T) {
+	m, rcv := withReceiver(t, func(url string) string {
+		return strings.ReplaceAll(canonicalUserData(url, oncePerInstance), "    defer: true\n", "")
+	})
+	state, status := m.start()
+	if state != "degraded" || !strings.Contains(status, "status: error") {
+		t.Errorf("system %q, cloud-init %q; want degraded and error (runcmd cannot find the register script)", state, status)
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "bin/deregister")); err == nil {
+		t.Fatalf("bin/deregister reached the mount without defer: true")
+	}
+	if out, err := m.exec("test", "-e", mountPoint+"/bin/deregister"); err == nil {
+		t.Fatalf("%s/bin/deregister is visible in the container without defer: true (%s)", mountPoint, out)
+	}
+	if _, err := os.Stat(filepath.Join(m.upper, mountPoint, "bin/deregister")); err != nil {
+		t.Errorf("bin/deregister not found under the mount point in the root file system: %v", err)
+	}
+	m.poweroff()
+	if got := rcv.methods(); got != "" {
+		t.Errorf("registry calls = %q, want none (both scripts are hidden)", got)
+	}
+	if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
+		t.Errorf("journal does not show the hook failing to find its ExecStop")
+	}
 }

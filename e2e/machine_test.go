@@ -106,8 +106,25 @@ func (m *machine) writeSeed(seed seedData) {
 }
 
 // boot starts the container and waits until systemd has finished booting
-// and cloud-init is done. It fails the test on an error status from either.
+// and cloud-init is done. It fails the test unless the system is running
+// and cloud-init's status is done.
 func (m *machine) boot() {
+	m.t.Helper()
+	state, status := m.start()
+	if state != "running" {
+		failed, _ := m.exec("systemctl", "--failed", "--no-legend")
+		m.t.Fatalf("e2e: %s boot %d: system state %q, want running; failed units:\n%s", m.name, m.boots, state, failed)
+	}
+	if !strings.Contains(status, "status: done") {
+		m.t.Fatalf("e2e: %s boot %d: cloud-init status:\n%s", m.name, m.boots, status)
+	}
+}
+
+// start starts the container, waits for the end of the boot and for
+// cloud-init, and returns systemd's state (running, degraded, ...) and the
+// output of cloud-init status --long. It fails the test only when the
+// container does not come up or the waits run out.
+func (m *machine) start() (state, cloudInitStatus string) {
 	t := m.t
 	t.Helper()
 	m.boots++
@@ -144,32 +161,30 @@ func (m *machine) boot() {
 		t.Fatal(err)
 	}
 	// systemctl cannot talk to PID 1 before it has set up its private
-	// socket: retry until it answers.
-	var state string
+	// socket: retry until it answers with a final state.
 	for {
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		o, err := m.execContext(ctx, "systemctl", "is-system-running", "--wait")
+		o, _ := m.execContext(ctx, "systemctl", "is-system-running", "--wait")
 		cancel()
 		state = strings.TrimSpace(string(o))
-		if state == "running" || state == "degraded" || time.Now().After(deadline) {
+		if state == "running" || state == "degraded" {
 			break
 		}
 		if m.hasExited() {
-			t.Fatalf("e2e: %s: systemd-nspawn exited during boot (%v)", m.name, m.waitErr)
+			t.Fatalf("e2e: %s: systemd-nspawn exited during boot %d (%v)", m.name, m.boots, m.waitErr)
 		}
-		_ = err
+		if time.Now().After(deadline) {
+			t.Fatalf("e2e: %s: boot %d not finished after %s (systemctl is-system-running: %q)", m.name, m.boots, bootLimit, state)
+		}
 		time.Sleep(200 * time.Millisecond)
-	}
-	if state != "running" {
-		failed, _ := m.exec("systemctl", "--failed", "--no-legend")
-		t.Fatalf("e2e: %s boot %d: system state %q, want running; failed units:\n%s", m.name, m.boots, state, failed)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	o, err := m.execContext(ctx, "cloud-init", "status", "--wait", "--long")
-	if err != nil || !strings.Contains(string(o), "status: done") {
-		t.Fatalf("e2e: %s boot %d: cloud-init status (%v):\n%s", m.name, m.boots, err, o)
+	if ctx.Err() != nil {
+		t.Fatalf("e2e: %s boot %d: cloud-init status --wait: %v", m.name, m.boots, err)
 	}
+	return state, string(o)
 }
 
 // findPID1 waits for nspawn's child that is PID 1 of a new PID namespace
