@@ -32,6 +32,11 @@ const containerPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 
 var machineSeq atomic.Int32
 
+// namePrefix starts every machine name and network namespace name; the
+// test's PID follows it, which is how sweepStale finds leftovers of runs
+// that were killed.
+const namePrefix = "ue2e"
+
 // machine is one container: an overlay over the shared image (so state
 // survives a reboot), its own network, a host directory that the image's
 // fstab mounts at mountPoint with _netdev, and a NoCloud seed.
@@ -66,7 +71,7 @@ type seedData struct {
 func newMachine(t *testing.T) *machine {
 	t.Helper()
 	lower := requireImage(t)
-	m := &machine{t: t, name: fmt.Sprintf("ue2e%d-%d", os.Getpid()%100000, machineSeq.Add(1))}
+	m := &machine{t: t, name: fmt.Sprintf("%s%d-%d", namePrefix, os.Getpid(), machineSeq.Add(1))}
 	var err error
 	m.dir, err = os.MkdirTemp(filepath.Dir(lower), m.name+"-")
 	if err != nil {

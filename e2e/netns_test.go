@@ -47,6 +47,9 @@ func (n *testNet) path(name string) string { return "/run/netns/" + name }
 func (n *testNet) remove() error {
 	var msgs []string
 	for _, name := range []string{n.host, n.guest} {
+		if name == "" {
+			continue
+		}
 		if _, err := os.Stat(n.path(name)); err != nil {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,9 +128,17 @@ func requireImage(t *testing.T) string {
 			image.err = err
 			return
 		}
-		image.run, err = os.MkdirTemp(workDir(), "udkit-e2e-")
+		if err := sweepStale(); err != nil {
+			image.err = err
+			return
+		}
+		image.run, err = os.MkdirTemp(workDir(), runDirPrefix)
 		if err != nil {
 			image.err = fmt.Errorf("e2e: work directory: %w", err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(image.run, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+			image.err = err
 			return
 		}
 		image.dir = filepath.Join(image.run, "rootfs")
@@ -176,6 +185,14 @@ func ensureTarball(r recipe) (path string, built bool, err error) {
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	if _, err := os.Stat(path); err == nil {
 		return path, false, nil
+	}
+	// Builds left by a killed run (we hold the lock: none is running).
+	if stale, _ := filepath.Glob(filepath.Join(dir, "build-*")); stale != nil {
+		for _, d := range stale {
+			if err := removeTree(d); err != nil {
+				return "", false, fmt.Errorf("e2e: removing the stale build %s: %w", d, err)
+			}
+		}
 	}
 	build, err := os.MkdirTemp(dir, "build-")
 	if err != nil {
