@@ -3,8 +3,14 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -359,4 +365,81 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 	if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
 		t.Errorf("journal does not show the hook failing to find its ExecStop")
 	}
+}
+
+// The same hook delivered in the encodings cloud-init's NoCloud path
+// accepts: the whole document gzipped, and a MIME multipart whose
+// cloud-config part is base64 (Content-Transfer-Encoding). A whole
+// document in base64 is not decoded by NoCloud (only EC2's API takes
+// base64, and its metadata service hands the instance the decoded bytes):
+// cloud-init sees one unknown part and does nothing, which the last case
+// pins down.
+func TestEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		encode func(doc string) []byte
+		works  bool
+	}{
+		{"gzip", gzipped, true},
+		{"mime-base64-part", mimeBase64, true},
+		{"gzip-of-mime-base64-part", func(doc string) []byte { return gzipped(string(mimeBase64(doc))) }, true},
+		{"whole-document-base64", func(doc string) []byte {
+			return []byte(base64.StdEncoding.EncodeToString([]byte(doc)) + "\n")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMachine(t)
+			rcv := newReceiver(t, m.net)
+			m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: tc.encode(canonicalUserData(rcv.url, oncePerInstance))})
+			m.boot()
+			if !tc.works {
+				if got := rcv.methods(); got != "" {
+					t.Errorf("registry calls = %q, want none", got)
+				}
+				if log := m.file("/var/log/cloud-init.log"); !strings.Contains(log, "Unhandled non-multipart (text/x-not-multipart) userdata") {
+					t.Errorf("cloud-init.log does not say it left the base64 document unhandled")
+				}
+				m.poweroff()
+				return
+			}
+			checkCloudInitLog(t, m)
+			checkHookArmed(t, m)
+			m.poweroff()
+			if got := rcv.methods(); got != "POST DELETE" {
+				t.Fatalf("registry calls = %q, want POST DELETE", got)
+			}
+			if want := "mount=mounted addr=" + containerAddr + "/24"; rcv.calls()[1].Body != want {
+				t.Errorf("deregistration reported %q, want %q", rcv.calls()[1].Body, want)
+			}
+		})
+	}
+}
+
+// gzipped compresses doc as one gzip member.
+func gzipped(doc string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(doc))
+	w.Close()
+	return b.Bytes()
+}
+
+// mimeBase64 wraps a #cloud-config in a multipart/mixed document with
+// one base64-encoded part.
+func mimeBase64(doc string) []byte {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", `text/cloud-config; charset="utf-8"`)
+	h.Set("Content-Transfer-Encoding", "base64")
+	h.Set("Content-Disposition", `attachment; filename="cloud-config.yaml"`)
+	pw, _ := mw.CreatePart(h)
+	enc := base64.StdEncoding.EncodeToString([]byte(doc))
+	for len(enc) > 76 {
+		io.WriteString(pw, enc[:76]+"\r\n")
+		enc = enc[76:]
+	}
+	io.WriteString(pw, enc+"\r\n")
+	mw.Close()
+	return []byte("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + mw.Boundary() + "\"\r\n\r\n" + body.String())
 }
