@@ -18,9 +18,12 @@ import (
 // stands in for the registry's HTTP API where a test only needs to see the
 // calls.
 type receiver struct {
-	url    string // http://192.0.2.1:PORT
-	mu     sync.Mutex
-	events []event
+	url string // http://192.0.2.1:PORT
+	// deleteDelay holds every DELETE this long before answering: a slow
+	// registry, which makes the deregister script run that long.
+	deleteDelay time.Duration
+	mu          sync.Mutex
+	events      []event
 }
 
 // event is one recorded request.
@@ -48,7 +51,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 64<<10))
 	r.mu.Lock()
 	r.events = append(r.events, event{Method: req.Method, Path: req.URL.Path, Body: strings.TrimSpace(string(body)), At: time.Now()})
+	delay := r.deleteDelay
 	r.mu.Unlock()
+	if req.Method == http.MethodDelete && delay > 0 {
+		time.Sleep(delay)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

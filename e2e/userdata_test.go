@@ -76,7 +76,7 @@ func recordState(url, who string) string {
 if mountpoint -q ` + mountPoint + `; then mnt=mounted; else mnt=unmounted; fi
 addr=$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print $4}')
 state="mount=$mnt addr=${addr:-none}"
-code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -X DELETE --data "$state" "` + url + `/members/$name") || true
+code=$(curl -sS --max-time 15 -o /dev/null -w '%{http_code}' -X DELETE --data "$state" "` + url + `/members/$name") || true
 mkdir -p /var/log/udkit-e2e
 echo "` + who + ` $state http=$code" | tee -a ` + evidenceLog + `
 # Lands in the host's export directory only if the mount is still there.
