@@ -98,7 +98,7 @@ func (c *Config) SetExtra(key string, v any) error {
 func restyle(n *yaml.Node) {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.Tag == tagStr && n.Style == 0 {
+		if n.Tag == tagStr && n.Style&yaml.TaggedStyle == 0 {
 			*n = *strNode(n.Value, false)
 		}
 	default:

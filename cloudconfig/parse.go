@@ -173,6 +173,22 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		return nil, fmt.Errorf("cloudconfig: line %d:%d: tag %s is not one cloud-init's YAML loader (yaml.safe_load) knows; it would reject the whole document", n.Line, n.Column, n.Tag)
 	}
 	c := &yaml.Node{Kind: n.Kind, Style: n.Style, Tag: n.Tag, Value: n.Value, Line: n.Line, Column: n.Column}
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
+		// yaml.v3's emitter does not write every multi-line value back
+		// faithfully in the style it was read in (a literal block that
+		// starts with a blank line loses it): use a literal block only
+		// where that reads back exactly, double quotes otherwise.
+		style := yaml.DoubleQuotedStyle
+		if literalOK(n.Value) {
+			style = yaml.LiteralStyle
+		}
+		c.Style = style | n.Style&yaml.TaggedStyle
+	}
+	if n.Kind == yaml.ScalarNode && n.Style&^yaml.FlowStyle == 0 && n.Value == "" {
+		// An empty plain scalar is null, but the encoder writes an
+		// empty value as '' in flow context or as a key: spell it.
+		c.Value, c.Tag, c.Style = "null", tagNull, 0
+	}
 	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Value == "<<" {
 		// A merge key: without the tag the encoder writes it back
 		// plain, as "<<", instead of "!!merge <<".

@@ -23,8 +23,8 @@ import (
 //
 // Marshal does not validate: call [Config.Validate] for that. It fails only
 // for what it cannot render faithfully: invalid UTF-8 in a string (use
-// [WriteFile.SetData] for binary content), a nil Extra value, an empty or
-// duplicate Extra key, or an Extra key that repeats a typed field that is
+// [WriteFile.SetData] for binary content), a nil Extra value, a duplicate
+// Extra key, or an Extra key that repeats a typed field that is
 // set.
 func (c *Config) Marshal() ([]byte, error) {
 	root, err := c.node()
@@ -54,9 +54,6 @@ func (c *Config) node() (*yaml.Node, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
 	extra := map[string]int{}
 	for i, f := range c.Extra {
-		if f.Key == "" {
-			return nil, fmt.Errorf("cloudconfig: extra[%d]: empty key", i)
-		}
 		if _, dup := extra[f.Key]; dup {
 			return nil, fmt.Errorf("cloudconfig: extra[%d]: duplicate key %s; keep one", i, f.Key)
 		}

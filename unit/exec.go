@@ -58,10 +58,11 @@ func ExpandVariables() ExecOption {
 //
 // argv[0] must be an absolute, normalized path without '$'. Every '%' is
 // doubled (systemd would expand it as a specifier), every '$' too unless
-// [ExpandVariables] is given. A word that is empty or holds whitespace,
-// quotes or is a lone ";" is put in double quotes; backslashes and quotes
-// are escaped, and control characters are written as C escapes (\n, \t,
-// \xHH), so a value never spans lines. NUL and invalid UTF-8 are errors.
+// [ExpandVariables] is given. A word that is empty, holds a space or a
+// quote, ends in a backslash or is a lone ";" is put in double quotes;
+// backslashes and quotes are escaped, and control characters are written
+// as C escapes (\n, \t, \xHH), so a value never spans lines. NUL and
+// invalid UTF-8 are errors.
 //
 // Shell syntax is not interpreted: Exec([]string{"/bin/echo", "a", ">", "f"})
 // passes ">" as an argument. To use a shell, pass it explicitly:
@@ -89,7 +90,7 @@ func Exec(argv []string, opts ...ExecOption) (string, error) {
 		prefix += "+"
 	}
 	var b strings.Builder
-	first, err := quoteWord(prefix+prog, c.expand, true)
+	first, err := quoteWord(prefix+prog, c.expand)
 	if err != nil {
 		return "", fmt.Errorf("unit: exec: program: %w", err)
 	}
@@ -99,7 +100,7 @@ func Exec(argv []string, opts ...ExecOption) (string, error) {
 		words = append([]string{*c.argv0}, words...)
 	}
 	for i, w := range words {
-		q, err := quoteWord(w, c.expand, false)
+		q, err := quoteWord(w, c.expand)
 		if err != nil {
 			return "", fmt.Errorf("unit: exec: argument %d: %w", i+1, err)
 		}
@@ -124,11 +125,14 @@ func checkProgram(p string) error {
 }
 
 // quoteWord writes one word of an Exec line.
-func quoteWord(w string, expand, program bool) (string, error) {
+func quoteWord(w string, expand bool) (string, error) {
 	if !utf8.ValidString(w) {
 		return "", fmt.Errorf("%q is not valid UTF-8", w)
 	}
-	needQuote := w == "" || w == ";" || strings.ContainsAny(w, " \"'")
+	// A word ending in a backslash is quoted too, so that the value never
+	// ends in one: parsers less careful than systemd's (go-systemd's, for
+	// one) take any trailing backslash for a continuation.
+	needQuote := w == "" || w == ";" || strings.ContainsAny(w, " \"'") || strings.HasSuffix(w, `\`)
 	var b strings.Builder
 	if needQuote {
 		b.WriteByte('"')
@@ -160,14 +164,13 @@ func quoteWord(w string, expand, program bool) (string, error) {
 	if needQuote {
 		b.WriteByte('"')
 	}
-	_ = program
 	return b.String(), nil
 }
 
 // Command is an Exec*= value split into its parts by [ParseExec].
 type Command struct {
-	// IgnoreFailure, Argv0 and Privileged report the "-", "@" and "+"
-	// prefixes. Other prefixes ("!", "!!", ":") are kept in Prefix.
+	// IgnoreFailure, HasArgv0 and Privileged report the "-", "@" and "+"
+	// prefixes. Other prefixes ("!", "!!", ":") are only kept in Prefix.
 	IgnoreFailure, HasArgv0, Privileged bool
 	// Prefix holds every prefix character as written.
 	Prefix string

@@ -8,38 +8,45 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// execCases are checked against the expected strings in TestExec and
+// against what the real systemd makes of them in TestExecSystemd.
+var execCases = []struct {
+	name string
+	argv []string
+	opts []ExecOption
+	want string
+}{
+	{"plain", []string{"/usr/bin/true"}, nil, "/usr/bin/true"},
+	{"arguments", []string{"/usr/bin/curl", "--max-time", "10", "https://192.0.2.1/x"}, nil, "/usr/bin/curl --max-time 10 https://192.0.2.1/x"},
+	{"percent is doubled", []string{"/bin/date", "+%Y-%m-%d"}, nil, "/bin/date +%%Y-%%m-%%d"},
+	{"percent in program path", []string{"/opt/100%/run"}, nil, "/opt/100%%/run"},
+	{"dollar is doubled", []string{"/bin/echo", "$HOME", "${X}"}, nil, "/bin/echo $$HOME $${X}"},
+	{"dollar kept with ExpandVariables", []string{"/bin/echo", "$HOME", "${X}", "%"}, []ExecOption{ExpandVariables()}, "/bin/echo $HOME ${X} %%"},
+	{"space quotes the word", []string{"/bin/echo", "a b"}, nil, `/bin/echo "a b"`},
+	{"empty word", []string{"/bin/echo", ""}, nil, `/bin/echo ""`},
+	{"double quote", []string{"/bin/echo", `say "hi"`}, nil, `/bin/echo "say \"hi\""`},
+	{"single quote", []string{"/bin/echo", "it's"}, nil, `/bin/echo "it's"`},
+	{"backslash", []string{"/bin/echo", `a\b`}, nil, `/bin/echo a\\b`},
+	{"trailing backslash is quoted", []string{"/bin/echo", `a\`}, nil, `/bin/echo "a\\"`},
+	{"backslash in quotes", []string{"/bin/echo", `a \b`}, nil, `/bin/echo "a \\b"`},
+	{"newline becomes an escape", []string{"/bin/echo", "a\nb"}, nil, `/bin/echo a\nb`},
+	{"tab and control", []string{"/bin/echo", "a\tb\x01\x7f"}, nil, `/bin/echo a\tb\x01\x7f`},
+	{"lone semicolon quoted", []string{"/bin/echo", ";"}, nil, `/bin/echo ";"`},
+	{"escaped semicolon stays two characters", []string{"/bin/echo", `\;`}, nil, `/bin/echo \\;`},
+	{"lone dollar and percent", []string{"/bin/echo", "$", "%"}, nil, `/bin/echo $$ %%`},
+	{"specifier-like word", []string{"/bin/echo", "%n", "%%"}, nil, `/bin/echo %%n %%%%`},
+	{"semicolon inside a word", []string{"/bin/echo", "a;b"}, nil, `/bin/echo a;b`},
+	{"shell operators stay words", []string{"/bin/echo", ">", "|", "&&"}, nil, `/bin/echo > | &&`},
+	{"unicode kept", []string{"/bin/echo", "héllo"}, nil, `/bin/echo héllo`},
+	{"ignore failure", []string{"/bin/x"}, []ExecOption{IgnoreFailure()}, "-/bin/x"},
+	{"privileged", []string{"/bin/x", "a"}, []ExecOption{Privileged()}, "+/bin/x a"},
+	{"argv0", []string{"/bin/busybox", "-c"}, []ExecOption{Argv0("sh")}, "@/bin/busybox sh -c"},
+	{"all prefixes", []string{"/bin/x"}, []ExecOption{Privileged(), Argv0("y"), IgnoreFailure()}, "-@+/bin/x y"},
+	{"program with space", []string{"/opt/my app/run"}, []ExecOption{IgnoreFailure()}, `"-/opt/my app/run"`},
+}
+
 func TestExec(t *testing.T) {
-	tests := []struct {
-		name string
-		argv []string
-		opts []ExecOption
-		want string
-	}{
-		{"plain", []string{"/usr/bin/true"}, nil, "/usr/bin/true"},
-		{"arguments", []string{"/usr/bin/curl", "--max-time", "10", "https://192.0.2.1/x"}, nil, "/usr/bin/curl --max-time 10 https://192.0.2.1/x"},
-		{"percent is doubled", []string{"/bin/date", "+%Y-%m-%d"}, nil, "/bin/date +%%Y-%%m-%%d"},
-		{"percent in program path", []string{"/opt/100%/run"}, nil, "/opt/100%%/run"},
-		{"dollar is doubled", []string{"/bin/echo", "$HOME", "${X}"}, nil, "/bin/echo $$HOME $${X}"},
-		{"dollar kept with ExpandVariables", []string{"/bin/echo", "$HOME", "${X}", "%"}, []ExecOption{ExpandVariables()}, "/bin/echo $HOME ${X} %%"},
-		{"space quotes the word", []string{"/bin/echo", "a b"}, nil, `/bin/echo "a b"`},
-		{"empty word", []string{"/bin/echo", ""}, nil, `/bin/echo ""`},
-		{"double quote", []string{"/bin/echo", `say "hi"`}, nil, `/bin/echo "say \"hi\""`},
-		{"single quote", []string{"/bin/echo", "it's"}, nil, `/bin/echo "it's"`},
-		{"backslash", []string{"/bin/echo", `a\b`}, nil, `/bin/echo a\\b`},
-		{"backslash in quotes", []string{"/bin/echo", `a \b`}, nil, `/bin/echo "a \\b"`},
-		{"newline becomes an escape", []string{"/bin/echo", "a\nb"}, nil, `/bin/echo a\nb`},
-		{"tab and control", []string{"/bin/echo", "a\tb\x01\x7f"}, nil, `/bin/echo a\tb\x01\x7f`},
-		{"lone semicolon quoted", []string{"/bin/echo", ";"}, nil, `/bin/echo ";"`},
-		{"semicolon inside a word", []string{"/bin/echo", "a;b"}, nil, `/bin/echo a;b`},
-		{"shell operators stay words", []string{"/bin/echo", ">", "|", "&&"}, nil, `/bin/echo > | &&`},
-		{"unicode kept", []string{"/bin/echo", "héllo"}, nil, `/bin/echo héllo`},
-		{"ignore failure", []string{"/bin/x"}, []ExecOption{IgnoreFailure()}, "-/bin/x"},
-		{"privileged", []string{"/bin/x", "a"}, []ExecOption{Privileged()}, "+/bin/x a"},
-		{"argv0", []string{"/bin/busybox", "-c"}, []ExecOption{Argv0("sh")}, "@/bin/busybox sh -c"},
-		{"all prefixes", []string{"/bin/x"}, []ExecOption{Privileged(), Argv0("y"), IgnoreFailure()}, "-@+/bin/x y"},
-		{"program with space", []string{"/opt/my app/run"}, []ExecOption{IgnoreFailure()}, `"-/opt/my app/run"`},
-	}
-	for _, tt := range tests {
+	for _, tt := range execCases {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Exec(tt.argv, tt.opts...)
 			if err != nil {

@@ -48,8 +48,12 @@ type Diagnostic struct {
 	Message string
 }
 
-// String formats d as "unit line N: severity: message [rule]".
+// String formats d as "unit line N: severity: message [rule]", or with
+// "unit:" in place of the line when Line is 0.
 func (d Diagnostic) String() string {
+	if d.Line == 0 {
+		return fmt.Sprintf("unit: %s: %s [%s]", d.Severity, d.Message, d.Rule)
+	}
 	return fmt.Sprintf("unit line %d: %s: %s [%s]", d.Line, d.Severity, d.Message, d.Rule)
 }
 
@@ -76,6 +80,7 @@ var rules = []Rule{
 	{"timeout-stop-missing", Warning, "Without TimeoutStopSec= the stop command gets the manager's DefaultTimeoutStopSec (90 s unless changed); set an explicit budget, 60 s by default."},
 	{"timeout-stop-infinite", Error, "TimeoutStopSec=infinity or 0 lets a hanging stop command hold up shutdown for ever; set a finite budget."},
 	{"timeout-stop-long", Warning, "TimeoutStopSec= over 90 s exceeds systemd's default and the time a cloud instance is likely to get (a spot interruption gives 2 minutes in all)."},
+	{"timeout-start-missing", Warning, "A Type=oneshot service whose ExecStart= does real work has no start timeout by default, and multi-user.target waits for it: a hanging registration holds up every boot; set TimeoutStartSec=."},
 	{"timeout-stop-invalid", Error, "TimeoutStopSec= (or TimeoutSec=) must be a time span systemd understands, such as 60, 60s or 1min 30s."},
 	{"exec-stop-mount", Warning, "The ExecStop= program lies outside every RequiresMountsFor= path and outside the root file system's /usr, /bin, /sbin, /lib and /etc: if it is on a network mount, that mount may be gone when the hook runs."},
 	{"mounts-required", Info, "RequiresMountsFor= adds Requires= on the mounts: if one fails at boot, the hook is never started and its ExecStop= never runs."},
@@ -254,6 +259,9 @@ func (l *linter) run() {
 
 	// timeouts
 	l.timeout(svc)
+	if typ == "oneshot" {
+		l.startTimeout()
+	}
 
 	// mounts
 	var mounts []string
@@ -359,6 +367,30 @@ func (l *linter) timeout(svc int) {
 	case d > 90*time.Second:
 		l.add(o.Line, "timeout-stop-long", "%s=%s is over 90 s: systemd's default and the time a cloud instance gets are shorter; keep it at 60 s or less and bound the network calls", o.Key, o.Value)
 	}
+}
+
+// trivialStarts are ExecStart= programs that cannot hang.
+var trivialStarts = map[string]bool{"/bin/true": true, "/usr/bin/true": true}
+
+func (l *linter) startTimeout() {
+	var work *Option
+	for _, o := range l.list("Service", "ExecStart") {
+		if c, err := ParseExec(o.Value); err == nil && !trivialStarts[c.Path] {
+			o := o
+			work = &o
+			break
+		}
+	}
+	if work == nil {
+		return
+	}
+	if _, ok := l.last("Service", "TimeoutStartSec"); ok {
+		return
+	}
+	if _, ok := l.last("Service", "TimeoutSec"); ok {
+		return
+	}
+	l.add(work.Line, "timeout-start-missing", "ExecStart= of a oneshot has no timeout and multi-user.target waits for it, so a hanging command holds up boot; add TimeoutStartSec=60 and bound the network calls")
 }
 
 func covered(p string, dirs []string) bool {

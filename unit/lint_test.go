@@ -69,6 +69,8 @@ var lintCases = []struct {
 	{"TimeoutStopSec=0", "timeout-stop-infinite", edit("TimeoutStopSec=60", "TimeoutStopSec=0"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=500ms")},
 	{"TimeoutStopSec over 90 s", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=1min 31s"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=1min 30s")},
 	{"TimeoutStopSec=2h", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=2h"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=90s")},
+	{"oneshot registering without a start timeout", "timeout-start-missing", edit("ExecStart=/bin/true", "ExecStart=/mnt/shared/bin/register"), 10, edit("ExecStart=/bin/true", "ExecStart=/mnt/shared/bin/register\nTimeoutStartSec=30")},
+	{"oneshot with TimeoutSec is fine", "timeout-start-missing", edit("ExecStart=/bin/true", "ExecStart=/bin/true\nExecStart=/usr/bin/curl https://192.0.2.1/"), 11, edit("ExecStart=/bin/true", "ExecStart=/usr/bin/curl https://192.0.2.1/\nTimeoutSec=30", "TimeoutStopSec=60\n", "")},
 	{"TimeoutStopSec garbage", "timeout-stop-invalid", edit("TimeoutStopSec=60", "TimeoutStopSec=sixty"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=60 s")},
 	{"TimeoutStopSec bad unit", "timeout-stop-invalid", edit("TimeoutStopSec=60", "TimeoutStopSec=60 secs"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=60 seconds")},
 	{"ExecStop outside the mounts", "exec-stop-mount", edit("RequiresMountsFor=/mnt/shared\n", ""), 10, edit("RequiresMountsFor=/mnt/shared", "RequiresMountsFor=/mnt")},
@@ -175,6 +177,9 @@ func TestLintClean(t *testing.T) {
 	for _, d := range Lint(mustParse(t, hookText)) {
 		got = append(got, d.String())
 	}
+	if got, want := (Diagnostic{Severity: Error, Rule: "install-wanted-by", Message: "m"}).String(), "unit: error: m [install-wanted-by]"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
 	want := "unit line 5: info: RequiresMountsFor=/mnt/shared: if one of these fails to mount at boot, the hook is never started and ExecStop= never runs; make sure the registry expires members it never hears from [mounts-required]"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("Lint(hookText) = %q, want only\n%s", got, want)
@@ -232,6 +237,20 @@ func TestParseTimespan(t *testing.T) {
 		}
 		if err != nil || inf != tt.inf || d.String() != tt.want {
 			t.Errorf("parseTimespan(%q) = %v, %v, %v; want %s, %v", tt.in, d, inf, err, tt.want, tt.inf)
+		}
+	}
+}
+
+// TestReadmeRules keeps the rule table in README.md in step with Rules.
+func TestReadmeRules(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		row := fmt.Sprintf("| `%s` | %s | %s |", r.ID, r.Severity, strings.ReplaceAll(r.Doc, "|", `\|`))
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row\n%s", row)
 		}
 	}
 }

@@ -11,9 +11,10 @@ const maxNameLen = 255
 
 var unitTypes = []string{"service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "slice", "scope"}
 
-// ValidName reports whether name is a unit name systemd accepts: a prefix
-// of letters, digits and ":-_.\@" (not starting with '@'), a '.' and a known
-// unit type such as "service" or "mount", at most 255 bytes in all. Template
+// ValidName returns nil if name is a unit name systemd accepts, or an
+// error that says what is wrong: a valid name is a prefix of letters,
+// digits and ":-_.\@" (not starting with '@'), a '.' and a known unit type
+// such as "service" or "mount", at most 255 bytes in all. Template
 // ("name@.service") and instance ("name@x.service") names are valid.
 func ValidName(name string) error {
 	if name == "" {

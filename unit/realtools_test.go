@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -163,6 +164,195 @@ func TestSpecifiersSystemd(t *testing.T) {
 func hasRule(diags []Diagnostic, rule string) bool {
 	for _, d := range diags {
 		if d.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// TestExecSystemd loads every Exec quoting case into the real systemd (in
+// test mode) and checks the argv it builds: the path and arguments we
+// asked for, with "$" still doubled where Exec doubled it (systemd turns
+// "$$" into "$" only when it runs the command, after the dump).
+func TestExecSystemd(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	var want [][]string
+	for _, tt := range execCases {
+		v, err := Exec(tt.argv, tt.opts...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		text.WriteString("ExecStartPre=" + v + "\n")
+		var c execConfig
+		for _, o := range tt.opts {
+			o.apply(&c)
+		}
+		argv := append([]string(nil), tt.argv...)
+		if c.argv0 != nil {
+			argv[0] = *c.argv0
+		}
+		if !c.expand {
+			for i := range argv {
+				argv[i] = strings.ReplaceAll(argv[i], "$", "$$")
+			}
+		}
+		want = append(want, argv)
+	}
+	got := realtools.SystemdCommandLines(t, "exec-cases.service", []byte(text.String()))
+	if diff := cmp.Diff(want, got["ExecStartPre"]); diff != "" {
+		t.Errorf("systemd's argv differs from the one given to Exec (-want +got):\n%s\nunit:\n%s", diff, text.String())
+	}
+}
+
+// TestStopHookSystemdArgv checks that systemd reads the ExecStart= and
+// ExecStop= of every golden hook as exactly the configured argv.
+func TestStopHookSystemdArgv(t *testing.T) {
+	for _, g := range goldenHooks {
+		t.Run(g.name, func(t *testing.T) {
+			h, err := StopHook(g.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := h.Unit.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dollars := func(argv []string) []string {
+				var out []string
+				for _, a := range argv {
+					out = append(out, strings.ReplaceAll(a, "$", "$$"))
+				}
+				return out
+			}
+			start := g.cfg.Start
+			if start == nil {
+				start = []string{"/bin/true"}
+			}
+			want := map[string][][]string{"ExecStart": {dollars(start)}, "ExecStop": {dollars(g.cfg.Stop)}}
+			if diff := cmp.Diff(want, realtools.SystemdCommandLines(t, h.Name, text)); diff != "" {
+				t.Errorf("systemd's argv differs from the configuration (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStopHookSystemdDump checks what the real systemd loads from each
+// golden hook, property by property.
+func TestStopHookSystemdDump(t *testing.T) {
+	common := []string{
+		"Wants: network-online.target (origin-file)",
+		"After: network-online.target (origin-file)",
+		"After: network.target (origin-file)",
+		"After: remote-fs.target (origin-file)",
+		"Conflicts: shutdown.target (origin-default)",
+		"Before: shutdown.target (origin-default)",
+		"Type: oneshot",
+		"RemainAfterExit: yes",
+	}
+	want := map[string][]string{
+		"canonical": {
+			"RefuseManualStop: no",
+			"Description: Deregister NAME at shutdown",
+			"RequiresMountsFor: /mnt/shared (origin-file)",
+			"TimeoutStopSec: 1min",
+			"EnvironmentFile: -/etc/default/NAME",
+		},
+		"minimal": {
+			"TimeoutStartSec: infinity", // the oneshot default behind timeout-start-missing
+			"Description: Deregister deregister at shutdown",
+			"TimeoutStopSec: 1min",
+			"EnvironmentFile: -/etc/default/deregister",
+		},
+		"register-every-boot": {
+			"Description: Cluster membership (100% automatic)",
+			"After: nss-lookup.target (origin-file)",
+			"RefuseManualStop: yes",
+			"RequiresMountsFor: /opt/cluster (origin-file)",
+			"RequiresMountsFor: /mnt/shared data (origin-file)",
+			"TimeoutStartSec: 1min 15s",
+			"TimeoutStopSec: 1min 15s",
+			"EnvironmentFile: /etc/cluster/member.env",
+			"User: cluster",
+		},
+		"quoting": {
+			"Description: Deregister quoting at shutdown",
+			"TimeoutStopSec: 1min",
+		},
+	}
+	for _, g := range goldenHooks {
+		t.Run(g.name, func(t *testing.T) {
+			h, err := StopHook(g.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := h.Unit.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dump := realtools.SystemdDump(t, h.Name, text)
+			have := map[string]bool{}
+			for _, l := range dump {
+				have[l] = true
+			}
+			lines, ok := want[g.name]
+			if !ok {
+				t.Fatalf("no expected dump lines for golden hook %s", g.name)
+			}
+			for _, l := range append(append([]string(nil), common...), lines...) {
+				if !have[l] {
+					t.Errorf("systemd's dump of %s lacks %q", h.Name, l)
+				}
+			}
+			if t.Failed() {
+				t.Logf("dump:\n%s", strings.Join(dump, "\n"))
+			}
+		})
+	}
+}
+
+// TestRequiresMountsForSystemd checks that systemd reads the paths StopHook
+// writes into RequiresMountsFor= as given, however odd, and that the \x20
+// form really is misread, as the mounts-x20 rule says.
+func TestRequiresMountsForSystemd(t *testing.T) {
+	mounts := []string{"/mnt/shared data", `/opt/a"b`, `/opt/back\slash`, "/opt/100%", "/opt/it's"}
+	h, err := StopHook(StopHookConfig{Name: "mounts", Stop: []string{"/usr/bin/true"}, Mounts: mounts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := h.Unit.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range realtools.SystemdDump(t, h.Name, text) {
+		if p, ok := strings.CutPrefix(l, "RequiresMountsFor: "); ok {
+			got = append(got, strings.TrimSuffix(p, " (origin-file)"))
+		}
+	}
+	if diff := cmp.Diff(sorted(mounts), sorted(got)); diff != "" {
+		t.Errorf("systemd's RequiresMountsFor differs (-want +got):\n%s\nunit:\n%s", diff, text)
+	}
+
+	x20 := "[Unit]\nRequiresMountsFor=/mnt/shared\\x20data\n[Service]\nType=oneshot\nExecStart=/bin/true\n"
+	dump := realtools.SystemdDump(t, "x20.service", []byte(x20))
+	if !containsLine(dump, "RequiresMountsFor: /mnt/sharedx20data (origin-file)") {
+		t.Errorf("systemd no longer reads \\x20 as x20; revisit the mounts-x20 rule. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if !hasRule(Lint(mustParse(t, x20)), "mounts-x20") {
+		t.Error("Lint did not report mounts-x20")
+	}
+}
+
+func sorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	return s
+}
+
+func containsLine(lines []string, l string) bool {
+	for _, x := range lines {
+		if x == l {
 			return true
 		}
 	}

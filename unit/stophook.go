@@ -31,7 +31,9 @@ type StopHookConfig struct {
 	// arguments, run without a shell (see [Exec]). Required.
 	Stop []string
 	// Start, if set, runs at every boot instead of /bin/true: register on
-	// each boot rather than once per instance from runcmd.
+	// each boot rather than once per instance from runcmd. multi-user.target
+	// waits for it, and a oneshot has no start timeout by default, so
+	// TimeoutStartSec= is then set to Timeout as well.
 	Start []string
 	// Mounts are the absolute paths the commands need; they become
 	// RequiresMountsFor=, which keeps those file systems mounted until Stop
@@ -50,6 +52,14 @@ type StopHookConfig struct {
 	// at shutdown" (or "Register NAME at boot and deregister it at shutdown"
 	// with Start).
 	Description string
+	// ResolvesNames adds After=nss-lookup.target (without Wants=), so that
+	// name resolution still works while Stop runs; set it when the command
+	// contacts a host by name.
+	ResolvesNames bool
+	// RefuseManualStop adds RefuseManualStop=yes: `systemctl stop` by an
+	// operator is refused, so the hook fires only at shutdown and reboot.
+	// (It also refuses `systemctl restart`.)
+	RefuseManualStop bool
 }
 
 // Hook is a stop-hook unit and the commands that arm it.
@@ -90,7 +100,9 @@ type Hook struct {
 //	WantedBy=multi-user.target
 //
 // RequiresMountsFor= is left out without Mounts; User= follows
-// EnvironmentFile= when set. The unit is ordered after the network so that,
+// EnvironmentFile= when set; ResolvesNames appends nss-lookup.target to
+// After=, and RefuseManualStop adds RefuseManualStop=yes to [Unit]. With
+// Start, ExecStart= runs it and TimeoutStartSec= precedes TimeoutStopSec=. The unit is ordered after the network so that,
 // stopping in reverse order, Stop runs while the network is still up; it is
 // never ordered after cloud-final.service or the boot targets, which would
 // deadlock the arming commands. Errors name the field and say what to
@@ -164,14 +176,24 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	u := &Unit{}
 	u.Add("Unit", "Description", desc)
 	u.Add("Unit", "Wants", "network-online.target")
-	u.Add("Unit", "After", "network-online.target network.target remote-fs.target")
+	after := "network-online.target network.target remote-fs.target"
+	if c.ResolvesNames {
+		after += " nss-lookup.target"
+	}
+	u.Add("Unit", "After", after)
 	if mounts != "" {
 		u.Add("Unit", "RequiresMountsFor", mounts)
+	}
+	if c.RefuseManualStop {
+		u.Add("Unit", "RefuseManualStop", "yes")
 	}
 	u.Add("Service", "Type", "oneshot")
 	u.Add("Service", "RemainAfterExit", "yes")
 	u.Add("Service", "ExecStart", start)
 	u.Add("Service", "ExecStop", stop)
+	if len(c.Start) > 0 {
+		u.Add("Service", "TimeoutStartSec", strconv.Itoa(int(timeout/time.Second)))
+	}
 	u.Add("Service", "TimeoutStopSec", strconv.Itoa(int(timeout/time.Second)))
 	u.Add("Service", "EnvironmentFile", envFile)
 	if c.User != "" {

@@ -12,9 +12,12 @@ import (
 
 // MaxLineLen is the longest line, in bytes, that [Parse] accepts and
 // [Unit.Marshal] writes; a value joined from continuation lines counts as
-// one line. systemd before v235 read unit files with a 2048-byte line
-// buffer (LINE_MAX); systemd 252 accepts far longer lines, but a unit meant
-// for any host stays within the old limit.
+// one line. systemd releases before late 2017 read unit files into a
+// 2048-byte (LINE_MAX) buffer and silently split a longer line, parsing the
+// rest as a line of its own: a long value could inject options
+// (systemd/systemd#3302, fixed by #6883). Current systemd, 252 included,
+// accepts lines up to 1 MiB, but a unit meant for any host stays within the
+// old limit.
 const MaxLineLen = 2048
 
 // MaxSize is the largest unit file, in bytes, that [Parse] reads. Larger
@@ -170,79 +173,79 @@ func (u *Unit) Marshal() ([]byte, error) {
 // back to a file that parses to the same sections and options.
 func Parse(r io.Reader) (*Unit, error) {
 	br := bufio.NewReader(io.LimitReader(r, MaxSize+1))
-	u := &Unit{}
-	var (
-		total     int
-		lineNo    int
-		cont      []byte // logical line being continued, nil if none
-		contStart int
-	)
+	p := &parser{u: &Unit{}}
 	for {
 		raw, err := readLine(br, MaxLineLen+2)
-		if err != nil && !errors.Is(err, io.EOF) {
-			if errors.Is(err, errLineTooLong) {
-				return nil, fmt.Errorf("unit line %d: line is over %d bytes; shorten it", lineNo+1, MaxLineLen)
-			}
+		eof := errors.Is(err, io.EOF)
+		switch {
+		case errors.Is(err, errLineTooLong):
+			return nil, fmt.Errorf("unit line %d: line is over %d bytes; shorten it", p.lineNo+1, MaxLineLen)
+		case err != nil && !eof:
 			return nil, fmt.Errorf("unit: reading: %w", err)
 		}
-		if len(raw) == 0 && errors.Is(err, io.EOF) {
-			break
-		}
-		lineNo++
-		total += len(raw)
-		if total > MaxSize {
-			return nil, fmt.Errorf("unit line %d: input is over %d bytes; a unit file is never that large", lineNo, MaxSize)
-		}
-		line := bytes.TrimSuffix(raw, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if lineNo == 1 {
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-		}
-		if len(line) > MaxLineLen {
-			return nil, fmt.Errorf("unit line %d: line is %d bytes, over the %d-byte limit; shorten it", lineNo, len(line), MaxLineLen)
-		}
-		if err := checkText(string(line)); err != nil {
-			return nil, fmt.Errorf("unit line %d: %w", lineNo, err)
-		}
-		if t := bytes.TrimLeft(line, " \t"); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
-			if errors.Is(err, io.EOF) {
-				break
+		if len(raw) > 0 {
+			if err := p.physical(raw); err != nil {
+				return nil, err
 			}
-			continue
 		}
-		var logical []byte
-		if cont != nil {
-			logical = append(cont, line...)
-			cont = nil
-		} else {
-			logical = append([]byte(nil), line...)
-			contStart = lineNo
-		}
-		if len(logical) > MaxLineLen {
-			return nil, fmt.Errorf("unit line %d: continued line is %d bytes, over the %d-byte limit; shorten it", contStart, len(logical), MaxLineLen)
-		}
-		if endsEscaped(logical) {
-			logical[len(logical)-1] = ' '
-			cont = logical
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			continue
-		}
-		if perr := u.parseLine(string(logical), contStart); perr != nil {
-			return nil, perr
-		}
-		if errors.Is(err, io.EOF) {
+		if eof {
 			break
 		}
 	}
-	if cont != nil {
+	if p.cont != nil {
 		// systemd parses a continuation left open at the end of the file.
-		if perr := u.parseLine(string(cont), contStart); perr != nil {
-			return nil, perr
+		if err := p.u.parseLine(string(p.cont), p.contStart); err != nil {
+			return nil, err
 		}
 	}
-	return u, nil
+	return p.u, nil
+}
+
+// parser holds the state of Parse between physical lines.
+type parser struct {
+	u         *Unit
+	total     int    // bytes read so far
+	lineNo    int    // number of the last physical line read
+	cont      []byte // logical line being continued, nil if none
+	contStart int    // line where the logical line started
+}
+
+// physical handles one physical line, with its line ending.
+func (p *parser) physical(raw []byte) error {
+	p.lineNo++
+	p.total += len(raw)
+	if p.total > MaxSize {
+		return fmt.Errorf("unit line %d: input is over %d bytes; a unit file is never that large", p.lineNo, MaxSize)
+	}
+	line := bytes.TrimSuffix(raw, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if p.lineNo == 1 {
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	if len(line) > MaxLineLen {
+		return fmt.Errorf("unit line %d: line is %d bytes, over the %d-byte limit; shorten it", p.lineNo, len(line), MaxLineLen)
+	}
+	if err := checkText(string(line)); err != nil {
+		return fmt.Errorf("unit line %d: %w", p.lineNo, err)
+	}
+	if t := bytes.TrimLeft(line, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
+		return nil // a comment, also inside a continuation
+	}
+	var logical []byte
+	if p.cont != nil {
+		logical, p.cont = append(p.cont, line...), nil
+	} else {
+		logical, p.contStart = append([]byte(nil), line...), p.lineNo
+	}
+	if len(logical) > MaxLineLen {
+		return fmt.Errorf("unit line %d: continued line is %d bytes, over the %d-byte limit; shorten it", p.contStart, len(logical), MaxLineLen)
+	}
+	if endsEscaped(logical) {
+		logical[len(logical)-1] = ' '
+		p.cont = logical
+		return nil
+	}
+	return p.u.parseLine(string(logical), p.contStart)
 }
 
 var errLineTooLong = errors.New("line too long")

@@ -118,7 +118,16 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		if ge, ok := err.(*gzipError); ok && ge.tooLong {
 			return nil, fmt.Errorf("userdata: document: %v", err)
 		} else if err != nil {
-			return nil, fmt.Errorf("userdata: document: %v; cloud-init would take the compressed bytes for an unknown document", err)
+			// cloud-init does not inflate it either, and reads the
+			// compressed bytes as they are.
+			what := "cloud-init would take the compressed bytes for an unknown document"
+			if isMIME(data) {
+				what = "cloud-init would parse the compressed bytes as MIME (they hold MIME-Version)"
+				if !utf8.Valid(data) {
+					what = "cloud-init fails on it too (the compressed bytes hold MIME-Version but are not UTF-8)"
+				}
+			}
+			return nil, fmt.Errorf("userdata: document: %v; %s", err, what)
 		}
 		data, d.Gzip = raw, true
 	}
@@ -368,7 +377,10 @@ func (p *processor) part(m *message) error {
 		}
 		filename = fn
 	} else {
-		if ct != ctOrig {
+		// cloud-init rewrites the Content-Type of a re-typed part, and
+		// also that of the root message, which is the part itself when
+		// the document is not multipart: parameters such as name= go.
+		if ct != ctOrig || m == p.root {
 			m.replace("Content-Type", ct)
 		}
 		fn, _, err := m.filename()

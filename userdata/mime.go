@@ -98,7 +98,21 @@ func parseParam(s string) []string {
 	for strings.HasPrefix(s, ";") {
 		s = s[1:]
 		end := strings.IndexByte(s, ';')
-		for end > 0 && (strings.Count(s[:end], `"`)-strings.Count(s[:end], `\"`))%2 != 0 {
+		// Python recounts the quotes in s[:end] for every candidate end,
+		// which is quadratic; the counts only grow, so keep them running.
+		quotes, escaped, counted := 0, 0, 0
+		for end > 0 {
+			for ; counted < end; counted++ {
+				if s[counted] == '"' {
+					quotes++
+					if counted > 0 && s[counted-1] == '\\' {
+						escaped++
+					}
+				}
+			}
+			if (quotes-escaped)%2 == 0 {
+				break
+			}
 			next := strings.IndexByte(s[end+1:], ';')
 			if next < 0 {
 				end = -1

@@ -82,7 +82,7 @@ def parse(blob):
     return parts
 
 mode = sys.argv[1]
-docs = [base64.b64decode(d) for d in json.load(sys.stdin)]
+docs = [base64.b64decode(d or "") for d in json.load(sys.stdin)]
 if mode == "parse":
     out = []
     for d in docs:

@@ -3,9 +3,11 @@ package realtools
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +147,179 @@ func firstWord(v string) string {
 		return v[:i]
 	}
 	return v
+}
+
+// SystemdDump loads the unit file text, named name, into the real systemd
+// manager in test mode (`systemd --test --user`, run as nobody in a private
+// mount namespace, which parses the units and dumps them without starting
+// anything) and returns the lines it dumps for that unit, in order, with
+// the unit's own indentation removed: "Description: ...",
+// "RequiresMountsFor: /mnt/shared data (origin-file)", "-> ExecStop:",
+// "\tCommand Line: ...". Problems of the harness end the test.
+func SystemdDump(t testing.TB, name string, text []byte) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "systemd --test runs as nobody in a mount namespace and needs root to get there")
+	}
+	for _, tool := range []string{"/lib/systemd/systemd", "unshare", "setpriv", "mount", "/bin/sh"} {
+		Require(t, tool)
+	}
+	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
+		t.Fatalf("realtools: SystemdDump: bad unit name %q; give a file name such as x.service", name)
+	}
+	// t.TempDir's parents are private to root; nobody must read the unit.
+	home, err := os.MkdirTemp("", "udkit-systemd-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	unitDir := filepath.Join(home, "config", "systemd", "user")
+	if err := os.MkdirAll(unitDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{home, filepath.Join(home, "config"), filepath.Join(home, "config", "systemd"), unitDir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(unitDir, name), text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const script = `set -eu
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -m 0700 /run/udkit-rt && chown 65534:65534 /run/udkit-rt
+exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$1" XDG_CONFIG_HOME="$1/config" XDG_RUNTIME_DIR=/run/udkit-rt PATH=/usr/bin:/bin LC_ALL=C SYSTEMD_LOG_COLOR=0 /lib/systemd/systemd --test --user --no-pager --unit="$2"
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", home, name)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("realtools: systemd --test: %v\n%s", err, stderr.String())
+	}
+	var lines []string
+	found, in := false, false
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		switch {
+		case strings.HasPrefix(l, "\t-> Unit "):
+			in = l == "\t-> Unit "+name+":"
+			found = found || in
+		case in && strings.HasPrefix(l, "\t\t"):
+			lines = append(lines, l[2:])
+		}
+	}
+	if !found {
+		t.Fatalf("realtools: systemd --test did not dump %s; stderr:\n%s", name, stderr.String())
+	}
+	return lines
+}
+
+// SystemdCommandLines returns the argv the real systemd makes of each
+// Exec*= line of the unit file text, by key ("ExecStop"), in order, read
+// from [SystemdDump]'s "Command Line:" lines (see
+// [SplitSystemdCommandLine]). Prefixes ("-", "@", ...) are not part of the
+// argv; specifiers are resolved, but "$VAR" and "$$" are not yet (systemd
+// substitutes variables only when it runs the command).
+func SystemdCommandLines(t testing.TB, name string, text []byte) map[string][][]string {
+	t.Helper()
+	lines := map[string][][]string{}
+	key := ""
+	for _, l := range SystemdDump(t, name, text) {
+		switch {
+		case strings.HasPrefix(l, "-> "):
+			key = strings.TrimSuffix(strings.TrimPrefix(l, "-> "), ":")
+		case strings.HasPrefix(l, "\tCommand Line: ") && strings.HasPrefix(key, "Exec"):
+			argv, err := SplitSystemdCommandLine(strings.TrimPrefix(l, "\tCommand Line: "))
+			if err != nil {
+				t.Fatalf("realtools: systemd --test: %v", err)
+			}
+			lines[key] = append(lines[key], argv)
+		case !strings.HasPrefix(l, "\t"):
+			key = ""
+		}
+	}
+	return lines
+}
+
+// SplitSystemdCommandLine splits a "Command Line:" of a systemd dump back
+// into argv. systemd writes each word as is, or in double quotes when it
+// holds blanks, shell metacharacters, control or non-ASCII bytes; inside
+// the quotes '\' escapes '\', '"', '$' and '`', and C escapes (\n, \t,
+// \NNN octal, \xHH) stand for control bytes.
+func SplitSystemdCommandLine(s string) ([]string, error) {
+	var argv []string
+	for s != "" {
+		if s[0] == ' ' {
+			s = s[1:]
+			continue
+		}
+		if s[0] != '"' {
+			i := strings.IndexByte(s, ' ')
+			if i < 0 {
+				i = len(s)
+			}
+			argv = append(argv, s[:i])
+			s = s[i:]
+			continue
+		}
+		var b strings.Builder
+		i := 1
+		for ; i < len(s) && s[i] != '"'; i++ {
+			if s[i] != '\\' {
+				b.WriteByte(s[i])
+				continue
+			}
+			if i+1 >= len(s) {
+				return nil, fmt.Errorf("command line %q ends in a backslash", s)
+			}
+			i++
+			switch c := s[i]; c {
+			case '\\', '"', '$', '`', '\'':
+				b.WriteByte(c)
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'a':
+				b.WriteByte('\a')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'v':
+				b.WriteByte('\v')
+			case 'x':
+				if i+2 >= len(s) {
+					return nil, fmt.Errorf("command line %q: short \\x escape", s)
+				}
+				v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+				if err != nil {
+					return nil, fmt.Errorf("command line %q: %v", s, err)
+				}
+				b.WriteByte(byte(v))
+				i += 2
+			case '0', '1', '2', '3':
+				if i+2 >= len(s) {
+					return nil, fmt.Errorf("command line %q: short octal escape", s)
+				}
+				v, err := strconv.ParseUint(s[i:i+3], 8, 8)
+				if err != nil {
+					return nil, fmt.Errorf("command line %q: %v", s, err)
+				}
+				b.WriteByte(byte(v))
+				i += 2
+			default:
+				return nil, fmt.Errorf("command line %q: unknown escape \\%c", s, c)
+			}
+		}
+		if i >= len(s) {
+			return nil, fmt.Errorf("command line %q: unterminated quote", s)
+		}
+		argv = append(argv, b.String())
+		s = s[i+1:]
+	}
+	return argv, nil
 }

@@ -74,3 +74,48 @@ NotExec=/opt/udkit-none/x
 		t.Errorf("MissingExecPaths mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestSystemdCommandLines(t *testing.T) {
+	text := "[Service]\nType=oneshot\n" +
+		`ExecStart=/bin/echo "a b" c\\d "say \"hi\"" $$HOME 100%% \n ";" tab\tx "a\x01b" héllo ""` + "\n" +
+		"ExecStop=-/bin/echo one\nExecStop=/bin/echo two\n"
+	got := SystemdCommandLines(t, "udkit-cmdline.service", []byte(text))
+	want := map[string][][]string{
+		"ExecStart": {{"/bin/echo", "a b", `c\d`, `say "hi"`, "$$HOME", "100%", "\n", ";", "tab\tx", "a\x01b", "héllo", ""}},
+		"ExecStop":  {{"/bin/echo", "one"}, {"/bin/echo", "two"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SystemdCommandLines mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestSplitSystemdCommandLine(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+		bad      bool
+	}{
+		{"plain", "/bin/echo a b", []string{"/bin/echo", "a", "b"}, false},
+		{"quoted", `/bin/echo "a b" "" "\$\$X" "\"\\\` + "`" + `"`, []string{"/bin/echo", "a b", "", "$$X", "\"\\`"}, false},
+		{"c escapes", `/bin/echo "\n\t\001\x7f"`, []string{"/bin/echo", "\n\t\x01\x7f"}, false},
+		{"unterminated", `/bin/echo "a`, nil, true},
+		{"unknown escape", `/bin/echo "\q"`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SplitSystemdCommandLine(tt.in)
+			if tt.bad {
+				if err == nil {
+					t.Errorf("SplitSystemdCommandLine(%q) = %q, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,455 @@
+//go:build e2e && linux
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The canonical stop hook on a real boot: registration at launch, and at
+// poweroff the deregistration reaches the registry over the network while
+// the _netdev mount holding the script is still mounted.
+func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
+	m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, oncePerInstance) })
+
+	checkCloudInitLog(t, m)
+	checkHookArmed(t, m)
+	checkVerify(t, m)
+	if got := rcv.methods(); got != "POST" {
+		t.Fatalf("registry calls after boot = %q, want one POST (registration at launch)", got)
+	}
+	if want := "/members/" + m.name; rcv.calls()[0].Path != want {
+		t.Errorf("registration path = %q, want %q", rcv.calls()[0].Path, want)
+	}
+
+	m.poweroff()
+
+	calls := rcv.calls()
+	t.Logf("registry calls: %v", calls)
+	t.Logf("evidence log:\n%s", m.file(evidenceLog))
+	if got := rcv.methods(); got != "POST DELETE" {
+		t.Fatalf("registry calls after poweroff = %q, want POST DELETE; calls: %v", got, calls)
+	}
+	wantState := "mount=mounted addr=" + containerAddr + "/24"
+	if calls[1].Body != wantState {
+		t.Errorf("deregistration reported %q, want %q", calls[1].Body, wantState)
+	}
+	if ev := m.file(evidenceLog); !strings.Contains(ev, "deregister "+wantState+" http=204") {
+		t.Errorf("evidence log on the container's root file system:\n%s\nwant a line %q", ev, "deregister "+wantState+" http=204")
+	}
+	marker, err := os.ReadFile(filepath.Join(m.export, "deregistered-"+m.name))
+	if err != nil || !strings.Contains(string(marker), wantState) {
+		t.Errorf("the deregister script's record on the mount (host side %s): %q, %v; want it written through the mount", m.export, marker, err)
+	}
+	// The script lives on the mount and keeps it busy, so "mounted" alone
+	// would also be seen if the unmount had been tried too early and had
+	// failed (TestControlScriptOnMount): check the journal's order too.
+	// (That a fast script was not merely lucky in a race is shown by
+	// TestCanonicalOrderHoldsMountAndNetwork.)
+	if err := hookThenUnmount(m.journal()); err != nil {
+		t.Error(err)
+	}
+}
+
+// The canonical ordering holds for as long as ExecStop runs: a probe that
+// waits up to 10 s for the mount or the network to go away sees neither go.
+// (TestControlMountGone and TestControlNetworkGone run the same probe
+// under units without that ordering.)
+func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
+	unit := strings.Replace(canonicalUnit(oncePerInstance), "ExecStop="+mountPoint+"/bin/deregister", "@EXECSTOP@", 1)
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "mount network") })
+	checkHookArmed(t, m)
+	m.poweroff()
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	want := "probe mount=mounted addr=" + containerAddr + "/24 http=204"
+	if !strings.Contains(ev, want) {
+		t.Fatalf("evidence log:\n%s\nwant a line %q", ev, want)
+	}
+	if got := rcv.methods(); got != "POST DELETE" {
+		t.Errorf("registry calls = %q, want POST DELETE", got)
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err != nil {
+		t.Errorf("the probe's record did not reach the host through the mount: %v", err)
+	}
+}
+
+// The negative control proves that the checks can fail: a unit built with
+// the linter's warnings ignored (no RequiresMountsFor=, After= without
+// Wants=) is stopped in parallel with the mount, and the probe in its
+// ExecStop sees the mount disappear.
+//
+// The network stays up for this unit, and the test does not claim
+// otherwise: on Debian with cloud-init every service with default
+// dependencies is stopped before ifupdown takes the network down
+// (cloud-init.service is After=networking.service and Before=sysinit.target,
+// and every such service is After=basic.target), and cloud-config.service
+// pulls in network-online.target, so After= without Wants= still orders
+// here. TestControlNetworkGone shows a unit that does lose the network.
+func TestControlMountGone(t *testing.T) {
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unorderedUnit, "mount") })
+	checkHookArmed(t, m)
+	m.poweroff()
+
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !strings.Contains(ev, "probe mount=unmounted") {
+		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
+	}
+	if err := hookThenUnmount(m.journal()); err == nil {
+		t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
+		t.Errorf("the probe's record reached the host through the mount; want the mount gone")
+	}
+	t.Logf("registry calls (the network stays up here, see the doc comment): %v", rcv.calls())
+}
+
+// unorderedUnit is the hook with the linter's warnings ignored: no
+// RequiresMountsFor=, After=network-online.target without Wants=.
+const unorderedUnit = `[Unit]
+Description=Deregister ` + hookName + ` at shutdown (no RequiresMountsFor)
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+@EXECSTOP@
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// With the canonical layout (deregister script on the mount) but the
+// ordering missing, systemd starts the unmount while the script runs. The
+// outcome is a race: umount fails with EBUSY (seen most often), or wins
+// before the script is executed (status 203/EXEC), or, with a script that
+// ends within the few milliseconds systemd takes to start umount, nothing
+// is seen at all (seen under load). A slow registry (the receiver holds
+// the DELETE 5 s) takes the last outcome away, and hookThenUnmount, which
+// the canonical test relies on, reports either of the others.
+func TestControlScriptOnMount(t *testing.T) {
+	unit := strings.Replace(unorderedUnit, "@EXECSTOP@", "ExecStop="+mountPoint+"/bin/deregister", 1)
+	m, rcv := withReceiver(t, func(url string) string {
+		return strings.Replace(canonicalUserData(url, oncePerInstance), indent(canonicalUnit(oncePerInstance)), indent(unit), 1)
+	})
+	rcv.mu.Lock()
+	rcv.deleteDelay = 5 * time.Second
+	rcv.mu.Unlock()
+	m.boot()
+	checkHookArmed(t, m)
+	m.poweroff()
+	err := hookThenUnmount(m.journal())
+	if err == nil {
+		t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
+	}
+	t.Logf("as expected: %v", err)
+}
+
+// A unit with DefaultDependencies=no (only Conflicts= and Before=
+// shutdown.target kept) and no ordering against the network is stopped in
+// parallel with networking.service: its ExecStop sees eth0 lose its
+// address and cannot reach the registry. This proves the network half of
+// the evidence can fail too.
+func TestControlNetworkGone(t *testing.T) {
+	const unit = `[Unit]
+Description=Deregister ` + hookName + ` at shutdown (no default dependencies)
+DefaultDependencies=no
+Conflicts=shutdown.target
+Before=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+@EXECSTOP@
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+`
+	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "network") })
+	checkHookArmed(t, m)
+	m.poweroff()
+
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !regexp.MustCompile(`probe mount=\S+ addr=none http=000`).MatchString(ev) {
+		t.Fatalf("evidence log:\n%s\nwant the probe to have seen eth0 without an address and the registry unreachable", ev)
+	}
+	if got := rcv.methods(); got != "POST" {
+		t.Errorf("registry calls = %q, want only the registration (the deregistration cannot get through)", got)
+	}
+}
+
+// After a reboot the hook is armed again, and registration follows the
+// choice: once per instance (runcmd) leaves the member deregistered after
+// the reboot, because ExecStop runs on every shutdown; every boot (the
+// unit's ExecStart) registers it again.
+func TestRebootRearmsHook(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		mode        registerMode
+		afterReboot string // registry calls once the second boot is done
+		afterStop   string // and after the final poweroff
+	}{
+		{"once-per-instance", oncePerInstance, "POST DELETE", "POST DELETE DELETE"},
+		{"every-boot", everyBoot, "POST DELETE POST", "POST DELETE POST DELETE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, tc.mode) })
+			checkHookArmed(t, m)
+			if got := rcv.methods(); got != "POST" {
+				t.Fatalf("registry calls after the first boot = %q, want POST", got)
+			}
+			m.reboot()
+			checkHookArmed(t, m)
+			if got := rcv.methods(); got != tc.afterReboot {
+				t.Fatalf("registry calls after the reboot = %q, want %q", got, tc.afterReboot)
+			}
+			m.poweroff()
+			if got := rcv.methods(); got != tc.afterStop {
+				t.Fatalf("registry calls after poweroff = %q, want %q", got, tc.afterStop)
+			}
+			for i, c := range rcv.calls() {
+				if c.Method == "DELETE" && c.Body != "mount=mounted addr="+containerAddr+"/24" {
+					t.Errorf("call %d: deregistration reported %q", i, c.Body)
+				}
+			}
+		})
+	}
+}
+
+// bootWithReceiver prepares a machine with a receiver and boots it.
+func bootWithReceiver(t *testing.T, userData func(url string) string) (*machine, *receiver) {
+	t.Helper()
+	m, rcv := withReceiver(t, userData)
+	m.boot()
+	return m, rcv
+}
+
+// withReceiver starts a receiver on a fresh machine's network and writes
+// the seed with the user data rendered for the receiver's URL.
+func withReceiver(t *testing.T, userData func(url string) string) (*machine, *receiver) {
+	t.Helper()
+	m := newMachine(t)
+	rcv := newReceiver(t, m.net)
+	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: []byte(userData(rcv.url))})
+	return m, rcv
+}
+
+// checkHookArmed asserts that the hook unit is enabled and active.
+func checkHookArmed(t *testing.T, m *machine) {
+	t.Helper()
+	out, _ := m.exec("systemctl", "is-enabled", hookName+".service")
+	active, _ := m.exec("systemctl", "is-active", hookName+".service")
+	if strings.TrimSpace(string(out)) != "enabled" || strings.TrimSpace(string(active)) != "active" {
+		status, _ := m.exec("systemctl", "status", "--no-pager", hookName+".service")
+		t.Fatalf("hook after boot %d: is-enabled %q, is-active %q, want enabled and active\n%s", m.boots, out, active, status)
+	}
+}
+
+// checkVerify runs systemd's and cloud-init's own checkers inside the
+// booted system.
+func checkVerify(t *testing.T, m *machine) {
+	t.Helper()
+	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+hookName+".service")
+	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
+		t.Errorf("systemd-analyze verify in the container: %v\n%s", err, out)
+	}
+	out, err = m.exec("cloud-init", "schema", "--system")
+	if err != nil || !strings.Contains(string(out), "Valid cloud-config") {
+		t.Errorf("cloud-init schema --system in the container: %v\n%s", err, out)
+	}
+}
+
+// knownWarnings are cloud-init WARNINGs that the test image causes
+// whatever the user data says (no SSH server is installed).
+var knownWarnings = []*regexp.Regexp{
+	regexp.MustCompile(`util\.py\[WARNING\]: Failed generating key type \w+ to file /etc/ssh/`),
+	regexp.MustCompile(`cc_set_passwords\.py\[WARNING\]: Ignoring config 'ssh_pwauth: None'. SSH service 'ssh' is not installed\.`),
+}
+
+// checkCloudInitLog fails on cloud-init complaints about the user data:
+// unhandled parts, invalid cloud-config, and any WARNING other than those
+// the image causes on its own.
+func checkCloudInitLog(t *testing.T, m *machine) {
+	t.Helper()
+	log := m.file("/var/log/cloud-init.log")
+	if log == "" {
+		t.Fatal("/var/log/cloud-init.log is empty or missing")
+	}
+	for i, line := range strings.Split(log, "\n") {
+		bad := strings.Contains(line, "Unhandled") || strings.Contains(line, "Invalid cloud-config")
+		if strings.Contains(line, "WARNING") {
+			bad = true
+			for _, re := range knownWarnings {
+				if re.MatchString(line) {
+					bad = false
+				}
+			}
+		}
+		if bad {
+			t.Errorf("cloud-init.log line %d: %s", i+1, line)
+		}
+	}
+}
+
+// hookThenUnmount checks in the journal that the hook was stopped
+// successfully and that systemd unmounted the _netdev mount afterwards,
+// without a failed attempt before.
+func hookThenUnmount(journal string) error {
+	stopped, unmounted, failed := -1, -1, -1
+	for i, line := range strings.Split(journal, "\n") {
+		switch {
+		case stopped < 0 && strings.Contains(line, "Stopped "+hookName+".service"):
+			stopped = i
+		case unmounted < 0 && strings.Contains(line, "Unmounted mnt-shared.mount"):
+			unmounted = i
+		case failed < 0 && (strings.Contains(line, "Failed unmounting mnt-shared.mount") ||
+			strings.Contains(line, hookName+".service: Control process exited")):
+			failed = i
+		}
+	}
+	switch {
+	case failed >= 0:
+		return fmt.Errorf("journal line %d: %s", failed+1, strings.Split(journal, "\n")[failed])
+	case stopped < 0:
+		return errors.New("journal: no line saying the hook was stopped")
+	case unmounted < 0:
+		return errors.New("journal: no line saying the mount was unmounted")
+	case unmounted < stopped:
+		return fmt.Errorf("journal: mount unmounted (line %d) before the hook stopped (line %d)", unmounted+1, stopped+1)
+	}
+	return nil
+}
+
+// indent is how cloudConfig indents write_files content, for replacing
+// one unit text by another in rendered user data.
+func indent(s string) string {
+	return "      " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n      ")
+}
+
+// write_files without defer: true runs in cloud-init.service, which is
+// ordered before network-online.target and so before any _netdev mount:
+// scripts written to the mount land in the directory under it and are
+// hidden once it is mounted. Registration fails at launch (cloud-final
+// fails, the system is degraded) and, worse, nothing deregisters at
+// shutdown. This is why the scripts need defer: true.
+func TestWriteFilesToMountNeedsDefer(t *testing.T) {
+	m, rcv := withReceiver(t, func(url string) string {
+		return strings.ReplaceAll(canonicalUserData(url, oncePerInstance), "    defer: true\n", "")
+	})
+	state, status := m.start()
+	if state != "degraded" || !strings.Contains(status, "status: error") {
+		t.Errorf("system %q, cloud-init %q; want degraded and error (runcmd cannot find the register script)", state, status)
+	}
+	if _, err := os.Stat(filepath.Join(m.export, "bin/deregister")); err == nil {
+		t.Fatalf("bin/deregister reached the mount without defer: true")
+	}
+	if out, err := m.exec("test", "-e", mountPoint+"/bin/deregister"); err == nil {
+		t.Fatalf("%s/bin/deregister is visible in the container without defer: true (%s)", mountPoint, out)
+	}
+	if _, err := os.Stat(filepath.Join(m.upper, mountPoint, "bin/deregister")); err != nil {
+		t.Errorf("bin/deregister not found under the mount point in the root file system: %v", err)
+	}
+	m.poweroff()
+	if got := rcv.methods(); got != "" {
+		t.Errorf("registry calls = %q, want none (both scripts are hidden)", got)
+	}
+	if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
+		t.Errorf("journal does not show the hook failing to find its ExecStop")
+	}
+}
+
+// The same hook delivered in the encodings cloud-init's NoCloud path
+// accepts: the whole document gzipped, and a MIME multipart whose
+// cloud-config part is base64 (Content-Transfer-Encoding). A whole
+// document in base64 is not decoded by NoCloud (only EC2's API takes
+// base64, and its metadata service hands the instance the decoded bytes):
+// cloud-init sees one unknown part and does nothing, which the last case
+// pins down.
+func TestEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		encode func(doc string) []byte
+		works  bool
+	}{
+		{"gzip", gzipped, true},
+		{"mime-base64-part", mimeBase64, true},
+		{"gzip-of-mime-base64-part", func(doc string) []byte { return gzipped(string(mimeBase64(doc))) }, true},
+		{"whole-document-base64", func(doc string) []byte {
+			return []byte(base64.StdEncoding.EncodeToString([]byte(doc)) + "\n")
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMachine(t)
+			rcv := newReceiver(t, m.net)
+			m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: tc.encode(canonicalUserData(rcv.url, oncePerInstance))})
+			m.boot()
+			if !tc.works {
+				if got := rcv.methods(); got != "" {
+					t.Errorf("registry calls = %q, want none", got)
+				}
+				if log := m.file("/var/log/cloud-init.log"); !strings.Contains(log, "Unhandled non-multipart (text/x-not-multipart) userdata") {
+					t.Errorf("cloud-init.log does not say it left the base64 document unhandled")
+				}
+				m.poweroff()
+				return
+			}
+			checkCloudInitLog(t, m)
+			checkHookArmed(t, m)
+			m.poweroff()
+			if got := rcv.methods(); got != "POST DELETE" {
+				t.Fatalf("registry calls = %q, want POST DELETE", got)
+			}
+			if want := "mount=mounted addr=" + containerAddr + "/24"; rcv.calls()[1].Body != want {
+				t.Errorf("deregistration reported %q, want %q", rcv.calls()[1].Body, want)
+			}
+		})
+	}
+}
+
+// gzipped compresses doc as one gzip member.
+func gzipped(doc string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(doc))
+	w.Close()
+	return b.Bytes()
+}
+
+// mimeBase64 wraps a #cloud-config in a multipart/mixed document with
+// one base64-encoded part.
+func mimeBase64(doc string) []byte {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", `text/cloud-config; charset="utf-8"`)
+	h.Set("Content-Transfer-Encoding", "base64")
+	h.Set("Content-Disposition", `attachment; filename="cloud-config.yaml"`)
+	pw, _ := mw.CreatePart(h)
+	enc := base64.StdEncoding.EncodeToString([]byte(doc))
+	for len(enc) > 76 {
+		io.WriteString(pw, enc[:76]+"\r\n")
+		enc = enc[76:]
+	}
+	io.WriteString(pw, enc+"\r\n")
+	mw.Close()
+	return []byte("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + mw.Boundary() + "\"\r\n\r\n" + body.String())
+}

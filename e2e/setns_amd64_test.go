@@ -1,0 +1,6 @@
+//go:build e2e && linux
+
+package e2e
+
+// sysSetns is setns(2) on linux/amd64 (the syscall package lacks it).
+const sysSetns = 308
