@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
 	"gopkg.in/yaml.v3"
@@ -63,6 +64,13 @@ func Build(s *Spec) (*Bundle, error) {
 	}
 	var probs []Problem
 	var files []cloudconfig.WriteFile
+	var extra []cloudconfig.WriteFile // files of the registry hook
+	if s.Registry != nil {
+		var err error
+		if s, extra, err = withRegistry(s); err != nil {
+			return nil, err
+		}
+	}
 
 	deregister, script := actionArgv(s, "deregister", &s.Deregister)
 	var register []string
@@ -111,6 +119,7 @@ func Build(s *Spec) (*Bundle, error) {
 	if len(s.Environment) > 0 {
 		files = append(files, cloudconfig.WriteFile{Path: envPath(s.Name), Content: envFile(s.Environment), Owner: "root:root", Permissions: "0600"})
 	}
+	files = append(files, extra...)
 	if registerScript != nil {
 		files = append(files, *registerScript)
 	}
@@ -310,9 +319,15 @@ func checkSpec(s *Spec) []Problem {
 	if t := s.StopTimeout; t != 0 && (t < time.Second || t > unit.MaxStopTimeout || t%time.Second != 0) {
 		add("stop_timeout", "%v: give a whole number of seconds from 1s to %v (0 means %v): the hook holds up shutdown, and the cloud may not wait", t, unit.MaxStopTimeout, unit.DefaultStopTimeout)
 	}
-	checkAction(s, "deregister", &s.Deregister, add)
-	if s.Register != nil {
-		checkAction(s, "register", s.Register, add)
+	if s.Registry != nil {
+		if s.Register != nil || len(s.Deregister.Command) > 0 || s.Deregister.Script != "" || s.Deregister.Path != "" {
+			add("registry", "the registry hook makes the register and deregister scripts; remove register and deregister, or the registry hook")
+		}
+	} else {
+		checkAction(s, "deregister", &s.Deregister, add)
+		if s.Register != nil {
+			checkAction(s, "register", s.Register, add)
+		}
 	}
 	if s.Deregister.EveryBoot {
 		add("deregister.every_boot", "only register can run on every boot; remove it")
@@ -384,6 +399,61 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 	if s.Register != nil && a == s.Register && s.Register.Script != "" && s.Deregister.Script != "" && scriptPath(s, "register", s.Register) == scriptPath(s, "deregister", &s.Deregister) {
 		add("register.path", "register and deregister scripts would both be written to %s; give them different paths", p)
 	}
+}
+
+// withRegistry returns a copy of s whose register and deregister actions
+// are the registry's scripts, and the files that hold the join token and
+// CA when the spec gives their contents.
+func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
+	r := s.Registry
+	ss := registry.ScriptSpec{
+		URL:           r.URL,
+		Cluster:       r.Cluster,
+		JoinTokenFile: r.JoinTokenFile,
+		CAFile:        r.CAFile,
+		StateDir:      r.StateDir,
+		Labels:        r.Labels,
+	}
+	fail := func(err error) error {
+		return &SpecError{Problems: []Problem{{Path: "registry", Message: strings.TrimPrefix(err.Error(), "registry: ")}}}
+	}
+	reg, err := registry.RegisterScript(ss)
+	if err != nil {
+		return nil, nil, fail(err)
+	}
+	dereg, err := registry.DeregisterScript(ss)
+	if err != nil {
+		return nil, nil, fail(err)
+	}
+	var probs []Problem
+	stop := s.StopTimeout
+	if stop == 0 {
+		stop = unit.DefaultStopTimeout
+	}
+	if stop <= registry.DefaultDeregisterMaxTime {
+		probs = append(probs, Problem{Path: "stop_timeout", Message: fmt.Sprintf("%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)})
+	}
+	var files []cloudconfig.WriteFile
+	if r.JoinToken != "" {
+		if strings.ContainsAny(r.JoinToken, " \t\r\n") {
+			probs = append(probs, Problem{Path: "registry.join_token", Message: "holds white space; give the token alone"})
+		}
+		files = append(files, cloudconfig.WriteFile{Path: r.JoinTokenFile, Content: r.JoinToken + "\n", Owner: "root:root", Permissions: "0600"})
+	}
+	if r.CA != "" {
+		if r.CAFile == "" {
+			probs = append(probs, Problem{Path: "registry.ca", Message: "given without ca_file; say where to write it"})
+		}
+		files = append(files, cloudconfig.WriteFile{Path: r.CAFile, Content: r.CA, Owner: "root:root", Permissions: "0644"})
+	}
+	if len(probs) > 0 {
+		return nil, nil, &SpecError{Problems: probs}
+	}
+	c := *s
+	c.Registry = nil
+	c.Register = &Action{Script: string(reg), EveryBoot: r.EveryBoot}
+	c.Deregister = Action{Script: string(dereg)}
+	return &c, files, nil
 }
 
 // lintDocument runs the document, cloud-config and unit rules on every

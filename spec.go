@@ -53,6 +53,12 @@ type Spec struct {
 	// so its runcmd commands run before the hook is armed and the instance
 	// registered. Not modified.
 	CloudConfig *cloudconfig.Config
+	// Registry, instead of Register and Deregister, registers the
+	// instance with a udkit registry (cmd/udkitd): Build generates both
+	// scripts with registry.RegisterScript and registry.DeregisterScript
+	// and writes them to DefaultScriptDir/NAME-register and
+	// DefaultScriptDir/NAME-deregister.
+	Registry *RegistryHook
 	// Parts are extra user-data parts, after udkit's cloud-config part.
 	// A cloud-config part without a MergeType gets
 	// [cloudconfig.MergeAppend] (as does udkit's own part then), so that
@@ -79,6 +85,38 @@ type Action struct {
 	// hook's start command (ExecStart=) instead of once per instance from
 	// runcmd. A failing registration then leaves the hook failed, and a
 	// failed hook does not deregister at shutdown.
+	EveryBoot bool
+}
+
+// RegistryHook registers the instance with a udkit registry at launch and
+// deregisters it at shutdown.
+type RegistryHook struct {
+	// URL is the registry's base URL; prefer https, the tokens travel in
+	// its requests.
+	URL string
+	// Cluster is the cluster the instance joins.
+	Cluster string
+	// JoinTokenFile is the absolute path on the instance of the file that
+	// holds the cluster's join token.
+	JoinTokenFile string
+	// JoinToken, if set, is written to JoinTokenFile (0600 root:root).
+	// User data is readable through the instance metadata service by any
+	// process on the instance: a join token only lets its holder register
+	// in this one cluster, but prefer provisioning the file some other way
+	// (image, secrets manager) where you can.
+	JoinToken string
+	// CAFile is the absolute path on the instance of a PEM CA bundle the
+	// scripts trust for an https URL; empty uses the system's CAs.
+	CAFile string
+	// CA, if set, is written to CAFile (0644 root:root).
+	CA string
+	// Labels are sent with the registration.
+	Labels map[string]string
+	// StateDir is where the scripts keep the member token; empty means
+	// registry.DefaultStateDir.
+	StateDir string
+	// EveryBoot registers on every boot from the stop hook's ExecStart=
+	// instead of once per instance from runcmd.
 	EveryBoot bool
 }
 

@@ -427,7 +427,8 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				s.Parts = append(s.Parts, d.part(fmt.Sprintf("%s[%d]", p, i), e))
 			}
 		},
-		"output": func(p string, v *yaml.Node) { d.output(p, v) },
+		"output":   func(p string, v *yaml.Node) { d.output(p, v) },
+		"registry": func(p string, v *yaml.Node) { s.Registry = d.registry(p, v) },
 	})
 	if !ok {
 		return false
@@ -435,8 +436,8 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 	if s.Name == "" && !d.has("name") {
 		d.errf(n, "name", "missing; give the instance's role, such as managed-server")
 	}
-	if !d.has("deregister") {
-		d.errf(n, "deregister", "missing; give the command or script that deregisters the instance")
+	if !d.has("deregister") && !d.has("registry") {
+		d.errf(n, "deregister", "missing; give the command or script that deregisters the instance, or a registry hook")
 	}
 	return true
 }
@@ -583,6 +584,43 @@ func (d *specDecoder) part(p string, v *yaml.Node) Part {
 		}
 	}
 	return pt
+}
+
+func (d *specDecoder) registry(p string, v *yaml.Node) *RegistryHook {
+	r := &RegistryHook{}
+	d.fields(v, p, map[string]func(string, *yaml.Node){
+		"url":             func(p string, v *yaml.Node) { r.URL, _ = d.str(p, v) },
+		"cluster":         func(p string, v *yaml.Node) { r.Cluster, _ = d.str(p, v) },
+		"join_token_file": func(p string, v *yaml.Node) { r.JoinTokenFile, _ = d.str(p, v) },
+		"join_token":      func(p string, v *yaml.Node) { r.JoinToken, _ = d.str(p, v) },
+		"ca_file":         func(p string, v *yaml.Node) { r.CAFile, _ = d.str(p, v) },
+		"ca":              func(p string, v *yaml.Node) { r.CA, _ = d.str(p, v) },
+		"ca_content_file": func(p string, v *yaml.Node) {
+			if b, ok := d.file(p, v); ok {
+				r.CA = string(b)
+			}
+		},
+		"state_dir":  func(p string, v *yaml.Node) { r.StateDir, _ = d.str(p, v) },
+		"every_boot": func(p string, v *yaml.Node) { r.EveryBoot = d.boolean(p, v) },
+		"labels": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				d.errf(v, p, "must be a mapping of label: value, not %s", kindName(v))
+				return
+			}
+			r.Labels = map[string]string{}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, val := v.Content[i], v.Content[i+1]
+				kp := join(p, k.Value)
+				if w, ok := d.scalarWord(kp, val); ok {
+					r.Labels[k.Value] = w
+				}
+			}
+		},
+	})
+	if d.has(p+".ca") && d.has(p+".ca_content_file") {
+		d.errf(v, p, "give ca or ca_content_file, not both")
+	}
+	return r
 }
 
 func (d *specDecoder) output(p string, v *yaml.Node) {
