@@ -42,6 +42,11 @@ type Bundle struct {
 	Diagnostics []Diagnostic
 }
 
+// RuleRegisterOnce is the rule id of the [Info] diagnostic of a spec that
+// registers once per instance: the hook deregisters at every shutdown,
+// reboots included, and nothing registers the instance again.
+const RuleRegisterOnce = "register-once"
+
 // cloudConfigFilename is the filename of udkit's cloud-config part.
 const cloudConfigFilename = "cloud-config"
 
@@ -172,6 +177,12 @@ func Build(s *Spec) (*Bundle, error) {
 
 	b := &Bundle{Hook: hook, CloudConfig: cc, Document: doc}
 	b.Diagnostics = lintDocument(doc)
+	if s.Register != nil && !s.Register.EveryBoot {
+		b.Diagnostics = append(b.Diagnostics, Diagnostic{
+			Part: 1, PartName: partName(doc.Parts[0]), Where: "runcmd", Severity: Info, Rule: RuleRegisterOnce,
+			Message: "registration runs once per instance, but the hook deregisters at every shutdown, reboots included: after a reboot the instance stays deregistered; register on every boot (every_boot) if the instance may reboot",
+		})
+	}
 	return b, nil
 }
 

@@ -33,6 +33,7 @@ func ExampleBuild() {
 	// 'systemctl' 'enable' '--now' '--no-block' 'managed-server-deregister.service'
 	// '/mnt/domain/bin/register-server'
 	// info mounts-required
+	// info register-once
 }
 
 // Render user data, base64-encoded for a launch template.

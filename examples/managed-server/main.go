@@ -28,9 +28,10 @@ var checkHook []byte
 func spec() *udkit.Spec {
 	return &udkit.Spec{
 		Name: "managed-server",
-		// Written to /usr/local/sbin/managed-server-register and run once
-		// per instance from runcmd, after the hook is armed.
-		Register: &udkit.Action{Script: registerScript},
+		// Written to /usr/local/sbin/managed-server-register and run on
+		// every boot as the hook's ExecStart=: the hook deregisters at
+		// every shutdown, reboots included.
+		Register: &udkit.Action{Script: registerScript, EveryBoot: true},
 		// Lives on the NFS share: referenced, not written.
 		Deregister:  udkit.Action{Command: []string{"/mnt/domain/bin/deregister-server"}},
 		Mounts:      []string{"/mnt/domain"},

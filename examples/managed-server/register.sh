@@ -1,8 +1,8 @@
 #!/bin/sh
 # Register this instance as a managed server of $CLUSTER with the admin
 # server at $ADMIN_URL, through the domain's admin scripting tool on NFS.
-# Runs once per instance from runcmd, with /etc/default/managed-server
-# sourced.
+# Runs at every boot as the stop hook's ExecStart=, with the variables of
+# /etc/default/managed-server, once /mnt/domain is mounted.
 set -eu
 id=$(cat /var/lib/cloud/data/instance-id)
 exec "$DOMAIN_HOME/bin/admin-tool" --timeout 60 add-server \
