@@ -5,5 +5,5 @@
 # /etc/default/managed-server, once /mnt/domain is mounted.
 set -eu
 id=$(cat /var/lib/cloud/data/instance-id)
-exec "$DOMAIN_HOME/bin/admin-tool" --timeout 60 add-server \
+exec "$DOMAIN_HOME/bin/admin-tool" --timeout 45 add-server \
     --admin-url "$ADMIN_URL" --cluster "$CLUSTER" --name "ms-$id"
