@@ -155,6 +155,8 @@ type Problem struct {
 	Message string
 }
 
+// String formats p as "line N: PATH: MESSAGE" ("PATH: MESSAGE" without a
+// line).
 func (p Problem) String() string {
 	if p.Line > 0 {
 		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Path, p.Message)
