@@ -62,3 +62,35 @@ func FuzzParseSpecFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLint feeds arbitrary input to Lint: it must not panic, every
+// diagnostic must have a rule and a message, and a line only within the
+// input.
+func FuzzLint(f *testing.F) {
+	for _, pattern := range []string{"testdata/render/*.golden", "examples/managed-server/testdata/*.golden", "unit/testdata/golden/*.service", "userdata/testdata/seed/*"} {
+		files, _ := filepath.Glob(pattern)
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, diags, err := udkit.Lint(data)
+		if err != nil {
+			return
+		}
+		// YAML counts a lone carriage return as a line break too.
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		for _, d := range diags {
+			if d.Rule == "" || d.Message == "" {
+				t.Fatalf("diagnostic without rule or message: %+v", d)
+			}
+			if d.Line < 0 || d.Line > lines {
+				t.Fatalf("line %d outside the input's %d lines: %s", d.Line, lines, d)
+			}
+		}
+	})
+}
