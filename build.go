@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -498,7 +499,14 @@ func lintDocument(doc *userdata.Document) []Diagnostic {
 func lintCloudConfig(body []byte) []Diagnostic {
 	c, err := cloudconfig.Parse(body)
 	if err != nil {
-		return []Diagnostic{{Severity: Error, Rule: "cloud-config-parse", Message: strings.TrimPrefix(err.Error(), "cloudconfig: ")}}
+		msg := strings.TrimPrefix(err.Error(), "cloudconfig: ")
+		line := 0
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if i := strings.IndexAny(rest, ":,; "); i > 0 {
+				line, _ = strconv.Atoi(rest[:i])
+			}
+		}
+		return []Diagnostic{{Line: line, Severity: Error, Rule: "cloud-config-parse", Message: msg}}
 	}
 	var root *yaml.Node
 	var doc yaml.Node

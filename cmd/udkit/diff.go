@@ -200,14 +200,10 @@ func root(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// diffNode compares two YAML values at path.
+// diffNode compares two YAML values at path. Aliases are compared as
+// written (*name), never followed: following them could recurse for ever
+// on a self-referencing anchor or blow up exponentially on nested ones.
 func diffNode(out *diffWriter, path string, a, b *yaml.Node) {
-	if a.Kind == yaml.AliasNode {
-		a = a.Alias
-	}
-	if b.Kind == yaml.AliasNode {
-		b = b.Alias
-	}
 	switch {
 	case a.Kind == yaml.MappingNode && b.Kind == yaml.MappingNode:
 		diffMapping(out, path, a, b)
