@@ -52,34 +52,42 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	out := &diffWriter{w: stdout}
-	a, b := docs[0], docs[1]
+	if !compareDocs(stdout, files[0], files[1], docs[0], docs[1]) {
+		return exitFail
+	}
+	return exitOK
+}
+
+// compareDocs writes the differences between a and b to w, or a line
+// saying they are the same, and reports whether they are.
+func compareDocs(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) bool {
+	out := &diffWriter{w: w}
 	for _, n := range []struct {
 		what string
 		x, y bool
 	}{{"base64", a.Base64, b.Base64}, {"gzip'd", a.Gzip, b.Gzip}, {"MIME multipart", a.MIME, b.MIME}} {
 		if n.x != n.y {
-			fmt.Fprintf(stdout, "note: %s is %s, %s is not (encoding only, not counted)\n", pick(n.x, files[0], files[1]), n.what, pick(n.x, files[1], files[0]))
+			fmt.Fprintf(w, "note: %s is %s, %s is not (encoding only, not counted)\n", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
 		}
 	}
-	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", files[0], files[1])
+	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", nameA, nameB)
 	for _, m := range matchParts(a.Parts, b.Parts) {
 		out.hunk = partLabel(m)
 		switch {
 		case m.a < 0:
-			out.add("+", "", "only in "+files[1])
+			out.add("+", "", "only in "+nameB)
 		case m.b < 0:
-			out.add("-", "", "only in "+files[0])
+			out.add("-", "", "only in "+nameA)
 		default:
 			diffPart(out, a.Parts[m.a], b.Parts[m.b])
 		}
 	}
 	if !out.changed {
-		fmt.Fprintf(stdout, "same: %s and %s give cloud-init the same parts\n", files[0], files[1])
-		return exitOK
+		fmt.Fprintf(w, "same: %s and %s give cloud-init the same parts\n", nameA, nameB)
+		return true
 	}
-	io.WriteString(stdout, out.b.String())
-	return exitFail
+	io.WriteString(w, out.b.String())
+	return false
 }
 
 func pick(c bool, x, y string) string {
