@@ -335,6 +335,7 @@ func checkSpec(s *Spec) []Problem {
 		if s.Register != nil || len(s.Deregister.Command) > 0 || s.Deregister.Script != "" || s.Deregister.Path != "" {
 			add("registry", "the registry hook makes the register and deregister scripts; remove register and deregister, or the registry hook")
 		}
+		checkRegistry(s, add)
 	} else {
 		checkAction(s, "deregister", &s.Deregister, add)
 		if s.Register != nil {
@@ -413,12 +414,8 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 	}
 }
 
-// withRegistry returns a copy of s whose register and deregister actions
-// are the registry's scripts, and the files that hold the join token and
-// CA when the spec gives their contents.
-func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
-	r := s.Registry
-	ss := registry.ScriptSpec{
+func registryScriptSpec(r *RegistryHook) registry.ScriptSpec {
+	return registry.ScriptSpec{
 		URL:           r.URL,
 		Cluster:       r.Cluster,
 		JoinTokenFile: r.JoinTokenFile,
@@ -426,40 +423,50 @@ func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
 		StateDir:      r.StateDir,
 		Labels:        r.Labels,
 	}
-	fail := func(err error) error {
-		return &SpecError{Problems: []Problem{{Path: "registry", Message: strings.TrimPrefix(err.Error(), "registry: ")}}}
+}
+
+// checkRegistry reports the problems of a registry hook: what the
+// registry's script generator refuses, and what udkit adds.
+func checkRegistry(s *Spec, add func(string, string, ...any)) {
+	r := s.Registry
+	if _, err := registry.RegisterScript(registryScriptSpec(r)); err != nil {
+		add("registry", "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	reg, err := registry.RegisterScript(ss)
-	if err != nil {
-		return nil, nil, fail(err)
-	}
-	dereg, err := registry.DeregisterScript(ss)
-	if err != nil {
-		return nil, nil, fail(err)
-	}
-	var probs []Problem
 	stop := s.StopTimeout
 	if stop == 0 {
 		stop = unit.DefaultStopTimeout
 	}
 	if stop <= registry.DefaultDeregisterMaxTime {
-		probs = append(probs, Problem{Path: "stop_timeout", Message: fmt.Sprintf("%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)})
+		add("stop_timeout", "%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)
+	}
+	if r.JoinToken != "" && (strings.ContainsAny(r.JoinToken, " \t\r\n'\"\\") || !utf8.ValidString(r.JoinToken)) {
+		add("registry.join_token", "holds white space, quotes or backslashes; give the token alone")
+	}
+	if r.CA != "" && r.CAFile == "" {
+		add("registry.ca", "given without ca_file; say where to write it")
+	}
+}
+
+// withRegistry returns a copy of s whose register and deregister actions
+// are the registry's scripts, and the files that hold the join token and
+// CA when the spec gives their contents. checkSpec has checked s.
+func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
+	r := s.Registry
+	ss := registryScriptSpec(r)
+	reg, err := registry.RegisterScript(ss)
+	if err != nil {
+		return nil, nil, fmt.Errorf("udkit: registry: %w", err)
+	}
+	dereg, err := registry.DeregisterScript(ss)
+	if err != nil {
+		return nil, nil, fmt.Errorf("udkit: registry: %w", err)
 	}
 	var files []cloudconfig.WriteFile
 	if r.JoinToken != "" {
-		if strings.ContainsAny(r.JoinToken, " \t\r\n") {
-			probs = append(probs, Problem{Path: "registry.join_token", Message: "holds white space; give the token alone"})
-		}
 		files = append(files, cloudconfig.WriteFile{Path: r.JoinTokenFile, Content: r.JoinToken + "\n", Owner: "root:root", Permissions: "0600"})
 	}
 	if r.CA != "" {
-		if r.CAFile == "" {
-			probs = append(probs, Problem{Path: "registry.ca", Message: "given without ca_file; say where to write it"})
-		}
 		files = append(files, cloudconfig.WriteFile{Path: r.CAFile, Content: r.CA, Owner: "root:root", Permissions: "0644"})
-	}
-	if len(probs) > 0 {
-		return nil, nil, &SpecError{Problems: probs}
 	}
 	c := *s
 	c.Registry = nil

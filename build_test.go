@@ -49,6 +49,28 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"timeout too long", func(s *udkit.Spec) { s.StopTimeout = 2 * time.Minute }, []string{"stop_timeout: 2m0s: give a whole number of seconds from 1s to 1m30s"}}, {"timeout fraction", func(s *udkit.Spec) { s.StopTimeout = 1500 * time.Millisecond }, []string{"stop_timeout: 1.5s"}},
 		{"bad user", func(s *udkit.Spec) { s.User = "a b" }, []string{"user: User"}},
 		{"part without type", func(s *udkit.Spec) { s.Parts = []udkit.Part{{Body: []byte("x")}} }, []string{"parts[0].type: is empty"}},
+		{"registry and deregister", func(s *udkit.Spec) { s.Registry = goodRegistry() }, []string{"registry: the registry hook makes the register and deregister scripts"}},
+		{"registry bad url", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.URL = "ftp://x"
+		}, []string{`registry: script spec: URL "ftp://x"`}},
+		{"registry short stop timeout", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.StopTimeout = 20 * time.Second
+		}, []string{"stop_timeout: 20s leaves the deregister script's 20s request no time"}},
+		{"registry ca without file", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.CA = "pem"
+			s.Registry.URL = "https://192.0.2.1"
+		}, []string{"registry.ca: given without ca_file"}},
+		{"registry token with newline", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkj_x\nA=b"
+		}, []string{"registry.join_token: holds white space"}},
 		{"several problems", func(s *udkit.Spec) {
 			s.Name = ""
 			s.Mounts = []string{"x"}
@@ -79,6 +101,44 @@ func TestBuildSpecErrors(t *testing.T) {
 				rest = rest[i+len(w):]
 			}
 		})
+	}
+}
+
+func goodRegistry() *udkit.RegistryHook {
+	return &udkit.RegistryHook{URL: "http://192.0.2.10:8180", Cluster: "web", JoinTokenFile: "/etc/udkit/join-token"}
+}
+
+// A registry hook writes the registry's scripts and registers from runcmd
+// (or ExecStart= with EveryBoot).
+func TestBuildRegistry(t *testing.T) {
+	for _, every := range []bool{false, true} {
+		s := &udkit.Spec{Name: "web", Registry: goodRegistry()}
+		s.Registry.EveryBoot = every
+		s.Registry.JoinToken = "udkj_abc"
+		b, err := udkit.Build(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []string
+		for _, f := range b.CloudConfig.WriteFiles {
+			files = append(files, f.Path+" "+f.Permissions)
+		}
+		want := "/etc/systemd/system/web-deregister.service 0644\n/etc/udkit/join-token 0600\n/usr/local/sbin/web-register 0755\n/usr/local/sbin/web-deregister 0755"
+		if got := strings.Join(files, "\n"); got != want {
+			t.Errorf("every_boot=%v: write_files\n%s\nwant\n%s", every, got, want)
+		}
+		start := b.Hook.Unit.Values("Service", "ExecStart")
+		runcmd := runcmdLines(b.CloudConfig)
+		if every {
+			if start[0] != "/usr/local/sbin/web-register" || len(runcmd) != 2 {
+				t.Errorf("every boot: ExecStart=%q runcmd %q", start, runcmd)
+			}
+		} else if start[0] != "/bin/true" || runcmd[len(runcmd)-1] != "'/usr/local/sbin/web-register'" {
+			t.Errorf("once: ExecStart=%q runcmd %q", start, runcmd)
+		}
+		if s.Registry == nil || s.Register != nil {
+			t.Error("Build modified the spec")
+		}
 	}
 }
 

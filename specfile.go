@@ -110,8 +110,9 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 	}
 	// Check the values too, except in fields that already failed to
 	// decode (an undecodable command would also be reported missing).
+	decodeProbs := len(d.probs)
 	for _, p := range checkSpec(d.sf.Spec) {
-		if d.failed(p.Path) {
+		if d.failed(p.Path, decodeProbs) {
 			continue
 		}
 		p.Line = d.lineOf(p.Path)
@@ -150,11 +151,15 @@ func (d *specDecoder) errf(n *yaml.Node, path, format string, args ...any) {
 	d.probs = append(d.probs, Problem{Path: path, Line: n.Line, Message: fmt.Sprintf(format, args...)})
 }
 
+// mark records the line of path, the first time only: a key's line, not
+// the line its value starts on.
 func (d *specDecoder) mark(path string, n *yaml.Node) {
 	if d.lines == nil {
 		d.lines = map[string]int{}
 	}
-	d.lines[path] = n.Line
+	if _, ok := d.lines[path]; !ok {
+		d.lines[path] = n.Line
+	}
 }
 
 // lineOf returns the line of path or of its closest marked parent.
@@ -172,10 +177,10 @@ func (d *specDecoder) lineOf(path string) int {
 	return 0
 }
 
-// failed reports whether a decoding problem was found at path, inside it,
-// or at one of its parents.
-func (d *specDecoder) failed(path string) bool {
-	for _, p := range d.probs {
+// failed reports whether one of the first n problems (those found while
+// decoding) is at path, inside it, or at one of its parents.
+func (d *specDecoder) failed(path string, n int) bool {
+	for _, p := range d.probs[:n] {
 		if within(p.Path, path) || within(path, p.Path) {
 			return true
 		}
