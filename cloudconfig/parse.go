@@ -39,6 +39,31 @@ func Parse(data []byte) (*Config, error) {
 	if err := checkHeader(data); err != nil {
 		return nil, err
 	}
+	root, err := parseRoot(data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Kind != yaml.ScalarNode || effectiveTag(k) != tagStr {
+			return nil, fmt.Errorf("cloudconfig: line %d:%d: top-level key %s is not a string; cloud-init only reads string keys (quote it if it is meant to be one)", k.Line, k.Column, describe(k))
+		}
+		if prev, dup := seen[k.Value]; dup {
+			return nil, fmt.Errorf("cloudconfig: line %d:%d: duplicate key %s (first at line %d); cloud-init keeps only the last one and silently drops the first: merge them into one", k.Line, k.Column, k.Value, prev.Line)
+		}
+		seen[k.Value] = k
+		if !c.fit(k.Value, v) {
+			c.Extra = append(c.Extra, Field{Key: k.Value, Value: v})
+		}
+	}
+	return c, nil
+}
+
+// parseRoot decodes the YAML of a cloud-config document into its top-level
+// mapping node, aliases expanded and comments dropped.
+func parseRoot(data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -67,22 +92,7 @@ func Parse(data []byte) (*Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document must be a mapping of keys to values, not %s", root.Line, root.Column, describe(root))
 	}
-	c := &Config{}
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		if k.Kind != yaml.ScalarNode || effectiveTag(k) != tagStr {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: top-level key %s is not a string; cloud-init only reads string keys (quote it if it is meant to be one)", k.Line, k.Column, describe(k))
-		}
-		if prev, dup := seen[k.Value]; dup {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: duplicate key %s (first at line %d); cloud-init keeps only the last one and silently drops the first: merge them into one", k.Line, k.Column, k.Value, prev.Line)
-		}
-		seen[k.Value] = k
-		if !c.fit(k.Value, v) {
-			c.Extra = append(c.Extra, Field{Key: k.Value, Value: v})
-		}
-	}
-	return c, nil
+	return root, nil
 }
 
 // checkHeader checks that data starts with a #cloud-config line the way
@@ -183,6 +193,14 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 			style = yaml.LiteralStyle
 		}
 		c.Style = style | n.Style&yaml.TaggedStyle
+	}
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && strings.ContainsAny(n.Value, ": \t") {
+		// A sexagesimal number or a timestamp: the emitter quotes a
+		// plain scalar with ':' or blanks in some places, which would
+		// make it a string. An explicit tag keeps its meaning.
+		if t := effectiveTag(n); t == tagInt || t == tagFloat || t == tagTimestamp {
+			c.Tag, c.Style = t, yaml.TaggedStyle
+		}
 	}
 	if n.Kind == yaml.ScalarNode && n.Style&^yaml.FlowStyle == 0 && n.Value == "" {
 		// An empty plain scalar is null, but the encoder writes an

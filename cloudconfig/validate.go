@@ -369,7 +369,8 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 			}
 		case "content":
 			if vn.Kind == yaml.ScalarNode && effectiveTag(vn) == tagBinary {
-				v.errf(kp, "content-binary", "!!binary content is not a string for cloud-init's schema%s; write the base64 text as content with encoding: b64", at(vn))
+				// cloud-init's schema takes bytes for strings, and
+				// write_files writes them as they are.
 			} else if v.wantString(kp, vn) {
 				f.Content = vn.Value
 			}

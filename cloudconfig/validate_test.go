@@ -127,7 +127,6 @@ func TestValidateParsed(t *testing.T) {
 			`write_files[1].owner: must be a string, not the number 0 (line 6); quote it: '0' [string]`,
 			`write_files[1].append: must be true or false, not the string "yes" (line 7) [bool]`,
 			`write_files[1].source: unknown key "source" (line 8); cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
-			`write_files[2].content: !!binary content is not a string for cloud-init's schema (line 10); write the base64 text as content with encoding: b64 [content-binary]`,
 			`write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
 			`write_files[4]: must be a mapping with at least a path, not the string "just a string" (line 12) [write-file-type]`,
 		}},

@@ -88,3 +88,17 @@ func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
 	}
 	return SchemaVerdict{}, errors.New("cloud-init schema --config-file " + path + ": " + err.Error() + "\n" + out.String())
 }
+
+// CloudInitSchemaFile is where Debian's cloud-init package installs the
+// JSON schema for cloud-config.
+const CloudInitSchemaFile = "/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json"
+
+// RequireCloudInitSchemaFile returns [CloudInitSchemaFile], or ends the test
+// (skipped normally, failed in strict mode) when it is not there.
+func RequireCloudInitSchemaFile(t testing.TB) string {
+	t.Helper()
+	if _, err := os.Stat(CloudInitSchemaFile); err != nil {
+		Missing(t, "cloud-init's JSON schema: "+err.Error()+"; run `make deps` to install cloud-init")
+	}
+	return CloudInitSchemaFile
+}
