@@ -19,8 +19,10 @@ const maxNodes = 100000
 // The document must start with "#cloud-config" (cloud-init ignores leading
 // white space and the case of the header; "#cloud-config-archive" and
 // "#cloud-config-jsonp" are other formats). A document that starts with a
-// UTF-8 byte order mark is rejected: cloud-init does not recognise it as
-// cloud-config and ignores it. Jinja templates ("## template: jinja") are
+// UTF-8 byte order mark is rejected: cloud-init 22.4 does not recognise it
+// as cloud-config (it types it text/x-not-multipart and ignores it), and in
+// a MIME part declared text/cloud-config its user-data processor turns the
+// BOM into the text "\ufeff", so the YAML does not load either. Jinja templates ("## template: jinja") are
 // not rendered and are rejected too.
 //
 // Scalars are read with YAML 1.1 rules as cloud-init's PyYAML does (plain
