@@ -63,6 +63,7 @@ func (p prefixless) Error() string {
 	}
 	return s
 }
+
 // Unwrap returns the wrapped error.
 func (p prefixless) Unwrap() error { return p.err }
 
