@@ -72,13 +72,13 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 		}
-		return nil, fmt.Errorf("cloudconfig: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, syntaxError(err)
 	}
 	var second yaml.Node
 	if err := dec.Decode(&second); err == nil {
 		return nil, fmt.Errorf("cloudconfig: line %d: a second YAML document; cloud-init reads exactly one: remove the \"---\" separator", second.Line)
 	} else if !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("cloudconfig: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, syntaxError(err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
@@ -95,6 +95,29 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document must be a mapping of keys to values, not %s", root.Line, root.Column, describe(root))
 	}
 	return root, nil
+}
+
+// syntaxHints says what to do about yaml.v3's commonest syntax errors.
+var syntaxHints = []struct{ contains, hint string }{
+	{"found character that cannot start any token", "a tab in the indentation, or a value starting with @ or `? indent with spaces and quote such values"},
+	{"mapping values are not allowed in this context", "an unquoted value containing \": \"? quote it"},
+	{"did not find expected key", "an indentation mistake, or an unquoted value containing \": \"? check the indentation, quote the value"},
+	{"did not find expected ',' or ']'", "an unclosed [ list ], or an item containing , or ]? close the list or quote the item"},
+	{"did not find expected ',' or '}'", "an unclosed { mapping }? close it or quote the value"},
+	{"found unexpected end of stream", "an unclosed quote? close it"},
+	{"could not find expected ':'", "a key without \":\", or a multi-line value that is not indented? check the line before"},
+}
+
+// syntaxError turns a yaml.v3 error into a cloudconfig error with a hint.
+// yaml.v3 reports the line but not the column of a syntax error.
+func syntaxError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	for _, h := range syntaxHints {
+		if strings.Contains(msg, h.contains) {
+			return fmt.Errorf("cloudconfig: %s (%s)", msg, h.hint)
+		}
+	}
+	return fmt.Errorf("cloudconfig: %s", msg)
 }
 
 // checkHeader checks that data starts with a #cloud-config line the way

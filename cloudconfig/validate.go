@@ -174,6 +174,9 @@ func (v *validator) owner(p, s string) {
 	user, group, hasGroup := strings.Cut(s, ":")
 	check := func(what, name string) bool {
 		switch {
+		case name == "-1" || strings.EqualFold(name, "none"):
+			// cloud-init's extract_usergroup: leave it unchanged.
+			return true
 		case name == "":
 			v.errf(p, "owner", "%q has an empty %s name; write user or user:group", s, what)
 		case isDigits(name):

@@ -37,12 +37,13 @@ func TestValidateTyped(t *testing.T) {
 				`write_files[2].content: is not gzip: unexpected EOF (encoding gzip) [content-encoding]`,
 				`write_files[3].content: is not gzip: unexpected EOF (encoding gz+b64) [content-encoding]`,
 			}},
-		{"owners", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Owner: "app"}, {Path: "/b", Owner: "app:adm"}, {Path: "/c", Owner: "1000:1000"}, {Path: "/d", Owner: "app:"}, {Path: "/e", Owner: "Bad User"}, {Path: "/f", Owner: "a:b:c"}}},
+		{"owners", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Owner: "app"}, {Path: "/b", Owner: "app:adm"}, {Path: "/c", Owner: "1000:1000"}, {Path: "/d", Owner: "app:"}, {Path: "/e", Owner: "Bad User"}, {Path: "/f", Owner: "a:b:c"}, {Path: "/g", Owner: "none:adm"}, {Path: "/h", Owner: "-1:9"}}},
 			[]string{
 				`write_files[2].owner: "1000:1000": numeric user id 1000; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name [owner]`,
 				`write_files[3].owner: "app:" has an empty group name; write user or user:group [owner]`,
 				`write_files[4].owner: "Bad User": "Bad User" is not a valid user name; write user or user:group with names like app or app-data [owner]`,
 				`write_files[5].owner: "a:b:c": "b:c" is not a valid group name; write user or user:group with names like app or app-data [owner]`,
+				`write_files[7].owner: "-1:9": numeric group id 9; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name [owner]`,
 			}},
 		{"permissions", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Permissions: "0644"}, {Path: "/b", Permissions: "755"}, {Path: "/c", Permissions: "0o600"}, {Path: "/d", Permissions: "420"}, {Path: "/e", Permissions: "0648"}, {Path: "/f", Permissions: "rw-r--r--"}}},
 			[]string{
