@@ -25,15 +25,21 @@ func (c *Config) Validate() error {
 	v := &validator{}
 	extra := map[string]*yaml.Node{}
 	for _, f := range c.Extra {
-		if f.Value == nil {
-			v.errf(f.Key, "extra-nil", "value is nil; set a YAML node or remove the key")
-			continue
-		}
 		extra[f.Key] = f.Value
+	}
+	nilExtra := func(key string) {
+		v.errf(key, "extra-nil", "value is nil; set a YAML node or remove the key")
 	}
 	for _, key := range typedKeys {
 		if n, ok := extra[key]; ok {
-			v.node(key, n)
+			if (&renderer{}).typed(c, key) != nil {
+				v.errf(key, "extra-typed", "is set both in its typed field and in Extra; keep one")
+			}
+			if n == nil {
+				nilExtra(key)
+			} else {
+				v.node(key, n)
+			}
 			continue
 		}
 		switch key {
@@ -57,6 +63,11 @@ func (c *Config) Validate() error {
 			}
 		case "final_message":
 			v.str(key, c.FinalMessage, false)
+		}
+	}
+	for _, f := range c.Extra {
+		if f.Value == nil && !isTypedKey(f.Key) {
+			nilExtra(f.Key)
 		}
 	}
 	if len(v.diags) == 0 {

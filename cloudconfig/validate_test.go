@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/internal/realtools"
+	"gopkg.in/yaml.v3"
 )
 
 func TestValidateTyped(t *testing.T) {
@@ -69,6 +70,16 @@ func TestValidateTyped(t *testing.T) {
 				`packages[1]: is empty [empty]`,
 			}},
 	}
+	extra := &yaml.Node{}
+	_ = extra.Encode([]string{"echo extra"})
+	tests = append(tests, struct {
+		name string
+		cfg  cloudconfig.Config
+		want []string
+	}{"typed and extra", cloudconfig.Config{Runcmd: []cloudconfig.Command{cloudconfig.Shell("x")}, Extra: []cloudconfig.Field{{Key: "runcmd", Value: extra}, {Key: "users"}}}, []string{
+		"runcmd: is set both in its typed field and in Extra; keep one [extra-typed]",
+		"users: value is nil; set a YAML node or remove the key [extra-nil]",
+	}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assertDiagnostics(t, tt.cfg.Validate(), tt.want)
