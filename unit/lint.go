@@ -166,10 +166,10 @@ func (l *linter) list(section, key string) []Option {
 }
 
 // words returns the space-separated unit names of a dependency key, each
-// with its option's line.
+// with its option's line. An empty assignment does not reset dependencies.
 func (l *linter) words(section, key string) map[string]int {
 	m := map[string]int{}
-	for _, o := range l.list(section, key) {
+	for _, o := range l.u.Options(section, key) {
 		for _, w := range strings.Fields(o.Value) {
 			if _, ok := m[w]; !ok {
 				m[w] = o.Line

@@ -52,6 +52,7 @@ var lintCases = []struct {
 	{"After network-online without Wants", "network-online-wants", edit("Wants=network-online.target\n", ""), 3, edit("Wants=network-online.target\n", "Requires=network-online.target\n")},
 	{"After multi-user.target", "deadlock-after", edit("remote-fs.target", "remote-fs.target multi-user.target"), 4, edit("remote-fs.target", "remote-fs.target nss-lookup.target")},
 	{"After cloud-final.service on its own line", "deadlock-after", edit("RequiresMountsFor", "After=cloud-final.service\nRequiresMountsFor"), 5, edit("RequiresMountsFor", "Before=cloud-final.service\nRequiresMountsFor")},
+	{"After= reset does not hide an ordering", "deadlock-after", edit("remote-fs.target", "remote-fs.target\nAfter=\nAfter=cloud-init.target"), 6, hookText},
 	{"After default.target", "deadlock-after", edit("network.target", "default.target"), 4, hookText},
 	{"DefaultDependencies=no alone", "default-dependencies", edit("Wants=", "DefaultDependencies=no\nWants="), 3, edit("Wants=", "DefaultDependencies=no\nConflicts=shutdown.target\nBefore=shutdown.target\nWants=")},
 	{"DefaultDependencies=no with only Conflicts", "default-dependencies", edit("Wants=", "DefaultDependencies=no\nConflicts=shutdown.target\nWants="), 3, edit("Wants=", "DefaultDependencies=yes\nWants=")},

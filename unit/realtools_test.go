@@ -358,3 +358,16 @@ func containsLine(lines []string, l string) bool {
 	}
 	return false
 }
+
+// TestAfterResetSystemd backs deadlock-after's reading of dependencies:
+// an empty After= does not reset the list, so an ordering before it still
+// counts.
+func TestAfterResetSystemd(t *testing.T) {
+	text := "[Unit]\nAfter=cloud-init.target\nAfter=\nAfter=network.target\n[Service]\nType=oneshot\nExecStart=/bin/true\n"
+	if dump := realtools.SystemdDump(t, "reset.service", []byte(text)); !containsLine(dump, "After: cloud-init.target (origin-file)") {
+		t.Errorf("systemd dropped After=cloud-init.target after an empty After=; revisit linter.words. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if !hasRule(Lint(mustParse(t, text)), "deadlock-after") {
+		t.Error("Lint did not report deadlock-after")
+	}
+}
