@@ -267,8 +267,7 @@ func (l *linter) run() {
 	var mounts []string
 	for _, o := range l.u.Options("Unit", "RequiresMountsFor") {
 		if o.Value == "" {
-			mounts = nil
-			continue
+			continue // an empty assignment does not reset the list
 		}
 		if strings.Contains(o.Value, `\x`) {
 			l.add(o.Line, "mounts-x20", "RequiresMountsFor=%s: systemd does not decode \\x escapes here (\\x20 is read as x20); write the path in double quotes, e.g. \"/mnt/shared data\"", o.Value)

@@ -359,10 +359,25 @@ func containsLine(lines []string, l string) bool {
 	return false
 }
 
-// TestAfterResetSystemd backs deadlock-after's reading of dependencies:
-// an empty After= does not reset the list, so an ordering before it still
-// counts.
-func TestAfterResetSystemd(t *testing.T) {
+// TestListResetsSystemd backs the linter's reading of lists: an empty
+// After= or RequiresMountsFor= does not reset the list (an ordering or
+// mount before it still counts), an empty ExecStop= does.
+func TestListResetsSystemd(t *testing.T) {
+	mounts := "[Unit]\nRequiresMountsFor=/mnt/shared\nRequiresMountsFor=\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n" +
+		"ExecStop=/bin/echo old\nExecStop=\nExecStop=/mnt/shared/bin/deregister\n"
+	dump := realtools.SystemdDump(t, "mounts.service", []byte(mounts))
+	if !containsLine(dump, "RequiresMountsFor: /mnt/shared (origin-file)") {
+		t.Errorf("systemd dropped RequiresMountsFor=/mnt/shared after an empty one; revisit the linter. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if got := realtools.SystemdCommandLines(t, "mounts.service", []byte(mounts))["ExecStop"]; !cmp.Equal(got, [][]string{{"/mnt/shared/bin/deregister"}}) {
+		t.Errorf("ExecStop after a reset = %q, want only the deregister command", got)
+	}
+	for _, d := range Lint(mustParse(t, mounts)) {
+		if d.Rule == "exec-stop-mount" || d.Rule == "exec-stop-multiple" {
+			t.Errorf("Lint misreads the resets: %v", d)
+		}
+	}
+
 	text := "[Unit]\nAfter=cloud-init.target\nAfter=\nAfter=network.target\n[Service]\nType=oneshot\nExecStart=/bin/true\n"
 	if dump := realtools.SystemdDump(t, "reset.service", []byte(text)); !containsLine(dump, "After: cloud-init.target (origin-file)") {
 		t.Errorf("systemd dropped After=cloud-init.target after an empty After=; revisit linter.words. dump:\n%s", strings.Join(dump, "\n"))
