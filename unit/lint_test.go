@@ -67,6 +67,7 @@ var lintCases = []struct {
 	{"known specifier", "percent-specifier", edit("deregister\n", "deregister --node %n\n"), 11, edit("deregister\n", "deregister --node %%n\n")},
 	{"no TimeoutStopSec", "timeout-stop-missing", edit("TimeoutStopSec=60\n", ""), 7, edit("TimeoutStopSec=60", "TimeoutSec=60")},
 	{"TimeoutStopSec=infinity", "timeout-stop-infinite", edit("TimeoutStopSec=60", "TimeoutStopSec=infinity"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=1min")},
+	{"TimeoutSec after TimeoutStopSec wins", "timeout-stop-infinite", edit("TimeoutStopSec=60", "TimeoutStopSec=60\nTimeoutSec=infinity"), 13, edit("TimeoutStopSec=60", "TimeoutSec=infinity\nTimeoutStopSec=60")},
 	{"TimeoutStopSec=0", "timeout-stop-infinite", edit("TimeoutStopSec=60", "TimeoutStopSec=0"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=500ms")},
 	{"TimeoutStopSec over 90 s", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=1min 31s"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=1min 30s")},
 	{"TimeoutStopSec=2h", "timeout-stop-long", edit("TimeoutStopSec=60", "TimeoutStopSec=2h"), 12, edit("TimeoutStopSec=60", "TimeoutStopSec=90s")},

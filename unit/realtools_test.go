@@ -359,9 +359,10 @@ func containsLine(lines []string, l string) bool {
 	return false
 }
 
-// TestListResetsSystemd backs the linter's reading of lists: an empty
-// After= or RequiresMountsFor= does not reset the list (an ordering or
-// mount before it still counts), an empty ExecStop= does.
+// TestListResetsSystemd backs the linter's reading of repeated options: an
+// empty After= or RequiresMountsFor= does not reset the list (an ordering
+// or mount before it still counts), an empty ExecStop= does, and the later
+// of TimeoutStopSec= and TimeoutSec= wins.
 func TestListResetsSystemd(t *testing.T) {
 	mounts := "[Unit]\nRequiresMountsFor=/mnt/shared\nRequiresMountsFor=\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n" +
 		"ExecStop=/bin/echo old\nExecStop=\nExecStop=/mnt/shared/bin/deregister\n"
@@ -376,6 +377,15 @@ func TestListResetsSystemd(t *testing.T) {
 		if d.Rule == "exec-stop-mount" || d.Rule == "exec-stop-multiple" {
 			t.Errorf("Lint misreads the resets: %v", d)
 		}
+	}
+
+	// TimeoutSec= after TimeoutStopSec= wins, as timeout-stop-infinite reads it.
+	timeouts := "[Service]\nType=oneshot\nExecStart=/bin/true\nTimeoutStopSec=60\nTimeoutSec=infinity\n"
+	if dump := realtools.SystemdDump(t, "timeouts.service", []byte(timeouts)); !containsLine(dump, "TimeoutStopSec: infinity") {
+		t.Errorf("systemd kept TimeoutStopSec=60 over a later TimeoutSec=infinity; revisit linter.lastOf. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if !hasRule(Lint(mustParse(t, timeouts)), "timeout-stop-infinite") {
+		t.Error("Lint did not report timeout-stop-infinite")
 	}
 
 	text := "[Unit]\nAfter=cloud-init.target\nAfter=\nAfter=network.target\n[Service]\nType=oneshot\nExecStart=/bin/true\n"
