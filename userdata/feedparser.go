@@ -31,7 +31,7 @@ func lineEnds(s string) []int {
 
 // lineSource is feedparser.BufferedSubFile with all input present: the
 // lines of src, a push-back stack, and a stack of end-of-part matchers.
-// Lines are numbered from 0; -1 is the end of input (Python's '').
+// Lines are numbered from 0; -1 is the end of input (Python's ”).
 type lineSource struct {
 	src      string
 	ends     []int
