@@ -16,8 +16,8 @@ import (
 	"github.com/udkit/udkit/internal/realtools"
 )
 
-// largeBundle is a ~60 KB document: the seed parts plus twenty task
-// scripts and a cloud-config that writes twenty files, each a variant of
+// largeBundle is a ~60 KB document: the seed parts plus thirty-six task
+// scripts and a cloud-config that writes thirty-six files, each a variant of
 // the seed's.
 func largeBundle(t testing.TB) *Document {
 	seed := seedDocument(t)
@@ -25,14 +25,14 @@ func largeBundle(t testing.TB) *Document {
 	var cc strings.Builder
 	cc.WriteString("#cloud-config\nwrite_files:\n")
 	unit := string(seed.Parts[0].Body)
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 36; i++ {
 		fmt.Fprintf(&cc, "  - path: /etc/appsrv/task-%02d.conf\n    permissions: '0644'\n    content: |\n", i)
 		for _, line := range strings.Split(unit, "\n")[4:24] {
 			fmt.Fprintf(&cc, "      %s # task %d\n", strings.TrimSpace(line), i*7919%1000)
 		}
 	}
 	d.Parts = append(d.Parts, Part{ContentType: ContentCloudConfig, Filename: "tasks.yaml", MergeType: MergeAppend, Body: []byte(cc.String())})
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 36; i++ {
 		body := strings.ReplaceAll(string(seed.Parts[1].Body), "register", fmt.Sprintf("task%02d", i))
 		body = strings.ReplaceAll(body, "5 attempts", fmt.Sprintf("%d attempts", 3+i%5))
 		d.Parts = append(d.Parts, Part{ContentType: ContentShellScript, Filename: fmt.Sprintf("%02d-task.sh", 30+i), Body: []byte(body)})
