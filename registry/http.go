@@ -63,6 +63,7 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	return h
 }
 
+// ServeHTTP answers one API request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
@@ -286,6 +287,7 @@ type limitedReader struct {
 	left int64
 }
 
+// Read reads from the underlying reader, failing past the limit.
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return 0, errTooLarge
