@@ -23,6 +23,16 @@ const (
 	MaxReconcileBodyBytes = 4 << 20
 )
 
+// handler serves the API; see NewHandler.
+type handler struct {
+	store *Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the HTTP/JSON API on store. log receives one line per
+// failed request with a 5xx answer; nil discards.
+//
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
 //
@@ -37,14 +47,6 @@ const (
 //	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
 //
 // Errors answer with the status of their [Code] and an [Error] body.
-type handler struct {
-	store *Store
-	log   *slog.Logger
-	mux   *http.ServeMux
-}
-
-// NewHandler returns the HTTP/JSON API on store. log receives one line per
-// failed request with a 5xx answer; nil discards.
 func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,7 +60,7 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the registry package documentation", truncate(r.URL.Path)))
+		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the documentation of registry.NewHandler", truncate(r.URL.Path)))
 	})
 	return h
 }
