@@ -26,8 +26,8 @@ func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
 	m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, oncePerInstance) })
 
 	checkCloudInitLog(t, m)
-	checkHookArmed(t, m)
-	checkVerify(t, m)
+	checkHookArmed(t, m, hookUnit)
+	checkVerify(t, m, hookUnit)
 	if got := rcv.methods(); got != "POST" {
 		t.Fatalf("registry calls after boot = %q, want one POST (registration at launch)", got)
 	}
@@ -59,7 +59,7 @@ func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
 	// failed (TestControlScriptOnMount): check the journal's order too.
 	// (That a fast script was not merely lucky in a race is shown by
 	// TestCanonicalOrderHoldsMountAndNetwork.)
-	if err := hookThenUnmount(m.journal()); err != nil {
+	if err := hookThenUnmount(m.journal(), hookUnit); err != nil {
 		t.Error(err)
 	}
 }
@@ -71,7 +71,7 @@ func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
 func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 	unit := strings.Replace(canonicalUnit(oncePerInstance), "ExecStop="+mountPoint+"/bin/deregister", "@EXECSTOP@", 1)
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "mount network") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 	ev := m.file(evidenceLog)
 	t.Logf("evidence log:\n%s", ev)
@@ -101,7 +101,7 @@ func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 // here. TestControlNetworkGone shows a unit that does lose the network.
 func TestControlMountGone(t *testing.T) {
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unorderedUnit, "mount") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 
 	ev := m.file(evidenceLog)
@@ -109,7 +109,7 @@ func TestControlMountGone(t *testing.T) {
 	if !strings.Contains(ev, "probe mount=unmounted") {
 		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
 	}
-	if err := hookThenUnmount(m.journal()); err == nil {
+	if err := hookThenUnmount(m.journal(), hookUnit); err == nil {
 		t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
 	}
 	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
@@ -152,9 +152,9 @@ func TestControlScriptOnMount(t *testing.T) {
 	rcv.deleteDelay = 5 * time.Second
 	rcv.mu.Unlock()
 	m.boot()
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
-	err := hookThenUnmount(m.journal())
+	err := hookThenUnmount(m.journal(), hookUnit)
 	if err == nil {
 		t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
 	}
@@ -184,7 +184,7 @@ TimeoutStopSec=60
 WantedBy=multi-user.target
 `
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "network") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 
 	ev := m.file(evidenceLog)
@@ -213,12 +213,12 @@ func TestRebootRearmsHook(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, tc.mode) })
-			checkHookArmed(t, m)
+			checkHookArmed(t, m, hookUnit)
 			if got := rcv.methods(); got != "POST" {
 				t.Fatalf("registry calls after the first boot = %q, want POST", got)
 			}
 			m.reboot()
-			checkHookArmed(t, m)
+			checkHookArmed(t, m, hookUnit)
 			if got := rcv.methods(); got != tc.afterReboot {
 				t.Fatalf("registry calls after the reboot = %q, want %q", got, tc.afterReboot)
 			}
@@ -254,21 +254,21 @@ func withReceiver(t *testing.T, userData func(url string) string) (*machine, *re
 }
 
 // checkHookArmed asserts that the hook unit is enabled and active.
-func checkHookArmed(t *testing.T, m *machine) {
+func checkHookArmed(t *testing.T, m *machine, unit string) {
 	t.Helper()
-	out, _ := m.exec("systemctl", "is-enabled", hookName+".service")
-	active, _ := m.exec("systemctl", "is-active", hookName+".service")
+	out, _ := m.exec("systemctl", "is-enabled", unit)
+	active, _ := m.exec("systemctl", "is-active", unit)
 	if strings.TrimSpace(string(out)) != "enabled" || strings.TrimSpace(string(active)) != "active" {
-		status, _ := m.exec("systemctl", "status", "--no-pager", hookName+".service")
+		status, _ := m.exec("systemctl", "status", "--no-pager", unit)
 		t.Fatalf("hook after boot %d: is-enabled %q, is-active %q, want enabled and active\n%s", m.boots, out, active, status)
 	}
 }
 
 // checkVerify runs systemd's and cloud-init's own checkers inside the
 // booted system.
-func checkVerify(t *testing.T, m *machine) {
+func checkVerify(t *testing.T, m *machine, unit string) {
 	t.Helper()
-	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+hookName+".service")
+	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+unit)
 	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
 		t.Errorf("systemd-analyze verify in the container: %v\n%s", err, out)
 	}
@@ -313,16 +313,16 @@ func checkCloudInitLog(t *testing.T, m *machine) {
 // hookThenUnmount checks in the journal that the hook was stopped
 // successfully and that systemd unmounted the _netdev mount afterwards,
 // without a failed attempt before.
-func hookThenUnmount(journal string) error {
+func hookThenUnmount(journal, unit string) error {
 	stopped, unmounted, failed := -1, -1, -1
 	for i, line := range strings.Split(journal, "\n") {
 		switch {
-		case stopped < 0 && strings.Contains(line, "Stopped "+hookName+".service"):
+		case stopped < 0 && strings.Contains(line, "Stopped "+unit):
 			stopped = i
 		case unmounted < 0 && strings.Contains(line, "Unmounted mnt-shared.mount"):
 			unmounted = i
 		case failed < 0 && (strings.Contains(line, "Failed unmounting mnt-shared.mount") ||
-			strings.Contains(line, hookName+".service: Control process exited")):
+			strings.Contains(line, unit+": Control process exited")):
 			failed = i
 		}
 	}
@@ -413,7 +413,7 @@ func TestEncodings(t *testing.T) {
 				return
 			}
 			checkCloudInitLog(t, m)
-			checkHookArmed(t, m)
+			checkHookArmed(t, m, hookUnit)
 			m.poweroff()
 			if got := rcv.methods(); got != "POST DELETE" {
 				t.Fatalf("registry calls = %q, want POST DELETE", got)

@@ -11,8 +11,11 @@ import (
 // write_files unit plus scripts on the _netdev mount, armed by runcmd with
 // daemon-reload and enable --now --no-block.
 
-// hookName is the stop hook's unit name (without .service).
-const hookName = "udkit-e2e-member"
+// hookName is the hand-written stop hook's name, hookUnit its unit.
+const (
+	hookName = "udkit-e2e-member"
+	hookUnit = hookName + ".service"
+)
 
 // evidenceLog is on the root file system, which is never unmounted: the
 // scripts append what they saw there, and the host reads it from the
