@@ -158,7 +158,7 @@ func cloudConfig(files []file, runcmd [][]string) string {
 func armHook() [][]string {
 	return [][]string{
 		{"systemctl", "daemon-reload"},
-		{"systemctl", "enable", "--now", "--no-block", hookName + ".service"},
+		{"systemctl", "enable", "--now", "--no-block", hookUnit},
 	}
 }
 
@@ -169,7 +169,7 @@ func armHook() [][]string {
 // the mount point and be hidden by the mount.
 func canonicalUserData(url string, mode registerMode) string {
 	files := []file{
-		{path: "/etc/systemd/system/" + hookName + ".service", perm: "0644", content: canonicalUnit(mode)},
+		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: canonicalUnit(mode)},
 		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
 		{path: mountPoint + "/bin/deregister", perm: "0755", content: deregisterScript(url), deferred: true},
 	}
@@ -187,7 +187,7 @@ func probeUserData(url, unitText, what string) string {
 	const probe = "/usr/local/sbin/udkit-e2e-probe"
 	unit := strings.Replace(unitText, "@EXECSTOP@", "ExecStop="+probe+" "+what, 1)
 	files := []file{
-		{path: "/etc/systemd/system/" + hookName + ".service", perm: "0644", content: unit},
+		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: unit},
 		{path: probe, perm: "0755", content: probeScript(url)},
 		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
 	}
