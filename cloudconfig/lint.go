@@ -1,0 +1,417 @@
+package cloudconfig
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Lint reports likely mistakes in c that Validate does not treat as
+// invalid: errors where a stop hook would silently never run, warnings
+// otherwise. Each Diagnostic has a rule id:
+//
+//   - systemctl-enable-now: `systemctl enable UNIT` without --now. The
+//     unit is not started, so a stop hook's ExecStop does not run at the
+//     first shutdown. An error when write_files writes UNIT with an
+//     ExecStop= line and nothing starts it, a warning otherwise.
+//   - systemctl-no-block: a blocking `systemctl start/restart UNIT` or
+//     `enable --now UNIT` in runcmd, which runs inside cloud-final.service:
+//     it hangs for ever if UNIT is ordered after cloud-final.service or a
+//     target that follows it. An error when write_files writes UNIT with
+//     such an After=, a warning otherwise. Add --no-block.
+//   - systemctl-daemon-reload: runcmd starts or enables a unit that
+//     write_files writes, without `systemctl daemon-reload` before it.
+//   - secret: text that looks like a credential (AWS access key id or
+//     secret key, private key block, GitHub token) anywhere in the config.
+//     User data is readable by every process on the instance through the
+//     metadata service and cloud-init's cache.
+//   - owner-before-users: a write_files owner other than root without
+//     defer: true; write_files runs before users are created.
+//   - path-volatile: a write_files path under /run or /var/tmp, which does
+//     not survive a reboot while write_files runs once per instance.
+//
+// Both command forms are understood: argv lists word by word, shell
+// strings split into simple commands on ; && || | & and newlines, after
+// leading VAR=value words, sudo, exec, command and nohup.
+func Lint(c *Config) []Diagnostic {
+	l := &linter{units: map[string]string{}}
+	for _, f := range c.WriteFiles {
+		if isUnitDir(path.Dir(f.Path)) {
+			if data, err := f.Data(); err == nil {
+				l.units[path.Base(f.Path)] = string(data)
+			}
+		}
+	}
+	for _, key := range typedKeys {
+		if n := c.Lookup(key); n != nil {
+			l.secretsIn(key, n)
+			continue
+		}
+		switch key {
+		case "write_files":
+			l.writeFiles(c.WriteFiles)
+		case "bootcmd":
+			l.commands(key, c.Bootcmd, false)
+		case "runcmd":
+			l.commands(key, c.Runcmd, true)
+		case "final_message":
+			l.secrets(key, c.FinalMessage)
+		}
+	}
+	for _, f := range c.Extra {
+		if !isTypedKey(f.Key) && f.Value != nil {
+			l.secretsIn(f.Key, f.Value)
+		}
+	}
+	return l.diags
+}
+
+type linter struct {
+	diags []Diagnostic
+	units map[string]string // unit file name -> content, from write_files
+}
+
+func (l *linter) add(p string, sev Severity, rule, format string, args ...any) {
+	l.diags = append(l.diags, Diagnostic{Path: p, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func isUnitDir(dir string) bool {
+	switch dir {
+	case "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system":
+		return true
+	}
+	return false
+}
+
+func (l *linter) writeFiles(files []WriteFile) {
+	for i, f := range files {
+		p := fmt.Sprintf("write_files[%d]", i)
+		if strings.HasPrefix(f.Path, "/run/") || strings.HasPrefix(f.Path, "/var/tmp/") {
+			l.add(p+".path", Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
+		}
+		if user, _, _ := strings.Cut(f.Owner, ":"); user != "" && user != "root" && !f.Defer {
+			l.add(p+".owner", Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)
+		}
+		content := f.Content
+		if f.Encoding != "" {
+			data, err := f.Data()
+			if err != nil {
+				continue
+			}
+			content = string(data)
+		}
+		l.secrets(p+".content", content)
+	}
+}
+
+// A simple command found in a runcmd or bootcmd entry.
+type simpleCmd struct {
+	path  string // YAML path of the entry
+	words []string
+}
+
+func (l *linter) commands(key string, cmds []Command, runcmd bool) {
+	var all []simpleCmd
+	for i, c := range cmds {
+		p := fmt.Sprintf("%s[%d]", key, i)
+		if c.IsShell() {
+			l.secrets(p, c.Script)
+			for _, words := range splitShell(c.Script) {
+				all = append(all, simpleCmd{p, words})
+			}
+		} else {
+			for j, a := range c.Args {
+				l.secrets(fmt.Sprintf("%s[%d]", p, j), a)
+			}
+			all = append(all, simpleCmd{p, c.Args})
+		}
+	}
+	// Units some command starts (start, restart, enable --now).
+	started := map[string]bool{}
+	var parsed []*systemctlCmd
+	for _, sc := range all {
+		s := parseSystemctl(stripPrefix(sc.words))
+		parsed = append(parsed, s)
+		if s != nil && s.starts() {
+			for _, u := range s.units {
+				started[u] = true
+			}
+		}
+	}
+	reloaded := false
+	for i, s := range parsed {
+		if s == nil {
+			continue
+		}
+		p := all[i].path
+		if s.verb == "daemon-reload" {
+			reloaded = true
+			continue
+		}
+		if s.verb == "enable" || s.verb == "reenable" || s.starts() {
+			for _, u := range s.units {
+				if _, written := l.units[u]; written && !reloaded && runcmd {
+					l.add(p, Warning, "systemctl-daemon-reload", "%s is written by write_files but systemd has not reloaded its unit files; run [systemctl, daemon-reload] before this", u)
+					reloaded = true // once is enough
+				}
+			}
+		}
+		if (s.verb == "enable" || s.verb == "reenable") && !s.now {
+			for _, u := range s.units {
+				if started[u] {
+					continue
+				}
+				if hasExecStop(l.units[u]) {
+					l.add(p, Error, "systemctl-enable-now", "enables the stop hook %s without starting it: ExecStop runs only for a started unit, so the first shutdown after launch deregisters nothing; use systemctl enable --now --no-block %s", u, u)
+				} else {
+					l.add(p, Warning, "systemctl-enable-now", "enables %s without starting it; it starts only at the next boot: add --now (and --no-block in runcmd)", u)
+				}
+			}
+		}
+		if runcmd && s.starts() && !s.noBlock {
+			for _, u := range s.units {
+				if t := deadlockAfter(l.units[u]); t != "" {
+					l.add(p, Error, "systemctl-no-block", "%s waits for %s to start, but %s is ordered After=%s and runcmd runs inside cloud-final.service: boot hangs for ever; add --no-block", strings.Join(s.words, " "), u, u, t)
+				} else {
+					l.add(p, Warning, "systemctl-no-block", "%s blocks runcmd (inside cloud-final.service) until %s has started, and hangs for ever if %s is ordered after cloud-final.service or multi-user.target; add --no-block", strings.Join(s.words, " "), u, u)
+				}
+			}
+		}
+	}
+}
+
+// stripPrefix drops what runs a command without being it: VAR=value words,
+// sudo (and its options), exec, command, nohup, env.
+func stripPrefix(words []string) []string {
+	for len(words) > 0 {
+		w := words[0]
+		switch {
+		case strings.Contains(w, "=") && !strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "/"):
+			words = words[1:]
+		case w == "sudo" || w == "env":
+			words = words[1:]
+			for len(words) > 0 && strings.HasPrefix(words[0], "-") {
+				words = words[1:]
+			}
+		case w == "exec" || w == "command" || w == "nohup":
+			words = words[1:]
+		default:
+			return words
+		}
+	}
+	return words
+}
+
+type systemctlCmd struct {
+	words   []string
+	verb    string
+	units   []string
+	now     bool
+	noBlock bool
+}
+
+func (s *systemctlCmd) starts() bool {
+	switch s.verb {
+	case "start", "restart", "try-restart", "reload-or-restart", "try-reload-or-restart", "isolate":
+		return true
+	case "enable", "reenable":
+		return s.now
+	}
+	return false
+}
+
+// systemctl options that take a value as the next word.
+var systemctlValueOpts = map[string]bool{
+	"-t": true, "--type": true, "-p": true, "--property": true, "-s": true, "--signal": true,
+	"-n": true, "--lines": true, "-o": true, "--output": true, "--job-mode": true, "--kill-whom": true,
+	"--what": true, "--root": true, "-H": true, "--host": true, "-M": true, "--machine": true,
+	"--state": true, "--timestamp": true, "--boot-loader-entry": true, "--reboot-argument": true, "--message": true,
+}
+
+// parseSystemctl returns the systemctl command in words, or nil when it is
+// not one, or talks to another manager (--user, --host, --machine, --root).
+func parseSystemctl(words []string) *systemctlCmd {
+	if len(words) == 0 || path.Base(words[0]) != "systemctl" {
+		return nil
+	}
+	s := &systemctlCmd{words: words}
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "--now":
+			s.now = true
+		case w == "--no-block":
+			s.noBlock = true
+		case w == "--user" || w == "--global" || w == "-H" || w == "--host" || w == "-M" || w == "--machine" || w == "--root" ||
+			strings.HasPrefix(w, "--host=") || strings.HasPrefix(w, "--machine=") || strings.HasPrefix(w, "--root="):
+			return nil
+		case systemctlValueOpts[w]:
+			i++
+		case strings.HasPrefix(w, "-"):
+		case s.verb == "":
+			s.verb = w
+		default:
+			s.units = append(s.units, unitName(w))
+		}
+	}
+	return s
+}
+
+// unitName adds ".service" to a name without a unit suffix, as systemctl
+// does.
+func unitName(s string) string {
+	switch path.Ext(s) {
+	case ".service", ".socket", ".target", ".timer", ".mount", ".automount", ".path", ".slice", ".scope", ".swap", ".device":
+		return s
+	}
+	return s + ".service"
+}
+
+// unitDirectives returns the values of KEY= lines in a unit file's section.
+func unitDirectives(unit, section, key string) []string {
+	var vals []string
+	in := false
+	for _, line := range strings.Split(unit, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			in = line == "["+section+"]"
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok && in && strings.TrimSpace(k) == key {
+			vals = append(vals, strings.TrimSpace(v))
+		}
+	}
+	return vals
+}
+
+func hasExecStop(unit string) bool {
+	for _, v := range unitDirectives(unit, "Service", "ExecStop") {
+		if v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// deadlockAfter returns the unit in an After= of unit that a blocking start
+// from runcmd waits for in vain, or "".
+func deadlockAfter(unit string) string {
+	for _, v := range unitDirectives(unit, "Unit", "After") {
+		for _, u := range strings.Fields(v) {
+			switch u {
+			case "cloud-final.service", "cloud-init.target", "multi-user.target", "default.target", "graphical.target":
+				return u
+			}
+		}
+	}
+	return ""
+}
+
+// splitShell splits a shell string into the words of its simple commands,
+// well enough for lint: quotes and backslashes are honoured, ; & | and
+// newlines separate commands, # starts a comment, and $(...) or `...` are
+// left inside their word.
+func splitShell(s string) [][]string {
+	var cmds [][]string
+	var words []string
+	var w strings.Builder
+	inWord := false
+	endWord := func() {
+		if inWord {
+			words = append(words, w.String())
+			w.Reset()
+			inWord = false
+		}
+	}
+	endCmd := func() {
+		endWord()
+		if len(words) > 0 {
+			cmds = append(cmds, words)
+			words = nil
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == '\\' && i+1 < len(s):
+			i++
+			if s[i] != '\n' {
+				w.WriteByte(s[i])
+				inWord = true
+			}
+		case ch == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				j = len(s) - i - 1
+			}
+			w.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case ch == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
+					i++
+				}
+				w.WriteByte(s[i])
+			}
+			inWord = true
+		case ch == '#' && !inWord:
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+			endCmd()
+		case ch == ';' || ch == '&' || ch == '|' || ch == '\n' || ch == '(' || ch == ')' || ch == '{' && !inWord || ch == '}' && !inWord:
+			endCmd()
+		case ch == ' ' || ch == '\t' || ch == '\r':
+			endWord()
+		default:
+			w.WriteByte(ch)
+			inWord = true
+		}
+	}
+	endCmd()
+	return cmds
+}
+
+// Patterns of credentials that must not travel in user data.
+var secretPatterns = []struct {
+	re   *regexp.Regexp
+	what string
+}{
+	{regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b`), "an AWS access key id"},
+	{regexp.MustCompile(`(?i)aws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+]{40}\b`), "an AWS secret access key"},
+	{regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`), "a private key"},
+	{regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`), "a GitHub token"},
+}
+
+func (l *linter) secrets(p, s string) {
+	for _, sp := range secretPatterns {
+		if sp.re.MatchString(s) {
+			l.add(p, Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", sp.what)
+		}
+	}
+}
+
+// secretsIn looks for secrets in every string of a YAML value.
+func (l *linter) secretsIn(p string, n *yaml.Node) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		l.secrets(p, n.Value)
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			l.secretsIn(fmt.Sprintf("%s[%d]", p, i), e)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			l.secretsIn(p+"."+n.Content[i].Value, n.Content[i+1])
+		}
+	case yaml.DocumentNode:
+		for _, e := range n.Content {
+			l.secretsIn(p, e)
+		}
+	}
+}

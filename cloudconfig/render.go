@@ -1,0 +1,234 @@
+package cloudconfig
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Marshal renders c as a cloud-config document: the "#cloud-config" line,
+// then YAML with two-space indentation and exactly one trailing newline.
+//
+// Keys come in a fixed order: bootcmd, write_files, mounts, package_update,
+// package_upgrade, packages, runcmd, final_message (the order cloud-init
+// runs them in), then the Extra keys in their order. Empty fields are left
+// out; an empty config renders as "{}". Multi-line strings are literal
+// block scalars; strings that a YAML 1.1 or 1.2 reader would take for
+// something else ("on", "0644", "a: b", "*x") are quoted; argv commands and
+// mounts entries are flow sequences. The same Config always renders to the
+// same bytes.
+//
+// Marshal does not validate: call [Config.Validate] for that. It fails only
+// for what it cannot render faithfully: invalid UTF-8 in a string (use
+// [WriteFile.SetData] for binary content), a nil Extra value, a duplicate
+// Extra key, or an Extra key that repeats a typed field that is
+// set.
+func (c *Config) Marshal() ([]byte, error) {
+	root, err := c.node()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(Header + "\n")
+	if len(root.Content) == 0 {
+		buf.WriteString("{}\n")
+		return buf.Bytes(), nil
+	}
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, fmt.Errorf("cloudconfig: rendering YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("cloudconfig: rendering YAML: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// node builds the document's top-level mapping node.
+func (c *Config) node() (*yaml.Node, error) {
+	r := renderer{}
+	root := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
+	extra := map[string]int{}
+	for i, f := range c.Extra {
+		if _, dup := extra[f.Key]; dup {
+			return nil, fmt.Errorf("cloudconfig: extra[%d]: duplicate key %s; keep one", i, f.Key)
+		}
+		if f.Value == nil {
+			return nil, fmt.Errorf("cloudconfig: %s: extra value is nil; set a YAML node or remove the key", f.Key)
+		}
+		if !utf8.ValidString(f.Key) {
+			return nil, fmt.Errorf("cloudconfig: extra[%d]: key is not valid UTF-8", i)
+		}
+		extra[f.Key] = i
+	}
+	add := func(key string, v *yaml.Node) {
+		root.Content = append(root.Content, strNode(key, false), v)
+	}
+	for _, key := range typedKeys {
+		v := r.typed(c, key)
+		i, inExtra := extra[key]
+		switch {
+		case v != nil && inExtra:
+			return nil, fmt.Errorf("cloudconfig: %s is set both in its typed field and in Extra; keep one", key)
+		case v != nil:
+			add(key, v)
+		case inExtra:
+			add(key, c.Extra[i].Value)
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	for _, f := range c.Extra {
+		if !isTypedKey(f.Key) {
+			add(f.Key, f.Value)
+		}
+	}
+	return root, nil
+}
+
+type renderer struct{ err error }
+
+// str returns a string node, recording an error for invalid UTF-8.
+func (r *renderer) str(path, s string, inFlow bool) *yaml.Node {
+	if !utf8.ValidString(s) && r.err == nil {
+		r.err = fmt.Errorf("cloudconfig: %s: not valid UTF-8; YAML cannot hold it (for write_files content use SetData, which encodes it)", path)
+	}
+	return strNode(s, inFlow)
+}
+
+func boolNode(b bool) *yaml.Node {
+	v := "false"
+	if b {
+		v = "true"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tagBool, Value: v}
+}
+
+func seq(flow bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq}
+	if flow {
+		n.Style = yaml.FlowStyle
+	}
+	return n
+}
+
+// typed returns the node for the typed field key, or nil when it is empty.
+func (r *renderer) typed(c *Config, key string) *yaml.Node {
+	switch key {
+	case "bootcmd":
+		return r.commands(key, c.Bootcmd)
+	case "runcmd":
+		return r.commands(key, c.Runcmd)
+	case "write_files":
+		if len(c.WriteFiles) == 0 {
+			return nil
+		}
+		s := seq(false)
+		for i, f := range c.WriteFiles {
+			s.Content = append(s.Content, r.writeFile(fmt.Sprintf("write_files[%d]", i), f))
+		}
+		return s
+	case "mounts":
+		if len(c.Mounts) == 0 {
+			return nil
+		}
+		s := seq(false)
+		for i, m := range c.Mounts {
+			e := seq(true)
+			for j, w := range m {
+				e.Content = append(e.Content, r.str(fmt.Sprintf("mounts[%d][%d]", i, j), w, true))
+			}
+			s.Content = append(s.Content, e)
+		}
+		return s
+	case "package_update":
+		if c.PackageUpdate == nil {
+			return nil
+		}
+		return boolNode(*c.PackageUpdate)
+	case "package_upgrade":
+		if c.PackageUpgrade == nil {
+			return nil
+		}
+		return boolNode(*c.PackageUpgrade)
+	case "packages":
+		if len(c.Packages) == 0 {
+			return nil
+		}
+		s := seq(false)
+		for i, p := range c.Packages {
+			s.Content = append(s.Content, r.str(fmt.Sprintf("packages[%d]", i), p, false))
+		}
+		return s
+	case "final_message":
+		if c.FinalMessage == "" {
+			return nil
+		}
+		return r.str(key, c.FinalMessage, false)
+	}
+	panic("cloudconfig: internal error: no typed field " + key)
+}
+
+func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
+	if len(cmds) == 0 {
+		return nil
+	}
+	s := seq(false)
+	for i, c := range cmds {
+		path := fmt.Sprintf("%s[%d]", key, i)
+		if c.IsShell() {
+			s.Content = append(s.Content, r.str(path, c.Script, false))
+			continue
+		}
+		// A multi-line argument cannot be a block scalar inside a flow
+		// sequence: use a block sequence then, so it stays readable.
+		flow := true
+		for _, a := range c.Args {
+			if strings.Contains(a, "\n") {
+				flow = false
+			}
+		}
+		e := seq(flow)
+		for j, a := range c.Args {
+			e.Content = append(e.Content, r.str(fmt.Sprintf("%s[%d]", path, j), a, flow))
+		}
+		s.Content = append(s.Content, e)
+	}
+	return s
+}
+
+func (r *renderer) writeFile(path string, f WriteFile) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
+	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, strNode(k, false), v) }
+	kv("path", r.str(path+".path", f.Path, false))
+	if f.Content != "" {
+		kv("content", r.str(path+".content", f.Content, false))
+	}
+	if f.Encoding != "" {
+		kv("encoding", r.str(path+".encoding", f.Encoding, false))
+	}
+	if f.Owner != "" {
+		kv("owner", r.str(path+".owner", f.Owner, false))
+	}
+	if f.Permissions != "" {
+		p := r.str(path+".permissions", f.Permissions, false)
+		if p.Style == 0 {
+			// Always quoted, as cloud-init's examples write it, so
+			// the reader sees at once that it is an octal string.
+			p.Style = yaml.SingleQuotedStyle
+		}
+		kv("permissions", p)
+	}
+	if f.Append {
+		kv("append", boolNode(true))
+	}
+	if f.Defer {
+		kv("defer", boolNode(true))
+	}
+	return m
+}

@@ -1,0 +1,200 @@
+package cloudconfig_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/internal/realtools"
+)
+
+func TestValidateTyped(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  cloudconfig.Config
+		want []string // Diagnostic.String() of each problem, in order
+	}{
+		{"valid seed scenario", *seedScenario(), nil},
+		{"relative path", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "etc/x"}}},
+			[]string{`write_files[0].path: must be absolute: "etc/x" (cloud-init would resolve it against its own working directory) [path-absolute]`}},
+		{"empty path", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Content: "x"}}},
+			[]string{`write_files[0].path: is empty; give the absolute path of the file [path-absolute]`}},
+		{"tmp, unclean and directory", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/tmp/hook"}, {Path: "/etc//x/../y"}, {Path: "/etc/app/"}}},
+			[]string{
+				`write_files[0].path: /tmp/hook is under /tmp, which is emptied at boot (often a tmpfs) while write_files runs only once per instance; use a path under /etc, /usr/local or /var/lib [path-tmp]`,
+				`write_files[1].path: /etc//x/../y is not clean; write /etc/y [path-clean]`,
+				`write_files[2].path: /etc/app/ names a directory; give a file name [path-directory]`,
+			}},
+		{"duplicate path, append allowed", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/etc/a"}, {Path: "/etc/b"}, {Path: "/etc/a", Append: true}, {Path: "/etc/b"}}},
+			[]string{`write_files[3].path: /etc/b is also written by write_files[1]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`}},
+		{"encodings", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{
+			{Path: "/a", Encoding: "rot13"}, {Path: "/b", Encoding: "B64", Content: "not base64!"}, {Path: "/c", Encoding: "gzip", Content: "plain"}, {Path: "/d", Encoding: "gz+b64", Content: "aGVsbG8="}, {Path: "/e", Encoding: "base64", Content: "aGVs\nbG8=\n"}}},
+			[]string{
+				`write_files[0].encoding: unknown encoding "rot13"; cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
+				`write_files[1].content: is not base64: illegal base64 data at input byte 9 (encoding B64) [content-encoding]`,
+				`write_files[2].content: is not gzip: unexpected EOF (encoding gzip) [content-encoding]`,
+				`write_files[3].content: is not gzip: unexpected EOF (encoding gz+b64) [content-encoding]`,
+			}},
+		{"owners", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Owner: "app"}, {Path: "/b", Owner: "app:adm"}, {Path: "/c", Owner: "1000:1000"}, {Path: "/d", Owner: "app:"}, {Path: "/e", Owner: "Bad User"}, {Path: "/f", Owner: "a:b:c"}}},
+			[]string{
+				`write_files[2].owner: "1000:1000": numeric user id 1000; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name [owner]`,
+				`write_files[3].owner: "app:" has an empty group name; write user or user:group [owner]`,
+				`write_files[4].owner: "Bad User": "Bad User" is not a valid user name; write user or user:group with names like app or app-data [owner]`,
+				`write_files[5].owner: "a:b:c": "b:c" is not a valid group name; write user or user:group with names like app or app-data [owner]`,
+			}},
+		{"permissions", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Permissions: "0644"}, {Path: "/b", Permissions: "755"}, {Path: "/c", Permissions: "0o600"}, {Path: "/d", Permissions: "420"}, {Path: "/e", Permissions: "0648"}, {Path: "/f", Permissions: "rw-r--r--"}}},
+			[]string{
+				`write_files[3].permissions: "420" reads as octal 0420, but it is the decimal form of 0644; write '0644' if that is what you meant, or '0420' to keep it [permissions-decimal]`,
+				`write_files[4].permissions: "0648" is not an octal mode (it has the digit 8 or 9); if it is the decimal 648, write '1210' [permissions-octal]`,
+				`write_files[5].permissions: "rw-r--r--" is not an octal mode; write a quoted octal string such as '0644' [permissions-octal]`,
+			}},
+		{"commands", cloudconfig.Config{
+			Bootcmd: []cloudconfig.Command{cloudconfig.Shell(" ")},
+			Runcmd:  []cloudconfig.Command{cloudconfig.Argv(), cloudconfig.Argv("", "x"), cloudconfig.Argv("echo", "a\x00b"), cloudconfig.Shell("ok"), {Args: []string{"bad\xff"}}},
+		}, []string{
+			`bootcmd[0]: empty shell command; remove it [command-empty]`,
+			`runcmd[0]: empty argv list; remove it or give the program to run [command-empty]`,
+			`runcmd[1][0]: is empty [empty]`,
+			`runcmd[2][1]: contains a NUL byte [nul]`,
+			`runcmd[4][0]: not valid UTF-8; YAML cannot hold it (for write_files content use SetData, which encodes it) [utf8]`,
+		}},
+		{"packages and mounts", cloudconfig.Config{Packages: []string{"jq", ""}, Mounts: [][]string{{}, {"a", "b", "c", "d", "e", "f", "g"}, {"", "/x"}}},
+			[]string{
+				`mounts[0]: is empty; give at least the device [mount-fields]`,
+				`mounts[1]: has 7 fields; fstab entries have at most 6 (device, mount point, type, options, dump, pass) [mount-fields]`,
+				`mounts[2][0]: is empty [empty]`,
+				`packages[1]: is empty [empty]`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertDiagnostics(t, tt.cfg.Validate(), tt.want)
+		})
+	}
+}
+
+func assertDiagnostics(t *testing.T, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("unexpected problems: %v", err)
+		}
+		return
+	}
+	var ve *cloudconfig.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v is not a *ValidationError", err)
+	}
+	var got []string
+	for _, d := range ve.Diagnostics {
+		if d.Severity != cloudconfig.Error {
+			t.Errorf("%s: severity %v, want error", d.Path, d.Severity)
+		}
+		got = append(got, d.String())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Known keys that did not fit the model are checked from their YAML, with
+// line numbers.
+func TestValidateParsed(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []string
+	}{
+		{"runcmd entry types", "runcmd:\n  - 42\n  - [sleep, 5]\n  - echo a: b\n  - ~\n  - ''\n  - []\n", []string{
+			`runcmd[0]: must be a string (run by sh) or a list of strings (argv), not the number 42 (line 3); quote it: '42' [command-type]`,
+			`runcmd[1][1]: must be a string, not the number 5 (line 4); quote it: '5' [string]`,
+			`runcmd[2]: must be a string (run by sh) or a list of strings (argv), not a mapping (line 5); a ": " in an unquoted command makes it a mapping: quote the whole command [command-type]`,
+			`runcmd[4]: empty shell command (line 7); remove it [command-empty]`,
+			`runcmd[5]: empty argv list (line 8); remove it or give the program to run [command-empty]`,
+		}},
+		{"bootcmd not a list", "bootcmd: echo hi\n", []string{`bootcmd: must be a list, not the string "echo hi" (line 2) [list]`}},
+		{"empty runcmd", "runcmd: []\n", []string{`runcmd: is an empty list, which cloud-init's schema rejects (line 2); leave the key out [list]`}},
+		{"unquoted permissions", "write_files:\n  - path: /a\n    permissions: 0644\n  - path: /b\n    permissions: 644\n  - path: /c\n    permissions: 0o644\n", []string{
+			`write_files[0].permissions: unquoted 0644 (line 4) is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]`,
+			`write_files[1].permissions: unquoted 644 (line 6) is the decimal number 644, which cloud-init applies as mode 1204; write '0644' (quoted) for mode 0644 [permissions-unquoted]`,
+		}},
+		{"write_files entries", "write_files:\n  - content: x\n  - path: relative\n    encoding: rot13\n    owner: 0\n    append: 'yes'\n    source: {uri: x}\n  - path: /b\n    content: !!binary aGk=\n  - path: /b\n  - just a string\n", []string{
+			`write_files[0]: has no path (line 3); give the absolute path of the file [path-absolute]`,
+			`write_files[1].path: must be absolute: "relative" (cloud-init would resolve it against its own working directory) [path-absolute]`,
+			`write_files[1].encoding: unknown encoding "rot13" (line 5); cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
+			`write_files[1].owner: must be a string, not the number 0 (line 6); quote it: '0' [string]`,
+			`write_files[1].append: must be true or false, not the string "yes" (line 7) [bool]`,
+			`write_files[1].source: unknown key "source" (line 8); cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
+			`write_files[2].content: !!binary content is not a string for cloud-init's schema (line 10); write the base64 text as content with encoding: b64 [content-binary]`,
+			`write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
+			`write_files[4]: must be a mapping with at least a path, not the string "just a string" (line 12) [write-file-type]`,
+		}},
+		{"packages with versions are fine", "packages:\n  - jq\n  - [curl, '7.88']\n", nil},
+		{"packages", "packages:\n  - [curl]\n  - 5\n", []string{
+			`packages[0]: a package with a version is a list of two strings [name, version], not 1 items (line 3) [package-type]`,
+			`packages[1]: must be a string, not the number 5 (line 4); quote it: '5' [string]`,
+		}},
+		{"scalars", "package_update: 'yes'\nfinal_message: 5\nmounts:\n  - [sdb, /data, auto, defaults, 0, 2]\n  - sdc\n", []string{
+			`mounts[0][4]: must be a string, not the number 0 (line 5); quote it: '0' [string]`,
+			`mounts[0][5]: must be a string, not the number 2 (line 5); quote it: '2' [string]`,
+			`mounts[1]: must be a list [device, mount point, type, options, dump, pass], not the string "sdc" (line 6) [mount-type]`,
+			`package_update: must be true or false, not the string "yes" (line 2) [bool]`,
+			`final_message: must be a string, not the number 5 (line 3); quote it: '5' [string]`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := cloudconfig.Parse([]byte("#cloud-config\n" + tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertDiagnostics(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+// Validate and the real cloud-init schema agree on the documents where the
+// schema can tell: what Validate rejects for type reasons, cloud-init
+// rejects too.
+func TestValidateAgreesWithCloudInit(t *testing.T) {
+	docs := []string{
+		"runcmd:\n  - 42\n",
+		"runcmd: []\n",
+		"bootcmd: echo\n",
+		"write_files:\n  - path: /a\n    permissions: 0644\n",
+		"write_files:\n  - path: /a\n    encoding: rot13\n",
+		"write_files:\n  - path: /a\n    source: x\n",
+		"write_files:\n  - content: x\n",
+		"packages:\n  - [curl]\n",
+		"package_update: 'yes'\n",
+		"mounts:\n  - [sdb, /data, auto, defaults, 0, 2]\n",
+		"final_message: 5\n",
+	}
+	for _, d := range docs {
+		doc := "#cloud-config\n" + d
+		c, err := cloudconfig.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Validate() == nil {
+			t.Errorf("Validate accepts %q", d)
+		}
+		if v := realtools.CloudInitSchema(t, []byte(doc)); v.Valid {
+			t.Errorf("cloud-init accepts %q, Validate does not: %v", d, c.Validate())
+		}
+	}
+}
+
+func TestValidationErrorString(t *testing.T) {
+	c := cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "x"}, {Path: "/tmp/y"}}}
+	err := c.Validate()
+	if err == nil || !strings.HasPrefix(err.Error(), "cloudconfig: 2 problems:\n\twrite_files[0].path: must be absolute") {
+		t.Errorf("error = %v", err)
+	}
+	c.WriteFiles = c.WriteFiles[:1]
+	if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), "cloudconfig: write_files[0].path: must be absolute") {
+		t.Errorf("error = %v", err)
+	}
+}

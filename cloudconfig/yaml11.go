@@ -1,0 +1,185 @@
+package cloudconfig
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// cloud-init reads cloud-config with PyYAML's safe loader, which follows
+// YAML 1.1: plain "yes", "on", "0644" or "2024-01-02" are not strings there.
+// yaml.v3 resolves plain scalars by YAML 1.2 rules, so the parser re-resolves
+// every plain scalar the way PyYAML does, and the renderer quotes every
+// string that either reader would take for something else.
+
+// Tags as yaml.v3 spells them in Node.Tag.
+const (
+	tagStr       = "!!str"
+	tagBool      = "!!bool"
+	tagInt       = "!!int"
+	tagFloat     = "!!float"
+	tagNull      = "!!null"
+	tagTimestamp = "!!timestamp"
+	tagMerge     = "!!merge"
+	tagValue     = "!!value"
+	tagBinary    = "!!binary"
+	tagSeq       = "!!seq"
+	tagMap       = "!!map"
+)
+
+// The implicit resolvers of PyYAML's yaml.resolver.Resolver (YAML 1.1).
+var (
+	reBool11  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	reFloat11 = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	reInt11   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	reNull11  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	reTime11  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	// YAML 1.2 core schema numbers, and the 1.1 y/n booleans, which some
+	// readers other than PyYAML honour: quoted too, to be safe everywhere.
+	reNum12 = regexp.MustCompile(`^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	reYN    = regexp.MustCompile(`^(?:y|Y|n|N)$`)
+)
+
+// resolve11 returns the tag PyYAML's safe loader gives the plain scalar s.
+func resolve11(s string) string {
+	switch {
+	case reNull11.MatchString(s):
+		return tagNull
+	case reBool11.MatchString(s):
+		return tagBool
+	case reInt11.MatchString(s):
+		return tagInt
+	case reFloat11.MatchString(s):
+		return tagFloat
+	case reTime11.MatchString(s):
+		return tagTimestamp
+	case s == "<<":
+		return tagMerge
+	case s == "=":
+		return tagValue
+	}
+	return tagStr
+}
+
+// effectiveTag returns the tag cloud-init's loader gives a scalar node: the
+// explicit tag if there is one, str for quoted and block scalars, and the
+// YAML 1.1 resolution of the text for plain ones.
+func effectiveTag(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode || n.Style&yaml.TaggedStyle != 0 {
+		return longToShort(n.Tag)
+	}
+	if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return tagStr
+	}
+	return resolve11(n.Value)
+}
+
+func longToShort(tag string) string {
+	if strings.HasPrefix(tag, "tag:yaml.org,2002:") {
+		return "!!" + strings.TrimPrefix(tag, "tag:yaml.org,2002:")
+	}
+	return tag
+}
+
+// safeTags are the tags PyYAML's SafeLoader can construct; any other tag
+// makes yaml.safe_load fail and cloud-init drop the whole document.
+var safeTags = map[string]bool{
+	tagStr: true, tagBool: true, tagInt: true, tagFloat: true, tagNull: true,
+	tagTimestamp: true, tagBinary: true, tagSeq: true, tagMap: true,
+	"!!omap": true, "!!pairs": true, "!!set": true, tagMerge: true, tagValue: true,
+}
+
+// plainIsString reports whether s, written as a plain scalar, reads back
+// as the same string in both YAML 1.1 (PyYAML) and YAML 1.2 readers, and is
+// simple enough to need no quoting anywhere. inFlow is true inside a flow
+// sequence or mapping, where ",[]{}" end a plain scalar.
+func plainIsString(s string, inFlow bool) bool {
+	if s == "" || resolve11(s) != tagStr || reNum12.MatchString(s) || reYN.MatchString(s) {
+		return false
+	}
+	if s[0] == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {
+		return false
+	}
+	switch s[0] {
+	case '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ', '\t':
+		// An indicator at the start (":x" and "?x" are plain-safe in
+		// YAML 1.2 but not for every reader). "--now" stays plain.
+		return false
+	}
+	last := s[len(s)-1]
+	if last == ' ' || last == '\t' || last == ':' {
+		return false
+	}
+	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.Contains(s, ":\t") || strings.Contains(s, "\t#") {
+		return false
+	}
+	if inFlow && strings.ContainsAny(s, ",[]{}") {
+		return false
+	}
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		return false
+	}
+	for _, r := range s {
+		if r == '\t' || r == '\uFEFF' || !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// printable reports whether s can be written in a single-quoted scalar:
+// valid UTF-8 without control characters, line breaks or a BOM.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == '\uFEFF' || (!unicode.IsPrint(r) && r != ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// strNode returns a scalar node for the string s, styled so that every YAML
+// reader reads s back: plain when that is unambiguous, a literal block
+// scalar for multi-line text, single quotes when the text is printable, and
+// double quotes with escapes otherwise.
+func strNode(s string, inFlow bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: s}
+	switch {
+	case !inFlow && strings.Contains(s, "\n") && literalOK(s):
+		n.Style = yaml.LiteralStyle
+	case plainIsString(s, inFlow):
+		// plain
+	case printable(s):
+		n.Style = yaml.SingleQuotedStyle
+	default:
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// literalOK reports whether s can be a literal block scalar and read back
+// exactly: printable lines, no trailing spaces before a line break (the
+// emitter refuses those), no CR.
+func literalOK(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if !printable(line) && line != "" {
+			return false
+		}
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+			return false
+		}
+	}
+	// A block scalar that is only line breaks, or starts with one, reads
+	// back fine but libyaml's emitter falls back to quotes for it; keep
+	// it predictable.
+	return strings.TrimLeft(s, "\n") != "" && s[0] != '\n'
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/udkit/udkit/registry"
+)
+
+// Environment variables that give `udkit members` its defaults.
+const (
+	envRegistryURL       = "UDKIT_REGISTRY_URL"
+	envRegistryTokenFile = "UDKIT_REGISTRY_TOKEN_FILE"
+	envRegistryCA        = "UDKIT_REGISTRY_CA"
+)
+
+func init() {
+	register("members", command{
+		summary: "list the members of a cluster in the udkitd registry",
+		run:     members,
+	})
+}
+
+const membersUsage = `usage: udkit members [flags] [CLUSTER]
+
+Lists the members of CLUSTER registered with udkitd, or every cluster and
+its member count when no CLUSTER is given. Needs the admin token.
+
+flags:
+`
+
+func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("udkit members", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", envOr(envRegistryURL, "http://127.0.0.1:8180"), "registry `URL` (env "+envRegistryURL+")")
+	tokenFile := fs.String("token-file", os.Getenv(envRegistryTokenFile), "`FILE` holding the admin token, e.g. udkitd's DATA/admin.token (env "+envRegistryTokenFile+")")
+	ca := fs.String("ca", os.Getenv(envRegistryCA), "PEM `FILE` of the CA to trust for an https URL (env "+envRegistryCA+")")
+	asJSON := fs.Bool("json", false, "print the registry's JSON answer")
+	timeout := fs.Duration("timeout", 30*time.Second, "overall request timeout")
+	fs.Usage = func() {
+		io.WriteString(stderr, membersUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "udkit members: want at most one CLUSTER, got %d arguments\n", fs.NArg())
+		return exitUsage
+	}
+	if *tokenFile == "" {
+		fmt.Fprintf(stderr, "udkit members: no admin token: give --token-file FILE or set %s\n", envRegistryTokenFile)
+		return exitUsage
+	}
+	tok, err := registry.ReadTokenFile(*tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit members: %v\n", err)
+		return exitUsage
+	}
+	hc, err := registry.HTTPClient(*ca, *timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit members: %v\n", err)
+		return exitUsage
+	}
+	c, err := registry.NewClient(*url, tok, hc)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit members: %v\n", err)
+		return exitUsage
+	}
+	ctx := context.Background()
+	if fs.NArg() == 0 {
+		cs, err := c.Clusters(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkit members: %v\n", err)
+			return exitFail
+		}
+		if *asJSON {
+			return printJSON(stdout, registry.ClustersResponse{Clusters: cs})
+		}
+		io.WriteString(stdout, formatClusters(cs))
+		return exitOK
+	}
+	cluster := fs.Arg(0)
+	if err := registry.ValidateCluster(cluster); err != nil {
+		fmt.Fprintf(stderr, "udkit members: %v\n", err)
+		return exitUsage
+	}
+	ms, err := c.Members(ctx, cluster)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit members: %v\n", err)
+		return exitFail
+	}
+	if *asJSON {
+		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms})
+	}
+	io.WriteString(stdout, formatMembers(ms))
+	return exitOK
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func printJSON(w io.Writer, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return exitFail
+	}
+	fmt.Fprintf(w, "%s\n", b)
+	return exitOK
+}
+
+// formatMembers renders members as an aligned table, one per line, in the
+// order given (the registry sorts by instance id).
+func formatMembers(ms []registry.Member) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tADDRESS\tREGISTERED\tUPDATED\tUSER-DATA\tLABELS")
+	for _, m := range ms {
+		ud := m.UserDataSHA256
+		if len(ud) > 12 {
+			ud = ud[:12]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.InstanceID, dash(m.Address),
+			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(ud), dash(formatLabels(m.Labels)))
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "%d member(s)\n", len(ms))
+	return b.String()
+}
+
+func formatClusters(cs []registry.ClusterSummary) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tMEMBERS")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%s\t%d\n", c.Cluster, c.Members)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+func formatLabels(l map[string]string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + l[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

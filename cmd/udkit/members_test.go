@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/udkit/udkit/golden"
+	"github.com/udkit/udkit/registry"
+)
+
+func TestFormatMembers(t *testing.T) {
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	ms := []registry.Member{
+		{Cluster: "web", InstanceID: "i-0123456789abcdef0", Address: "10.0.0.7:8080",
+			Labels:         map[string]string{"zone": "a", "role": "app"},
+			UserDataSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			RegisteredAt:   at, UpdatedAt: at.Add(time.Minute)},
+		{Cluster: "web", InstanceID: "i-2", RegisteredAt: at, UpdatedAt: at},
+	}
+	golden.AssertString(t, "testdata/members.golden", formatMembers(ms))
+	golden.AssertString(t, "testdata/members-clusters.golden", formatClusters([]registry.ClusterSummary{{Cluster: "db", Members: 0}, {Cluster: "web", Members: 2}}))
+}
+
+func TestMembersUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.token")
+	if err := os.WriteFile(bad, []byte("not-a-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "admin.token")
+	tok, _ := registry.NewToken(registry.AdminTokenPrefix)
+	if err := os.WriteFile(good, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(envRegistryTokenFile, "")
+	t.Setenv(envRegistryURL, "")
+	t.Setenv(envRegistryCA, "")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no token", []string{"members", "web"}, exitUsage, "no admin token"},
+		{"missing token file", []string{"members", "--token-file", filepath.Join(dir, "nope"), "web"}, exitUsage, "no such file"},
+		{"malformed token", []string{"members", "--token-file", bad, "web"}, exitUsage, "malformed token"},
+		{"two clusters", []string{"members", "--token-file", good, "a", "b"}, exitUsage, "at most one CLUSTER"},
+		{"bad cluster", []string{"members", "--token-file", good, "Web!"}, exitUsage, `cluster "Web!"`},
+		{"bad url", []string{"members", "--token-file", good, "--url", "ftp://x", "web"}, exitUsage, "want http(s)://"},
+		{"missing CA", []string{"members", "--token-file", good, "--ca", filepath.Join(dir, "ca.pem"), "web"}, exitUsage, "CA file"},
+		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "connection refused"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tc.args, strings.NewReader(""), &out, &errb)
+			if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+				t.Fatalf("exit %d stderr %q; want %d and %q", code, errb.String(), tc.code, tc.want)
+			}
+		})
+	}
+}

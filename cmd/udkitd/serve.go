@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/dqlitenode"
+)
+
+// DefaultHTTPAddress is where the API listens unless told otherwise.
+const DefaultHTTPAddress = "127.0.0.1:8180"
+
+type serveConfig struct {
+	data            string
+	httpAddr        string
+	dqliteAddr      string
+	join            string
+	tlsCert         string
+	tlsKey          string
+	tlsCA           string
+	httpCert        string
+	httpKey         string
+	insecureHTTP    bool
+	latency         time.Duration
+	shutdownTimeout time.Duration
+	maxBatch        int
+}
+
+func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("udkitd serve", flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.StringVar(&c.data, "data", "", "data `DIR` (required): the dqlite node's files and admin.token")
+	fs.StringVar(&c.httpAddr, "http", DefaultHTTPAddress, "`ADDR` the HTTP API listens on (port 0: any free port)")
+	fs.StringVar(&c.dqliteAddr, "dqlite", dqlitenode.DefaultAddress, "`ADDR` of this dqlite node; a non-loopback one needs --tls-cert, --tls-key, --tls-ca")
+	fs.StringVar(&c.join, "join", "", "comma-separated `ADDRS` of running nodes to join (first start only)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate `FILE` this node presents to other dqlite nodes")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM key `FILE` of --tls-cert")
+	fs.StringVar(&c.tlsCA, "tls-ca", "", "PEM `FILE` of the CA that signs every node's certificate")
+	fs.StringVar(&c.httpCert, "http-cert", "", "PEM certificate `FILE` to serve the API over HTTPS")
+	fs.StringVar(&c.httpKey, "http-key", "", "PEM key `FILE` of --http-cert")
+	fs.BoolVar(&c.insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback --http address (tokens travel in clear)")
+	fs.DurationVar(&c.latency, "network-latency", 20*time.Millisecond, "expected one-way latency between nodes; raft heartbeat and election timeouts scale with it (20ms: a dead leader is replaced in about a second); 0 keeps dqlite's default")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests to drain and leadership to move")
+	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
+	return fs, c
+}
+
+func (c *serveConfig) check() error {
+	if c.data == "" {
+		return errors.New("--data DIR is required")
+	}
+	host, _, err := net.SplitHostPort(c.httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http %q: %v; use host:port", c.httpAddr, err)
+	}
+	if (c.httpCert == "") != (c.httpKey == "") {
+		return errors.New("--http-cert and --http-key go together")
+	}
+	if c.httpCert == "" && !c.insecureHTTP && !isLoopbackHost(host) {
+		return fmt.Errorf("--http %q is not loopback: serve HTTPS with --http-cert and --http-key, or accept clear-text tokens with --insecure-http", c.httpAddr)
+	}
+	n := 0
+	for _, f := range []string{c.tlsCert, c.tlsKey, c.tlsCA} {
+		if f != "" {
+			n++
+		}
+	}
+	if n != 0 && n != 3 {
+		return errors.New("--tls-cert, --tls-key and --tls-ca go together")
+	}
+	if c.maxBatch < 0 {
+		return errors.New("--max-batch must be 0 or more")
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) int {
+	fs, c := serveFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "udkitd serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := c.check(); err != nil {
+		fmt.Fprintf(stderr, "udkitd serve: %v\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := runServer(ctx, c, log); err != nil {
+		log.Error("udkitd serve: " + err.Error())
+		return exitFail
+	}
+	return exitOK
+}
+
+func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	cfg := dqlitenode.Config{
+		Dir:            filepath.Join(c.data, "dqlite"),
+		Address:        c.dqliteAddr,
+		NetworkLatency: c.latency,
+		Log: func(level, msg string) {
+			if level != "DEBUG" {
+				log.Info("dqlite: "+msg, "level", level)
+			}
+		},
+	}
+	if c.join != "" {
+		for _, a := range strings.Split(c.join, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				cfg.Join = append(cfg.Join, a)
+			}
+		}
+	}
+	if c.tlsCert != "" {
+		cfg.TLS = &dqlitenode.TLS{CertFile: c.tlsCert, KeyFile: c.tlsKey, CAFile: c.tlsCA}
+	}
+	log.Info("starting dqlite node", "address", c.dqliteAddr, "join", cfg.Join, "dir", cfg.Dir)
+	node, err := dqlitenode.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	shutdownNode := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+		defer cancel()
+		if err := node.Close(sctx); err != nil {
+			log.Warn("node shutdown: " + err.Error())
+		} else {
+			log.Info("dqlite node stopped after handover")
+		}
+	}
+	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch})
+	if err != nil {
+		shutdownNode()
+		return err
+	}
+	if err := ensureAdminToken(ctx, store, c, len(cfg.Join) > 0, log); err != nil {
+		store.Close()
+		shutdownNode()
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.httpAddr)
+	if err != nil {
+		store.Close()
+		shutdownNode()
+		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           registry.NewHandler(store, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if c.httpCert != "" {
+		scheme = "https"
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if c.httpCert != "" {
+			errc <- srv.ServeTLS(ln, c.httpCert, c.httpKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	log.Info("ready", "url", scheme+"://"+ln.Addr().String(), "dqlite", node.Address(), "admin_token_file", adminTokenFile(c))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: draining HTTP requests")
+	case serveErr = <-errc:
+		log.Error("HTTP server stopped: " + serveErr.Error())
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("HTTP drain: " + err.Error())
+	}
+	cancel()
+	store.Close()
+	shutdownNode()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin.token") }
+
+// ensureAdminToken makes sure an operator can get in: a token already in
+// DIR/admin.token is (re)stored; otherwise the first node of a cluster
+// that has no admin token yet makes one and writes it there, 0600.
+func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig, joining bool, log *slog.Logger) error {
+	path := adminTokenFile(c)
+	if _, err := os.Stat(path); err == nil {
+		tok, err := registry.ReadTokenFile(path)
+		if err != nil {
+			return err
+		}
+		return store.AddAdminToken(ctx, tok)
+	}
+	has, err := store.HasAdminToken(ctx)
+	if err != nil {
+		return err
+	}
+	if has || joining {
+		return nil
+	}
+	tok, err := registry.NewToken(registry.AdminTokenPrefix)
+	if err != nil {
+		return err
+	}
+	if err := writeSecret(path, tok+"\n"); err != nil {
+		return err
+	}
+	if err := store.AddAdminToken(ctx, tok); err != nil {
+		os.Remove(path)
+		return err
+	}
+	log.Info("made the admin token", "file", path)
+	return nil
+}
+
+// writeSecret writes a file readable by its owner only, atomically.
+func writeSecret(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/udkit/udkit/registry"
+)
+
+const tokenUsage = `usage:
+  udkitd token create --cluster NAME [flags]       print a new join token (its only copy)
+  udkitd token list   --cluster NAME [flags]       list the cluster's join tokens (ids, no secrets)
+  udkitd token revoke --cluster NAME [flags] ID    revoke a join token
+
+flags:
+`
+
+// token manages join tokens through the HTTP API of a running udkitd,
+// authenticated with the admin token.
+func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w, code := stderr, exitUsage
+		if len(args) > 0 {
+			w, code = stdout, exitOK
+		}
+		fs, _ := tokenFlags(w)
+		io.WriteString(w, tokenUsage)
+		fs.PrintDefaults()
+		return code
+	}
+	sub := args[0]
+	if sub != "create" && sub != "list" && sub != "revoke" {
+		fmt.Fprintf(stderr, "udkitd token: unknown subcommand %q; want create, list or revoke\n", sub)
+		return exitUsage
+	}
+	fs, o := tokenFlags(stderr)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	wantArgs := 0
+	if sub == "revoke" {
+		wantArgs = 1
+	}
+	if fs.NArg() != wantArgs {
+		fmt.Fprintf(stderr, "udkitd token %s: want %d argument(s) after the flags, got %d\n", sub, wantArgs, fs.NArg())
+		return exitUsage
+	}
+	if o.cluster == "" {
+		fmt.Fprintf(stderr, "udkitd token %s: --cluster NAME is required\n", sub)
+		return exitUsage
+	}
+	tokFile := o.adminFile
+	if tokFile == "" {
+		if o.data == "" {
+			fmt.Fprintf(stderr, "udkitd token %s: give --admin-token-file FILE or --data DIR (reads DIR/admin.token)\n", sub)
+			return exitUsage
+		}
+		tokFile = filepath.Join(o.data, "admin.token")
+	}
+	admin, err := registry.ReadTokenFile(tokFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
+		return exitUsage
+	}
+	hc, err := registry.HTTPClient(o.caFile, o.timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
+		return exitUsage
+	}
+	c, err := registry.NewClient(o.url, admin, hc)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
+		return exitUsage
+	}
+	var out any
+	switch sub {
+	case "create":
+		jt, err := c.CreateJoinToken(ctx, o.cluster)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token create: %v\n", err)
+			return exitFail
+		}
+		if !o.json {
+			fmt.Fprintln(stdout, jt.Token)
+			return exitOK
+		}
+		out = jt
+	case "list":
+		jts, err := c.JoinTokens(ctx, o.cluster)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token list: %v\n", err)
+			return exitFail
+		}
+		if !o.json {
+			for _, jt := range jts {
+				fmt.Fprintf(stdout, "%s  %s\n", jt.ID, jt.CreatedAt.Format(time.RFC3339))
+			}
+			return exitOK
+		}
+		out = registry.JoinTokensResponse{JoinTokens: jts}
+	case "revoke":
+		ok, err := c.RevokeJoinToken(ctx, o.cluster, fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token revoke: %v\n", err)
+			return exitFail
+		}
+		if !ok {
+			fmt.Fprintf(stderr, "udkitd token revoke: cluster %q has no join token %q (already revoked?)\n", o.cluster, fs.Arg(0))
+			return exitFail
+		}
+		if !o.json {
+			fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
+			return exitOK
+		}
+		out = registry.RevokeResponse{Revoked: true}
+	}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	fmt.Fprintf(stdout, "%s\n", b)
+	return exitOK
+}
+
+type tokenOptions struct {
+	cluster   string
+	url       string
+	adminFile string
+	data      string
+	caFile    string
+	timeout   time.Duration
+	json      bool
+}
+
+func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
+	o := &tokenOptions{}
+	fs := flag.NewFlagSet("udkitd token", flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required)")
+	fs.StringVar(&o.url, "url", "http://"+DefaultHTTPAddress, "registry `URL`")
+	fs.StringVar(&o.adminFile, "admin-token-file", "", "`FILE` holding the admin token")
+	fs.StringVar(&o.data, "data", "", "udkitd data `DIR`; the admin token is read from DIR/admin.token")
+	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of the CA to trust for an https URL")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "overall request timeout")
+	fs.BoolVar(&o.json, "json", false, "print JSON")
+	return fs, o
+}

@@ -1,0 +1,182 @@
+package realtools
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// CloudInitPart is one part as cloud-init's own user-data parser hands it
+// to a handler.
+type CloudInitPart struct {
+	// ContentType is the type cloud-init acts on (after re-typing).
+	ContentType string
+	// Filename is the part's own filename; empty when it had none (and
+	// cloud-init named it part-NNN).
+	Filename string
+	// MergeType is the Merge-Type or X-Merge-Type header the cloud-config
+	// handler reads, empty when absent.
+	MergeType string
+	// Payload is the decoded payload.
+	Payload []byte
+}
+
+// CloudInitResult is cloud-init's reading of one document: its parts, or
+// the error (an exception in cloud-init) that stopped it.
+type CloudInitResult struct {
+	Parts []CloudInitPart
+	Err   string
+}
+
+// parserScript runs cloudinit.user_data.UserDataProcessor on each document
+// read from stdin (a JSON list of base64 strings) and prints a JSON list of
+// results. Include and archive parts are kept as parts instead of being
+// fetched or expanded (no network; the Go decoder does the same), and the
+// filename each part had before cloud-init named it part-NNN is recorded.
+const parserScript = `
+import base64, json, sys, logging
+logging.disable(logging.CRITICAL)
+from cloudinit import user_data as ud, util
+
+ud.INCLUDE_TYPES = []
+ud.ARCHIVE_TYPES = []
+names = {}
+_orig = ud.UserDataProcessor._process_before_attach
+def _before(self, msg, attached_id):
+    names[id(msg)] = msg.get_filename() or ""
+    return _orig(self, msg, attached_id)
+ud.UserDataProcessor._process_before_attach = _before
+
+def b(x):
+    if x is None:
+        return None
+    if isinstance(x, str):
+        x = x.encode("utf-8", "surrogateescape")
+    return base64.b64encode(x).decode("ascii")
+
+def parse(blob):
+    names.clear()
+    msg = ud.UserDataProcessor(None).process(blob)
+    parts = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        headers = dict(part)
+        merge = ""
+        for h in ("Merge-Type", "X-Merge-Type"):
+            v = headers.get(h, "")
+            if v:
+                merge = str(v)
+                break
+        parts.append({
+            "content_type": part.get_content_type(),
+            "filename": str(names.get(id(part), "")),
+            "merge_type": merge,
+            "payload": b(util.fully_decoded_payload(part)),
+        })
+    return parts
+
+mode = sys.argv[1]
+docs = [base64.b64decode(d or "") for d in json.load(sys.stdin)]
+if mode == "parse":
+    out = []
+    for d in docs:
+        try:
+            out.append({"parts": parse(d)})
+        except Exception as e:
+            out.append({"error": "%s: %s" % (type(e).__name__, e)})
+    json.dump(out, sys.stdout)
+elif mode == "time":
+    import timeit
+    n = int(sys.argv[2])
+    d = docs[0]
+    t = timeit.Timer(lambda: ud.UserDataProcessor(None).process(d))
+    best = min(t.repeat(repeat=3, number=n)) / n
+    json.dump({"seconds_per_op": best}, sys.stdout)
+`
+
+// CloudInitParse runs cloud-init's own parser (via [Python]) on each
+// document and returns what it sees, one result per document. It ends the
+// test through [RequirePythonModule] when cloud-init is missing, and fails
+// it when the parser cannot be run at all.
+func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
+	t.Helper()
+	RequirePythonModule(t, "cloudinit")
+	out := runParser(t, "parse", docs)
+	var raw []struct {
+		Parts []struct {
+			ContentType string  `json:"content_type"`
+			Filename    string  `json:"filename"`
+			MergeType   string  `json:"merge_type"`
+			Payload     *[]byte `json:"payload"`
+		} `json:"parts"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(out, &raw); err != nil {
+		t.Fatalf("realtools: cloud-init parser output: %v", err)
+	}
+	if len(raw) != len(docs) {
+		t.Fatalf("realtools: cloud-init parser gave %d results for %d documents", len(raw), len(docs))
+	}
+	res := make([]CloudInitResult, len(raw))
+	for i, r := range raw {
+		res[i].Err = r.Error
+		for _, p := range r.Parts {
+			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, MergeType: p.MergeType}
+			if p.Payload != nil {
+				cp.Payload = *p.Payload
+			}
+			res[i].Parts = append(res[i].Parts, cp)
+		}
+	}
+	return res
+}
+
+// CloudInitParseTime times cloud-init's parser on doc inside one Python
+// process (timeit, best of three runs of n parses) and returns the time
+// per parse.
+func CloudInitParseTime(t testing.TB, doc []byte, n int) time.Duration {
+	t.Helper()
+	RequirePythonModule(t, "cloudinit")
+	out := runParser(t, "time", [][]byte{doc}, strconv.Itoa(n))
+	var r struct {
+		Seconds float64 `json:"seconds_per_op"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("realtools: cloud-init timing output: %v", err)
+	}
+	return time.Duration(r.Seconds * float64(time.Second))
+}
+
+func runParser(t testing.TB, mode string, docs [][]byte, args ...string) []byte {
+	t.Helper()
+	in, err := json.Marshal(docs) // []byte marshals as base64
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(Python, append([]string{"-c", parserScript, mode}, args...)...)
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("realtools: running cloud-init's parser: %v\n%s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes()
+}
+
+// String formats a part for test failure messages.
+func (p CloudInitPart) String() string {
+	return fmt.Sprintf("{%s %q merge=%q %d bytes %q}", p.ContentType, p.Filename, p.MergeType, len(p.Payload), abbrev(p.Payload))
+}
+
+func abbrev(b []byte) string {
+	if len(b) > 60 {
+		return string(b[:60]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,90 @@
+package realtools
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// SchemaVerdict is what `cloud-init schema --config-file` said about one
+// cloud-config.
+type SchemaVerdict struct {
+	// Valid is true when cloud-init exited 0 ("Valid cloud-config").
+	Valid bool
+	// Output is cloud-init's combined stdout and stderr: the list of
+	// schema errors when Valid is false.
+	Output string
+}
+
+// knownBadCloudConfig breaks the schema in two ways (runcmd must be a list,
+// permissions a string) and nothing else: a validator that accepts it is not
+// validating.
+const knownBadCloudConfig = "#cloud-config\nruncmd: 5\nwrite_files:\n  - path: /etc/x\n    permissions: 0644\n"
+
+var (
+	schemaCheckOnce sync.Once
+	schemaCheckErr  error
+)
+
+// CloudInitSchema runs the installed `cloud-init schema --config-file` on
+// data and returns its verdict.
+//
+// The test is skipped (or failed in strict mode, see [Strict]) when
+// cloud-init or its python3-jsonschema dependency is missing: without
+// jsonschema, `cloud-init schema` passes every document silently. On first
+// use the helper also proves that the installed cloud-init rejects a
+// known-bad config, and fails the test if it does not.
+func CloudInitSchema(t testing.TB, data []byte) SchemaVerdict {
+	t.Helper()
+	ci := Require(t, "cloud-init")
+	RequirePythonModule(t, "cloudinit")
+	RequirePythonModule(t, "jsonschema")
+	schemaCheckOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "udkit-schema-check")
+		if err != nil {
+			schemaCheckErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		v, err := runSchema(ci, dir, []byte(knownBadCloudConfig))
+		switch {
+		case err != nil:
+			schemaCheckErr = err
+		case v.Valid:
+			schemaCheckErr = errors.New("cloud-init schema accepted a known-bad cloud-config, so it is not validating (is python3-jsonschema installed for " + Python + "?):\n" + knownBadCloudConfig + v.Output)
+		}
+	})
+	if schemaCheckErr != nil {
+		t.Fatalf("realtools: cloud-init schema self-check: %v", schemaCheckErr)
+	}
+	v, err := runSchema(ci, t.TempDir(), data)
+	if err != nil {
+		t.Fatalf("realtools: %v", err)
+	}
+	return v
+}
+
+// runSchema writes data to dir and runs cloud-init schema on it. Exit
+// status 0 is valid, 1 invalid; anything else is an error.
+func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
+	path := filepath.Join(dir, "user-data")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return SchemaVerdict{}, err
+	}
+	cmd := exec.Command(ci, "schema", "--config-file", path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return SchemaVerdict{Valid: true, Output: out.String()}, nil
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return SchemaVerdict{Valid: false, Output: out.String()}, nil
+	}
+	return SchemaVerdict{}, errors.New("cloud-init schema --config-file " + path + ": " + err.Error() + "\n" + out.String())
+}

@@ -1,0 +1,342 @@
+package registry_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+)
+
+// call sends a raw request and returns the status and the decoded error
+// code (empty for a success).
+func call(t *testing.T, method, url, token, contentType, body string) (int, registry.Error, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q, want application/json (body %s)", method, url, ct, data)
+	}
+	var e registry.Error
+	if resp.StatusCode >= 400 {
+		if err := json.Unmarshal(data, &e); err != nil || e.Code == "" || !strings.HasPrefix(e.Message, "registry: ") {
+			t.Errorf("%s %s: error body %s is not a registry error", method, url, data)
+		}
+	}
+	return resp.StatusCode, e, data
+}
+
+func TestAuthRules(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	// A second cluster with its own join token, and two members of web.
+	dbJoin, err := svc.client.CreateJoinToken(ctx, "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joiner := svc.client.WithToken(svc.join)
+	a, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := svc.client.CreateJoinToken(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := svc.client.RevokeJoinToken(ctx, "web", revoked.ID); err != nil || !ok {
+		t.Fatalf("revoke: %v, %v", ok, err)
+	}
+	unknownAdmin := mustToken(t, registry.AdminTokenPrefix)
+	u := svc.srv.URL
+	reg := `{"instance_id":"i-new"}`
+	const js = "application/json"
+
+	tests := []struct {
+		name, method, path, token, body string
+		wantStatus                      int
+		wantCode                        registry.Code
+	}{
+		{"register without token", "POST", "/v1/clusters/web/members", "", reg, 401, registry.CodeUnauthorized},
+		{"register with garbage token", "POST", "/v1/clusters/web/members", "hunter2", reg, 401, registry.CodeUnauthorized},
+		{"register with another cluster's join token", "POST", "/v1/clusters/web/members", dbJoin.Token, reg, 403, registry.CodeForbidden},
+		{"register with a revoked join token", "POST", "/v1/clusters/web/members", revoked.Token, reg, 403, registry.CodeForbidden},
+		{"register with a member token", "POST", "/v1/clusters/web/members", a.MemberToken, reg, 403, registry.CodeForbidden},
+		{"register with the admin token", "POST", "/v1/clusters/web/members", svc.admin, reg, 403, registry.CodeForbidden},
+		{"register in a cluster with no join token", "POST", "/v1/clusters/cache/members", svc.join, reg, 403, registry.CodeForbidden},
+		{"join token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", svc.join, "", 403, registry.CodeForbidden},
+		{"member A cannot deregister B", "DELETE", "/v1/clusters/web/members/i-b", a.MemberToken, "", 403, registry.CodeForbidden},
+		{"deregister without token", "DELETE", "/v1/clusters/web/members/i-a", "", "", 401, registry.CodeUnauthorized},
+		{"deregister in the wrong cluster", "DELETE", "/v1/clusters/db/members/i-a", a.MemberToken, "", 200, ""},
+		{"unknown admin token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", unknownAdmin, "", 403, registry.CodeForbidden},
+		{"list without token", "GET", "/v1/clusters/web/members", "", "", 401, registry.CodeUnauthorized},
+		{"list with a join token", "GET", "/v1/clusters/web/members", svc.join, "", 403, registry.CodeForbidden},
+		{"list with a member token", "GET", "/v1/clusters/web/members", a.MemberToken, "", 403, registry.CodeForbidden},
+		{"list with an unknown admin token", "GET", "/v1/clusters/web/members", unknownAdmin, "", 403, registry.CodeForbidden},
+		{"create join token with a join token", "POST", "/v1/clusters/web/join-tokens", svc.join, "", 403, registry.CodeForbidden},
+		{"reconcile with a join token", "POST", "/v1/clusters/web/reconcile", svc.join, `{"live":[],"registered_before":"2030-01-01T00:00:00Z"}`, 403, registry.CodeForbidden},
+		{"list clusters without token", "GET", "/v1/clusters", "", "", 401, registry.CodeUnauthorized},
+		{"bearer scheme missing", "GET", "/v1/clusters", "", "", 401, registry.CodeUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ct := ""
+			if tc.body != "" {
+				ct = js
+			}
+			status, e, body := call(t, tc.method, u+tc.path, tc.token, ct, tc.body)
+			if status != tc.wantStatus || e.Code != tc.wantCode {
+				t.Fatalf("got %d %q, want %d %q; body %s", status, e.Code, tc.wantStatus, tc.wantCode, body)
+			}
+		})
+	}
+	// None of that removed or added anyone.
+	ms, err := svc.client.Members(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].InstanceID != "i-a" || ms[1].InstanceID != "i-b" {
+		t.Fatalf("members after refused requests: %+v", ms)
+	}
+	// The admin may deregister anyone; B's own token works for B.
+	if r, err := svc.client.Deregister(ctx, "web", "i-a"); err != nil || !r.Deregistered {
+		t.Fatalf("admin deregister: %+v, %v", r, err)
+	}
+	if r, err := svc.client.WithToken(b.MemberToken).Deregister(ctx, "web", "i-b"); err != nil || !r.Deregistered {
+		t.Fatalf("member deregister: %+v, %v", r, err)
+	}
+}
+
+func TestRegisterIdempotent(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	joiner := svc.client.WithToken(svc.join)
+	mine := mustToken(t, registry.MemberTokenPrefix)
+	req := registry.RegisterRequest{InstanceID: "i-1", Address: "10.0.0.1", MemberToken: mine}
+
+	first, err := joiner.Register(ctx, "web", req)
+	if err != nil || !first.Created || first.MemberToken != mine {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	// A retried launch: same token, maybe a new address. Answered 200,
+	// updated, registered once.
+	time.Sleep(2 * time.Millisecond)
+	req.Address = "10.0.0.2"
+	second, err := joiner.Register(ctx, "web", req)
+	if err != nil || second.Created || second.MemberToken != mine {
+		t.Fatalf("second: %+v, %v", second, err)
+	}
+	if !second.Member.RegisteredAt.Equal(first.Member.RegisteredAt) || !second.Member.UpdatedAt.After(first.Member.UpdatedAt) {
+		t.Fatalf("timestamps: first %+v second %+v", first.Member, second.Member)
+	}
+	status, e, _ := call(t, "POST", svc.srv.URL+"/v1/clusters/web/members", svc.join, "application/json", `{"instance_id":"i-1","member_token":"`+mine+`"}`)
+	if status != 200 || e.Code != "" {
+		t.Fatalf("raw repeat: %d %q, want 200", status, e.Code)
+	}
+	// Someone else with the join token cannot take the member over.
+	_, err = joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1", MemberToken: mustToken(t, registry.MemberTokenPrefix)})
+	if !registry.IsCode(err, registry.CodeConflict) {
+		t.Fatalf("takeover: got %v, want conflict", err)
+	}
+	_, err = joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"})
+	if !registry.IsCode(err, registry.CodeConflict) {
+		t.Fatalf("takeover without token: got %v, want conflict", err)
+	}
+	ms, err := svc.client.Members(ctx, "web")
+	// The raw repeat sent no address: a repeated registration replaces
+	// the member's fields.
+	if err != nil || len(ms) != 1 || ms[0].Address != "" {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	u := svc.srv.URL + "/v1/clusters/web/members"
+	const js = "application/json"
+	big := `{"instance_id":"i-1","labels":{"k":"` + strings.Repeat("x", registry.MaxBodyBytes) + `"}}`
+	tests := []struct {
+		name, method, url, ct, body string
+		wantStatus                  int
+		wantCode                    registry.Code
+		wantMsg                     string
+	}{
+		{"not JSON", "POST", u, js, `instance_id=i-1`, 400, registry.CodeInvalid, "invalid JSON"},
+		{"truncated JSON", "POST", u, js, `{"instance_id":"i-1"`, 400, registry.CodeInvalid, "ends too early"},
+		{"empty body", "POST", u, js, ``, 400, registry.CodeInvalid, "empty"},
+		{"unknown field", "POST", u, js, `{"instance_id":"i-1","admin":true}`, 400, registry.CodeInvalid, `unknown field "admin"`},
+		{"two values", "POST", u, js, `{"instance_id":"i-1"}{"instance_id":"i-2"}`, 400, registry.CodeInvalid, "more than one JSON value"},
+		{"wrong type", "POST", u, js, `{"instance_id":7}`, 400, registry.CodeInvalid, `field "instance_id"`},
+		{"array", "POST", u, js, `[]`, 400, registry.CodeInvalid, "want registry.RegisterRequest"},
+		{"missing instance id", "POST", u, js, `{}`, 400, registry.CodeInvalid, "instance_id"},
+		{"bad instance id", "POST", u, js, `{"instance_id":"../etc"}`, 400, registry.CodeInvalid, "instance_id"},
+		{"bad address", "POST", u, js, `{"instance_id":"i-1","address":"a b"}`, 400, registry.CodeInvalid, "address"},
+		{"bad sha", "POST", u, js, `{"instance_id":"i-1","user_data_sha256":"xyz"}`, 400, registry.CodeInvalid, "user_data_sha256"},
+		{"bad member token", "POST", u, js, `{"instance_id":"i-1","member_token":"udkm_short"}`, 400, registry.CodeInvalid, "member_token"},
+		{"bad label key", "POST", u, js, `{"instance_id":"i-1","labels":{"a b":"c"}}`, 400, registry.CodeInvalid, "labels key"},
+		{"control char in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\n"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
+		{"every problem named", "POST", u, js, `{"instance_id":"","address":"a b"}`, 400, registry.CodeInvalid, "; address"},
+		{"oversized body", "POST", u, js, big, 413, registry.CodeTooLarge, "over the limit"},
+		{"wrong content type", "POST", u, "text/plain", `{"instance_id":"i-1"}`, 415, registry.CodeUnsupportedMedia, "application/json"},
+		{"bad cluster name", "POST", svc.srv.URL + "/v1/clusters/Web!/members", js, `{"instance_id":"i-1"}`, 400, registry.CodeInvalid, "cluster"},
+		{"wrong method", "PUT", u, js, `{}`, 405, registry.CodeMethod, "use GET, POST"},
+		{"unknown path", "GET", svc.srv.URL + "/v2/nope", "", "", 404, registry.CodeNotFound, "no such endpoint"},
+		{"body on delete", "DELETE", u + "/i-1", js, `{"x":1}`, 400, registry.CodeInvalid, "takes no request body"},
+		{"reconcile without time", "POST", svc.srv.URL + "/v1/clusters/web/reconcile", js, `{"live":[]}`, 400, registry.CodeInvalid, "registered_before"},
+		{"revoke bad id", "DELETE", svc.srv.URL + "/v1/clusters/web/join-tokens/zz", "", "", 400, registry.CodeInvalid, "16 lower-case hex"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := svc.join
+			if tc.method != "POST" || strings.Contains(tc.url, "reconcile") {
+				tok = svc.admin
+			}
+			status, e, body := call(t, tc.method, tc.url, tok, tc.ct, tc.body)
+			if status != tc.wantStatus || e.Code != tc.wantCode || !strings.Contains(e.Message, tc.wantMsg) {
+				t.Fatalf("got %d %q, want %d %q containing %q; body %s", status, e.Code, tc.wantStatus, tc.wantCode, tc.wantMsg, body)
+			}
+		})
+	}
+}
+
+func TestReconcile(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	svc := newService(t, nil, registry.Options{Now: clock})
+	ctx := ctxT(t)
+	joiner := svc.client.WithToken(svc.join)
+	for _, id := range []string{"i-1", "i-2", "i-3"} {
+		if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snapshot := now.Add(time.Second)
+	now = now.Add(2 * time.Second) // i-4 registers after the live set was taken
+	if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-4"}); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-2"}, RegisteredBefore: snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(removed, ",") != "i-1,i-3" {
+		t.Fatalf("removed %v, want i-1,i-3", removed)
+	}
+	ms, err := svc.client.Members(ctx, "web")
+	if err != nil || len(ms) != 2 || ms[0].InstanceID != "i-2" || ms[1].InstanceID != "i-4" {
+		t.Fatalf("members after reconcile: %+v, %v", ms, err)
+	}
+}
+
+func TestJoinTokens(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	second, err := svc.client.CreateJoinToken(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := svc.client.JoinTokens(ctx, "web")
+	if err != nil || len(list) != 2 || list[1].ID != second.ID || list[0].Token != "" || list[1].Token != "" {
+		t.Fatalf("join tokens %+v, %v", list, err)
+	}
+	if ok, err := svc.client.RevokeJoinToken(ctx, "web", second.ID); err != nil || !ok {
+		t.Fatalf("revoke %v %v", ok, err)
+	}
+	if ok, err := svc.client.RevokeJoinToken(ctx, "web", second.ID); err != nil || ok {
+		t.Fatalf("second revoke %v %v", ok, err)
+	}
+	_, err = svc.client.WithToken(second.Token).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"})
+	if !registry.IsCode(err, registry.CodeForbidden) {
+		t.Fatalf("register with revoked token: %v", err)
+	}
+	if _, err := svc.client.WithToken(svc.join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
+		t.Fatalf("the other token still works: %v", err)
+	}
+}
+
+func TestRestartKeepsMembers(t *testing.T) {
+	dir := t.TempDir()
+	addr := nodetest.FreeLoopbackAddress(t)
+	node := nodetest.StartIn(t, dir, addr, nil)
+	svc := newService(t, node.DB(), registry.Options{})
+	ctx := ctxT(t)
+	joiner := svc.client.WithToken(svc.join)
+	tokens := map[string]string{}
+	for _, id := range []string{"i-1", "i-2", "i-3"} {
+		r, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id, Labels: map[string]string{"n": id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[id] = r.MemberToken
+	}
+	before, err := svc.client.Members(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.srv.Close()
+	svc.store.Close()
+	if err := node.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	node = nodetest.StartIn(t, dir, addr, nil)
+	store := openStore(t, node.DB(), registry.Options{})
+	after, err := store.Members(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("after restart %d members, want %d", len(after), len(before))
+	}
+	for i := range before {
+		if before[i].InstanceID != after[i].InstanceID || !before[i].RegisteredAt.Equal(after[i].RegisteredAt) || before[i].Labels["n"] != after[i].Labels["n"] {
+			t.Fatalf("member %d: before %+v after %+v", i, before[i], after[i])
+		}
+	}
+	// The tokens survive too: the admin token and each member token.
+	if err := store.CheckAdmin(ctx, svc.admin); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := store.Deregister(ctx, "web", "i-2", tokens["i-2"]); err != nil || !r.Deregistered {
+		t.Fatalf("deregister after restart: %+v, %v", r, err)
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	node := nodetest.Start(t)
+	ctx := ctxT(t)
+	openStore(t, node.DB(), registry.Options{})
+	// Opening again is a no-op migration.
+	openStore(t, node.DB(), registry.Options{})
+	if _, err := node.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := registry.OpenStore(ctx, node.DB(), registry.Options{})
+	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this program's") {
+		t.Fatalf("got %v", err)
+	}
+}

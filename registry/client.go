@@ -1,0 +1,236 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// maxAnswerBytes bounds an answer the client reads.
+const maxAnswerBytes = 32 << 20
+
+// Client calls the registry's HTTP API. It never retries: the caller
+// decides (registration and deregistration are idempotent, so retrying is
+// safe).
+type Client struct {
+	base  *url.URL
+	token string
+	hc    *http.Client
+}
+
+// NewClient returns a client for the registry at baseURL (http or https,
+// e.g. "http://127.0.0.1:8180") that authenticates with token (may be
+// empty for Health). hc nil means http.DefaultClient; give one with a
+// timeout and, for a private CA, a TLS configuration.
+func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("registry: URL %q: %v", truncate(baseURL), err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("registry: URL %q: want http(s)://host[:port][/prefix], without user, query or fragment", truncate(baseURL))
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{base: u, token: token, hc: hc}, nil
+}
+
+// WithToken returns a copy of c that authenticates with token.
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.token = token
+	return &cc
+}
+
+// Health asks whether the service and its database answer.
+func (c *Client) Health(ctx context.Context) (HealthResponse, error) {
+	var out HealthResponse
+	err := c.do(ctx, "GET", "/healthz", nil, &out)
+	return out, err
+}
+
+// Register registers an instance in cluster; the client's token must be the
+// cluster's join token.
+func (c *Client) Register(ctx context.Context, cluster string, req RegisterRequest) (RegisterResponse, error) {
+	var out RegisterResponse
+	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/members", req, &out)
+	return out, err
+}
+
+// Deregister removes an instance from cluster; the client's token must be
+// the member's token or an admin token.
+func (c *Client) Deregister(ctx context.Context, cluster, instanceID string) (DeregisterResponse, error) {
+	var out DeregisterResponse
+	err := c.do(ctx, "DELETE", "/v1/clusters/"+url.PathEscape(cluster)+"/members/"+url.PathEscape(instanceID), nil, &out)
+	return out, err
+}
+
+// Members lists the members of cluster (admin token).
+func (c *Client) Members(ctx context.Context, cluster string) ([]Member, error) {
+	var out MembersResponse
+	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members", nil, &out)
+	return out.Members, err
+}
+
+// Clusters lists the clusters with their member counts (admin token).
+func (c *Client) Clusters(ctx context.Context) ([]ClusterSummary, error) {
+	var out ClustersResponse
+	err := c.do(ctx, "GET", "/v1/clusters", nil, &out)
+	return out.Clusters, err
+}
+
+// Reconcile removes the members of cluster not in the live set (admin
+// token) and returns their instance ids.
+func (c *Client) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
+	var out ReconcileResponse
+	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/reconcile", req, &out)
+	return out.Removed, err
+}
+
+// CreateJoinToken makes a join token for cluster (admin token); the
+// answer's Token is the only copy of the secret.
+func (c *Client) CreateJoinToken(ctx context.Context, cluster string) (JoinToken, error) {
+	var out JoinToken
+	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens", nil, &out)
+	return out, err
+}
+
+// JoinTokens lists the join tokens of cluster (admin token).
+func (c *Client) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, error) {
+	var out JoinTokensResponse
+	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens", nil, &out)
+	return out.JoinTokens, err
+}
+
+// RevokeJoinToken deletes a join token of cluster by id (admin token).
+func (c *Client) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, error) {
+	var out RevokeResponse
+	err := c.do(ctx, "DELETE", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens/"+url.PathEscape(id), nil, &out)
+	return out.Revoked, err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	// The path's segments are escaped already.
+	u, err := url.Parse(c.base.String() + path)
+	if err != nil {
+		return fmt.Errorf("registry: %s %s: %w", method, path, err)
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("registry: %s %s: encode request: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("registry: %s %s: %w", method, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		if strings.ContainsAny(c.token, "\r\n") {
+			return fmt.Errorf("registry: %s %s: the token contains a line break; check the token file", method, path)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("registry: %s %s: %w", method, redact(*u), err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	if err != nil {
+		return fmt.Errorf("registry: %s %s: read answer: %w", method, redact(*u), err)
+	}
+	if len(data) > maxAnswerBytes {
+		return fmt.Errorf("registry: %s %s: answer is over %d bytes", method, redact(*u), maxAnswerBytes)
+	}
+	if resp.StatusCode >= 400 {
+		var e Error
+		if json.Unmarshal(data, &e) != nil || e.Code == "" {
+			return &Error{Code: codeForStatus(resp.StatusCode), Status: resp.StatusCode,
+				Message: fmt.Sprintf("registry: %s %s: %s: %s", method, redact(*u), resp.Status, truncate(strings.TrimSpace(string(data))))}
+		}
+		e.Status = resp.StatusCode
+		return &e
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("registry: %s %s: answer is not the expected JSON: %w", method, redact(*u), err)
+	}
+	return nil
+}
+
+func redact(u url.URL) string {
+	u.User = nil
+	return u.String()
+}
+
+func codeForStatus(status int) Code {
+	for _, c := range []Code{CodeInvalid, CodeUnauthorized, CodeForbidden, CodeNotFound, CodeMethod, CodeConflict, CodeTooLarge, CodeUnsupportedMedia, CodeUnavailable} {
+		if c.Status() == status {
+			return c
+		}
+	}
+	return CodeInternal
+}
+
+// IsCode reports whether err is an [*Error] with the given code.
+func IsCode(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// HTTPClient returns an HTTP client with the given overall timeout that,
+// when caFile is not empty, trusts only the CA certificates (PEM) in that
+// file for https URLs — for a registry behind a private CA.
+func HTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("registry: CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("registry: CA file %s holds no PEM certificate", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+// ReadTokenFile reads a token from a file holding it on one line (a
+// trailing newline is fine) and checks its form.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("registry: token file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1024))
+	if err != nil {
+		return "", fmt.Errorf("registry: token file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if _, err := ParseToken(tok); err != nil {
+		return "", fmt.Errorf("registry: token file %s: %s", path, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	return tok, nil
+}

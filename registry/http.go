@@ -1,0 +1,359 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Request body limits.
+const (
+	// MaxBodyBytes bounds every request body but reconcile's.
+	MaxBodyBytes = 16 << 10
+	// MaxReconcileBodyBytes bounds a reconcile body (a live set of some
+	// 100,000 instance ids).
+	MaxReconcileBodyBytes = 4 << 20
+)
+
+// The API, all JSON (request bodies need Content-Type: application/json);
+// tokens go in "Authorization: Bearer TOKEN":
+//
+//	GET    /healthz                                     none    HealthResponse (200, or 503)
+//	GET    /v1/clusters                                 admin   ClustersResponse
+//	POST   /v1/clusters/{cluster}/members               join    RegisterRequest -> RegisterResponse (201 new, 200 repeated)
+//	GET    /v1/clusters/{cluster}/members               admin   MembersResponse
+//	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> DeregisterResponse
+//	POST   /v1/clusters/{cluster}/reconcile             admin   ReconcileRequest -> ReconcileResponse
+//	POST   /v1/clusters/{cluster}/join-tokens           admin   -> JoinToken (201, with the secret)
+//	GET    /v1/clusters/{cluster}/join-tokens           admin   JoinTokensResponse
+//	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
+//
+// Errors answer with the status of their [Code] and an [Error] body.
+type handler struct {
+	store *Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the HTTP/JSON API on store. log receives one line per
+// failed request with a 5xx answer; nil discards.
+func NewHandler(store *Store, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := &handler{store: store, log: log, mux: http.NewServeMux()}
+	h.route("/healthz", map[string]http.HandlerFunc{"GET": h.health})
+	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
+	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
+	h.route("/v1/clusters/{cluster}/members/{instance}", map[string]http.HandlerFunc{"DELETE": h.deregister})
+	h.route("/v1/clusters/{cluster}/reconcile", map[string]http.HandlerFunc{"POST": h.reconcile})
+	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
+	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the registry package documentation", truncate(r.URL.Path)))
+	})
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	h.mux.ServeHTTP(w, r)
+}
+
+// route dispatches on the method itself, so that a wrong method gets a
+// JSON 405 like every other error.
+func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
+	allowed := make([]string, 0, len(byMethod))
+	for m := range byMethod {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		f, ok := byMethod[r.Method]
+		if !ok {
+			w.Header().Set("Allow", allow)
+			h.fail(w, r, errorf(CodeMethod, "method %s not allowed on %s; use %s", r.Method, pattern, allow))
+			return
+		}
+		f(w, r)
+	})
+}
+
+func (h *handler) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+}
+
+func (h *handler) clusters(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	cs, err := h.store.Clusters(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ClustersResponse{Clusters: cs})
+}
+
+func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+	tok, ok := h.bearer(w, r)
+	if !ok {
+		return
+	}
+	var req RegisterRequest
+	if !h.decode(w, r, MaxBodyBytes, &req) {
+		return
+	}
+	res, err := h.store.Register(r.Context(), r.PathValue("cluster"), tok, req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, res)
+}
+
+func (h *handler) members(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	cluster := r.PathValue("cluster")
+	ms, err := h.store.Members(r.Context(), cluster)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MembersResponse{Cluster: cluster, Members: ms})
+}
+
+func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
+	tok, ok := h.bearer(w, r)
+	if !ok {
+		return
+	}
+	if !h.noBody(w, r) {
+		return
+	}
+	res, err := h.store.Deregister(r.Context(), r.PathValue("cluster"), r.PathValue("instance"), tok)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (h *handler) reconcile(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	var req ReconcileRequest
+	if !h.decode(w, r, MaxReconcileBodyBytes, &req) {
+		return
+	}
+	removed, err := h.store.Reconcile(r.Context(), r.PathValue("cluster"), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ReconcileResponse{Removed: removed})
+}
+
+func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	jt, err := h.store.CreateJoinToken(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, jt)
+}
+
+func (h *handler) joinTokens(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	jts, err := h.store.JoinTokens(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, JoinTokensResponse{JoinTokens: jts})
+}
+
+func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	ok, err := h.store.RevokeJoinToken(r.Context(), r.PathValue("cluster"), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RevokeResponse{Revoked: ok})
+}
+
+// bearer returns the request's bearer token, or answers 401.
+func (h *handler) bearer(w http.ResponseWriter, r *http.Request) (string, bool) {
+	v := r.Header.Get("Authorization")
+	if v == "" {
+		h.fail(w, r, errorf(CodeUnauthorized, "no Authorization header; send \"Authorization: Bearer TOKEN\""))
+		return "", false
+	}
+	scheme, tok, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		h.fail(w, r, errorf(CodeUnauthorized, "the Authorization header is not \"Bearer TOKEN\""))
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+func (h *handler) admin(w http.ResponseWriter, r *http.Request) bool {
+	tok, ok := h.bearer(w, r)
+	if !ok {
+		return false
+	}
+	if err := h.store.CheckAdmin(r.Context(), tok); err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// decode reads a JSON body strictly: the right media type, at most limit
+// bytes, no unknown fields, exactly one value.
+func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		h.fail(w, r, errorf(CodeUnsupportedMedia, "Content-Type %q: send application/json", truncate(ct)))
+		return false
+	}
+	if r.ContentLength > limit {
+		h.fail(w, r, errorf(CodeTooLarge, "request body of %d bytes is over the limit of %d", r.ContentLength, limit))
+		return false
+	}
+	if err := decodeJSON(r.Body, limit, v); err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// errTooLarge marks a body over its limit.
+var errTooLarge = errors.New("body too large")
+
+// decodeJSON reads one JSON value from r into v strictly: at most limit
+// bytes, no unknown fields, nothing after the value. Errors are *Error.
+func decodeJSON(r io.Reader, limit int64, v any) error {
+	lr := &limitedReader{r: r, left: limit}
+	dec := json.NewDecoder(lr)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, limit)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		if err == nil {
+			err = errors.New("more than one JSON value; send exactly one object")
+		}
+		return decodeError(err, limit)
+	}
+	return nil
+}
+
+// limitedReader fails with errTooLarge once more than left bytes are read.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+func decodeError(err error, limit int64) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, errTooLarge):
+		return errorf(CodeTooLarge, "request body is over the limit of %d bytes", limit)
+	case errors.As(err, &syn):
+		return errorf(CodeInvalid, "request body: invalid JSON at byte %d: %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		return errorf(CodeInvalid, "request body: field %q: got JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+	case errors.Is(err, io.EOF):
+		return errorf(CodeInvalid, "request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(CodeInvalid, "request body: JSON ends too early")
+	default:
+		// Unknown fields, trailing data and the like.
+		return errorf(CodeInvalid, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+}
+
+// noBody refuses a request that carries a body where none is expected.
+func (h *handler) noBody(w http.ResponseWriter, r *http.Request) bool {
+	n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
+	if n > 0 {
+		h.fail(w, r, errorf(CodeInvalid, "%s %s takes no request body", r.Method, r.URL.Path))
+		return false
+	}
+	return true
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		apiErr = errorf(CodeInternal, "%v", err)
+	}
+	status := apiErr.Code.Status()
+	if status >= 500 {
+		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", apiErr.Message)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="udkit-registry"`)
+	}
+	writeJSON(w, status, Error{Code: apiErr.Code, Message: apiErr.Message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"code":"internal","message":"registry: encode answer: %s"}`, strings.ReplaceAll(err.Error(), `"`, `'`)))
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

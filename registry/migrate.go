@@ -1,0 +1,88 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema changes, in order; migration i brings the
+// schema to version i+1. Never edit one that has shipped: append.
+var migrations = []string{
+	// 1: members, join tokens and admin tokens. Times are Unix
+	// nanoseconds (UTC); token hashes are hex SHA-256; labels a JSON
+	// object with sorted keys.
+	`CREATE TABLE members (
+		cluster          TEXT    NOT NULL,
+		instance_id      TEXT    NOT NULL,
+		address          TEXT    NOT NULL,
+		labels           TEXT    NOT NULL,
+		user_data_sha256 TEXT    NOT NULL,
+		token_hash       TEXT    NOT NULL,
+		registered_at    INTEGER NOT NULL,
+		updated_at       INTEGER NOT NULL,
+		PRIMARY KEY (cluster, instance_id)
+	);
+	CREATE TABLE join_tokens (
+		cluster    TEXT    NOT NULL,
+		id         TEXT    NOT NULL,
+		hash       TEXT    NOT NULL,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (cluster, id)
+	);
+	CREATE TABLE admin_tokens (
+		id         TEXT    PRIMARY KEY,
+		hash       TEXT    NOT NULL,
+		created_at INTEGER NOT NULL
+	);`,
+}
+
+// SchemaVersion is the schema version this package writes.
+var SchemaVersion = len(migrations)
+
+// migrate brings the schema to SchemaVersion, one transaction per step, so
+// that nodes starting together apply each step once.
+func (s *Store) migrate(ctx context.Context) error {
+	err := s.retry(ctx, "migrate: create schema_migrations", func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for {
+		done := false
+		err := s.retry(ctx, "migrate: schema", func(ctx context.Context) error {
+			tx, err := s.db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			var v sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+				return err
+			}
+			cur := int(v.Int64)
+			if cur > len(migrations) {
+				return errorf(CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
+			}
+			if cur == len(migrations) {
+				done = true
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, migrations[cur]); err != nil {
+				return fmt.Errorf("migration %d: %w", cur+1, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, cur+1, s.opt.Now().UTC().UnixNano()); err != nil {
+				return err
+			}
+			return tx.Commit()
+		})
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}

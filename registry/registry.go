@@ -1,0 +1,392 @@
+// Package registry is udkit's registration service: instances register with
+// their cluster when they launch and deregister from their stop hook when
+// they shut down; operators list who is in each cluster.
+//
+// The package is pure Go. It holds the domain types ([Member],
+// [RegisterRequest], ...), the [Store] on database/sql (with schema
+// migrations, group commit and retry of transient errors), the HTTP/JSON
+// API ([NewHandler]), a Go [Client] for that API, and the generators of the
+// register and deregister shell scripts ([RegisterScript],
+// [DeregisterScript]). The dqlite node the store normally runs on lives in
+// the cgo package registry/dqlitenode; the daemon is cmd/udkitd.
+//
+// # Tokens
+//
+// Three kinds of bearer token, told apart by their prefix, each 32 random
+// bytes in hex, and stored only as SHA-256 hashes:
+//
+//   - admin ("udka_"): operators; lists members, manages join tokens,
+//     reconciles, and may deregister any member.
+//   - join ("udkj_"): one cluster's; lets an instance register in that
+//     cluster and nothing else.
+//   - member ("udkm_"): one member's; the only token besides an admin's
+//     that can deregister that member. A leaked join token therefore
+//     cannot remove anyone.
+//
+// A registering instance should choose its own member token and send it in
+// [RegisterRequest.MemberToken]: then a retried registration (the answer to
+// the first attempt was lost) is recognised as the same one and answered
+// 200 instead of 409. If it sends none, the service makes one and returns it
+// once.
+//
+// # Instances that never deregister
+//
+// A stop hook cannot run on a forced stop, a terminate that skips the OS
+// shutdown, or a hardware loss. The registry has no lease: members stay
+// until deregistered. Instead an operator (or a cron job that asks the cloud
+// which instances exist) calls reconcile with the live set, and every member
+// of that cluster that is not in it and registered before a given time is
+// removed.
+package registry
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Member is one registered instance.
+type Member struct {
+	// Cluster is the name of the cluster the instance belongs to.
+	Cluster string `json:"cluster"`
+	// InstanceID is the cloud's instance id (cloud-init's
+	// v1.instance_id), unique within the cluster.
+	InstanceID string `json:"instance_id"`
+	// Address is how the cluster reaches the instance: an IP address or
+	// a host name, optionally with a port. May be empty.
+	Address string `json:"address"`
+	// Labels are free-form key/value pairs.
+	Labels map[string]string `json:"labels,omitempty"`
+	// UserDataSHA256 is the hex SHA-256 of the user data the instance
+	// booted with, or empty if it did not say.
+	UserDataSHA256 string `json:"user_data_sha256"`
+	// RegisteredAt is when the instance first registered.
+	RegisteredAt time.Time `json:"registered_at"`
+	// UpdatedAt is when the registration was last repeated.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// RegisterRequest is the body of a registration.
+type RegisterRequest struct {
+	InstanceID     string            `json:"instance_id"`
+	Address        string            `json:"address,omitempty"`
+	Labels         map[string]string `json:"labels,omitempty"`
+	UserDataSHA256 string            `json:"user_data_sha256,omitempty"`
+	// MemberToken is the token that will authorise this member's
+	// deregistration ("udkm_" and 64 lower-case hex digits). Optional;
+	// see the package documentation for why an instance should send it.
+	MemberToken string `json:"member_token,omitempty"`
+}
+
+// RegisterResponse answers a registration.
+type RegisterResponse struct {
+	Member Member `json:"member"`
+	// MemberToken is the token that alone (besides an admin token) can
+	// deregister this member.
+	MemberToken string `json:"member_token"`
+	// Created is false when the member was already registered with the
+	// same member token (a retried registration).
+	Created bool `json:"created"`
+}
+
+// DeregisterResponse answers a deregistration.
+type DeregisterResponse struct {
+	// Deregistered is false when there was no such member (already
+	// deregistered, or never registered).
+	Deregistered bool `json:"deregistered"`
+}
+
+// MembersResponse lists the members of a cluster, sorted by instance id.
+type MembersResponse struct {
+	Cluster string   `json:"cluster"`
+	Members []Member `json:"members"`
+}
+
+// ReconcileRequest names the instances of a cluster that are still alive.
+type ReconcileRequest struct {
+	// Live lists the instance ids that exist. Members not in it are
+	// removed, if they registered before RegisteredBefore.
+	Live []string `json:"live"`
+	// RegisteredBefore protects instances that registered after the live
+	// set was taken. Take the time before asking the cloud for the live
+	// set. Required.
+	RegisteredBefore time.Time `json:"registered_before"`
+}
+
+// ReconcileResponse lists the instance ids that reconcile removed, sorted.
+type ReconcileResponse struct {
+	Removed []string `json:"removed"`
+}
+
+// JoinToken describes a join token. The token itself is shown once, when it
+// is created, and never stored.
+type JoinToken struct {
+	Cluster   string    `json:"cluster"`
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// Token is set only in the answer to the creation.
+	Token string `json:"token,omitempty"`
+}
+
+// JoinTokensResponse lists a cluster's join tokens, sorted by creation.
+type JoinTokensResponse struct {
+	JoinTokens []JoinToken `json:"join_tokens"`
+}
+
+// RevokeResponse answers the revocation of a join token.
+type RevokeResponse struct {
+	Revoked bool `json:"revoked"`
+}
+
+// HealthResponse answers a health check.
+type HealthResponse struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Code classifies an [Error]; each maps to one HTTP status.
+type Code string
+
+// The error codes of the API.
+const (
+	CodeInvalid          Code = "invalid_request"        // 400
+	CodeUnauthorized     Code = "unauthorized"           // 401: no or malformed token
+	CodeForbidden        Code = "forbidden"              // 403: token does not allow this
+	CodeNotFound         Code = "not_found"              // 404
+	CodeMethod           Code = "method_not_allowed"     // 405
+	CodeConflict         Code = "conflict"               // 409
+	CodeTooLarge         Code = "too_large"              // 413
+	CodeUnsupportedMedia Code = "unsupported_media_type" // 415
+	CodeInternal         Code = "internal"               // 500
+	CodeUnavailable      Code = "unavailable"            // 503
+)
+
+// Status returns the HTTP status code for c.
+func (c Code) Status() int {
+	switch c {
+	case CodeInvalid:
+		return 400
+	case CodeUnauthorized:
+		return 401
+	case CodeForbidden:
+		return 403
+	case CodeNotFound:
+		return 404
+	case CodeMethod:
+		return 405
+	case CodeConflict:
+		return 409
+	case CodeTooLarge:
+		return 413
+	case CodeUnsupportedMedia:
+		return 415
+	case CodeUnavailable:
+		return 503
+	default:
+		return 500
+	}
+}
+
+// Error is an API error: the JSON body of every 4xx and 5xx answer, and the
+// error the [Store] and the [Client] return for a refused request.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	// Status is the HTTP status the client received (not sent in JSON).
+	Status int `json:"-"`
+}
+
+func (e *Error) Error() string {
+	if strings.HasPrefix(e.Message, "registry: ") {
+		return e.Message
+	}
+	return "registry: " + e.Message
+}
+
+func errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: "registry: " + fmt.Sprintf(format, args...), Status: code.Status()}
+}
+
+// Token prefixes.
+const (
+	AdminTokenPrefix  = "udka_"
+	JoinTokenPrefix   = "udkj_"
+	MemberTokenPrefix = "udkm_"
+)
+
+// TokenKind names the kind of a well-formed token.
+type TokenKind string
+
+// Token kinds, as returned by [ParseToken].
+const (
+	KindAdmin  TokenKind = "admin"
+	KindJoin   TokenKind = "join"
+	KindMember TokenKind = "member"
+)
+
+var tokenRE = regexp.MustCompile(`^udk[ajm]_[0-9a-f]{64}$`)
+
+// ParseToken reports the kind of a well-formed token (a prefix and 64
+// lower-case hex digits), or an error that says what is wrong with it.
+func ParseToken(tok string) (TokenKind, error) {
+	if !tokenRE.MatchString(tok) {
+		return "", fmt.Errorf("registry: malformed token (%d bytes): want udka_, udkj_ or udkm_ and 64 lower-case hex digits", len(tok))
+	}
+	switch tok[:5] {
+	case AdminTokenPrefix:
+		return KindAdmin, nil
+	case JoinTokenPrefix:
+		return KindJoin, nil
+	default:
+		return KindMember, nil
+	}
+}
+
+// NewToken returns a fresh random token with the given prefix
+// ([AdminTokenPrefix], [JoinTokenPrefix] or [MemberTokenPrefix]).
+func NewToken(prefix string) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("registry: read random bytes for a token: %w", err)
+	}
+	return prefix + hex.EncodeToString(b[:]), nil
+}
+
+// hashToken returns the hex SHA-256 of a token, the form stored.
+func hashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// tokenID is the public id of a stored token: the first 16 hex digits of
+// its hash.
+func tokenID(hash string) string { return hash[:16] }
+
+// sameHash compares two token hashes in constant time.
+func sameHash(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+var (
+	clusterRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	instanceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`)
+	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	tokenIDRE  = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	hostRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+)
+
+// Limits on what a member may carry.
+const (
+	MaxLabels        = 32
+	MaxLabelValueLen = 256
+)
+
+// ValidateCluster checks a cluster name: 1 to 63 characters of a-z, 0-9,
+// '.', '_', '-', starting with a letter or digit.
+func ValidateCluster(name string) error {
+	if !clusterRE.MatchString(name) {
+		return fmt.Errorf("registry: cluster %q: want 1-63 characters of a-z 0-9 . _ -, starting with a letter or digit", truncate(name))
+	}
+	return nil
+}
+
+// ValidateInstanceID checks an instance id: 1 to 128 characters of A-Z,
+// a-z, 0-9, '.', '_', ':', '-', starting with a letter or digit.
+func ValidateInstanceID(id string) error {
+	if !instanceRE.MatchString(id) {
+		return fmt.Errorf("registry: instance_id %q: want 1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit", truncate(id))
+	}
+	return nil
+}
+
+// Validate checks a registration request and returns every problem found,
+// each naming its field, joined in field order.
+func (r *RegisterRequest) Validate() error {
+	var probs []string
+	if err := ValidateInstanceID(r.InstanceID); err != nil {
+		probs = append(probs, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if r.Address != "" && !validAddress(r.Address) {
+		probs = append(probs, fmt.Sprintf("address %q: want an IP address or host name, optionally with :port", truncate(r.Address)))
+	}
+	if len(r.Labels) > MaxLabels {
+		probs = append(probs, fmt.Sprintf("labels: %d labels, at most %d allowed", len(r.Labels), MaxLabels))
+	} else {
+		keys := make([]string, 0, len(r.Labels))
+		for k := range r.Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := r.Labels[k]
+			if !labelKeyRE.MatchString(k) {
+				probs = append(probs, fmt.Sprintf("labels key %q: want 1-63 characters of A-Z a-z 0-9 . _ / -, starting with a letter or digit", truncate(k)))
+			}
+			if len(v) > MaxLabelValueLen || !utf8.ValidString(v) || strings.ContainsFunc(v, isControl) {
+				probs = append(probs, fmt.Sprintf("labels[%q]: want at most %d bytes of UTF-8 without control characters", truncate(k), MaxLabelValueLen))
+			}
+		}
+	}
+	if r.UserDataSHA256 != "" && !sha256RE.MatchString(r.UserDataSHA256) {
+		probs = append(probs, fmt.Sprintf("user_data_sha256 %q: want 64 lower-case hex digits", truncate(r.UserDataSHA256)))
+	}
+	if r.MemberToken != "" {
+		if k, err := ParseToken(r.MemberToken); err != nil || k != KindMember {
+			probs = append(probs, "member_token: want udkm_ and 64 lower-case hex digits (make one with `od -An -N32 -tx1 /dev/urandom`)")
+		}
+	}
+	if len(probs) > 0 {
+		return errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func validAddress(a string) bool {
+	if len(a) > 261 {
+		return false
+	}
+	host := a
+	if h, p, err := net.SplitHostPort(a); err == nil {
+		if !validPort(p) {
+			return false
+		}
+		host = h
+	}
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	return hostRE.MatchString(host) && !strings.Contains(host, "..")
+}
+
+func validPort(p string) bool {
+	if len(p) == 0 || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n > 0 && n < 65536
+}
+
+// truncate shortens a value quoted in an error message.
+func truncate(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:77] + "..."
+}

@@ -1,0 +1,309 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// DefaultStateDir is where the generated scripts keep the member token, the
+// instance id and the registry's last answer, readable by root only.
+const DefaultStateDir = "/var/lib/udkit"
+
+// Script defaults.
+const (
+	DefaultRegisterAttempts  = 10
+	DefaultRegisterMaxTime   = 10 * time.Second
+	DefaultDeregisterMaxTime = 20 * time.Second
+)
+
+// ScriptSpec says what the generated register and deregister scripts talk
+// to. URL, Cluster and JoinTokenFile are required; the rest have defaults.
+type ScriptSpec struct {
+	// URL is the registry's base URL, e.g. "https://registry.internal:8180".
+	// Prefer https: the join and member tokens travel in its requests.
+	URL string
+	// Cluster is the cluster the instance joins.
+	Cluster string
+	// JoinTokenFile is the absolute path, on the instance, of the file that
+	// holds the cluster's join token (written by cloud-init, mode 0600).
+	JoinTokenFile string
+	// CAFile is the absolute path, on the instance, of a PEM CA bundle that
+	// curl trusts for the https URL; empty uses the system's CAs.
+	CAFile string
+	// StateDir is where the scripts keep their state; DefaultStateDir if
+	// empty.
+	StateDir string
+	// Labels are sent with the registration.
+	Labels map[string]string
+	// RegisterAttempts bounds the register script's attempts;
+	// DefaultRegisterAttempts if 0.
+	RegisterAttempts int
+	// RegisterMaxTime bounds each attempt (curl --max-time), whole
+	// seconds; DefaultRegisterMaxTime if 0.
+	RegisterMaxTime time.Duration
+	// DeregisterMaxTime bounds the deregister script's single attempt
+	// (curl --max-time), whole seconds; DefaultDeregisterMaxTime if 0. Keep
+	// it well below the stop unit's TimeoutStopSec.
+	DeregisterMaxTime time.Duration
+}
+
+// Files the scripts keep under StateDir.
+const (
+	MemberTokenFileName = "member-token"
+	InstanceIDFileName  = "instance-id"
+)
+
+func (s ScriptSpec) withDefaults() (ScriptSpec, error) {
+	var probs []string
+	u, err := url.Parse(s.URL)
+	switch {
+	case s.URL == "":
+		probs = append(probs, "URL: required (e.g. https://registry.internal:8180)")
+	case err != nil:
+		probs = append(probs, fmt.Sprintf("URL %q: %v", truncate(s.URL), err))
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		probs = append(probs, fmt.Sprintf("URL %q: want http(s)://host[:port][/prefix], without user, query or fragment", truncate(s.URL)))
+	case strings.ContainsAny(s.URL, "'\"\\`$ \t\r\n") || strings.ContainsFunc(s.URL, isControl):
+		probs = append(probs, fmt.Sprintf("URL %q: must not contain quotes, backslashes, $, ` or white space", truncate(s.URL)))
+	}
+	if err := ValidateCluster(s.Cluster); err != nil {
+		probs = append(probs, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	checkPath := func(field, p string, required bool) {
+		if p == "" {
+			if required {
+				probs = append(probs, field+": required (an absolute path on the instance)")
+			}
+			return
+		}
+		if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsFunc(p, isControl) || p == "/" {
+			probs = append(probs, fmt.Sprintf("%s %q: want a clean absolute path without control characters", field, truncate(p)))
+		}
+	}
+	checkPath("JoinTokenFile", s.JoinTokenFile, true)
+	checkPath("CAFile", s.CAFile, false)
+	if s.StateDir == "" {
+		s.StateDir = DefaultStateDir
+	}
+	checkPath("StateDir", s.StateDir, false)
+	if strings.HasPrefix(s.StateDir, "/tmp/") || s.StateDir == "/tmp" {
+		probs = append(probs, fmt.Sprintf("StateDir %q: not under /tmp, which is cleaned at boot", s.StateDir))
+	}
+	if s.CAFile != "" && u != nil && u.Scheme != "https" {
+		probs = append(probs, "CAFile: given, but the URL is not https")
+	}
+	req := RegisterRequest{InstanceID: "i-0", Labels: s.Labels}
+	if err := req.Validate(); err != nil {
+		probs = append(probs, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if s.RegisterAttempts == 0 {
+		s.RegisterAttempts = DefaultRegisterAttempts
+	}
+	if s.RegisterAttempts < 1 || s.RegisterAttempts > 100 {
+		probs = append(probs, fmt.Sprintf("RegisterAttempts %d: want 1 to 100", s.RegisterAttempts))
+	}
+	if s.RegisterMaxTime == 0 {
+		s.RegisterMaxTime = DefaultRegisterMaxTime
+	}
+	if s.DeregisterMaxTime == 0 {
+		s.DeregisterMaxTime = DefaultDeregisterMaxTime
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"RegisterMaxTime", s.RegisterMaxTime}, {"DeregisterMaxTime", s.DeregisterMaxTime}} {
+		if d.v < time.Second || d.v > 10*time.Minute || d.v%time.Second != 0 {
+			probs = append(probs, fmt.Sprintf("%s %v: want whole seconds from 1s to 10m", d.field, d.v))
+		}
+	}
+	if len(probs) > 0 {
+		return s, fmt.Errorf("registry: script spec: %s", strings.Join(probs, "; "))
+	}
+	s.URL = strings.TrimSuffix(s.URL, "/")
+	return s, nil
+}
+
+// shQuote quotes s as one word for a POSIX shell.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// RegisterScript returns the register script: a POSIX sh script for
+// cloud-init's runcmd (or a boot-time ExecStart) that registers the
+// instance with the registry. It reads the instance id with `cloud-init
+// query v1.instance_id`, makes a member token once and keeps it (0600)
+// under StateDir before the first attempt, so that every retry sends the
+// same token and a repeated registration is recognised as one. It tries at
+// most RegisterAttempts times, each bounded by `curl --fail --max-time`,
+// backing off between attempts, and gives up early on an answer that
+// retrying cannot change (400, 401, 403, 409, 413, 415). Tokens never
+// appear on a command line. Same spec, same bytes.
+func RegisterScript(spec ScriptSpec) ([]byte, error) {
+	s, err := spec.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	labels := "{}"
+	if len(s.Labels) > 0 {
+		b, _ := json.Marshal(s.Labels) // encoding/json sorts map keys
+		labels = string(b)
+	}
+	var b strings.Builder
+	b.WriteString(`#!/bin/sh
+# Registers this instance with the udkit registry. Generated by udkit: do not
+# edit. Safe to run again: the member token kept under the state directory
+# makes a repeated registration a no-op.
+set -eu
+
+`)
+	writeCommonVars(&b, s)
+	fmt.Fprintf(&b, "join_token_file=%s\n", shQuote(s.JoinTokenFile))
+	fmt.Fprintf(&b, "labels=%s\n", shQuote(labels))
+	fmt.Fprintf(&b, "attempts=%d\n", s.RegisterAttempts)
+	fmt.Fprintf(&b, "max_time=%d\n", int(s.RegisterMaxTime/time.Second))
+	b.WriteString(`
+log() { printf 'udkit-register: %s\n' "$*" >&2; }
+
+umask 077
+instance_id=$(cloud-init query v1.instance_id) || { log "cloud-init query v1.instance_id failed"; exit 1; }
+case $instance_id in
+	'' | *[!A-Za-z0-9._:-]*) log "unusable instance id from cloud-init: '$instance_id'"; exit 1 ;;
+esac
+join_token=$(cat "$join_token_file") || { log "cannot read the join token file $join_token_file"; exit 1; }
+case $join_token in
+	udkj_*) ;;
+	*) log "$join_token_file does not hold a join token (udkj_...)"; exit 1 ;;
+esac
+case ${join_token#udkj_} in
+	*[!0-9a-f]*) log "$join_token_file does not hold a join token (udkj_...)"; exit 1 ;;
+esac
+
+mkdir -p "$state_dir"
+chmod 700 "$state_dir"
+# Made once, before the first attempt: every retry sends the same token.
+if [ ! -s "$state_dir/member-token" ]; then
+	token="udkm_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+	printf '%s\n' "$token" >"$state_dir/member-token.new"
+	mv "$state_dir/member-token.new" "$state_dir/member-token"
+fi
+member_token=$(cat "$state_dir/member-token")
+printf '%s\n' "$instance_id" >"$state_dir/instance-id"
+
+address=$(cloud-init query v1.local_hostname 2>/dev/null) || address=''
+case $address in
+	*[!A-Za-z0-9.-]* | -* | *- | .* | *. | *..*) address='' ;;
+esac
+user_data_sha256=''
+if [ -r /var/lib/cloud/instance/user-data.txt ]; then
+	user_data_sha256=$(sha256sum /var/lib/cloud/instance/user-data.txt | cut -d ' ' -f 1)
+fi
+body=$(printf '{"instance_id":"%s","address":"%s","labels":%s,"user_data_sha256":"%s","member_token":"%s"}' \
+	"$instance_id" "$address" "$labels" "$user_data_sha256" "$member_token")
+
+attempt=1
+delay=2
+while :; do
+	code=$(printf 'header = "Authorization: Bearer %s"\n' "$join_token" |
+		curl --config - --fail --silent --show-error \
+`)
+	writeCurlTLS(&b, s, "\t\t\t")
+	b.WriteString(`			--max-time "$max_time" --connect-timeout 5 \
+			--header 'Content-Type: application/json' --data "$body" \
+			--output "$state_dir/registration.json" --write-out '%{http_code}' \
+			"$url/v1/clusters/$cluster/members") && {
+		log "registered $instance_id in cluster $cluster (HTTP $code)"
+		exit 0
+	}
+	case $code in
+		400 | 401 | 403 | 409 | 413 | 415)
+			log "the registry refused $instance_id (HTTP $code): $(cat "$state_dir/registration.json" 2>/dev/null || true)"
+			exit 1
+			;;
+	esac
+	if [ "$attempt" -ge "$attempts" ]; then
+		log "giving up after $attempt attempts (last HTTP status ${code:-none})"
+		exit 1
+	fi
+	log "attempt $attempt failed (HTTP ${code:-none}); retrying in $delay s"
+	sleep "$delay"
+	attempt=$((attempt + 1))
+	if [ "$delay" -lt 30 ]; then delay=$((delay * 2)); fi
+done
+`)
+	return []byte(b.String()), nil
+}
+
+// DeregisterScript returns the deregister script: a POSIX sh script for the
+// stop hook's ExecStop. It makes one attempt, bounded by `curl --fail
+// --max-time DeregisterMaxTime`, to remove the instance with its member
+// token, and exits 0 if the instance never registered (no member token).
+// It keeps the member token, so that registering again after a reboot
+// reuses it. Same spec, same bytes.
+func DeregisterScript(spec ScriptSpec) ([]byte, error) {
+	s, err := spec.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString(`#!/bin/sh
+# Deregisters this instance from the udkit registry at shutdown (the stop
+# hook's ExecStop). Generated by udkit: do not edit. One bounded attempt:
+# shutdown must not wait for an unreachable registry.
+set -eu
+
+`)
+	writeCommonVars(&b, s)
+	fmt.Fprintf(&b, "max_time=%d\n", int(s.DeregisterMaxTime/time.Second))
+	b.WriteString(`
+log() { printf 'udkit-deregister: %s\n' "$*" >&2; }
+
+umask 077
+if [ ! -s "$state_dir/member-token" ]; then
+	log "no member token in $state_dir: this instance never registered; nothing to do"
+	exit 0
+fi
+member_token=$(cat "$state_dir/member-token")
+# Kept at registration; cloud-init query is the fallback.
+instance_id=$(cat "$state_dir/instance-id" 2>/dev/null) ||
+	instance_id=$(cloud-init query v1.instance_id) || { log "no instance id"; exit 1; }
+case $instance_id in
+	'' | *[!A-Za-z0-9._:-]*) log "unusable instance id: '$instance_id'"; exit 1 ;;
+esac
+case $member_token in
+	udkm_*) ;;
+	*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
+esac
+case ${member_token#udkm_} in
+	*[!0-9a-f]*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
+esac
+
+code=$(printf 'header = "Authorization: Bearer %s"\n' "$member_token" |
+	curl --config - --fail --silent --show-error \
+`)
+	writeCurlTLS(&b, s, "\t\t")
+	b.WriteString(`		--max-time "$max_time" --connect-timeout 5 --request DELETE \
+		--output "$state_dir/deregistration.json" --write-out '%{http_code}' \
+		"$url/v1/clusters/$cluster/members/$instance_id") || {
+	log "deregistering $instance_id failed (HTTP ${code:-none}): $(cat "$state_dir/deregistration.json" 2>/dev/null || true)"
+	exit 1
+}
+log "deregistered $instance_id from cluster $cluster (HTTP $code)"
+`)
+	return []byte(b.String()), nil
+}
+
+func writeCommonVars(b *strings.Builder, s ScriptSpec) {
+	fmt.Fprintf(b, "url=%s\n", shQuote(s.URL))
+	fmt.Fprintf(b, "cluster=%s\n", shQuote(s.Cluster))
+	fmt.Fprintf(b, "state_dir=%s\n", shQuote(s.StateDir))
+}
+
+func writeCurlTLS(b *strings.Builder, s ScriptSpec, indent string) {
+	if s.CAFile != "" {
+		fmt.Fprintf(b, "%s--cacert %s --proto =https \\\n", indent, shQuote(s.CAFile))
+	}
+}

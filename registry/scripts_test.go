@@ -1,0 +1,280 @@
+package registry_test
+
+import (
+	"bytes"
+	"encoding/pem"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/udkit/udkit/golden"
+	"github.com/udkit/udkit/internal/realtools"
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+)
+
+var scriptCases = []struct {
+	name string
+	spec registry.ScriptSpec
+}{
+	{"https-ca", registry.ScriptSpec{
+		URL:           "https://registry.internal:8180",
+		Cluster:       "web",
+		JoinTokenFile: "/etc/udkit/join-token",
+		CAFile:        "/etc/udkit/registry-ca.pem",
+		Labels:        map[string]string{"role": "app", "owner": "team's \"ops\""},
+	}},
+	{"http-defaults", registry.ScriptSpec{
+		URL:              "http://127.0.0.1:8180/",
+		Cluster:          "db",
+		JoinTokenFile:    "/mnt/shared/udkit/join token",
+		StateDir:         "/var/lib/udkit-db",
+		RegisterAttempts: 3, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 15 * time.Second,
+	}},
+}
+
+func TestScriptsGolden(t *testing.T) {
+	for _, tc := range scriptCases {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, err := registry.RegisterScript(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dereg, err := registry.DeregisterScript(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, "testdata/register-"+tc.name+".sh.golden", reg)
+			golden.Assert(t, "testdata/deregister-"+tc.name+".sh.golden", dereg)
+			again, _ := registry.RegisterScript(tc.spec)
+			if !bytes.Equal(reg, again) {
+				t.Error("same spec, different register script")
+			}
+		})
+	}
+}
+
+func shellcheck(t *testing.T, script []byte) (string, error) {
+	t.Helper()
+	sc := realtools.Require(t, "shellcheck")
+	cmd := exec.Command(sc, "--shell=sh", "--severity=style", "-")
+	cmd.Stdin = bytes.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestScriptsShellcheckClean(t *testing.T) {
+	// The checker must discriminate: a script with an unquoted expansion
+	// fails.
+	if out, err := shellcheck(t, []byte("#!/bin/sh\nrm -rf $1/data\n")); err == nil {
+		t.Fatalf("shellcheck passed a known-bad script: %s", out)
+	}
+	for _, tc := range scriptCases {
+		for kind, gen := range map[string]func(registry.ScriptSpec) ([]byte, error){"register": registry.RegisterScript, "deregister": registry.DeregisterScript} {
+			t.Run(tc.name+"/"+kind, func(t *testing.T) {
+				script, err := gen(tc.spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out, err := shellcheck(t, script); err != nil {
+					t.Fatalf("shellcheck: %v\n%s", err, out)
+				}
+				if out, err := exec.Command("sh", "-n", "-c", string(script)).CombinedOutput(); err != nil {
+					t.Fatalf("sh -n: %v\n%s", err, out)
+				}
+			})
+		}
+	}
+}
+
+func TestScriptSpecErrors(t *testing.T) {
+	ok := registry.ScriptSpec{URL: "https://r.example:8180", Cluster: "web", JoinTokenFile: "/etc/udkit/join-token"}
+	tests := []struct {
+		name   string
+		mutate func(*registry.ScriptSpec)
+		want   string
+	}{
+		{"no url", func(s *registry.ScriptSpec) { s.URL = "" }, "URL: required"},
+		{"ftp url", func(s *registry.ScriptSpec) { s.URL = "ftp://r.example" }, "want http(s)://"},
+		{"url with query", func(s *registry.ScriptSpec) { s.URL = "https://r.example/?x=1" }, "without user, query"},
+		{"url with quote", func(s *registry.ScriptSpec) { s.URL = "https://r.example/a'b" }, "must not contain quotes"},
+		{"url with dollar", func(s *registry.ScriptSpec) { s.URL = "https://r.example/$(reboot)" }, "must not contain"},
+		{"bad cluster", func(s *registry.ScriptSpec) { s.Cluster = "Web Servers" }, `cluster "Web Servers"`},
+		{"no join token file", func(s *registry.ScriptSpec) { s.JoinTokenFile = "" }, "JoinTokenFile: required"},
+		{"relative join token file", func(s *registry.ScriptSpec) { s.JoinTokenFile = "join-token" }, "JoinTokenFile"},
+		{"newline in CA path", func(s *registry.ScriptSpec) { s.CAFile = "/etc/ca\n.pem" }, "CAFile"},
+		{"CA with http", func(s *registry.ScriptSpec) { s.URL = "http://r.example"; s.CAFile = "/etc/ca.pem" }, "not https"},
+		{"state under tmp", func(s *registry.ScriptSpec) { s.StateDir = "/tmp/udkit" }, "not under /tmp"},
+		{"bad label", func(s *registry.ScriptSpec) { s.Labels = map[string]string{"a b": "c"} }, "labels key"},
+		{"attempts", func(s *registry.ScriptSpec) { s.RegisterAttempts = 1000 }, "RegisterAttempts 1000"},
+		{"fractional max time", func(s *registry.ScriptSpec) { s.DeregisterMaxTime = 1500 * time.Millisecond }, "DeregisterMaxTime 1.5s"},
+		{"all problems at once", func(s *registry.ScriptSpec) { s.URL = ""; s.Cluster = "" }, "URL: required (e.g. https://registry.internal:8180); cluster"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := ok
+			tc.mutate(&s)
+			_, err1 := registry.RegisterScript(s)
+			_, err2 := registry.DeregisterScript(s)
+			for _, err := range []error{err1, err2} {
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "registry: script spec: ") {
+					t.Fatalf("got %v, want an error containing %q", err, tc.want)
+				}
+			}
+		})
+	}
+	if _, err := registry.RegisterScript(ok); err != nil {
+		t.Fatalf("valid spec: %v", err)
+	}
+}
+
+// TestScriptsAgainstRegistry runs the generated scripts with the real sh
+// and curl against a registry on a real dqlite node. Only cloud-init is
+// stood in for, by a script on PATH that answers `cloud-init query` as a
+// booted instance would, since this host did not boot through cloud-init.
+func TestScriptsAgainstRegistry(t *testing.T) {
+	realtools.Require(t, "curl")
+	realtools.Require(t, "sh")
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	stub := "#!/bin/sh\ncase \"$2\" in\nv1.instance_id) echo i-0abc123 ;;\nv1.local_hostname) echo ip-10-0-0-7 ;;\n*) exit 1 ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	joinFile := filepath.Join(dir, "join-token")
+	if err := os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The state directory may not be under /tmp (cleaned at boot), where
+	// t.TempDir lives.
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	state := filepath.Join(varTmp, "state")
+	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+		Labels: map[string]string{"role": "app"}, RegisterAttempts: 2, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	reg, err := registry.RegisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dereg, err := registry.DeregisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runScript := func(script []byte) (string, error) {
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+
+	// Deregistering before registering is a no-op.
+	if out, err := runScript(dereg); err != nil || !strings.Contains(out, "never registered") {
+		t.Fatalf("deregister before register: %v\n%s", err, out)
+	}
+	out, err := runScript(reg)
+	if err != nil || !strings.Contains(out, "registered i-0abc123 in cluster web (HTTP 201)") {
+		t.Fatalf("register: %v\n%s", err, out)
+	}
+	fi, err := os.Stat(filepath.Join(state, registry.MemberTokenFileName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("member token file: %v, %v", fi, err)
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("state dir: %v", err)
+	}
+	// Run again (a retried launch): same member, 200.
+	if out, err := runScript(reg); err != nil || !strings.Contains(out, "(HTTP 200)") {
+		t.Fatalf("second register: %v\n%s", err, out)
+	}
+	ms, err := svc.client.Members(ctx, "web")
+	if err != nil || len(ms) != 1 || ms[0].InstanceID != "i-0abc123" || ms[0].Address != "ip-10-0-0-7" || ms[0].Labels["role"] != "app" {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+	if out, err := runScript(dereg); err != nil || !strings.Contains(out, "deregistered i-0abc123 from cluster web (HTTP 200)") {
+		t.Fatalf("deregister: %v\n%s", err, out)
+	}
+	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+		t.Fatalf("members after deregister: %+v, %v", ms, err)
+	}
+	// A wrong join token is refused at once, not retried.
+	os.WriteFile(joinFile, []byte(mustToken(t, registry.JoinTokenPrefix)+"\n"), 0o600)
+	start := time.Now()
+	if out, err := runScript(reg); err == nil || !strings.Contains(out, "refused i-0abc123 (HTTP 403)") {
+		t.Fatalf("register with a wrong join token: %v\n%s", err, out)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Error("a refused registration was retried")
+	}
+	// An unreachable registry: bounded attempts, then failure.
+	spec.URL = "http://127.0.0.1:1"
+	reg, _ = registry.RegisterScript(spec)
+	if out, err := runScript(reg); err == nil || !strings.Contains(out, "giving up after 2 attempts") {
+		t.Fatalf("register with no registry: %v\n%s", err, out)
+	}
+	dereg, _ = registry.DeregisterScript(spec)
+	if out, err := runScript(dereg); err == nil || !strings.Contains(out, "deregistering i-0abc123 failed") {
+		t.Fatalf("deregister with no registry: %v\n%s", err, out)
+	}
+}
+
+// TestScriptsOverHTTPSWithCA runs the scripts against a registry served
+// over HTTPS with a private CA: curl must trust exactly that CA.
+func TestScriptsOverHTTPSWithCA(t *testing.T) {
+	realtools.Require(t, "curl")
+	node := nodetest.Start(t)
+	store := openStore(t, node.DB(), registry.Options{})
+	srv := httptest.NewTLSServer(registry.NewHandler(store, nil))
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	jt, err := store.CreateJoinToken(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte("#!/bin/sh\n[ \"$2\" = v1.instance_id ] && echo i-tls || exit 1\n"), 0o755)
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(jt.Token+"\n"), 0o600)
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	spec := registry.ScriptSpec{URL: srv.URL, Cluster: "web", JoinTokenFile: joinFile, CAFile: caFile, StateDir: varTmp,
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	run := func(spec registry.ScriptSpec, gen func(registry.ScriptSpec) ([]byte, error)) (string, error) {
+		script, err := gen(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// Without the CA, curl refuses the server: the check discriminates.
+	noCA := spec
+	noCA.CAFile = ""
+	if out, err := run(noCA, registry.RegisterScript); err == nil || !strings.Contains(out, "certificate") {
+		t.Fatalf("over HTTPS without trusting the CA: %v\n%s", err, out)
+	}
+	if out, err := run(spec, registry.RegisterScript); err != nil || !strings.Contains(out, "registered i-tls") {
+		t.Fatalf("register over HTTPS: %v\n%s", err, out)
+	}
+	if out, err := run(spec, registry.DeregisterScript); err != nil || !strings.Contains(out, "deregistered i-tls") {
+		t.Fatalf("deregister over HTTPS: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,990 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options tune a [Store]. The zero value is ready to use.
+type Options struct {
+	// MaxBatch is the most registrations and deregistrations committed in
+	// one transaction (group commit). 0 means 256. 1 commits one row per
+	// transaction, the baseline the benchmarks compare against.
+	MaxBatch int
+	// QueueLength is how many operations may wait for the writer before
+	// callers block. 0 means 4096.
+	QueueLength int
+	// RetryFor bounds the time spent retrying one operation (or batch)
+	// after transient errors. 0 means 30 s.
+	RetryFor time.Duration
+	// AttemptTimeout bounds one attempt, so that a request stuck on a
+	// dead leader is retried on the new one. 0 means 5 s.
+	AttemptTimeout time.Duration
+	// Transient reports whether an error is worth retrying. nil means
+	// [IsTransient].
+	Transient func(error) bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store keeps members and tokens in a SQL database reached through
+// database/sql — dqlite in udkitd, any SQLite-compatible database in
+// principle.
+//
+// Registrations and deregistrations go to one writer goroutine that commits
+// whatever has queued up meanwhile in one transaction (group commit), so a
+// launch storm pays one Raft round per batch, not per instance. Every
+// operation is retried with backoff on transient errors (database is
+// locked, leader changed, connection lost), for at most Options.RetryFor.
+type Store struct {
+	db        *sql.DB
+	opt       Options
+	ops       chan *op
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+type opKind int
+
+const (
+	opRegister opKind = iota
+	opDeregister
+)
+
+type op struct {
+	ctx        context.Context
+	kind       opKind
+	cluster    string
+	instanceID string
+	// register
+	req        RegisterRequest
+	joinHash   string
+	memberTok  string // plaintext, returned to the caller
+	memberHash string
+	// deregister
+	admin bool
+
+	prev *result // outcome of an attempt whose commit was ambiguous
+	out  chan result
+}
+
+type result struct {
+	member  Member
+	created bool
+	removed bool
+	err     error
+}
+
+// OpenStore migrates the database schema to the newest version and starts
+// the writer. Close the store before closing db.
+func OpenStore(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	if opt.QueueLength <= 0 {
+		opt.QueueLength = 4096
+	}
+	if opt.RetryFor <= 0 {
+		opt.RetryFor = 30 * time.Second
+	}
+	if opt.AttemptTimeout <= 0 {
+		opt.AttemptTimeout = 5 * time.Second
+	}
+	if opt.Transient == nil {
+		opt.Transient = IsTransient
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Store{
+		db:   db,
+		opt:  opt,
+		ops:  make(chan *op, opt.QueueLength),
+		quit: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops the writer. Operations still queued fail with
+// [CodeUnavailable]; drain the HTTP server first so there are none.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.done
+	})
+	return nil
+}
+
+// IsTransient reports whether err is one of the errors that go away by
+// themselves when retried: the database is locked or busy, the dqlite
+// leader changed or is not known yet, or the connection to it broke.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{
+		"database is locked", "database is busy", "database table is locked",
+		"not leader", "leadership lost", "lost leadership", "no available dqlite leader",
+		"checkpoint in progress", "connection refused", "connection reset",
+		"broken pipe", "eof", "bad connection",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// retry runs f until it succeeds, fails with an error that is not
+// transient, ctx ends, or Options.RetryFor has passed. Each attempt gets
+// its own Options.AttemptTimeout.
+func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	deadline := time.Now().Add(s.opt.RetryFor)
+	backoff := 5 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, s.opt.AttemptTimeout)
+		err := f(actx)
+		attemptTimedOut := actx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return errorf(CodeUnavailable, "%s: %v", what, ctx.Err())
+		}
+		if !attemptTimedOut && !s.opt.Transient(err) {
+			var apiErr *Error
+			if errors.As(err, &apiErr) {
+				return err
+			}
+			return errorf(CodeInternal, "%s: %v", what, err)
+		}
+		sleep := backoff/2 + rand.N(backoff/2+1)
+		if time.Now().Add(sleep).After(deadline) {
+			return errorf(CodeUnavailable, "%s: still failing after %d attempts in %v: %v; the database may have lost its quorum", what, attempt, s.opt.RetryFor, err)
+		}
+		select {
+		case <-time.After(sleep):
+		case <-ctx.Done():
+			return errorf(CodeUnavailable, "%s: %v", what, ctx.Err())
+		}
+		if backoff < 500*time.Millisecond {
+			backoff *= 2
+		}
+	}
+}
+
+// Register registers a member of cluster, authorised by joinToken. It is
+// idempotent: a repeated registration with the same member token updates
+// the member and answers Created=false; one with another member token is a
+// [CodeConflict]. With an empty req.MemberToken the store makes one.
+func (s *Store) Register(ctx context.Context, cluster, joinToken string, req RegisterRequest) (RegisterResponse, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return RegisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if err := req.Validate(); err != nil {
+		return RegisterResponse{}, err
+	}
+	if k, err := ParseToken(joinToken); err != nil {
+		return RegisterResponse{}, errorf(CodeUnauthorized, "register: %s", strings.TrimPrefix(err.Error(), "registry: "))
+	} else if k != KindJoin {
+		return RegisterResponse{}, errorf(CodeForbidden, "register: a %s token cannot register; use the cluster's join token (udkj_...)", k)
+	}
+	o := &op{
+		ctx: ctx, kind: opRegister, cluster: cluster, instanceID: req.InstanceID,
+		req: req, joinHash: hashToken(joinToken), memberTok: req.MemberToken,
+	}
+	if o.memberTok == "" {
+		tok, err := NewToken(MemberTokenPrefix)
+		if err != nil {
+			return RegisterResponse{}, errorf(CodeInternal, "%v", err)
+		}
+		o.memberTok = tok
+	}
+	o.memberHash = hashToken(o.memberTok)
+	r, err := s.submit(o)
+	if err != nil {
+		return RegisterResponse{}, err
+	}
+	return RegisterResponse{Member: r.member, MemberToken: o.memberTok, Created: r.created}, nil
+}
+
+// Deregister removes a member, authorised by its member token or an admin
+// token. It is idempotent: removing a member that is not there answers
+// false. A join token, or another member's token, is [CodeForbidden].
+func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token string) (DeregisterResponse, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return DeregisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if err := ValidateInstanceID(instanceID); err != nil {
+		return DeregisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	k, err := ParseToken(token)
+	if err != nil {
+		return DeregisterResponse{}, errorf(CodeUnauthorized, "deregister: %s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	o := &op{ctx: ctx, kind: opDeregister, cluster: cluster, instanceID: instanceID}
+	switch k {
+	case KindJoin:
+		return DeregisterResponse{}, errorf(CodeForbidden, "deregister: a join token cannot deregister; use the member token returned at registration")
+	case KindAdmin:
+		if err := s.CheckAdmin(ctx, token); err != nil {
+			return DeregisterResponse{}, err
+		}
+		o.admin = true
+	default:
+		o.memberHash = hashToken(token)
+	}
+	r, err := s.submit(o)
+	if err != nil {
+		return DeregisterResponse{}, err
+	}
+	return DeregisterResponse{Deregistered: r.removed}, nil
+}
+
+func (s *Store) submit(o *op) (result, error) {
+	o.out = make(chan result, 1)
+	select {
+	case s.ops <- o:
+	case <-o.ctx.Done():
+		return result{}, errorf(CodeUnavailable, "%s: not queued: %v", o.what(), o.ctx.Err())
+	case <-s.quit:
+		return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+	}
+	select {
+	case r := <-o.out:
+		return r, r.err
+	case <-o.ctx.Done():
+		// The operation may still be committed; a retry with the same
+		// member token is idempotent.
+		return result{}, errorf(CodeUnavailable, "%s: %v (it may still be committed; retrying is safe)", o.what(), o.ctx.Err())
+	}
+}
+
+func (o *op) what() string {
+	if o.kind == opRegister {
+		return fmt.Sprintf("register %s/%s", o.cluster, o.instanceID)
+	}
+	return fmt.Sprintf("deregister %s/%s", o.cluster, o.instanceID)
+}
+
+// writer is the single goroutine that commits registrations and
+// deregistrations, as many per transaction as have queued up.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*op, 0, s.opt.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case o := <-s.ops:
+			batch = append(batch, o)
+		case <-s.quit:
+			s.failQueued()
+			return
+		}
+	fill:
+		for len(batch) < s.opt.MaxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+func (s *Store) failQueued() {
+	for {
+		select {
+		case o := <-s.ops:
+			o.out <- result{err: errorf(CodeUnavailable, "%s: the store is shutting down", o.what())}
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch applies a batch in one transaction, retrying the whole batch
+// on transient errors, and hands each operation its result.
+func (s *Store) commitBatch(batch []*op) {
+	live := make([]*op, 0, len(batch))
+	for _, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			o.out <- result{err: errorf(CodeUnavailable, "%s: %v before it was committed", o.what(), err)}
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The batch runs on its own context: callers that give up do not
+	// abort the others' transaction.
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RetryFor+s.opt.AttemptTimeout)
+	defer cancel()
+	var results []result
+	what := fmt.Sprintf("commit %d registrations/deregistrations", len(live))
+	err := s.retry(ctx, what, func(ctx context.Context) error {
+		var err error
+		results, err = s.applyBatch(ctx, live)
+		return err
+	})
+	for i, o := range live {
+		if err != nil {
+			o.out <- result{err: err}
+			continue
+		}
+		o.out <- results[i]
+	}
+}
+
+type memberKey struct{ cluster, instanceID string }
+
+type row struct {
+	Member
+	tokenHash string
+}
+
+// applyBatch runs one attempt: read the join tokens and current members the
+// batch touches, decide each operation in order, write the net changes,
+// commit.
+func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback()
+		}
+	}()
+
+	// Join tokens of the clusters that get registrations.
+	regClusters := map[string]bool{}
+	keys := map[memberKey]bool{}
+	for _, o := range ops {
+		if o.kind == opRegister {
+			regClusters[o.cluster] = true
+		}
+		keys[memberKey{o.cluster, o.instanceID}] = true
+	}
+	joinHashes, err := loadJoinHashes(ctx, tx, sortedKeys(regClusters))
+	if err != nil {
+		return nil, err
+	}
+	initial, err := loadMembers(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
+	final := make(map[memberKey]*row, len(initial))
+	for k, r := range initial {
+		final[k] = r
+	}
+
+	now := s.opt.Now().UTC()
+	results = make([]result, len(ops))
+	for i, o := range ops {
+		k := memberKey{o.cluster, o.instanceID}
+		cur := final[k]
+		switch o.kind {
+		case opRegister:
+			ok := false
+			for _, h := range joinHashes[o.cluster] {
+				if sameHash(h, o.joinHash) {
+					ok = true
+				}
+			}
+			if !ok {
+				results[i].err = errorf(CodeForbidden, "register %s: the join token is not valid for cluster %q (unknown, revoked, or another cluster's)", o.instanceID, o.cluster)
+				continue
+			}
+			if cur != nil && !sameHash(cur.tokenHash, o.memberHash) {
+				results[i].err = errorf(CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
+				continue
+			}
+			nr := &row{tokenHash: o.memberHash, Member: Member{
+				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
+				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
+				RegisteredAt: now, UpdatedAt: now,
+			}}
+			if cur != nil {
+				nr.RegisteredAt = cur.RegisteredAt
+			}
+			final[k] = nr
+			results[i] = result{member: nr.Member, created: cur == nil}
+		case opDeregister:
+			if cur == nil {
+				continue // already gone: removed=false
+			}
+			if !o.admin && !sameHash(cur.tokenHash, o.memberHash) {
+				results[i].err = errorf(CodeForbidden, "deregister %s: the member token does not belong to this member of cluster %q", o.instanceID, o.cluster)
+				continue
+			}
+			final[k] = nil
+			results[i].removed = true
+		}
+	}
+
+	// Net changes, in key order.
+	var dels []memberKey
+	var ins, upd []*row
+	for _, k := range sortedMemberKeys(keys) {
+		a, b := initial[k], final[k]
+		switch {
+		case a == nil && b != nil:
+			ins = append(ins, b)
+		case a != nil && b == nil:
+			dels = append(dels, k)
+		case a != nil && b != nil && a != b:
+			upd = append(upd, b)
+		}
+	}
+	if err := deleteMembers(ctx, tx, dels); err != nil {
+		return nil, err
+	}
+	if err := insertMembers(ctx, tx, ins); err != nil {
+		return nil, err
+	}
+	for _, r := range upd {
+		labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET address = ?, labels = ?, user_data_sha256 = ?, token_hash = ?, registered_at = ?, updated_at = ? WHERE cluster = ? AND instance_id = ?`,
+			r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.Cluster, r.InstanceID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		committed = true // nothing left to roll back
+		// The commit may or may not have been applied (a leader lost
+		// after replicating): remember the outcome, so that a retry
+		// that finds the work already done reports it as ours.
+		for i, o := range ops {
+			r := results[i]
+			o.prev = &r
+		}
+		return nil, err
+	}
+	committed = true
+	for i, o := range ops {
+		if o.prev == nil || o.prev.err != nil || results[i].err != nil {
+			continue
+		}
+		if o.kind == opRegister && o.prev.created && !results[i].created {
+			results[i].created = true
+		}
+		if o.kind == opDeregister && o.prev.removed && !results[i].removed {
+			results[i].removed = true
+		}
+	}
+	return results, nil
+}
+
+// sqlParams is the most parameters put into one statement: dqlite's wire
+// protocol carries at most 255.
+const sqlParams = 240
+
+func loadJoinHashes(ctx context.Context, tx *sql.Tx, clusters []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, chunk := range chunks(clusters, sqlParams) {
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT cluster, hash FROM join_tokens WHERE cluster IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c, h string
+			if err := rows.Scan(&c, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[c] = append(out[c], h)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const memberColumns = `cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at`
+
+func loadMembers(ctx context.Context, tx *sql.Tx, keys map[memberKey]bool) (map[memberKey]*row, error) {
+	byCluster := map[string][]string{}
+	for k := range keys {
+		byCluster[k.cluster] = append(byCluster[k.cluster], k.instanceID)
+	}
+	out := make(map[memberKey]*row, len(keys))
+	for _, c := range sortedKeys(byCluster) {
+		ids := byCluster[c]
+		sort.Strings(ids)
+		for _, chunk := range chunks(ids, sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, c)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				r, err := scanRow(rows)
+				if err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out[memberKey{r.Cluster, r.InstanceID}] = r
+			}
+			if err := rows.Close(); err != nil {
+				return nil, err
+			}
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanRow(sc scanner) (*row, error) {
+	var r row
+	var labels string
+	var reg, upd int64
+	if err := sc.Scan(&r.Cluster, &r.InstanceID, &r.Address, &labels, &r.UserDataSHA256, &r.tokenHash, &reg, &upd); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
+		return nil, fmt.Errorf("member %s/%s: stored labels are not a JSON object: %w", r.Cluster, r.InstanceID, err)
+	}
+	if len(r.Labels) == 0 {
+		r.Labels = nil
+	}
+	r.RegisteredAt = time.Unix(0, reg).UTC()
+	r.UpdatedAt = time.Unix(0, upd).UTC()
+	return &r, nil
+}
+
+func deleteMembers(ctx context.Context, tx *sql.Tx, keys []memberKey) error {
+	byCluster := map[string][]string{}
+	for _, k := range keys {
+		byCluster[k.cluster] = append(byCluster[k.cluster], k.instanceID)
+	}
+	for _, c := range sortedKeys(byCluster) {
+		for _, chunk := range chunks(byCluster[c], sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, c)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
+	const cols = 8
+	for _, chunk := range chunks(rows, sqlParams/cols) {
+		args := make([]any, 0, len(chunk)*cols)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO members (` + memberColumns + `) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
+			args = append(args, r.Cluster, r.InstanceID, r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano())
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members returns the members of cluster, sorted by instance id.
+func (s *Store) Members(ctx context.Context, cluster string) ([]Member, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	var out []Member
+	err := s.retry(ctx, "list members of "+cluster, func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE cluster = ? ORDER BY instance_id`, cluster)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRow(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.Member)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []Member{}
+	}
+	return out, nil
+}
+
+// ClusterSummary counts the members of one cluster.
+type ClusterSummary struct {
+	Cluster string `json:"cluster"`
+	Members int    `json:"members"`
+}
+
+// ClustersResponse lists the clusters that have members or join tokens,
+// sorted by name.
+type ClustersResponse struct {
+	Clusters []ClusterSummary `json:"clusters"`
+}
+
+// Clusters lists every cluster that has members or join tokens, with its
+// member count, sorted by name.
+func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
+	var out []ClusterSummary
+	err := s.retry(ctx, "list clusters", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.db.QueryContext(ctx, `SELECT c, SUM(n) FROM (
+			SELECT cluster AS c, COUNT(*) AS n FROM members GROUP BY cluster
+			UNION ALL SELECT DISTINCT cluster, 0 FROM join_tokens
+		) GROUP BY c ORDER BY c`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c ClusterSummary
+			if err := rows.Scan(&c.Cluster, &c.Members); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []ClusterSummary{}
+	}
+	return out, nil
+}
+
+// Reconcile removes the members of cluster that are not in req.Live and
+// registered before req.RegisteredBefore: instances whose stop hook never
+// ran. It returns the removed instance ids, sorted.
+func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if req.RegisteredBefore.IsZero() {
+		return nil, errorf(CodeInvalid, "reconcile: registered_before is required: take the time before you ask the cloud for the live instances")
+	}
+	live := make(map[string]bool, len(req.Live))
+	for i, id := range req.Live {
+		if err := ValidateInstanceID(id); err != nil {
+			return nil, errorf(CodeInvalid, "reconcile: live[%d]: %s", i, strings.TrimPrefix(err.Error(), "registry: "))
+		}
+		live[id] = true
+	}
+	before := req.RegisteredBefore.UnixNano()
+	var removed []string
+	err := s.retry(ctx, "reconcile "+cluster, func(ctx context.Context) error {
+		removed = removed[:0]
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		rows, err := tx.QueryContext(ctx, `SELECT instance_id, registered_at FROM members WHERE cluster = ? ORDER BY instance_id`, cluster)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var reg int64
+			if err := rows.Scan(&id, &reg); err != nil {
+				rows.Close()
+				return err
+			}
+			if !live[id] && reg < before {
+				removed = append(removed, id)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		keys := make([]memberKey, len(removed))
+		for i, id := range removed {
+			keys[i] = memberKey{cluster, id}
+		}
+		if err := deleteMembers(ctx, tx, keys); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if removed == nil {
+		removed = []string{}
+	}
+	return removed, nil
+}
+
+// CreateJoinToken makes a new join token for cluster and returns it; its
+// Token field is the only copy of the secret.
+func (s *Store) CreateJoinToken(ctx context.Context, cluster string) (JoinToken, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return JoinToken{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	tok, err := NewToken(JoinTokenPrefix)
+	if err != nil {
+		return JoinToken{}, errorf(CodeInternal, "%v", err)
+	}
+	h := hashToken(tok)
+	jt := JoinToken{Cluster: cluster, ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
+	err = s.retry(ctx, "create join token for "+cluster, func(ctx context.Context) error {
+		// OR IGNORE: a retry after an ambiguous commit is harmless.
+		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO join_tokens (cluster, id, hash, created_at) VALUES (?, ?, ?, ?)`,
+			cluster, jt.ID, h, jt.CreatedAt.UnixNano())
+		return err
+	})
+	if err != nil {
+		return JoinToken{}, err
+	}
+	return jt, nil
+}
+
+// JoinTokens lists the join tokens of cluster (without their secrets),
+// oldest first.
+func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	var out []JoinToken
+	err := s.retry(ctx, "list join tokens of "+cluster, func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM join_tokens WHERE cluster = ? ORDER BY created_at, id`, cluster)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			jt := JoinToken{Cluster: cluster}
+			var created int64
+			if err := rows.Scan(&jt.ID, &created); err != nil {
+				return err
+			}
+			jt.CreatedAt = time.Unix(0, created).UTC()
+			out = append(out, jt)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []JoinToken{}
+	}
+	return out, nil
+}
+
+// RevokeJoinToken deletes the join token with the given id. Members that
+// registered with it stay.
+func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, error) {
+	if err := ValidateCluster(cluster); err != nil {
+		return false, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if !tokenIDRE.MatchString(id) {
+		return false, errorf(CodeInvalid, "revoke: join token id %q: want 16 lower-case hex digits (see the token list)", truncate(id))
+	}
+	var n int64
+	err := s.retry(ctx, "revoke join token "+id, func(ctx context.Context) error {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM join_tokens WHERE cluster = ? AND id = ?`, cluster, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n > 0, err
+}
+
+// AddAdminToken stores the hash of an admin token (make one with
+// NewToken(AdminTokenPrefix)). Adding a token that is already there does
+// nothing.
+func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
+	if k, err := ParseToken(tok); err != nil || k != KindAdmin {
+		return errorf(CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
+	}
+	h := hashToken(tok)
+	now := s.opt.Now().UTC().UnixNano()
+	return s.retry(ctx, "add admin token", func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, tokenID(h), h, now)
+		return err
+	})
+}
+
+// HasAdminToken reports whether any admin token exists.
+func (s *Store) HasAdminToken(ctx context.Context) (bool, error) {
+	var n int
+	err := s.retry(ctx, "count admin tokens", func(ctx context.Context) error {
+		return s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM admin_tokens`).Scan(&n)
+	})
+	return n > 0, err
+}
+
+// CheckAdmin returns nil if tok is a valid admin token, a [CodeUnauthorized]
+// error if it is missing or malformed, and a [CodeForbidden] one otherwise.
+func (s *Store) CheckAdmin(ctx context.Context, tok string) error {
+	k, err := ParseToken(tok)
+	if err != nil {
+		return errorf(CodeUnauthorized, "%s; this needs an admin token (udka_...)", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if k != KindAdmin {
+		return errorf(CodeForbidden, "a %s token cannot do this; it needs an admin token (udka_...)", k)
+	}
+	h := hashToken(tok)
+	ok := false
+	err = s.retry(ctx, "check admin token", func(ctx context.Context) error {
+		rows, err := s.db.QueryContext(ctx, `SELECT hash FROM admin_tokens`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var stored string
+			if err := rows.Scan(&stored); err != nil {
+				return err
+			}
+			if sameHash(stored, h) {
+				ok = true
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errorf(CodeForbidden, "unknown admin token")
+	}
+	return nil
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.retry(ctx, "ping database", func(ctx context.Context) error {
+		var one int
+		return s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+	})
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func chunks[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedMemberKeys(m map[memberKey]bool) []memberKey {
+	out := make([]memberKey, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].cluster != out[j].cluster {
+			return out[i].cluster < out[j].cluster
+		}
+		return out[i].instanceID < out[j].instanceID
+	})
+	return out
+}
+
+func copyLabels(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func labelsOrEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

@@ -1,0 +1,377 @@
+package unit
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxLineLen is the longest line, in bytes, that [Parse] accepts and
+// [Unit.Marshal] writes; a value joined from continuation lines counts as
+// one line. systemd releases before late 2017 read unit files into a
+// 2048-byte (LINE_MAX) buffer and silently split a longer line, parsing the
+// rest as a line of its own: a long value could inject options
+// (systemd/systemd#3302, fixed by #6883). Current systemd, 252 included,
+// accepts lines up to 1 MiB, but a unit meant for any host stays within the
+// old limit.
+const MaxLineLen = 2048
+
+// MaxSize is the largest unit file, in bytes, that [Parse] reads. Larger
+// input is an error, so parsing never holds unbounded memory.
+const MaxSize = 1 << 20
+
+// Unit is a systemd unit file: sections in file order, each with its
+// options in file order. A section name may appear more than once, as may a
+// key within a section; systemd reads them in order, and so do [Unit.Values]
+// and [Lint].
+type Unit struct {
+	Sections []Section
+}
+
+// Section is one [Name] block of a unit file.
+type Section struct {
+	Name    string
+	Options []Option
+	// Line is the 1-based line of the section header in the parsed input,
+	// or 0 for a section built in code.
+	Line int
+}
+
+// Option is one Key=Value assignment. Value is what systemd reads: leading
+// and trailing whitespace removed, continuation lines joined. An empty Value
+// is meaningful: for list options it resets the list.
+type Option struct {
+	Key   string
+	Value string
+	// Line is the 1-based line where the option starts in the parsed input,
+	// or 0 for an option built in code.
+	Line int
+}
+
+// Section returns the first section called name, or nil.
+func (u *Unit) Section(name string) *Section {
+	for i := range u.Sections {
+		if u.Sections[i].Name == name {
+			return &u.Sections[i]
+		}
+	}
+	return nil
+}
+
+// Values returns the values of every key option in every section called
+// section, in file order.
+func (u *Unit) Values(section, key string) []string {
+	var vs []string
+	for _, s := range u.Sections {
+		if s.Name == section {
+			vs = append(vs, s.Values(key)...)
+		}
+	}
+	return vs
+}
+
+// Options returns every key option in every section called section, in
+// file order, with their lines.
+func (u *Unit) Options(section, key string) []Option {
+	var os []Option
+	for _, s := range u.Sections {
+		if s.Name != section {
+			continue
+		}
+		for _, o := range s.Options {
+			if o.Key == key {
+				os = append(os, o)
+			}
+		}
+	}
+	return os
+}
+
+// Add appends Key=Value to the last section called section, creating the
+// section at the end of the unit if there is none.
+func (u *Unit) Add(section, key, value string) {
+	for i := len(u.Sections) - 1; i >= 0; i-- {
+		if u.Sections[i].Name == section {
+			u.Sections[i].Options = append(u.Sections[i].Options, Option{Key: key, Value: value})
+			return
+		}
+	}
+	u.Sections = append(u.Sections, Section{Name: section, Options: []Option{{Key: key, Value: value}}})
+}
+
+// Values returns the values of every key option in s, in order.
+func (s *Section) Values(key string) []string {
+	var vs []string
+	for _, o := range s.Options {
+		if o.Key == key {
+			vs = append(vs, o.Value)
+		}
+	}
+	return vs
+}
+
+// Marshal renders u as a unit file: each section as a [Name] header
+// followed by one Key=Value line per option, sections separated by one empty
+// line, and exactly one trailing newline. The same unit always gives the
+// same bytes, and [Parse] reads them back to the same sections and options.
+//
+// Marshal writes values as they are and never wraps them, so it refuses a
+// value systemd would read differently: one holding a newline, carriage
+// return or other control character (it would start a new key or section),
+// leading or trailing whitespace (systemd strips it), a trailing lone
+// backslash (a continuation), invalid UTF-8, or a line over [MaxLineLen]
+// bytes. Keys and section names are checked too. The error names the
+// section, the key and the option's position.
+func (u *Unit) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	for i, s := range u.Sections {
+		if err := checkSectionName(s.Name); err != nil {
+			return nil, fmt.Errorf("unit: section %d: %w", i+1, err)
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteByte('[')
+		b.WriteString(s.Name)
+		b.WriteString("]\n")
+		for j, o := range s.Options {
+			if err := checkKey(o.Key); err != nil {
+				return nil, fmt.Errorf("unit: [%s] option %d: %w", s.Name, j+1, err)
+			}
+			if err := checkValue(o.Value); err != nil {
+				return nil, fmt.Errorf("unit: [%s] %s (option %d): %w", s.Name, o.Key, j+1, err)
+			}
+			if n := len(o.Key) + 1 + len(o.Value); n > MaxLineLen {
+				return nil, fmt.Errorf("unit: [%s] %s (option %d): line is %d bytes, over the %d-byte limit; shorten the value or move data into a file the unit reads", s.Name, o.Key, j+1, n, MaxLineLen)
+			}
+			b.WriteString(o.Key)
+			b.WriteByte('=')
+			b.WriteString(o.Value)
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// Parse reads a unit file the way systemd's configuration parser does:
+// lines end at "\n" (a "\r\n" ending is accepted), a line whose first
+// non-blank character is '#' or ';' is a comment (also between continuation
+// lines), a line ending in an unescaped backslash continues on the next one
+// (the backslash becomes a space), "[Name]" starts a section, and "Key=Value"
+// adds an option with the whitespace around key and value removed. A UTF-8
+// byte-order mark at the start is skipped.
+//
+// Parse is stricter than systemd, which warns about a bad line and goes on:
+// every such line is an error of the form "unit line N: ...". Rejected too
+// are control characters other than tab (a bare carriage return or NUL ends
+// a line for systemd), invalid UTF-8, lines over [MaxLineLen] bytes and
+// input over [MaxSize] bytes. Whatever Parse accepts, [Unit.Marshal] renders
+// back to a file that parses to the same sections and options.
+func Parse(r io.Reader) (*Unit, error) {
+	br := bufio.NewReader(io.LimitReader(r, MaxSize+1))
+	p := &parser{u: &Unit{}}
+	for {
+		raw, err := readLine(br, MaxLineLen+2)
+		eof := errors.Is(err, io.EOF)
+		switch {
+		case errors.Is(err, errLineTooLong):
+			return nil, fmt.Errorf("unit line %d: line is over %d bytes; shorten it", p.lineNo+1, MaxLineLen)
+		case err != nil && !eof:
+			return nil, fmt.Errorf("unit: reading: %w", err)
+		}
+		if len(raw) > 0 {
+			if err := p.physical(raw); err != nil {
+				return nil, err
+			}
+		}
+		if eof {
+			break
+		}
+	}
+	if p.cont != nil {
+		// systemd parses a continuation left open at the end of the file.
+		if err := p.u.parseLine(string(p.cont), p.contStart); err != nil {
+			return nil, err
+		}
+	}
+	return p.u, nil
+}
+
+// parser holds the state of Parse between physical lines.
+type parser struct {
+	u         *Unit
+	total     int    // bytes read so far
+	lineNo    int    // number of the last physical line read
+	cont      []byte // logical line being continued, nil if none
+	contStart int    // line where the logical line started
+}
+
+// physical handles one physical line, with its line ending.
+func (p *parser) physical(raw []byte) error {
+	p.lineNo++
+	p.total += len(raw)
+	if p.total > MaxSize {
+		return fmt.Errorf("unit line %d: input is over %d bytes; a unit file is never that large", p.lineNo, MaxSize)
+	}
+	line := bytes.TrimSuffix(raw, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if p.lineNo == 1 {
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	if len(line) > MaxLineLen {
+		return fmt.Errorf("unit line %d: line is %d bytes, over the %d-byte limit; shorten it", p.lineNo, len(line), MaxLineLen)
+	}
+	if err := checkText(string(line)); err != nil {
+		return fmt.Errorf("unit line %d: %w", p.lineNo, err)
+	}
+	if t := bytes.TrimLeft(line, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
+		return nil // a comment, also inside a continuation
+	}
+	var logical []byte
+	if p.cont != nil {
+		logical, p.cont = append(p.cont, line...), nil
+	} else {
+		logical, p.contStart = append([]byte(nil), line...), p.lineNo
+	}
+	if len(logical) > MaxLineLen {
+		return fmt.Errorf("unit line %d: continued line is %d bytes, over the %d-byte limit; shorten it", p.contStart, len(logical), MaxLineLen)
+	}
+	if endsEscaped(logical) {
+		logical[len(logical)-1] = ' '
+		p.cont = logical
+		return nil
+	}
+	return p.u.parseLine(string(logical), p.contStart)
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line including its "\n", or an error
+// errLineTooLong once it exceeds max bytes.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		line = append(line, frag...)
+		if len(line) > max {
+			return nil, errLineTooLong
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return line, err
+	}
+}
+
+func (u *Unit) parseLine(l string, lineNo int) error {
+	l = strings.Trim(l, whitespace)
+	if l == "" {
+		return nil
+	}
+	if l[0] == '[' {
+		if l[len(l)-1] != ']' {
+			return fmt.Errorf("unit line %d: section header %q does not end in ']'", lineNo, l)
+		}
+		name := l[1 : len(l)-1]
+		if err := checkSectionName(name); err != nil {
+			return fmt.Errorf("unit line %d: %w", lineNo, err)
+		}
+		u.Sections = append(u.Sections, Section{Name: name, Line: lineNo})
+		return nil
+	}
+	eq := strings.IndexByte(l, '=')
+	if eq < 0 {
+		return fmt.Errorf("unit line %d: %q is neither Key=Value nor a [Section] header; add the '=' or comment the line out with '#'", lineNo, l)
+	}
+	if len(u.Sections) == 0 {
+		return fmt.Errorf("unit line %d: option %q comes before any [Section] header; move it into the section it belongs to", lineNo, l[:eq])
+	}
+	key := strings.Trim(l[:eq], whitespace)
+	if err := checkKey(key); err != nil {
+		return fmt.Errorf("unit line %d: %w", lineNo, err)
+	}
+	value := strings.Trim(l[eq+1:], whitespace)
+	if endsEscaped([]byte(value)) {
+		return fmt.Errorf("unit line %d: value of %s ends in a lone backslash; write \\\\ for a literal backslash", lineNo, key)
+	}
+	s := &u.Sections[len(u.Sections)-1]
+	s.Options = append(s.Options, Option{Key: key, Value: value, Line: lineNo})
+	return nil
+}
+
+const whitespace = " \t"
+
+// endsEscaped reports whether b ends in a backslash that escapes the line
+// end, as systemd's scan of the line decides it.
+func endsEscaped(b []byte) bool {
+	escaped := false
+	for _, c := range b {
+		if escaped {
+			escaped = false
+		} else if c == '\\' {
+			escaped = true
+		}
+	}
+	return escaped
+}
+
+// checkText rejects invalid UTF-8 and control characters other than tab.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("text is not valid UTF-8")
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			return errors.New("value contains a newline, which would start a new line of the unit; use one option per line or a continuation backslash")
+		case r == '\r':
+			return errors.New("contains a carriage return, which systemd reads as a line break; remove it")
+		case r == '\t':
+		case r < 0x20 || r == 0x7f:
+			return fmt.Errorf("contains control character %U; remove it", r)
+		}
+	}
+	return nil
+}
+
+func checkValue(v string) error {
+	if err := checkText(v); err != nil {
+		return err
+	}
+	if strings.Trim(v, whitespace) != v {
+		return fmt.Errorf("value %q has leading or trailing whitespace, which systemd strips; trim it", v)
+	}
+	if endsEscaped([]byte(v)) {
+		return fmt.Errorf("value %q ends in a lone backslash, which systemd reads as a line continuation; write \\\\ for a literal backslash", v)
+	}
+	return nil
+}
+
+func checkKey(k string) error {
+	if k == "" {
+		return errors.New("empty key; write Key=Value")
+	}
+	for _, c := range []byte(k) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return fmt.Errorf("key %q has character %q; keys are letters, digits, '-', '_' and '.'", k, c)
+		}
+	}
+	return nil
+}
+
+func checkSectionName(n string) error {
+	if n == "" {
+		return errors.New("empty section name")
+	}
+	if err := checkText(n); err != nil {
+		return fmt.Errorf("section name %q: %w", n, err)
+	}
+	if strings.ContainsAny(n, "[]\t") || strings.Trim(n, " ") != n {
+		return fmt.Errorf("section name %q has brackets, tabs or surrounding spaces; use a name like Service", n)
+	}
+	return nil
+}

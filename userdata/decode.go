@@ -1,0 +1,436 @@
+package userdata
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"sync"
+	"unicode/utf8"
+)
+
+// Default decoding limits, used for the zero fields of [Limits].
+const (
+	DefaultMaxInput    = 1 << 20 // 1 MiB of input
+	DefaultMaxInflated = 2 << 20 // 2 MiB after gunzip, all gzip streams together
+	DefaultMaxParts    = 1000
+	DefaultMaxDepth    = 20
+)
+
+// Limits bound the work [Decode] does. A zero field takes its default.
+type Limits struct {
+	// MaxInput is the largest input accepted, in bytes.
+	MaxInput int
+	// MaxInflated is the most bytes the gzip streams of a document (the
+	// document's own and its parts') may inflate to together; beyond it
+	// decoding stops with an error.
+	MaxInflated int
+	// MaxParts is the most MIME parts a document may hold, containers
+	// included.
+	MaxParts int
+	// MaxDepth is the deepest nesting of multipart containers.
+	MaxDepth int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxInput <= 0 {
+		l.MaxInput = DefaultMaxInput
+	}
+	if l.MaxInflated <= 0 {
+		l.MaxInflated = DefaultMaxInflated
+	}
+	if l.MaxParts <= 0 {
+		l.MaxParts = DefaultMaxParts
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// Decoded is user data as cloud-init reads it.
+type Decoded struct {
+	// Base64 says the input was base64 (as launch templates take it).
+	Base64 bool
+	// Gzip says the document was gzip'd as a whole.
+	Gzip bool
+	// MIME says the document is a MIME message (MIME-Version in its
+	// first 4096 bytes); otherwise it is one part typed by its first line.
+	MIME bool
+	// Size is the size of the raw document, after base64 and gzip.
+	Size int
+	// Parts are the parts cloud-init acts on, in its order. Include and
+	// archive parts are listed as such: Decode never fetches URLs nor
+	// expands archives.
+	Parts []Part
+}
+
+// Document returns the decoded parts as a Document.
+func (d *Decoded) Document() *Document {
+	return &Document{Parts: append([]Part(nil), d.Parts...)}
+}
+
+// gzipTypes are the part content types cloud-init gunzips
+// (cloudinit.user_data.DECOMP_TYPES).
+var gzipTypes = map[string]bool{
+	"application/gzip":              true,
+	"application/gzip-compressed":   true,
+	"application/gzipped":           true,
+	"application/x-compress":        true,
+	"application/x-compressed":      true,
+	"application/x-gunzip":          true,
+	"application/x-gzip":            true,
+	"application/x-gzip-compressed": true,
+}
+
+// Decode reads user data the way cloud-init does and returns its parts
+// with the content types, filenames, merge types and payload bytes
+// cloud-init's parser gives them.
+//
+// Base64 input (with or without line breaks) is recognised when every byte
+// is in the base64 alphabet or white space and the decoded bytes are gzip,
+// MIME or a document with a known first line; EC2 and launch templates
+// decode it before cloud-init sees it. A gzip'd document is inflated
+// (within lim). A document is MIME when "MIME-Version:" occurs, in any
+// case, in its first 4096 bytes; otherwise it is a single part typed by its
+// first line (text/x-not-multipart when none matches, as in cloud-init).
+//
+// Errors name the part (counted from 1 in cloud-init's order) and say what
+// is wrong. Decode also fails where cloud-init itself fails (a MIME
+// document that is not UTF-8, a gzip part that does not inflate), where the
+// input breaks a limit, where the whole document is gzip data that does
+// not inflate (cloud-init would take the compressed bytes for an unknown
+// document), and on the few things it does not implement: message/* parts,
+// uuencoded parts and RFC 2231 parameters in charsets other than UTF-8,
+// US-ASCII and Latin-1.
+func Decode(data []byte, lim Limits) (*Decoded, error) {
+	lim = lim.withDefaults()
+	if len(data) > lim.MaxInput {
+		return nil, fmt.Errorf("userdata: input is %d bytes, over the limit of %d bytes (Limits.MaxInput)", len(data), lim.MaxInput)
+	}
+	d := &Decoded{}
+	if raw, ok := maybeBase64(data); ok {
+		data, d.Base64 = raw, true
+	}
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		raw, err := gunzip(data, lim.MaxInflated)
+		if ge, ok := err.(*gzipError); ok && ge.tooLong {
+			return nil, fmt.Errorf("userdata: document: %v", err)
+		} else if err != nil {
+			// cloud-init does not inflate it either, and reads the
+			// compressed bytes as they are.
+			what := "cloud-init would take the compressed bytes for an unknown document"
+			if isMIME(data) {
+				what = "cloud-init would parse the compressed bytes as MIME (they hold MIME-Version)"
+				if !utf8.Valid(data) {
+					what = "cloud-init fails on it too (the compressed bytes hold MIME-Version but are not UTF-8)"
+				}
+			}
+			return nil, fmt.Errorf("userdata: document: %v; %s", err, what)
+		}
+		data, d.Gzip = raw, true
+	}
+	d.Size = len(data)
+	var root *message
+	if isMIME(data) {
+		d.MIME = true
+		if !utf8.Valid(data) {
+			off := invalidUTF8At(data)
+			return nil, fmt.Errorf("userdata: document: MIME document is not valid UTF-8 at byte %d, and cloud-init fails on it; encode binary parts in base64", off)
+		}
+		var err error
+		root, err = parseMessage(string(data), lim)
+		if err != nil {
+			return nil, fmt.Errorf("userdata: document: %v", err)
+		}
+	} else {
+		root = &message{
+			headers:     []header{{"Content-Type", ContentNotMultipart}, {"MIME-Version", "1.0"}},
+			defaultType: "text/plain",
+			payload:     string(data),
+		}
+	}
+	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data)}
+	if !d.Gzip {
+		p.inflateBudget = lim.MaxInflated
+	}
+	if err := p.walk(root); err != nil {
+		return nil, err
+	}
+	d.Parts = p.parts
+	return d, nil
+}
+
+func isMIME(data []byte) bool {
+	head := data[:min(len(data), 4096)]
+	const key = "mime-version:"
+	for i := 0; i+len(key) <= len(head); i++ {
+		if (head[i] == 'm' || head[i] == 'M') && bytes.EqualFold(head[i:i+len(key)], []byte(key)) {
+			return true
+		}
+	}
+	return false
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// maybeBase64 decodes data when it is base64 of something cloud-init
+// recognises.
+func maybeBase64(data []byte) ([]byte, bool) {
+	clean := make([]byte, 0, len(data))
+	for _, c := range data {
+		switch {
+		case c == '\r' || c == '\n' || c == ' ' || c == '\t':
+		case b64Table[c] != 0xff || c == '=':
+			clean = append(clean, c)
+		default:
+			return nil, false
+		}
+	}
+	if len(clean) == 0 {
+		return nil, false
+	}
+	enc := base64.StdEncoding
+	if len(clean)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	raw := make([]byte, enc.DecodedLen(len(clean)))
+	n, err := enc.Decode(raw, clean)
+	if err != nil {
+		return nil, false
+	}
+	raw = raw[:n]
+	if (len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) || isMIME(raw) || typeFromStartsWith(raw) != "" {
+		return raw, true
+	}
+	return nil, false
+}
+
+// gzipReaders keeps inflaters for reuse: a new one allocates tens of KB.
+var gzipReaders sync.Pool
+
+// gunzip inflates data as Python's gzip module does (concatenated members,
+// zero padding between them), stopping with an error past max bytes.
+func gunzip(data []byte, limit int) ([]byte, error) {
+	if len(data) == 0 {
+		return []byte{}, nil // Python's gzip reads no member and no error
+	}
+	if limit < 0 {
+		limit = 0
+	}
+	br := bytes.NewReader(data)
+	out := make([]byte, 0, min(4*len(data)+64, limit+1))
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	defer func() {
+		if zr != nil {
+			gzipReaders.Put(zr)
+		}
+	}()
+	for member := 1; ; member++ {
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(br)
+		} else {
+			err = zr.Reset(br)
+		}
+		if err != nil {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: %v", member, err), false}
+		}
+		zr.Multistream(false)
+		// Read into out, growing it by doubling but never past limit+1
+		// bytes: one byte more than allowed proves the stream too big.
+		for {
+			if len(out) == cap(out) {
+				if cap(out) > limit {
+					return nil, &gzipError{"gzip data inflates past the limit (Limits.MaxInflated); a gzip bomb?", true}
+				}
+				grown := make([]byte, len(out), min(max(2*cap(out), 512), limit+1))
+				copy(grown, out)
+				out = grown
+			}
+			n, err := zr.Read(out[len(out):cap(out)])
+			out = out[:len(out)+n]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, &gzipError{fmt.Sprintf("gzip member %d: %v (truncated or corrupt)", member, err), false}
+			}
+		}
+		for br.Len() > 0 {
+			c, _ := br.ReadByte()
+			if c != 0 {
+				br.UnreadByte()
+				break
+			}
+		}
+		if br.Len() == 0 {
+			return out, nil
+		}
+		if br.Len() < 2 {
+			return nil, &gzipError{fmt.Sprintf("%d bytes of trailing data after gzip member %d", br.Len(), member), false}
+		}
+	}
+}
+
+// gzipError is a gzip stream that does not inflate, or inflates past the
+// limit.
+type gzipError struct {
+	msg     string
+	tooLong bool
+}
+
+func (e *gzipError) Error() string { return e.msg }
+
+// processor is cloudinit.user_data.UserDataProcessor._process_msg with the
+// handlers' view of each part (cloudinit.handlers.walk).
+type processor struct {
+	lim        Limits
+	root       *message
+	binaryRoot bool
+	parts      []Part
+	// inflateBudget is what is left of Limits.MaxInflated.
+	inflateBudget int
+}
+
+func (p *processor) walk(m *message) error {
+	if err := p.part(m); err != nil {
+		return err
+	}
+	if m.multi {
+		for _, sub := range m.parts {
+			if err := p.walk(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *processor) part(m *message) error {
+	ctOrig := m.contentType()
+	if maintype(ctOrig) == "multipart" {
+		return nil
+	}
+	n := len(p.parts) + 1
+	fail := func(format string, args ...any) error {
+		fn, _, _ := m.filename()
+		return fmt.Errorf("userdata: %s: %s", label(n-1, ctOrig, fn), fmt.Sprintf(format, args...))
+	}
+	if n > p.lim.MaxParts {
+		return fail("more than %d parts (Limits.MaxParts)", p.lim.MaxParts)
+	}
+	payload, err := p.payload(m)
+	if err != nil {
+		return fail("%v", err)
+	}
+	compressed := false
+	var text []byte // the str cloud-init examines, when it differs from payload
+	if gzipTypes[ctOrig] {
+		raw, err := gunzip(payload, p.inflateBudget)
+		p.inflateBudget -= len(raw)
+		if ge, ok := err.(*gzipError); ok && ge.tooLong {
+			return fail("%v", err)
+		} else if err != nil {
+			return fail("%v; cloud-init fails on this part", err)
+		}
+		if !utf8.Valid(raw) {
+			return fail("gunzipped payload is not valid UTF-8 at byte %d, and cloud-init fails on it", invalidUTF8At(raw))
+		}
+		text, payload = raw, rawUnicodeEscape(raw)
+		ctOrig, compressed = "", true
+	}
+	if ctOrig == "" {
+		ctOrig = ContentPlain
+	}
+	if text == nil {
+		text = payload
+	}
+	ct := ""
+	switch ctOrig {
+	case ContentPlain, ContentNotMultipart, ContentShellScript:
+		ct = typeFromStartsWith(text)
+	}
+	if ct == "" {
+		ct = ctOrig
+	}
+	var filename, mergeType string
+	if compressed {
+		fn, _, err := m.filename()
+		if err != nil {
+			return fail("filename: %v", err)
+		}
+		if fn != "" && isASCII(fn) {
+			// cloud-init writes the name into a new part and reads it
+			// back, which unquotes it once more.
+			fn = pyStrip(unquote(fn))
+		}
+		filename = fn
+	} else {
+		// cloud-init rewrites the Content-Type of a re-typed part, and
+		// also that of the root message, which is the part itself when
+		// the document is not multipart: parameters such as name= go.
+		if ct != ctOrig || m == p.root {
+			m.replace("Content-Type", ct)
+		}
+		fn, _, err := m.filename()
+		if err != nil {
+			return fail("filename: %v", err)
+		}
+		filename = fn
+		for _, h := range []string{"Merge-Type", "X-Merge-Type"} {
+			if m.hasExact(h) {
+				if v, _ := m.get(h); v != "" {
+					mergeType = v
+					break
+				}
+			}
+		}
+	}
+	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// payload is cloudinit.util.fully_decoded_payload as bytes: the payload
+// after its Content-Transfer-Encoding.
+func (p *processor) payload(m *message) ([]byte, error) {
+	if m == p.root && p.binaryRoot {
+		return []byte(m.payload), nil
+	}
+	b := rawUnicodeEscape([]byte(m.payload))
+	cte, _ := m.get("content-transfer-encoding")
+	switch pyLower(cte) {
+	case "quoted-printable":
+		return a2bQP(b), nil
+	case "base64":
+		joined := make([]byte, 0, len(b))
+		for _, c := range b {
+			if c != '\r' && c != '\n' {
+				joined = append(joined, c)
+			}
+		}
+		return decodeB(joined), nil
+	case "x-uuencode", "uuencode", "uue", "x-uue":
+		return nil, fmt.Errorf("uuencoded parts are not supported; use base64")
+	}
+	return b, nil
+}

@@ -1,0 +1,41 @@
+// Package userdata composes and decodes cloud-init user data: MIME
+// multipart documents of ordered parts (cloud-config, shell scripts,
+// boothooks, ...), optionally gzip'd and base64-encoded, within EC2's
+// 16384-byte limit.
+//
+// # Composing
+//
+// A [Document] is an ordered list of [Part] values. [Document.Encode] turns
+// it into bytes that cloud-init reads back as exactly those parts:
+//
+//   - the output is deterministic: the same document and [Options] give the
+//     same bytes on every run and machine (the MIME boundary is derived from
+//     the content and checked never to occur in any part; gzip uses a fixed
+//     level and a zero modification time);
+//   - the MIME structure uses CRLF line endings only, and MIME-Version is in
+//     the first 4096 bytes, where cloud-init looks for it;
+//   - part bodies are never altered: a body that is 7-bit clean text is sent
+//     as 7bit, any other body as base64, because cloud-init's parser turns
+//     raw non-ASCII bytes into something else;
+//   - a document over the size limit is an error ([*SizeError]) that lists
+//     the size of every part and of the gzip'd document, never a truncation.
+//
+// [Lint] reports documents that cloud-init would accept but that do not do
+// what their author most likely meant (parts replacing each other's
+// cloud-config keys, duplicate filenames, scripts that run in another order
+// than the parts are listed).
+//
+// # Decoding
+//
+// [Decode] accepts what EC2 and cloud-init accept (base64, gzip, MIME
+// multipart with per-part transfer encodings and gzip, and single documents
+// typed by their first line) and returns the parts cloud-init would act on,
+// with the content types, filenames and payload bytes cloud-init's own
+// parser (Python's email package under cloudinit.user_data) gives them. Its
+// work is bounded by [Limits]: inflation, input size, number of parts and
+// nesting depth are capped, so hostile input is an error, never a hang or
+// unbounded memory.
+//
+// The package uses the standard library only and builds with
+// CGO_ENABLED=0.
+package userdata

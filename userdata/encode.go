@@ -1,0 +1,456 @@
+package userdata
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+)
+
+// DefaultLimit is EC2's limit on user data: 16384 bytes before base64.
+const DefaultLimit = 16384
+
+// GzipMode says when [Document.Encode] compresses the whole document.
+type GzipMode int
+
+const (
+	// GzipNever never compresses.
+	GzipNever GzipMode = iota
+	// GzipAlways always compresses.
+	GzipAlways
+	// GzipAuto compresses only when the plain document is over the limit.
+	GzipAuto
+)
+
+// String returns "never", "always" or "auto".
+func (m GzipMode) String() string {
+	switch m {
+	case GzipNever:
+		return "never"
+	case GzipAlways:
+		return "always"
+	case GzipAuto:
+		return "auto"
+	}
+	return fmt.Sprintf("GzipMode(%d)", int(m))
+}
+
+// Options control [Document.Encode]. The zero value encodes a plain MIME
+// document limited to [DefaultLimit] bytes.
+type Options struct {
+	// Gzip says whether to gzip the whole document (cloud-init detects
+	// gzip by trying to decompress).
+	Gzip GzipMode
+	// Base64 encodes the result in standard base64 without line breaks, the
+	// form launch templates take. The limit applies before base64.
+	Base64 bool
+	// Limit is the largest allowed size in bytes of the document before
+	// base64 (after gzip, when it is gzip'd): 0 means [DefaultLimit], a
+	// negative value means no limit.
+	Limit int
+	// AllowUnknownTypes accepts content types cloud-init has no built-in
+	// handler for (for parts handled by a custom part-handler).
+	AllowUnknownTypes bool
+}
+
+func (o Options) limit() int {
+	if o.Limit == 0 {
+		return DefaultLimit
+	}
+	return o.Limit
+}
+
+// PartSize is the size of one part in a [SizeReport].
+type PartSize struct {
+	Index       int    // 1-based
+	ContentType string // as in the Part
+	Filename    string // as in the Part
+	Body        int    // bytes of the body
+	Encoded     int    // bytes the part takes in the MIME document, headers and transfer encoding included
+}
+
+// SizeReport gives the sizes of an encoded document.
+type SizeReport struct {
+	Parts []PartSize
+	// Raw is the size of the MIME document before gzip and base64.
+	Raw int
+	// Gzip is the size of the gzip'd MIME document (computed even when
+	// the output is not gzip'd).
+	Gzip int
+	// Gzipped says whether the output is gzip'd.
+	Gzipped bool
+	// Final is the size that counts against the limit: Gzip when Gzipped,
+	// else Raw.
+	Final int
+	// Base64 is the size of Final once base64-encoded: 4*ceil(Final/3).
+	Base64 int
+}
+
+// String formats the report as one line per part plus totals.
+func (r SizeReport) String() string {
+	var b strings.Builder
+	for _, p := range r.Parts {
+		fmt.Fprintf(&b, "%s: %d bytes (%d encoded)\n", label(p.Index-1, p.ContentType, p.Filename), p.Body, p.Encoded)
+	}
+	fmt.Fprintf(&b, "raw %d bytes, gzip %d bytes, base64 %d bytes", r.Raw, r.Gzip, r.Base64)
+	return b.String()
+}
+
+// SizeError is returned by [Document.Encode] when the document does not
+// fit in the limit. It carries the full [SizeReport].
+type SizeError struct {
+	Limit  int
+	Report SizeReport
+}
+
+func (e *SizeError) Error() string {
+	var b strings.Builder
+	what := "document"
+	if e.Report.Gzipped {
+		what = "gzip'd document"
+	}
+	fmt.Fprintf(&b, "userdata: %s is %d bytes, over the limit of %d bytes (raw %d bytes, gzip'd %d bytes; parts:", what, e.Report.Final, e.Limit, e.Report.Raw, e.Report.Gzip)
+	for i, p := range e.Report.Parts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " %s %d bytes", label(p.Index-1, p.ContentType, p.Filename), p.Body)
+	}
+	b.WriteString(")")
+	if !e.Report.Gzipped && e.Report.Gzip <= e.Limit {
+		b.WriteString("; it fits gzip'd: encode with GzipAuto or GzipAlways")
+	} else {
+		b.WriteString("; make the parts smaller or fetch the large content at boot (e.g. #include)")
+	}
+	return b.String()
+}
+
+// Encode returns the document as user data: a MIME multipart document,
+// gzip'd and base64-encoded as o says. It fails, naming the part, on a part
+// cloud-init would not read back as given, and with a [*SizeError] when the
+// result is over the limit.
+func (d *Document) Encode(o Options) ([]byte, error) {
+	out, _, err := d.encode(o, false)
+	return out, err
+}
+
+// EncodeReport is [Document.Encode] that also returns the sizes of every
+// part and of the document raw, gzip'd and base64-encoded.
+func (d *Document) EncodeReport(o Options) ([]byte, SizeReport, error) {
+	return d.encode(o, true)
+}
+
+// Sizes returns the size report of the document encoded with o, with no
+// limit applied.
+func (d *Document) Sizes(o Options) (SizeReport, error) {
+	o.Limit = -1
+	_, r, err := d.encode(o, true)
+	return r, err
+}
+
+func (d *Document) encode(o Options, wantReport bool) ([]byte, SizeReport, error) {
+	var rep SizeReport
+	if o.Gzip < GzipNever || o.Gzip > GzipAuto {
+		return nil, rep, fmt.Errorf("userdata: unknown gzip mode %d; use GzipNever, GzipAlways or GzipAuto", int(o.Gzip))
+	}
+	if len(d.Parts) == 0 {
+		return nil, rep, errors.New("userdata: document has no parts; add at least one part")
+	}
+	encs := make([]bool, len(d.Parts)) // true: base64
+	var errs []error
+	for i := range d.Parts {
+		b64, err := checkPart(i, &d.Parts[i], o.AllowUnknownTypes)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		encs[i] = b64
+	}
+	if len(errs) > 0 {
+		return nil, rep, errors.Join(errs...)
+	}
+	boundary := makeBoundary(d.Parts)
+
+	size := 128
+	for i := range d.Parts {
+		p := &d.Parts[i]
+		n := len(p.Body)
+		if encs[i] {
+			n = base64.StdEncoding.EncodedLen(n) + 2*(n/57+1)
+		}
+		size += 160 + len(p.ContentType) + len(p.Filename) + len(p.MergeType) + n
+	}
+	doc := make([]byte, 0, size)
+	doc = append(doc, "Content-Type: multipart/mixed; boundary=\""...)
+	doc = append(doc, boundary...)
+	doc = append(doc, "\"\r\nMIME-Version: 1.0\r\n\r\n"...)
+	if wantReport {
+		rep.Parts = make([]PartSize, len(d.Parts))
+	}
+	for i := range d.Parts {
+		p := &d.Parts[i]
+		start := len(doc)
+		doc = append(doc, "--"...)
+		doc = append(doc, boundary...)
+		doc = append(doc, "\r\nContent-Type: "...)
+		doc = append(doc, p.ContentType...)
+		doc = append(doc, "\r\n"...)
+		if p.Filename != "" {
+			doc = append(doc, "Content-Disposition: attachment; filename=\""...)
+			doc = append(doc, p.Filename...)
+			doc = append(doc, "\"\r\n"...)
+		}
+		if encs[i] {
+			doc = append(doc, "Content-Transfer-Encoding: base64\r\n"...)
+		} else {
+			doc = append(doc, "Content-Transfer-Encoding: 7bit\r\n"...)
+		}
+		if p.MergeType != "" {
+			doc = append(doc, "X-Merge-Type: "...)
+			doc = append(doc, p.MergeType...)
+			doc = append(doc, "\r\n"...)
+		}
+		doc = append(doc, "\r\n"...)
+		if encs[i] {
+			doc = appendBase64Lines(doc, p.Body)
+		} else {
+			doc = append(doc, p.Body...)
+		}
+		doc = append(doc, "\r\n"...)
+		if wantReport {
+			rep.Parts[i] = PartSize{Index: i + 1, ContentType: p.ContentType, Filename: p.Filename, Body: len(p.Body), Encoded: len(doc) - start}
+		}
+	}
+	doc = append(doc, "--"...)
+	doc = append(doc, boundary...)
+	doc = append(doc, "--\r\n"...)
+
+	limit := o.limit()
+	rep.Raw = len(doc)
+	out := doc
+	var gz []byte
+	needGzip := o.Gzip == GzipAlways || (o.Gzip == GzipAuto && limit >= 0 && len(doc) > limit)
+	if needGzip || wantReport || (limit >= 0 && len(doc) > limit) {
+		gz = gzipBytes(doc)
+		rep.Gzip = len(gz)
+	}
+	if needGzip {
+		out = gz
+		rep.Gzipped = true
+	}
+	rep.Final = len(out)
+	rep.Base64 = base64.StdEncoding.EncodedLen(len(out))
+	if limit >= 0 && len(out) > limit {
+		if rep.Parts == nil {
+			rep.Parts = make([]PartSize, len(d.Parts))
+			for i, p := range d.Parts {
+				rep.Parts[i] = PartSize{Index: i + 1, ContentType: p.ContentType, Filename: p.Filename, Body: len(p.Body)}
+			}
+		}
+		return nil, rep, &SizeError{Limit: limit, Report: rep}
+	}
+	if o.Base64 {
+		enc := make([]byte, base64.StdEncoding.EncodedLen(len(out)))
+		base64.StdEncoding.Encode(enc, out)
+		out = enc
+	}
+	return out, rep, nil
+}
+
+// checkPart validates part i and says whether its body needs base64.
+func checkPart(i int, p *Part, allowUnknown bool) (bool, error) {
+	where := label(i, p.ContentType, p.Filename)
+	if err := checkContentType(p.ContentType); err != nil {
+		return false, fmt.Errorf("userdata: %s: %v", where, err)
+	}
+	if !allowUnknown && !knownTypes[p.ContentType] {
+		return false, fmt.Errorf("userdata: %s: content type %q has no cloud-init handler; use one of the Content* constants, or set Options.AllowUnknownTypes for a custom part-handler", where, p.ContentType)
+	}
+	if err := checkFilename(p.Filename); err != nil {
+		return false, fmt.Errorf("userdata: %s: filename: %v", where, err)
+	}
+	if err := checkHeaderValue(p.MergeType); err != nil {
+		return false, fmt.Errorf("userdata: %s: merge type: %v", where, err)
+	}
+	switch p.ContentType {
+	case ContentShellScript, ContentPlain, ContentNotMultipart:
+		// cloud-init re-types these from the first line of the body.
+		if t := typeFromStartsWith(p.Body); t != "" && t != p.ContentType {
+			return false, fmt.Errorf("userdata: %s: the body starts like %s, so cloud-init would act on it as %s; give the part that content type or change the first line", where, t, t)
+		}
+	}
+	return !sevenBitClean(p.Body), nil
+}
+
+func checkContentType(ct string) error {
+	if ct == "" {
+		return errors.New("content type is empty; use one of the Content* constants")
+	}
+	slash := strings.IndexByte(ct, '/')
+	if slash <= 0 || slash == len(ct)-1 || strings.Count(ct, "/") != 1 {
+		return fmt.Errorf("content type %q is not of the form type/subtype", ct)
+	}
+	for i := 0; i < len(ct); i++ {
+		c := ct[i]
+		if c == '/' {
+			continue
+		}
+		if !isTokenChar(c) || ('A' <= c && c <= 'Z') {
+			return fmt.Errorf("content type %q: byte %q is not allowed (lower-case MIME token characters only)", ct, c)
+		}
+	}
+	if strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "message/") {
+		return fmt.Errorf("content type %q is a container, not a part type", ct)
+	}
+	return nil
+}
+
+func isTokenChar(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	return !strings.ContainsRune("()<>@,;:\\\"/[]?=", rune(c))
+}
+
+// checkFilename rejects filenames that Python's email package would not
+// give back unchanged from a quoted Content-Disposition parameter.
+func checkFilename(s string) error {
+	if s == "" {
+		return nil
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 0x7f {
+			return fmt.Errorf("%q: byte %d (%#x) is not printable ASCII", s, i, c)
+		}
+		if c == '"' || c == '\\' {
+			return fmt.Errorf("%q: quotes and backslashes are not allowed", s)
+		}
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return fmt.Errorf("%q: leading or trailing spaces would be dropped by cloud-init", s)
+	}
+	if len(s) > 1 && s[0] == '<' && s[len(s)-1] == '>' {
+		return fmt.Errorf("%q: a name in angle brackets loses them in cloud-init", s)
+	}
+	return nil
+}
+
+func checkHeaderValue(s string) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 0x7f {
+			return fmt.Errorf("%q: byte %d (%#x) is not printable ASCII", s, i, c)
+		}
+	}
+	if s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return fmt.Errorf("%q: leading or trailing spaces are not allowed", s)
+	}
+	return nil
+}
+
+// sevenBitClean reports whether b can be sent as 7bit: printable ASCII,
+// tabs and LF line endings, lines of at most 998 bytes. Anything else (CR,
+// NUL, control or 8-bit bytes) goes base64 so that it arrives unaltered.
+func sevenBitClean(b []byte) bool {
+	line := 0
+	for _, c := range b {
+		switch {
+		case c == '\n':
+			line = 0
+			continue
+		case c == '\t' || (c >= ' ' && c < 0x7f):
+		default:
+			return false
+		}
+		line++
+		if line > 998 {
+			return false
+		}
+	}
+	return true
+}
+
+// makeBoundary derives the boundary from the parts, and re-derives it until
+// it occurs in no body and no header value.
+func makeBoundary(parts []Part) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range parts {
+		for _, s := range []string{p.ContentType, p.Filename, p.MergeType} {
+			putLen(&n, len(s))
+			h.Write(n[:])
+			h.Write([]byte(s))
+		}
+		putLen(&n, len(p.Body))
+		h.Write(n[:])
+		h.Write(p.Body)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	for {
+		b := "==udkit-" + hex.EncodeToString(sum[:12])
+		if !boundaryUsed(parts, b) {
+			return b
+		}
+		sum = sha256.Sum256(sum[:])
+	}
+}
+
+func putLen(n *[8]byte, v int) {
+	for i := range n {
+		n[i] = byte(v >> (8 * i))
+	}
+}
+
+func boundaryUsed(parts []Part, b string) bool {
+	for _, p := range parts {
+		if bytes.Contains(p.Body, []byte(b)) || strings.Contains(p.Filename, b) || strings.Contains(p.MergeType, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendBase64Lines appends base64 of b in lines of 76 characters ending
+// with CRLF, without a line break after the last line.
+func appendBase64Lines(dst, b []byte) []byte {
+	const in = 57 // 76 output characters
+	for len(b) > 0 {
+		n := min(len(b), in)
+		l := len(dst)
+		m := base64.StdEncoding.EncodedLen(n)
+		dst = append(dst, make([]byte, m)...)
+		base64.StdEncoding.Encode(dst[l:], b[:n])
+		b = b[n:]
+		if len(b) > 0 {
+			dst = append(dst, '\r', '\n')
+		}
+	}
+	return dst
+}
+
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	return w
+}}
+
+// gzipBytes compresses b at the best compression level with an empty
+// header (no name, zero modification time), so the output is
+// deterministic.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/2 + 64)
+	w := gzipPool.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	w.Write(b) // writes to a bytes.Buffer cannot fail
+	w.Close()
+	w.Reset(io.Discard) // drop the reference to buf
+	gzipPool.Put(w)
+	return buf.Bytes()
+}

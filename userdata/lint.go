@@ -1,0 +1,224 @@
+package userdata
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity ranks a [Diagnostic].
+type Severity int
+
+const (
+	// Warning: cloud-init does something, probably not what was meant.
+	Warning Severity = iota
+	// Error: part of the document is lost or never runs.
+	Error
+)
+
+// String returns "warning" or "error".
+func (s Severity) String() string {
+	if s == Error {
+		return "error"
+	}
+	return "warning"
+}
+
+// Lint rule names, as in [Diagnostic.Rule].
+const (
+	RuleKeyReplaced       = "cloud-config-key-replaced"
+	RuleDuplicateFilename = "duplicate-filename"
+	RuleRuncmdFilename    = "runcmd-filename"
+	RuleScriptOrder       = "script-order"
+)
+
+// Diagnostic is one finding of [Lint].
+type Diagnostic struct {
+	Part     int // 1-based index of the part the finding is about
+	Severity Severity
+	Rule     string // one of the Rule* constants
+	Message  string
+}
+
+// String formats the diagnostic as `part 2: warning: MESSAGE [RULE]`.
+func (d Diagnostic) String() string {
+	return fmt.Sprintf("part %d: %s: %s [%s]", d.Part, d.Severity, d.Message, d.Rule)
+}
+
+// Lint reports what in d cloud-init would accept but most likely not do
+// as meant, in part order:
+//
+//   - a cloud-config part that sets a top-level key an earlier cloud-config
+//     part sets too, without a merge type: under cloud-init's default merge
+//     (dict(replace)+list()+str()) the later value replaces the earlier one,
+//     so two runcmd or write_files lists do not add up ([MergeAppend] does);
+//   - two parts with the same filename: the later overwrites the earlier;
+//   - a text/x-shellscript part named "runcmd": it collides with the
+//     script cloud-init writes for the runcmd key;
+//   - shell-script parts of one kind whose filenames sort in another order
+//     than the parts are listed: cloud-init runs them sorted by filename
+//     (parts without a filename are named part-NNN after their position).
+//
+// The top-level keys of cloud-config parts come from a minimal scan, not a
+// YAML parser (this package uses the standard library only): every line
+// that starts in column 0 with a plain or quoted key followed by a colon.
+// Flow-style documents ({runcmd: [...]}) are not scanned. A part whose body
+// sets merge_how or merge_type counts as having a merge type.
+func Lint(d *Document) []Diagnostic {
+	var out []Diagnostic
+	seenKey := map[string]int{} // key -> 1-based part that set it first
+	seenName := map[string]int{}
+	for i, p := range d.Parts {
+		n := i + 1
+		where := label(i, p.ContentType, p.Filename)
+		if keys := cloudConfigKeys(p); keys != nil {
+			merges := p.MergeType != ""
+			for _, k := range keys {
+				if k == "merge_how" || k == "merge_type" {
+					merges = true
+				}
+			}
+			var replaced []string
+			for _, k := range keys {
+				if first, ok := seenKey[k]; ok && !merges {
+					replaced = append(replaced, fmt.Sprintf("%s (set by part %d)", k, first))
+				} else if !ok {
+					seenKey[k] = n
+				}
+			}
+			if len(replaced) > 0 {
+				out = append(out, Diagnostic{Part: n, Severity: Warning, Rule: RuleKeyReplaced,
+					Message: fmt.Sprintf("%s replaces %s under cloud-init's default merge; set MergeType to userdata.MergeAppend (X-Merge-Type: %s) to add to them", where, strings.Join(replaced, ", "), MergeAppend)})
+			}
+		}
+		if p.Filename != "" {
+			if first, ok := seenName[p.Filename]; ok {
+				out = append(out, Diagnostic{Part: n, Severity: Error, Rule: RuleDuplicateFilename,
+					Message: fmt.Sprintf("%s has the filename of part %d; cloud-init writes both to the same file and only one survives: rename one", where, first)})
+			} else {
+				seenName[p.Filename] = n
+			}
+		}
+		if p.ContentType == ContentShellScript && p.Filename == "runcmd" {
+			out = append(out, Diagnostic{Part: n, Severity: Error, Rule: RuleRuncmdFilename,
+				Message: fmt.Sprintf("%s is named runcmd, the name of the script cloud-init writes for the runcmd key; one overwrites the other: rename the part", where)})
+		}
+	}
+	out = append(out, scriptOrder(d)...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
+	return out
+}
+
+// scriptOrder finds shell parts that run in another order than listed.
+func scriptOrder(d *Document) []Diagnostic {
+	var out []Diagnostic
+	type script struct {
+		n    int
+		name string
+	}
+	byType := map[string][]script{}
+	var types []string
+	for i, p := range d.Parts {
+		if !IsShellScript(p.ContentType) {
+			continue
+		}
+		name := p.Filename
+		if name == "" {
+			name = fmt.Sprintf("part-%03d", i+1)
+		}
+		if _, ok := byType[p.ContentType]; !ok {
+			types = append(types, p.ContentType)
+		}
+		byType[p.ContentType] = append(byType[p.ContentType], script{i + 1, name})
+	}
+	for _, ct := range types {
+		ss := byType[ct]
+		for j := 1; j < len(ss); j++ {
+			// The earliest listed part that sorts after this one.
+			for k := 0; k < j; k++ {
+				if ss[j].name < ss[k].name {
+					p := d.Parts[ss[j].n-1]
+					where := label(ss[j].n-1, p.ContentType, p.Filename)
+					if p.Filename == "" {
+						where += " (named " + ss[j].name + " by cloud-init)"
+					}
+					out = append(out, Diagnostic{Part: ss[j].n, Severity: Warning, Rule: RuleScriptOrder,
+						Message: fmt.Sprintf("%s runs before part %d (%q): cloud-init runs %s parts sorted by filename, not in part order; prefix the filenames with numbers in the order they must run", where, ss[k].n, ss[k].name, ct)})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cloudConfigKeys returns the top-level keys of a cloud-config part (in
+// order, without duplicates), or nil when p is not cloud-config.
+func cloudConfigKeys(p Part) []string {
+	body := p.Body
+	switch p.ContentType {
+	case ContentCloudConfig:
+	case ContentJinja2:
+		// A jinja template renders to the type of its second line.
+		_, rest, ok := bytes.Cut(body, []byte("\n"))
+		if !ok || !bytes.HasPrefix(bytes.TrimLeft(rest, " \t\r\n"), []byte("#cloud-config")) {
+			return nil
+		}
+		body = rest
+	default:
+		return nil
+	}
+	return TopLevelKeys(body)
+}
+
+// TopLevelKeys returns the top-level mapping keys of a YAML document by a
+// minimal scan: each line that starts in column 0 with a plain, single- or
+// double-quoted key followed by ":" and a space, tab or end of line. It is
+// what [Lint] uses; it does not parse YAML and ignores flow-style mappings.
+func TopLevelKeys(body []byte) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for len(body) > 0 {
+		var line []byte
+		line, body, _ = bytes.Cut(body, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		k, ok := lineKey(string(line))
+		if ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func lineKey(line string) (string, bool) {
+	if line == "" {
+		return "", false
+	}
+	switch line[0] {
+	case ' ', '\t', '#', '-', '{', '[', '%', '&', '*', '!', '|', '>', '@', '`', ',', '?', ':':
+		return "", false
+	case '"', '\'':
+		q := line[0]
+		end := strings.IndexByte(line[1:], q)
+		if end < 0 {
+			return "", false
+		}
+		key, rest := line[1:1+end], line[2+end:]
+		rest = strings.TrimLeft(rest, " \t")
+		if !strings.HasPrefix(rest, ":") {
+			return "", false
+		}
+		return key, true
+	}
+	for i := 0; i < len(line); i++ {
+		if line[i] == ':' && (i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t') {
+			return strings.TrimRight(line[:i], " \t"), true
+		}
+		if line[i] == '#' && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t') {
+			return "", false
+		}
+	}
+	return "", false
+}
