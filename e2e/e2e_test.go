@@ -3,14 +3,8 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,59 +13,14 @@ import (
 	"time"
 )
 
-// The canonical stop hook on a real boot: registration at launch, and at
-// poweroff the deregistration reaches the registry over the network while
-// the _netdev mount holding the script is still mounted.
-func TestCanonicalHookRegistersAndDeregisters(t *testing.T) {
-	m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, oncePerInstance) })
-
-	checkCloudInitLog(t, m)
-	checkHookArmed(t, m)
-	checkVerify(t, m)
-	if got := rcv.methods(); got != "POST" {
-		t.Fatalf("registry calls after boot = %q, want one POST (registration at launch)", got)
-	}
-	if want := "/members/" + m.name; rcv.calls()[0].Path != want {
-		t.Errorf("registration path = %q, want %q", rcv.calls()[0].Path, want)
-	}
-
-	m.poweroff()
-
-	calls := rcv.calls()
-	t.Logf("registry calls: %v", calls)
-	t.Logf("evidence log:\n%s", m.file(evidenceLog))
-	if got := rcv.methods(); got != "POST DELETE" {
-		t.Fatalf("registry calls after poweroff = %q, want POST DELETE; calls: %v", got, calls)
-	}
-	wantState := "mount=mounted addr=" + containerAddr + "/24"
-	if calls[1].Body != wantState {
-		t.Errorf("deregistration reported %q, want %q", calls[1].Body, wantState)
-	}
-	if ev := m.file(evidenceLog); !strings.Contains(ev, "deregister "+wantState+" http=204") {
-		t.Errorf("evidence log on the container's root file system:\n%s\nwant a line %q", ev, "deregister "+wantState+" http=204")
-	}
-	marker, err := os.ReadFile(filepath.Join(m.export, "deregistered-"+m.name))
-	if err != nil || !strings.Contains(string(marker), wantState) {
-		t.Errorf("the deregister script's record on the mount (host side %s): %q, %v; want it written through the mount", m.export, marker, err)
-	}
-	// The script lives on the mount and keeps it busy, so "mounted" alone
-	// would also be seen if the unmount had been tried too early and had
-	// failed (TestControlScriptOnMount): check the journal's order too.
-	// (That a fast script was not merely lucky in a race is shown by
-	// TestCanonicalOrderHoldsMountAndNetwork.)
-	if err := hookThenUnmount(m.journal()); err != nil {
-		t.Error(err)
-	}
-}
-
 // The canonical ordering holds for as long as ExecStop runs: a probe that
 // waits up to 10 s for the mount or the network to go away sees neither go.
 // (TestControlMountGone and TestControlNetworkGone run the same probe
 // under units without that ordering.)
 func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
-	unit := strings.Replace(canonicalUnit(oncePerInstance), "ExecStop="+mountPoint+"/bin/deregister", "@EXECSTOP@", 1)
+	unit := strings.Replace(canonicalUnit(), "ExecStop="+mountPoint+"/bin/deregister", "@EXECSTOP@", 1)
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "mount network") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 	ev := m.file(evidenceLog)
 	t.Logf("evidence log:\n%s", ev)
@@ -101,7 +50,7 @@ func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 // here. TestControlNetworkGone shows a unit that does lose the network.
 func TestControlMountGone(t *testing.T) {
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unorderedUnit, "mount") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 
 	ev := m.file(evidenceLog)
@@ -109,7 +58,7 @@ func TestControlMountGone(t *testing.T) {
 	if !strings.Contains(ev, "probe mount=unmounted") {
 		t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
 	}
-	if err := hookThenUnmount(m.journal()); err == nil {
+	if err := hookThenUnmount(m.journal(), hookUnit); err == nil {
 		t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
 	}
 	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err == nil {
@@ -142,19 +91,19 @@ WantedBy=multi-user.target
 // ends within the few milliseconds systemd takes to start umount, nothing
 // is seen at all (seen under load). A slow registry (the receiver holds
 // the DELETE 5 s) takes the last outcome away, and hookThenUnmount, which
-// the canonical test relies on, reports either of the others.
+// TestManagedServerWithUdkitd relies on, reports either of the others.
 func TestControlScriptOnMount(t *testing.T) {
 	unit := strings.Replace(unorderedUnit, "@EXECSTOP@", "ExecStop="+mountPoint+"/bin/deregister", 1)
 	m, rcv := withReceiver(t, func(url string) string {
-		return strings.Replace(canonicalUserData(url, oncePerInstance), indent(canonicalUnit(oncePerInstance)), indent(unit), 1)
+		return strings.Replace(canonicalUserData(url), indent(canonicalUnit()), indent(unit), 1)
 	})
 	rcv.mu.Lock()
 	rcv.deleteDelay = 5 * time.Second
 	rcv.mu.Unlock()
 	m.boot()
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
-	err := hookThenUnmount(m.journal())
+	err := hookThenUnmount(m.journal(), hookUnit)
 	if err == nil {
 		t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
 	}
@@ -184,7 +133,7 @@ TimeoutStopSec=60
 WantedBy=multi-user.target
 `
 	m, rcv := bootWithReceiver(t, func(url string) string { return probeUserData(url, unit, "network") })
-	checkHookArmed(t, m)
+	checkHookArmed(t, m, hookUnit)
 	m.poweroff()
 
 	ev := m.file(evidenceLog)
@@ -194,44 +143,6 @@ WantedBy=multi-user.target
 	}
 	if got := rcv.methods(); got != "POST" {
 		t.Errorf("registry calls = %q, want only the registration (the deregistration cannot get through)", got)
-	}
-}
-
-// After a reboot the hook is armed again, and registration follows the
-// choice: once per instance (runcmd) leaves the member deregistered after
-// the reboot, because ExecStop runs on every shutdown; every boot (the
-// unit's ExecStart) registers it again.
-func TestRebootRearmsHook(t *testing.T) {
-	for _, tc := range []struct {
-		name        string
-		mode        registerMode
-		afterReboot string // registry calls once the second boot is done
-		afterStop   string // and after the final poweroff
-	}{
-		{"once-per-instance", oncePerInstance, "POST DELETE", "POST DELETE DELETE"},
-		{"every-boot", everyBoot, "POST DELETE POST", "POST DELETE POST DELETE"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, rcv := bootWithReceiver(t, func(url string) string { return canonicalUserData(url, tc.mode) })
-			checkHookArmed(t, m)
-			if got := rcv.methods(); got != "POST" {
-				t.Fatalf("registry calls after the first boot = %q, want POST", got)
-			}
-			m.reboot()
-			checkHookArmed(t, m)
-			if got := rcv.methods(); got != tc.afterReboot {
-				t.Fatalf("registry calls after the reboot = %q, want %q", got, tc.afterReboot)
-			}
-			m.poweroff()
-			if got := rcv.methods(); got != tc.afterStop {
-				t.Fatalf("registry calls after poweroff = %q, want %q", got, tc.afterStop)
-			}
-			for i, c := range rcv.calls() {
-				if c.Method == "DELETE" && c.Body != "mount=mounted addr="+containerAddr+"/24" {
-					t.Errorf("call %d: deregistration reported %q", i, c.Body)
-				}
-			}
-		})
 	}
 }
 
@@ -254,21 +165,21 @@ func withReceiver(t *testing.T, userData func(url string) string) (*machine, *re
 }
 
 // checkHookArmed asserts that the hook unit is enabled and active.
-func checkHookArmed(t *testing.T, m *machine) {
+func checkHookArmed(t *testing.T, m *machine, unit string) {
 	t.Helper()
-	out, _ := m.exec("systemctl", "is-enabled", hookName+".service")
-	active, _ := m.exec("systemctl", "is-active", hookName+".service")
+	out, _ := m.exec("systemctl", "is-enabled", unit)
+	active, _ := m.exec("systemctl", "is-active", unit)
 	if strings.TrimSpace(string(out)) != "enabled" || strings.TrimSpace(string(active)) != "active" {
-		status, _ := m.exec("systemctl", "status", "--no-pager", hookName+".service")
+		status, _ := m.exec("systemctl", "status", "--no-pager", unit)
 		t.Fatalf("hook after boot %d: is-enabled %q, is-active %q, want enabled and active\n%s", m.boots, out, active, status)
 	}
 }
 
 // checkVerify runs systemd's and cloud-init's own checkers inside the
 // booted system.
-func checkVerify(t *testing.T, m *machine) {
+func checkVerify(t *testing.T, m *machine, unit string) {
 	t.Helper()
-	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+hookName+".service")
+	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+unit)
 	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
 		t.Errorf("systemd-analyze verify in the container: %v\n%s", err, out)
 	}
@@ -313,16 +224,16 @@ func checkCloudInitLog(t *testing.T, m *machine) {
 // hookThenUnmount checks in the journal that the hook was stopped
 // successfully and that systemd unmounted the _netdev mount afterwards,
 // without a failed attempt before.
-func hookThenUnmount(journal string) error {
+func hookThenUnmount(journal, unit string) error {
 	stopped, unmounted, failed := -1, -1, -1
 	for i, line := range strings.Split(journal, "\n") {
 		switch {
-		case stopped < 0 && strings.Contains(line, "Stopped "+hookName+".service"):
+		case stopped < 0 && strings.Contains(line, "Stopped "+unit):
 			stopped = i
 		case unmounted < 0 && strings.Contains(line, "Unmounted mnt-shared.mount"):
 			unmounted = i
 		case failed < 0 && (strings.Contains(line, "Failed unmounting mnt-shared.mount") ||
-			strings.Contains(line, hookName+".service: Control process exited")):
+			strings.Contains(line, unit+": Control process exited")):
 			failed = i
 		}
 	}
@@ -353,7 +264,7 @@ func indent(s string) string {
 // shutdown. This is why the scripts need defer: true.
 func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 	m, rcv := withReceiver(t, func(url string) string {
-		return strings.ReplaceAll(canonicalUserData(url, oncePerInstance), "    defer: true\n", "")
+		return strings.ReplaceAll(canonicalUserData(url), "    defer: true\n", "")
 	})
 	state, status := m.start()
 	if state != "degraded" || !strings.Contains(status, "status: error") {
@@ -375,81 +286,4 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 	if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
 		t.Errorf("journal does not show the hook failing to find its ExecStop")
 	}
-}
-
-// The same hook delivered in the encodings cloud-init's NoCloud path
-// accepts: the whole document gzipped, and a MIME multipart whose
-// cloud-config part is base64 (Content-Transfer-Encoding). A whole
-// document in base64 is not decoded by NoCloud (only EC2's API takes
-// base64, and its metadata service hands the instance the decoded bytes):
-// cloud-init sees one unknown part and does nothing, which the last case
-// pins down.
-func TestEncodings(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		encode func(doc string) []byte
-		works  bool
-	}{
-		{"gzip", gzipped, true},
-		{"mime-base64-part", mimeBase64, true},
-		{"gzip-of-mime-base64-part", func(doc string) []byte { return gzipped(string(mimeBase64(doc))) }, true},
-		{"whole-document-base64", func(doc string) []byte {
-			return []byte(base64.StdEncoding.EncodeToString([]byte(doc)) + "\n")
-		}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m := newMachine(t)
-			rcv := newReceiver(t, m.net)
-			m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: tc.encode(canonicalUserData(rcv.url, oncePerInstance))})
-			m.boot()
-			if !tc.works {
-				if got := rcv.methods(); got != "" {
-					t.Errorf("registry calls = %q, want none", got)
-				}
-				if log := m.file("/var/log/cloud-init.log"); !strings.Contains(log, "Unhandled non-multipart (text/x-not-multipart) userdata") {
-					t.Errorf("cloud-init.log does not say it left the base64 document unhandled")
-				}
-				m.poweroff()
-				return
-			}
-			checkCloudInitLog(t, m)
-			checkHookArmed(t, m)
-			m.poweroff()
-			if got := rcv.methods(); got != "POST DELETE" {
-				t.Fatalf("registry calls = %q, want POST DELETE", got)
-			}
-			if want := "mount=mounted addr=" + containerAddr + "/24"; rcv.calls()[1].Body != want {
-				t.Errorf("deregistration reported %q, want %q", rcv.calls()[1].Body, want)
-			}
-		})
-	}
-}
-
-// gzipped compresses doc as one gzip member.
-func gzipped(doc string) []byte {
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(doc))
-	w.Close()
-	return b.Bytes()
-}
-
-// mimeBase64 wraps a #cloud-config in a multipart/mixed document with
-// one base64-encoded part.
-func mimeBase64(doc string) []byte {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Type", `text/cloud-config; charset="utf-8"`)
-	h.Set("Content-Transfer-Encoding", "base64")
-	h.Set("Content-Disposition", `attachment; filename="cloud-config.yaml"`)
-	pw, _ := mw.CreatePart(h)
-	enc := base64.StdEncoding.EncodeToString([]byte(doc))
-	for len(enc) > 76 {
-		io.WriteString(pw, enc[:76]+"\r\n")
-		enc = enc[76:]
-	}
-	io.WriteString(pw, enc+"\r\n")
-	mw.Close()
-	return []byte("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + mw.Boundary() + "\"\r\n\r\n" + body.String())
 }

@@ -55,7 +55,6 @@ type machine struct {
 	waitErr error         // nspawn's exit, valid once exited is closed
 	pid1    int           // the container's PID 1, seen from the host
 	boots   int
-	console string // nspawn's output of the current boot
 }
 
 // seedData is what the NoCloud seed holds.
@@ -133,8 +132,7 @@ func (m *machine) start() (state, cloudInitStatus string) {
 	t := m.t
 	t.Helper()
 	m.boots++
-	m.console = filepath.Join(m.dir, fmt.Sprintf("console-%d.log", m.boots))
-	out, err := os.Create(m.console)
+	out, err := os.Create(filepath.Join(m.dir, fmt.Sprintf("console-%d.log", m.boots)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,16 +253,6 @@ func (m *machine) exec(argv ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), execLimit)
 	defer cancel()
 	return m.execContext(ctx, argv...)
-}
-
-// mustExec runs argv in the container and fails the test unless it exits 0.
-func (m *machine) mustExec(argv ...string) string {
-	m.t.Helper()
-	out, err := m.exec(argv...)
-	if err != nil {
-		m.t.Fatalf("e2e: %s: %s: %v\n%s", m.name, strings.Join(argv, " "), err, out)
-	}
-	return string(out)
 }
 
 // poweroff shuts the container down from inside, the way a cloud

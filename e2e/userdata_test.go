@@ -11,32 +11,26 @@ import (
 // write_files unit plus scripts on the _netdev mount, armed by runcmd with
 // daemon-reload and enable --now --no-block.
 
-// hookName is the stop hook's unit name (without .service).
-const hookName = "udkit-e2e-member"
+// hookName is the hand-written stop hook's name, hookUnit its unit.
+const (
+	hookName = "udkit-e2e-member"
+	hookUnit = hookName + ".service"
+)
 
 // evidenceLog is on the root file system, which is never unmounted: the
 // scripts append what they saw there, and the host reads it from the
 // overlay after the container has stopped.
 const evidenceLog = "/var/log/udkit-e2e/evidence.log"
 
-// Registration happens once per instance (from runcmd) or on every boot
-// (from the unit's ExecStart).
-type registerMode int
+// canonicalUnit is STOPHOOK.md's canonical unit for the hand-written hook.
+func canonicalUnit() string {
+	return stopHookUnit(hookName, "/bin/true", mountPoint+"/bin/deregister")
+}
 
-const (
-	oncePerInstance registerMode = iota
-	everyBoot
-)
-
-// canonicalUnit is STOPHOOK.md's canonical unit, with ExecStart running
-// the register script when registration happens on every boot.
-func canonicalUnit(mode registerMode) string {
-	start := "/bin/true"
-	if mode == everyBoot {
-		start = mountPoint + "/bin/register"
-	}
+// stopHookUnit is STOPHOOK.md's canonical unit for a hook called name.
+func stopHookUnit(name, execStart, execStop string) string {
 	return `[Unit]
-Description=Deregister ` + hookName + ` at shutdown
+Description=Deregister ` + name + ` at shutdown
 Wants=network-online.target
 After=network-online.target network.target remote-fs.target
 RequiresMountsFor=` + mountPoint + `
@@ -44,11 +38,11 @@ RequiresMountsFor=` + mountPoint + `
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=` + start + `
-ExecStop=` + mountPoint + `/bin/deregister
+ExecStart=` + execStart + `
+ExecStop=` + execStop + `
 TimeoutStopSec=60
-EnvironmentFile=-/etc/default/` + hookName + `
-SyslogIdentifier=` + hookName + `
+EnvironmentFile=-/etc/default/` + name + `
+SyslogIdentifier=` + name + `
 
 [Install]
 WantedBy=multi-user.target
@@ -152,10 +146,10 @@ func cloudConfig(files []file, runcmd [][]string) string {
 
 // armHook is runcmd's part: load the unit and start it without waiting
 // (a blocking start from cloud-final could deadlock).
-func armHook() [][]string {
+func armHook(unit string) [][]string {
 	return [][]string{
 		{"systemctl", "daemon-reload"},
-		{"systemctl", "enable", "--now", "--no-block", hookName + ".service"},
+		{"systemctl", "enable", "--now", "--no-block", unit},
 	}
 }
 
@@ -164,17 +158,13 @@ func armHook() [][]string {
 // runs in cloud-init.service, which is ordered before network-online.target
 // and therefore before the _netdev mount, so the files would land under
 // the mount point and be hidden by the mount.
-func canonicalUserData(url string, mode registerMode) string {
+func canonicalUserData(url string) string {
 	files := []file{
-		{path: "/etc/systemd/system/" + hookName + ".service", perm: "0644", content: canonicalUnit(mode)},
+		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: canonicalUnit()},
 		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
 		{path: mountPoint + "/bin/deregister", perm: "0755", content: deregisterScript(url), deferred: true},
 	}
-	run := armHook()
-	if mode == oncePerInstance {
-		run = append(run, []string{mountPoint + "/bin/register"})
-	}
-	return cloudConfig(files, run)
+	return cloudConfig(files, append(armHook(hookUnit), []string{mountPoint + "/bin/register"}))
 }
 
 // probeUserData installs a unit whose ExecStop is the probe watching what
@@ -184,9 +174,9 @@ func probeUserData(url, unitText, what string) string {
 	const probe = "/usr/local/sbin/udkit-e2e-probe"
 	unit := strings.Replace(unitText, "@EXECSTOP@", "ExecStop="+probe+" "+what, 1)
 	files := []file{
-		{path: "/etc/systemd/system/" + hookName + ".service", perm: "0644", content: unit},
+		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: unit},
 		{path: probe, perm: "0755", content: probeScript(url)},
 		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
 	}
-	return cloudConfig(files, append(armHook(), []string{mountPoint + "/bin/register"}))
+	return cloudConfig(files, append(armHook(hookUnit), []string{mountPoint + "/bin/register"}))
 }

@@ -42,7 +42,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var docs [2]*userdata.Decoded
 	for i, name := range files {
-		data, err := readInput(name, stdin)
+		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit diff: %v\n", err)
 			return exitUsage

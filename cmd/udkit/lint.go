@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/udkit/udkit"
+	"github.com/udkit/udkit/userdata"
 )
 
 const lintUsage = "usage: udkit lint [--strict] FILE..."
@@ -38,7 +38,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for _, name := range files {
-		data, err := readInput(name, stdin)
+		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit lint: %v\n", err)
 			code = exitUsage
@@ -74,28 +74,4 @@ func formatFinding(name string, d udkit.Diagnostic) string {
 		place += d.Where + ": "
 	}
 	return fmt.Sprintf("%s: %s: [%s] %s%s", loc, d.Severity, d.Rule, place, d.Message)
-}
-
-// maxInput bounds what a command reads from one file or stdin.
-const maxInput = 16 << 20
-
-// readInput reads a file, or stdin for "-", up to maxInput bytes.
-func readInput(name string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader = stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxInput)
-	}
-	return data, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,40 +13,46 @@ import (
 	"github.com/udkit/udkit/internal/realtools"
 )
 
-// TestMain lets the scripts run udkit as a command: testscript re-runs
-// this test binary as "udkit", which calls run with the process's own
-// streams, exactly as main does.
+// TestMain lets the test binary act as the udkit command inside the
+// scripts: testscript re-runs it as "udkit", which calls run with the
+// process's own streams, exactly as main does.
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"udkit": func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) },
 	}))
 }
 
-// TestScripts runs the CLI scripts in testdata/script: each is a txtar
-// archive with the commands, their expected exit status and output, and
-// the input files. Run with -update to rewrite the expected output
-// (testscript's UpdateScripts).
+// TestScripts runs the CLI scripts in testdata/script/*.txtar: each is a
+// txtar archive with the commands, their expected exit status and output,
+// and the input files. Each script also gets the userdata package's golden
+// documents in $WORK/golden (they hold CRLF line endings, which a txtar
+// archive cannot carry), $ROOT (the repository, for the example spec and
+// its golden output), $UDKITBIN (the directory of the udkit command, for
+// scripts that set PATH=$UDKITBIN to hide the system's tools) and
+// $ORIGPATH. Run with -testwork to keep the work directories, with -update
+// to rewrite the expected output in the archives.
 func TestScripts(t *testing.T) {
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
-			// The repository, for the example spec and its golden output.
 			env.Setenv("ROOT", root)
-			// Scripts that hide the system's tools set PATH=$UDKITBIN,
-			// the directory testscript puts the udkit command in, and put
-			// it back from $ORIGPATH.
 			env.Setenv("ORIGPATH", env.Getenv("PATH"))
+			bin := ""
 			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
 				if _, err := os.Stat(filepath.Join(dir, "udkit")); err == nil {
-					env.Setenv("UDKITBIN", dir)
-					return nil
+					bin = dir
+					break
 				}
 			}
-			return fmt.Errorf("no udkit command on PATH %q", env.Getenv("PATH"))
+			if bin == "" {
+				return fmt.Errorf("no udkit command on PATH %q", env.Getenv("PATH"))
+			}
+			env.Setenv("UDKITBIN", bin)
+			return copyGlob(filepath.Join("..", "..", "userdata", "testdata", "golden", "*.golden"), filepath.Join(env.WorkDir, "golden"))
 		},
 		// [tool:NAME] is true when the real tool NAME is installed. A
 		// script skips its checks without it ([!tool:cloud-init] skip),
@@ -65,4 +72,34 @@ func TestScripts(t *testing.T) {
 		},
 		UpdateScripts: updateScripts(),
 	})
+}
+
+func copyGlob(pattern, dir string) error {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		in, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		out, err := os.Create(filepath.Join(dir, filepath.Base(f)))
+		if err != nil {
+			in.Close()
+			return err
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

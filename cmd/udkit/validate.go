@@ -47,7 +47,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	name := files[0]
-	data, err := readInput(name, stdin)
+	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit validate: %v\n", err)
 		return exitUsage

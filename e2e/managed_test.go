@@ -1,0 +1,243 @@
+//go:build e2e && linux
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/userdata"
+)
+
+// The managed-server example adapted to the test image, talking to a real
+// udkitd over HTTPS with a private CA. Until the root package lands, the
+// cloud-config is written here by hand after STOPHOOK.md (managedUserData)
+// and composed with the userdata package. The register and deregister scripts are the registry's own
+// (registry.RegisterScript, registry.DeregisterScript) and live on the
+// _netdev mount, as an operator would keep them on NFS; the spec refers
+// to them and udkit writes nothing there.
+const (
+	managedName   = "managed-server"
+	managedUnit   = managedName + "-deregister.service"
+	cluster       = "e2e"
+	joinTokenPath = "/etc/udkit/join-token"
+	caPath        = "/etc/udkit/registry-ca.pem"
+)
+
+// managedUserData is the scenario's user data: the stop hook unit, the
+// join token and the registry's CA in write_files, runcmd arming the hook
+// (and registering, once per instance), then any extra parts.
+func managedUserData(d *udkitd, token string, everyBoot bool, o userdata.Options, extra ...userdata.Part) ([]byte, error) {
+	start := "/bin/true"
+	if everyBoot {
+		start = mountPoint + "/bin/register"
+	}
+	files := []file{
+		{path: "/etc/systemd/system/" + managedUnit, perm: "0644", content: stopHookUnit(managedName, start, mountPoint+"/bin/deregister")},
+		{path: joinTokenPath, perm: "0600", content: token + "\n"},
+		{path: caPath, perm: "0644", content: string(d.caPEM)},
+	}
+	run := armHook(managedUnit)
+	if !everyBoot {
+		run = append(run, []string{mountPoint + "/bin/register"})
+	}
+	doc := &userdata.Document{}
+	doc.Add(userdata.ContentCloudConfig, "cloud-config", []byte(cloudConfig(files, run)))
+	doc.Parts = append(doc.Parts, extra...)
+	return doc.Encode(o)
+}
+
+// shareScripts puts the registry's scripts on the share (the host
+// directory behind the _netdev mount), plus a deregister wrapper that
+// records the mount and network state before it runs udkit's script.
+func shareScripts(t *testing.T, m *machine, d *udkitd) {
+	t.Helper()
+	spec := registry.ScriptSpec{URL: d.url, Cluster: cluster, JoinTokenFile: joinTokenPath, CAFile: caPath}
+	reg, err := registry.RegisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dereg, err := registry.DeregisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := `#!/bin/sh
+# Record what the stop hook could see, then deregister with udkit's script.
+set -u
+if mountpoint -q ` + mountPoint + `; then mnt=mounted; else mnt=unmounted; fi
+addr=$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print $4}')
+` + mountPoint + `/bin/udkit-deregister
+rc=$?
+mkdir -p /var/log/udkit-e2e
+echo "deregister mount=$mnt addr=${addr:-none} rc=$rc" | tee -a ` + evidenceLog + `
+echo "deregister mount=$mnt addr=${addr:-none} rc=$rc" >> ` + mountPoint + `/deregistered-$(hostname) || true
+exit $rc
+`
+	bin := filepath.Join(m.export, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{"register": reg, "udkit-deregister": dereg, "deregister": []byte(wrapper)} {
+		if err := os.WriteFile(filepath.Join(bin, name), body, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bootManaged starts udkitd, renders the spec with o and boots a machine
+// with it.
+func bootManaged(t *testing.T, everyBoot bool, o userdata.Options, parts ...userdata.Part) (*machine, *udkitd) {
+	t.Helper()
+	m := newMachine(t)
+	d := startUdkitd(t, m)
+	shareScripts(t, m, d)
+	ud, err := managedUserData(d, d.joinToken(t, cluster), everyBoot, o, parts...)
+	if err != nil {
+		t.Fatalf("user data: %v", err)
+	}
+	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: ud})
+	m.boot()
+	return m, d
+}
+
+// The managed server registers at launch and deregisters at poweroff, with
+// udkitd's member list as the judge and the deregister wrapper's record
+// of the mount and the network.
+func TestManagedServerWithUdkitd(t *testing.T) {
+	m, d := bootManaged(t, false, userdata.Options{})
+	iid := "iid-" + m.name
+
+	checkCloudInitLog(t, m)
+	checkHookArmed(t, m, managedUnit)
+	checkVerify(t, m, managedUnit)
+	if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
+		t.Fatalf("members of %s after boot = %q, want [%s]", cluster, got, iid)
+	}
+
+	m.poweroff()
+
+	if got := d.members(t, cluster); len(got) != 0 {
+		t.Errorf("members of %s after poweroff = %q, want none", cluster, got)
+	}
+	want := "deregister mount=mounted addr=" + containerAddr + "/24 rc=0"
+	ev := m.file(evidenceLog)
+	t.Logf("evidence log:\n%s", ev)
+	if !strings.Contains(ev, want) {
+		t.Errorf("evidence log:\n%s\nwant a line %q", ev, want)
+	}
+	if b, err := os.ReadFile(filepath.Join(m.export, "deregistered-"+m.name)); err != nil || !strings.Contains(string(b), want) {
+		t.Errorf("record on the mount (host side): %q, %v; want %q", b, err, want)
+	}
+	if err := hookThenUnmount(m.journal(), managedUnit); err != nil {
+		t.Error(err)
+	}
+	if j := m.journal(); !strings.Contains(j, "udkit-deregister: deregistered "+iid) {
+		t.Errorf("journal has no line from udkit's deregister script saying it deregistered %s", iid)
+	}
+}
+
+// The same user data in the encodings cloud-init's NoCloud path accepts:
+// gzip'd as a whole, with an extra part whose non-ASCII body the userdata
+// package sends as base64 (Content-Transfer-Encoding); the part's script
+// writes its text to a file, and the bytes must arrive intact. A whole
+// document in base64 (the form launch templates take) is not decoded by
+// NoCloud (only EC2's API takes base64, and its metadata service serves
+// the decoded bytes): cloud-init leaves it unhandled and nothing runs,
+// which the last case pins down.
+func TestManagedServerEncodings(t *testing.T) {
+	const text = "grüße aus dem e2e-test ✓"
+	marker := userdata.Part{
+		ContentType: "text/x-shellscript",
+		Filename:    "zz-marker.sh",
+		Body:        []byte("#!/bin/sh\nmkdir -p /var/log/udkit-e2e\nprintf '%s\\n' '" + text + "' > /var/log/udkit-e2e/marker\n"),
+	}
+	t.Run("gzip-and-base64-part", func(t *testing.T) {
+		m, d := bootManaged(t, false, userdata.Options{Gzip: userdata.GzipAlways}, marker)
+		iid := "iid-" + m.name
+		raw, err := os.ReadFile(filepath.Join(m.seed, "user-data"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("user data is not gzip: %v", err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(plain, []byte("Content-Transfer-Encoding: base64")) {
+			t.Fatalf("no base64 part in the user data:\n%s", plain)
+		}
+		checkCloudInitLog(t, m)
+		checkHookArmed(t, m, managedUnit)
+		if got := m.file("/var/log/udkit-e2e/marker"); got != text+"\n" {
+			t.Errorf("marker written by the base64 part = %q, want %q", got, text+"\n")
+		}
+		if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
+			t.Fatalf("members after boot = %q, want [%s]", got, iid)
+		}
+		m.poweroff()
+		if got := d.members(t, cluster); len(got) != 0 {
+			t.Errorf("members after poweroff = %q, want none", got)
+		}
+	})
+	t.Run("whole-document-base64", func(t *testing.T) {
+		m, d := bootManaged(t, false, userdata.Options{Base64: true}, marker)
+		if log := m.file("/var/log/cloud-init.log"); !strings.Contains(log, "Unhandled non-multipart (text/x-not-multipart) userdata") {
+			t.Errorf("cloud-init.log does not say it left the base64 document unhandled")
+		}
+		if got := d.members(t, cluster); len(got) != 0 {
+			t.Errorf("members = %q, want none: nothing should have run", got)
+		}
+		if got := m.file("/var/log/udkit-e2e/marker"); got != "" {
+			t.Errorf("the marker part ran (%q); want nothing to run", got)
+		}
+		m.poweroff()
+	})
+}
+
+// After a reboot the hook is armed again. Registration follows the spec:
+// once per instance (runcmd) leaves the instance out of the registry after
+// the reboot, since the hook deregistered it on the way down; every boot
+// (the hook's ExecStart=) registers it again.
+func TestManagedServerReboot(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		everyBoot bool
+	}{
+		{"once-per-instance", false},
+		{"every-boot", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, d := bootManaged(t, tc.everyBoot, userdata.Options{})
+			iid := "iid-" + m.name
+			if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
+				t.Fatalf("members after the first boot = %q, want [%s]", got, iid)
+			}
+			m.reboot()
+			checkHookArmed(t, m, managedUnit)
+			var want []string
+			if tc.everyBoot {
+				want = []string{iid}
+			}
+			if got := d.members(t, cluster); !slices.Equal(got, want) {
+				t.Fatalf("members after the reboot = %q, want %q", got, want)
+			}
+			m.poweroff()
+			if got := d.members(t, cluster); len(got) != 0 {
+				t.Errorf("members after poweroff = %q, want none", got)
+			}
+			if ev := m.file(evidenceLog); strings.Count(ev, "deregister mount=mounted addr="+containerAddr+"/24 rc=0") != 2 {
+				t.Errorf("evidence log:\n%s\nwant two clean deregistrations (reboot and poweroff)", ev)
+			}
+		})
+	}
+}
