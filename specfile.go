@@ -97,8 +97,17 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Message: fmt.Sprintf("the spec is %d bytes, more than %d", len(data), MaxSpecSize)}}}
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		return nil, &SpecError{Problems: []Problem{yamlProblem(err)}}
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		line := next.Line
+		if err != nil {
+			line = yamlProblem(err).Line
+		}
+		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: line, Message: "a second YAML document (after ---); a spec file holds one"}}}
 	}
 	d := &specDecoder{dir: dir, sf: &SpecFile{Spec: &Spec{}, Output: Options{Gzip: userdata.GzipAuto}}}
 	if root.Kind == 0 || len(root.Content) == 0 {
