@@ -114,7 +114,7 @@ func runRender(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err := writeFileAtomic(*out, data); err != nil {
-		fmt.Fprintf(stderr, "udkit render: %v\n", err)
+		fmt.Fprintf(stderr, "udkit render: -o %s: %v\n", *out, err)
 		return exitFail
 	}
 	return exitOK
