@@ -362,6 +362,16 @@ func checkSpec(s *Spec) []Problem {
 			add(where, "the value holds a quote, a backslash, a control character or invalid UTF-8, which /bin/sh and systemd's EnvironmentFile= read differently; put such data in a file (files:) and pass its path")
 		}
 	}
+	if len(s.Files) > 0 {
+		var ve *cloudconfig.ValidationError
+		if err := (&cloudconfig.Config{WriteFiles: s.Files}).Validate(); errors.As(err, &ve) {
+			for _, d := range ve.Diagnostics {
+				if d.Severity == cloudconfig.Error {
+					add("files"+strings.TrimPrefix(d.Path, "write_files"), "%s", d.Message)
+				}
+			}
+		}
+	}
 	for i, pt := range s.Parts {
 		where := fmt.Sprintf("parts[%d]", i)
 		if pt.ContentType == "" {
