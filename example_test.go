@@ -77,3 +77,40 @@ enviroment:
 	//   line 4: stop_timeout: 2m0s: give a whole number of seconds from 1s to 1m30s (0 means 1m0s): the hook holds up shutdown, and the cloud may not wait
 	//   line 5: enviroment: unknown key; known keys here: cloud_config, deregister, environment, files, mounts, name, output, parts, register, registry, stop_timeout, user
 }
+
+// Lint a cloud-config that arms a stop hook without starting it.
+func ExampleLint() {
+	kind, diags, err := udkit.Lint([]byte(`#cloud-config
+write_files:
+  - path: /etc/systemd/system/leave.service
+    content: |
+      [Unit]
+      Description=Deregister at shutdown
+      Wants=network-online.target
+      After=network-online.target network.target
+
+      [Service]
+      Type=oneshot
+      RemainAfterExit=yes
+      ExecStart=/bin/true
+      ExecStop=/usr/local/bin/leave
+      TimeoutStopSec=60
+
+      [Install]
+      WantedBy=multi-user.target
+runcmd:
+  - [systemctl, daemon-reload]
+  - [systemctl, enable, leave.service]
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(kind)
+	for _, d := range diags {
+		fmt.Printf("line %d: %s [%s]\n", d.Line, d.Severity, d.Rule)
+	}
+	// Output:
+	// cloud-config
+	// line 21: error [systemctl-enable-now]
+}
