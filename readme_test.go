@@ -96,8 +96,8 @@ func isSpec(block string) bool {
 	return false
 }
 
-// The Go snippets of the README's composition section are valid Go
-// statements (they use names defined around them, so they are only
+// The Go snippets of the README that use udkit are valid Go statements or
+// declarations (they use names defined around them, so they are only
 // parsed, not compiled).
 func TestREADMEGoSyntax(t *testing.T) {
 	n := 0
@@ -106,9 +106,13 @@ func TestREADMEGoSyntax(t *testing.T) {
 			continue
 		}
 		n++
-		src := "package p\nfunc _() {\n" + b + "\n}\n"
-		if _, err := parser.ParseFile(token.NewFileSet(), "README.md", src, 0); err != nil {
-			t.Errorf("README Go snippet does not parse: %v\n%s", err, b)
+		// A snippet is either statements or declarations.
+		stmts := "package p\nfunc _() {\n" + b + "\n}\n"
+		decls := "package p\n" + b
+		if _, err := parser.ParseFile(token.NewFileSet(), "README.md", stmts, 0); err != nil {
+			if _, err2 := parser.ParseFile(token.NewFileSet(), "README.md", decls, 0); err2 != nil {
+				t.Errorf("README Go snippet does not parse as statements (%v) nor as declarations (%v):\n%s", err, err2, b)
+			}
 		}
 	}
 	if n == 0 {
