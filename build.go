@@ -362,6 +362,11 @@ func checkSpec(s *Spec) []Problem {
 			add(where, "the value holds a quote, a backslash, a control character or invalid UTF-8, which /bin/sh and systemd's EnvironmentFile= read differently; put such data in a file (files:) and pass its path")
 		}
 	}
+	for i, f := range s.Files {
+		if m := underMount(f.Path, s.Mounts); m != "" && !f.Defer {
+			add(fmt.Sprintf("files[%d].defer", i), "%s lies on the mount %s, which is mounted after write_files runs in the init stage and would hide the file; set defer: true to write it in the final stage", f.Path, m)
+		}
+	}
 	if len(s.Files) > 0 {
 		var ve *cloudconfig.ValidationError
 		if err := (&cloudconfig.Config{WriteFiles: s.Files}).Validate(); errors.As(err, &ve) {

@@ -48,6 +48,10 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"env backslash", func(s *udkit.Spec) { s.Environment = []udkit.EnvVar{{Name: "A", Value: `a\b`}} }, []string{"environment.A: the value holds"}},
 		{"timeout too long", func(s *udkit.Spec) { s.StopTimeout = 2 * time.Minute }, []string{"stop_timeout: 2m0s: give a whole number of seconds from 1s to 1m30s"}}, {"timeout fraction", func(s *udkit.Spec) { s.StopTimeout = 1500 * time.Millisecond }, []string{"stop_timeout: 1.5s"}},
 		{"bad user", func(s *udkit.Spec) { s.User = "a b" }, []string{"user: User"}},
+		{"file on the mount", func(s *udkit.Spec) {
+			s.Mounts = []string{"/mnt/shared"}
+			s.Files = []cloudconfig.WriteFile{{Path: "/mnt/shared/conf", Content: "x"}}
+		}, []string{"files[0].defer: /mnt/shared/conf lies on the mount /mnt/shared"}},
 		{"part without type", func(s *udkit.Spec) { s.Parts = []udkit.Part{{Body: []byte("x")}} }, []string{"parts[0].type: is empty"}},
 		{"registry and deregister", func(s *udkit.Spec) { s.Registry = goodRegistry() }, []string{"registry: the registry hook makes the register and deregister scripts"}},
 		{"registry bad url", func(s *udkit.Spec) {
