@@ -10,12 +10,23 @@
 //	udkitd token revoke --cluster NAME [...] ID
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
-// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start it
-// makes an admin token and writes it to DIR/admin.token (mode 0600). Add
-// more nodes with `--join` and the address of a running node; three nodes
-// survive the loss of one. SIGTERM or SIGINT shuts down cleanly: the HTTP
-// server drains, the database closes, leadership is handed over, the node
-// stops.
+// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
+// bootstrap node makes an admin token and writes it to DIR/admin.token
+// (mode 0600); a node started with an admin.token file in its data
+// directory (re)stores that token, so copying the file to the other nodes
+// lets `--data` find it there too.
+//
+// More nodes: `udkitd serve --data DIR --dqlite ADDR --join ADDR1,...` with
+// the address of any running node (first start only; a restarted node
+// remembers its cluster). Three voters survive the loss of one; a fourth
+// and later nodes are stand-bys that the leader promotes when a voter
+// goes. The dqlite port has no authentication: a non-loopback --dqlite
+// address needs --tls-cert, --tls-key and --tls-ca, and a non-loopback
+// --http address needs --http-cert and --http-key (or --insecure-http).
+//
+// SIGTERM or SIGINT shuts down cleanly: the HTTP server drains, the
+// database closes, leadership and the vote are handed to another node, the
+// node stops, and udkitd exits 0.
 //
 // Build with cgo and `-tags libsqlite3` (Debian: libdqlite-dev
 // libraft-dev).
