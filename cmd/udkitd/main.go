@@ -8,6 +8,7 @@
 //	udkitd token create --cluster NAME [--url URL] [--admin-token-file FILE | --data DIR]
 //	udkitd token list   --cluster NAME [...]
 //	udkitd token revoke --cluster NAME [...] ID
+//	udkitd reconcile --cluster NAME --live FILE [--registered-before TIME] [...]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
@@ -49,14 +50,14 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run dispatches to a subcommand; ctx ends when the process is told to
 // stop.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stderr)
 	case "token":
 		return token(ctx, args[1:], stdout, stderr)
+	case "reconcile":
+		return reconcile(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
@@ -82,7 +85,8 @@ func usage(w io.Writer) {
 commands:
   serve     run the registry: a dqlite node and the HTTP API
   token     create, list or revoke a cluster's join tokens
+  reconcile remove members whose instances no longer exist
 
-Run "udkitd serve -h" or "udkitd token -h" for their flags.
+Run "udkitd COMMAND -h" for its flags.
 `)
 }
