@@ -47,6 +47,11 @@ func Lint(c *Config) []Diagnostic {
 	}
 	for _, key := range typedKeys {
 		if n := c.Lookup(key); n != nil {
+			// Kept verbatim because something in it does not fit
+			// (Validate says what): lint the commands that do.
+			if key == "runcmd" || key == "bootcmd" {
+				l.commands(key, commandsOf(n), key == "runcmd", false)
+			}
 			l.secretsIn(key, n)
 			continue
 		}
@@ -54,9 +59,9 @@ func Lint(c *Config) []Diagnostic {
 		case "write_files":
 			l.writeFiles(c.WriteFiles)
 		case "bootcmd":
-			l.commands(key, c.Bootcmd, false)
+			l.commands(key, c.Bootcmd, false, true)
 		case "runcmd":
-			l.commands(key, c.Runcmd, true)
+			l.commands(key, c.Runcmd, true, true)
 		case "final_message":
 			l.secrets(key, c.FinalMessage)
 		}
@@ -113,18 +118,22 @@ type simpleCmd struct {
 	words []string
 }
 
-func (l *linter) commands(key string, cmds []Command, runcmd bool) {
+func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 	var all []simpleCmd
 	for i, c := range cmds {
 		p := fmt.Sprintf("%s[%d]", key, i)
 		if c.IsShell() {
-			l.secrets(p, c.Script)
+			if secrets {
+				l.secrets(p, c.Script)
+			}
 			for _, words := range splitShell(c.Script) {
 				all = append(all, simpleCmd{p, words})
 			}
 		} else {
 			for j, a := range c.Args {
-				l.secrets(fmt.Sprintf("%s[%d]", p, j), a)
+				if secrets {
+					l.secrets(fmt.Sprintf("%s[%d]", p, j), a)
+				}
 			}
 			all = append(all, simpleCmd{p, c.Args})
 		}
@@ -181,6 +190,34 @@ func (l *linter) commands(key string, cmds []Command, runcmd bool) {
 			}
 		}
 	}
+}
+
+// commandsOf reads the commands of a runcmd or bootcmd list that did not
+// fit the model, as cloud-init would run them: strings as shell, lists as
+// argv (numbers included, as cloud-init's str() makes them words), other
+// entries as empty placeholders so that indexes stay right.
+func commandsOf(n *yaml.Node) []Command {
+	if n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	cmds := make([]Command, len(n.Content))
+	for i, e := range n.Content {
+		switch e.Kind {
+		case yaml.ScalarNode:
+			if effectiveTag(e) == tagStr {
+				cmds[i] = Shell(e.Value)
+			}
+		case yaml.SequenceNode:
+			args := []string{}
+			for _, w := range e.Content {
+				if w.Kind == yaml.ScalarNode {
+					args = append(args, w.Value)
+				}
+			}
+			cmds[i] = Command{Args: args}
+		}
+	}
+	return cmds
 }
 
 // stripPrefix drops what runs a command without being it: VAR=value words,

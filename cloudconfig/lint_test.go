@@ -91,3 +91,23 @@ func TestLintSecretsInExtra(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// Commands in a runcmd kept verbatim (because an entry does not fit) are
+// linted too, with their own indexes.
+func TestLintMisfitRuncmd(t *testing.T) {
+	c, err := cloudconfig.Parse([]byte("#cloud-config\nruncmd:\n  - 42\n  - [sleep, 5]\n  - systemctl start app\n  - [systemctl, enable, other]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Lookup("runcmd") == nil {
+		t.Fatal("runcmd fitted the model; the test needs it verbatim")
+	}
+	var got []string
+	for _, d := range cloudconfig.Lint(c) {
+		got = append(got, d.Path+" "+d.Rule)
+	}
+	want := []string{"runcmd[2] systemctl-no-block", "runcmd[3] systemctl-enable-now"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

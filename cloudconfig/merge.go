@@ -50,8 +50,11 @@ func Merge(dst, src *Config) error {
 	return nil
 }
 
+// prefixless wraps an error whose message starts with "cloudconfig: " to
+// drop that prefix when it is nested in another cloudconfig error.
 type prefixless struct{ err error }
 
+// Error returns the wrapped message without its package prefix.
 func (p prefixless) Error() string {
 	s := p.err.Error()
 	const pre = "cloudconfig: "
@@ -60,6 +63,8 @@ func (p prefixless) Error() string {
 	}
 	return s
 }
+
+// Unwrap returns the wrapped error.
 func (p prefixless) Unwrap() error { return p.err }
 
 func unprefix(err error) error { return prefixless{err} }

@@ -19,8 +19,10 @@ const maxNodes = 100000
 // The document must start with "#cloud-config" (cloud-init ignores leading
 // white space and the case of the header; "#cloud-config-archive" and
 // "#cloud-config-jsonp" are other formats). A document that starts with a
-// UTF-8 byte order mark is rejected: cloud-init does not recognise it as
-// cloud-config and ignores it. Jinja templates ("## template: jinja") are
+// UTF-8 byte order mark is rejected: cloud-init 22.4 does not recognise it
+// as cloud-config (it types it text/x-not-multipart and ignores it), and in
+// a MIME part declared text/cloud-config its user-data processor turns the
+// BOM into the text "\ufeff", so the YAML does not load either. Jinja templates ("## template: jinja") are
 // not rendered and are rejected too.
 //
 // Scalars are read with YAML 1.1 rules as cloud-init's PyYAML does (plain
@@ -39,33 +41,9 @@ func Parse(data []byte) (*Config, error) {
 	if err := checkHeader(data); err != nil {
 		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
-		}
-		return nil, fmt.Errorf("cloudconfig: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var second yaml.Node
-	if err := dec.Decode(&second); err == nil {
-		return nil, fmt.Errorf("cloudconfig: line %d: a second YAML document; cloud-init reads exactly one: remove the \"---\" separator", second.Line)
-	} else if !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("cloudconfig: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
-	}
-	x := expander{budget: maxNodes}
-	root, err := x.expand(doc.Content[0])
+	root, err := parseRoot(data)
 	if err != nil {
 		return nil, err
-	}
-	if root.Kind == yaml.ScalarNode && effectiveTag(root) == tagNull {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: document is empty (null); cloud-init rejects that: write {} for an empty config", root.Line, root.Column)
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document must be a mapping of keys to values, not %s", root.Line, root.Column, describe(root))
 	}
 	c := &Config{}
 	seen := map[string]*yaml.Node{}
@@ -83,6 +61,63 @@ func Parse(data []byte) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseRoot decodes the YAML of a cloud-config document into its top-level
+// mapping node, aliases expanded and comments dropped.
+func parseRoot(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
+		}
+		return nil, syntaxError(err)
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); err == nil {
+		return nil, fmt.Errorf("cloudconfig: line %d: a second YAML document; cloud-init reads exactly one: remove the \"---\" separator", second.Line)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, syntaxError(err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
+	}
+	x := expander{budget: maxNodes}
+	root, err := x.expand(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	if root.Kind == yaml.ScalarNode && effectiveTag(root) == tagNull {
+		return nil, fmt.Errorf("cloudconfig: line %d:%d: document is empty (null); cloud-init rejects that: write {} for an empty config", root.Line, root.Column)
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document must be a mapping of keys to values, not %s", root.Line, root.Column, describe(root))
+	}
+	return root, nil
+}
+
+// syntaxHints says what to do about yaml.v3's commonest syntax errors.
+var syntaxHints = []struct{ contains, hint string }{
+	{"found character that cannot start any token", "a tab in the indentation, or a value starting with @ or `? indent with spaces and quote such values"},
+	{"mapping values are not allowed in this context", "an unquoted value containing \": \"? quote it"},
+	{"did not find expected key", "an indentation mistake, or an unquoted value containing \": \"? check the indentation, quote the value"},
+	{"did not find expected ',' or ']'", "an unclosed [ list ], or an item containing , or ]? close the list or quote the item"},
+	{"did not find expected ',' or '}'", "an unclosed { mapping }? close it or quote the value"},
+	{"found unexpected end of stream", "an unclosed quote? close it"},
+	{"could not find expected ':'", "a key without \":\", or a multi-line value that is not indented? check the line before"},
+}
+
+// syntaxError turns a yaml.v3 error into a cloudconfig error with a hint.
+// yaml.v3 reports the line but not the column of a syntax error.
+func syntaxError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	for _, h := range syntaxHints {
+		if strings.Contains(msg, h.contains) {
+			return fmt.Errorf("cloudconfig: %s (%s)", msg, h.hint)
+		}
+	}
+	return fmt.Errorf("cloudconfig: %s", msg)
 }
 
 // checkHeader checks that data starts with a #cloud-config line the way
@@ -183,6 +218,14 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 			style = yaml.LiteralStyle
 		}
 		c.Style = style | n.Style&yaml.TaggedStyle
+	}
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && strings.ContainsAny(n.Value, ": \t") {
+		// A sexagesimal number or a timestamp: the emitter quotes a
+		// plain scalar with ':' or blanks in some places, which would
+		// make it a string. An explicit tag keeps its meaning.
+		if t := effectiveTag(n); t == tagInt || t == tagFloat || t == tagTimestamp {
+			c.Tag, c.Style = t, yaml.TaggedStyle
+		}
 	}
 	if n.Kind == yaml.ScalarNode && n.Style&^yaml.FlowStyle == 0 && n.Value == "" {
 		// An empty plain scalar is null, but the encoder writes an

@@ -25,15 +25,21 @@ func (c *Config) Validate() error {
 	v := &validator{}
 	extra := map[string]*yaml.Node{}
 	for _, f := range c.Extra {
-		if f.Value == nil {
-			v.errf(f.Key, "extra-nil", "value is nil; set a YAML node or remove the key")
-			continue
-		}
 		extra[f.Key] = f.Value
+	}
+	nilExtra := func(key string) {
+		v.errf(key, "extra-nil", "value is nil; set a YAML node or remove the key")
 	}
 	for _, key := range typedKeys {
 		if n, ok := extra[key]; ok {
-			v.node(key, n)
+			if (&renderer{}).typed(c, key) != nil {
+				v.errf(key, "extra-typed", "is set both in its typed field and in Extra; keep one")
+			}
+			if n == nil {
+				nilExtra(key)
+			} else {
+				v.node(key, n)
+			}
 			continue
 		}
 		switch key {
@@ -57,6 +63,11 @@ func (c *Config) Validate() error {
 			}
 		case "final_message":
 			v.str(key, c.FinalMessage, false)
+		}
+	}
+	for _, f := range c.Extra {
+		if f.Value == nil && !isTypedKey(f.Key) {
+			nilExtra(f.Key)
 		}
 	}
 	if len(v.diags) == 0 {
@@ -174,6 +185,9 @@ func (v *validator) owner(p, s string) {
 	user, group, hasGroup := strings.Cut(s, ":")
 	check := func(what, name string) bool {
 		switch {
+		case name == "-1" || strings.EqualFold(name, "none"):
+			// cloud-init's extract_usergroup: leave it unchanged.
+			return true
 		case name == "":
 			v.errf(p, "owner", "%q has an empty %s name; write user or user:group", s, what)
 		case isDigits(name):
@@ -369,7 +383,8 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 			}
 		case "content":
 			if vn.Kind == yaml.ScalarNode && effectiveTag(vn) == tagBinary {
-				v.errf(kp, "content-binary", "!!binary content is not a string for cloud-init's schema%s; write the base64 text as content with encoding: b64", at(vn))
+				// cloud-init's schema takes bytes for strings, and
+				// write_files writes them as they are.
 			} else if v.wantString(kp, vn) {
 				f.Content = vn.Value
 			}

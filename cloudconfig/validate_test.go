@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/internal/realtools"
+	"gopkg.in/yaml.v3"
 )
 
 func TestValidateTyped(t *testing.T) {
@@ -37,12 +38,13 @@ func TestValidateTyped(t *testing.T) {
 				`write_files[2].content: is not gzip: unexpected EOF (encoding gzip) [content-encoding]`,
 				`write_files[3].content: is not gzip: unexpected EOF (encoding gz+b64) [content-encoding]`,
 			}},
-		{"owners", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Owner: "app"}, {Path: "/b", Owner: "app:adm"}, {Path: "/c", Owner: "1000:1000"}, {Path: "/d", Owner: "app:"}, {Path: "/e", Owner: "Bad User"}, {Path: "/f", Owner: "a:b:c"}}},
+		{"owners", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Owner: "app"}, {Path: "/b", Owner: "app:adm"}, {Path: "/c", Owner: "1000:1000"}, {Path: "/d", Owner: "app:"}, {Path: "/e", Owner: "Bad User"}, {Path: "/f", Owner: "a:b:c"}, {Path: "/g", Owner: "none:adm"}, {Path: "/h", Owner: "-1:9"}}},
 			[]string{
 				`write_files[2].owner: "1000:1000": numeric user id 1000; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name [owner]`,
 				`write_files[3].owner: "app:" has an empty group name; write user or user:group [owner]`,
 				`write_files[4].owner: "Bad User": "Bad User" is not a valid user name; write user or user:group with names like app or app-data [owner]`,
 				`write_files[5].owner: "a:b:c": "b:c" is not a valid group name; write user or user:group with names like app or app-data [owner]`,
+				`write_files[7].owner: "-1:9": numeric group id 9; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name [owner]`,
 			}},
 		{"permissions", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/a", Permissions: "0644"}, {Path: "/b", Permissions: "755"}, {Path: "/c", Permissions: "0o600"}, {Path: "/d", Permissions: "420"}, {Path: "/e", Permissions: "0648"}, {Path: "/f", Permissions: "rw-r--r--"}}},
 			[]string{
@@ -68,6 +70,16 @@ func TestValidateTyped(t *testing.T) {
 				`packages[1]: is empty [empty]`,
 			}},
 	}
+	extra := &yaml.Node{}
+	_ = extra.Encode([]string{"echo extra"})
+	tests = append(tests, struct {
+		name string
+		cfg  cloudconfig.Config
+		want []string
+	}{"typed and extra", cloudconfig.Config{Runcmd: []cloudconfig.Command{cloudconfig.Shell("x")}, Extra: []cloudconfig.Field{{Key: "runcmd", Value: extra}, {Key: "users"}}}, []string{
+		"runcmd: is set both in its typed field and in Extra; keep one [extra-typed]",
+		"users: value is nil; set a YAML node or remove the key [extra-nil]",
+	}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assertDiagnostics(t, tt.cfg.Validate(), tt.want)
@@ -127,7 +139,6 @@ func TestValidateParsed(t *testing.T) {
 			`write_files[1].owner: must be a string, not the number 0 (line 6); quote it: '0' [string]`,
 			`write_files[1].append: must be true or false, not the string "yes" (line 7) [bool]`,
 			`write_files[1].source: unknown key "source" (line 8); cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
-			`write_files[2].content: !!binary content is not a string for cloud-init's schema (line 10); write the base64 text as content with encoding: b64 [content-binary]`,
 			`write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
 			`write_files[4]: must be a mapping with at least a path, not the string "just a string" (line 12) [write-file-type]`,
 		}},

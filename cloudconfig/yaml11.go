@@ -45,6 +45,11 @@ var (
 
 // resolve11 returns the tag PyYAML's safe loader gives the plain scalar s.
 func resolve11(s string) string {
+	// PyYAML tries a resolver only when the scalar starts with one of its
+	// first characters: most strings need no regexp at all.
+	if s != "" && !strings.ContainsRune("yYnNtTfFoO-+0123456789.~<=", rune(s[0])) {
+		return tagStr
+	}
 	switch {
 	case reNull11.MatchString(s):
 		return tagNull
@@ -97,7 +102,7 @@ var safeTags = map[string]bool{
 // simple enough to need no quoting anywhere. inFlow is true inside a flow
 // sequence or mapping, where ",[]{}" end a plain scalar.
 func plainIsString(s string, inFlow bool) bool {
-	if s == "" || resolve11(s) != tagStr || reNum12.MatchString(s) || reYN.MatchString(s) {
+	if s == "" || resolve11(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && reNum12.MatchString(s) {
 		return false
 	}
 	if s[0] == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {

@@ -26,15 +26,23 @@ func BenchmarkStorm(b *testing.B) {
 				opt := registry.Options{MaxBatch: mode.maxBatch}
 				var urls []string
 				var join string
+				var stores []*registry.Store
 				if nodes == 1 {
 					svc := newService(b, nil, opt)
-					urls, join = []string{svc.srv.URL}, svc.join
+					urls, join, stores = []string{svc.srv.URL}, svc.join, []*registry.Store{svc.store}
 				} else {
 					cs := newClusterService(b, opt)
 					for _, s := range cs.srvs {
 						urls = append(urls, s.URL)
 					}
-					join = cs.join
+					join, stores = cs.join, cs.stores
+				}
+				var before registry.Stats
+				for _, s := range stores {
+					st := s.Stats()
+					before.Batches += st.Batches
+					before.Batched += st.Batched
+					before.Retries += st.Retries
 				}
 				const n = 1000
 				b.ReportAllocs()
@@ -55,6 +63,17 @@ func BenchmarkStorm(b *testing.B) {
 				b.ReportMetric(ms(percentile(all, 0.50)), "p50-ms")
 				b.ReportMetric(ms(percentile(all, 0.99)), "p99-ms")
 				b.ReportMetric(float64(failures), "errors")
+				var after registry.Stats
+				for _, s := range stores {
+					st := s.Stats()
+					after.Batches += st.Batches
+					after.Batched += st.Batched
+					after.Retries += st.Retries
+				}
+				if n := after.Batches - before.Batches; n > 0 {
+					b.ReportMetric(float64(after.Batched-before.Batched)/float64(n), "ops/txn")
+				}
+				b.ReportMetric(float64(after.Retries-before.Retries)/float64(b.N), "db-retries/storm")
 			})
 		}
 	}

@@ -23,6 +23,16 @@ const (
 	MaxReconcileBodyBytes = 4 << 20
 )
 
+// handler serves the API; see NewHandler.
+type handler struct {
+	store *Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the HTTP/JSON API on store. log receives one line per
+// failed request with a 5xx answer; nil discards.
+//
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
 //
@@ -37,14 +47,6 @@ const (
 //	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
 //
 // Errors answer with the status of their [Code] and an [Error] body.
-type handler struct {
-	store *Store
-	log   *slog.Logger
-	mux   *http.ServeMux
-}
-
-// NewHandler returns the HTTP/JSON API on store. log receives one line per
-// failed request with a 5xx answer; nil discards.
 func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,11 +60,12 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the registry package documentation", truncate(r.URL.Path)))
+		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the documentation of registry.NewHandler", truncate(r.URL.Path)))
 	})
 	return h
 }
 
+// ServeHTTP answers one API request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
@@ -286,6 +289,7 @@ type limitedReader struct {
 	left int64
 }
 
+// Read reads from the underlying reader, failing past the limit.
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return 0, errTooLarge

@@ -204,6 +204,7 @@ type Error struct {
 	Status int `json:"-"`
 }
 
+// Error returns the message, which starts with "registry: ".
 func (e *Error) Error() string {
 	if strings.HasPrefix(e.Message, "registry: ") {
 		return e.Message

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 type Store struct {
 	db        *sql.DB
 	opt       Options
+	batches   atomic.Int64
+	batched   atomic.Int64
+	retries   atomic.Int64
 	ops       chan *op
 	quit      chan struct{}
 	done      chan struct{}
@@ -131,6 +135,22 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Stats counts what a store has done since it was opened.
+type Stats struct {
+	// Batches is the number of group-commit transactions (each retried
+	// batch counts once); Batched the registrations and deregistrations
+	// they carried.
+	Batches, Batched int64
+	// Retries counts attempts that failed with a transient error and were
+	// retried, by any operation.
+	Retries int64
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Batches: s.batches.Load(), Batched: s.batched.Load(), Retries: s.retries.Load()}
+}
+
 // IsTransient reports whether err is one of the errors that go away by
 // themselves when retried: the database is locked or busy, the dqlite
 // leader changed or is not known yet, or the connection to it broke.
@@ -187,6 +207,7 @@ func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Conte
 			}
 			return errorf(CodeInternal, "%s: %v", what, err)
 		}
+		s.retries.Add(1)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		if time.Now().Add(sleep).After(deadline) {
 			return errorf(CodeUnavailable, "%s: still failing after %d attempts in %v: %v; the database may have lost its quorum", what, attempt, s.opt.RetryFor, err)
@@ -348,6 +369,8 @@ func (s *Store) commitBatch(batch []*op) {
 	if len(live) == 0 {
 		return
 	}
+	s.batches.Add(1)
+	s.batched.Add(int64(len(live)))
 	// The batch runs on its own context: callers that give up do not
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RetryFor+s.opt.AttemptTimeout)

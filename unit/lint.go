@@ -153,6 +153,27 @@ func (l *linter) last(section, key string) (Option, bool) {
 	return os[len(os)-1], true
 }
 
+// lastOf returns the last option in section whose key is one of keys, in
+// file order: TimeoutSec= and TimeoutStopSec= set the same thing, and the
+// later one wins.
+func (l *linter) lastOf(section string, keys ...string) (Option, bool) {
+	var last Option
+	found := false
+	for _, s := range l.u.Sections {
+		if s.Name != section {
+			continue
+		}
+		for _, o := range s.Options {
+			for _, k := range keys {
+				if o.Key == k {
+					last, found = o, true
+				}
+			}
+		}
+	}
+	return last, found
+}
+
 // list returns the options of a list-valued key after the last empty
 // assignment, which resets the list.
 func (l *linter) list(section, key string) []Option {
@@ -166,10 +187,10 @@ func (l *linter) list(section, key string) []Option {
 }
 
 // words returns the space-separated unit names of a dependency key, each
-// with its option's line.
+// with its option's line. An empty assignment does not reset dependencies.
 func (l *linter) words(section, key string) map[string]int {
 	m := map[string]int{}
-	for _, o := range l.list(section, key) {
+	for _, o := range l.u.Options(section, key) {
 		for _, w := range strings.Fields(o.Value) {
 			if _, ok := m[w]; !ok {
 				m[w] = o.Line
@@ -267,8 +288,7 @@ func (l *linter) run() {
 	var mounts []string
 	for _, o := range l.u.Options("Unit", "RequiresMountsFor") {
 		if o.Value == "" {
-			mounts = nil
-			continue
+			continue // an empty assignment does not reset the list
 		}
 		if strings.Contains(o.Value, `\x`) {
 			l.add(o.Line, "mounts-x20", "RequiresMountsFor=%s: systemd does not decode \\x escapes here (\\x20 is read as x20); write the path in double quotes, e.g. \"/mnt/shared data\"", o.Value)
@@ -346,10 +366,7 @@ func (l *linter) specifiers(o Option) {
 }
 
 func (l *linter) timeout(svc int) {
-	o, ok := l.last("Service", "TimeoutStopSec")
-	if !ok {
-		o, ok = l.last("Service", "TimeoutSec")
-	}
+	o, ok := l.lastOf("Service", "TimeoutStopSec", "TimeoutSec")
 	if !ok || o.Value == "" {
 		line := svc
 		if ok {
@@ -384,10 +401,7 @@ func (l *linter) startTimeout() {
 	if work == nil {
 		return
 	}
-	if _, ok := l.last("Service", "TimeoutStartSec"); ok {
-		return
-	}
-	if _, ok := l.last("Service", "TimeoutSec"); ok {
+	if o, ok := l.lastOf("Service", "TimeoutStartSec", "TimeoutSec"); ok && o.Value != "" {
 		return
 	}
 	l.add(work.Line, "timeout-start-missing", "ExecStart= of a oneshot has no timeout and multi-user.target waits for it, so a hanging command holds up boot; add TimeoutStartSec=60 and bound the network calls")

@@ -358,3 +358,41 @@ func containsLine(lines []string, l string) bool {
 	}
 	return false
 }
+
+// TestListResetsSystemd backs the linter's reading of repeated options: an
+// empty After= or RequiresMountsFor= does not reset the list (an ordering
+// or mount before it still counts), an empty ExecStop= does, and the later
+// of TimeoutStopSec= and TimeoutSec= wins.
+func TestListResetsSystemd(t *testing.T) {
+	mounts := "[Unit]\nRequiresMountsFor=/mnt/shared\nRequiresMountsFor=\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n" +
+		"ExecStop=/bin/echo old\nExecStop=\nExecStop=/mnt/shared/bin/deregister\n"
+	dump := realtools.SystemdDump(t, "mounts.service", []byte(mounts))
+	if !containsLine(dump, "RequiresMountsFor: /mnt/shared (origin-file)") {
+		t.Errorf("systemd dropped RequiresMountsFor=/mnt/shared after an empty one; revisit the linter. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if got := realtools.SystemdCommandLines(t, "mounts.service", []byte(mounts))["ExecStop"]; !cmp.Equal(got, [][]string{{"/mnt/shared/bin/deregister"}}) {
+		t.Errorf("ExecStop after a reset = %q, want only the deregister command", got)
+	}
+	for _, d := range Lint(mustParse(t, mounts)) {
+		if d.Rule == "exec-stop-mount" || d.Rule == "exec-stop-multiple" {
+			t.Errorf("Lint misreads the resets: %v", d)
+		}
+	}
+
+	// TimeoutSec= after TimeoutStopSec= wins, as timeout-stop-infinite reads it.
+	timeouts := "[Service]\nType=oneshot\nExecStart=/bin/true\nTimeoutStopSec=60\nTimeoutSec=infinity\n"
+	if dump := realtools.SystemdDump(t, "timeouts.service", []byte(timeouts)); !containsLine(dump, "TimeoutStopSec: infinity") {
+		t.Errorf("systemd kept TimeoutStopSec=60 over a later TimeoutSec=infinity; revisit linter.lastOf. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if !hasRule(Lint(mustParse(t, timeouts)), "timeout-stop-infinite") {
+		t.Error("Lint did not report timeout-stop-infinite")
+	}
+
+	text := "[Unit]\nAfter=cloud-init.target\nAfter=\nAfter=network.target\n[Service]\nType=oneshot\nExecStart=/bin/true\n"
+	if dump := realtools.SystemdDump(t, "reset.service", []byte(text)); !containsLine(dump, "After: cloud-init.target (origin-file)") {
+		t.Errorf("systemd dropped After=cloud-init.target after an empty After=; revisit linter.words. dump:\n%s", strings.Join(dump, "\n"))
+	}
+	if !hasRule(Lint(mustParse(t, text)), "deadlock-after") {
+		t.Error("Lint did not report deadlock-after")
+	}
+}

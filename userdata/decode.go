@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"sync"
@@ -187,18 +188,24 @@ func invalidUTF8At(b []byte) int {
 // maybeBase64 decodes data when it is base64 of something cloud-init
 // recognises.
 func maybeBase64(data []byte) ([]byte, bool) {
-	clean := make([]byte, 0, len(data))
+	n := 0
 	for _, c := range data {
 		switch {
 		case c == '\r' || c == '\n' || c == ' ' || c == '\t':
 		case b64Table[c] != 0xff || c == '=':
-			clean = append(clean, c)
+			n++
 		default:
 			return nil, false
 		}
 	}
-	if len(clean) == 0 {
+	if n == 0 {
 		return nil, false
+	}
+	clean := make([]byte, 0, n)
+	for _, c := range data {
+		if b64Table[c] != 0xff || c == '=' {
+			clean = append(clean, c)
+		}
 	}
 	enc := base64.StdEncoding
 	if len(clean)%4 != 0 {
@@ -229,7 +236,15 @@ func gunzip(data []byte, limit int) ([]byte, error) {
 		limit = 0
 	}
 	br := bytes.NewReader(data)
-	out := make([]byte, 0, min(4*len(data)+64, limit+1))
+	// The trailer of the last member holds its size mod 2^32: a good first
+	// guess for one member, never trusted beyond the limit.
+	guess := 4*len(data) + 64
+	if len(data) >= 18 {
+		if isize := int(binary.LittleEndian.Uint32(data[len(data)-4:])); isize > 0 {
+			guess = isize + 1 // room to see EOF without growing
+		}
+	}
+	out := make([]byte, 0, min(guess, limit+1))
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
 	defer func() {
 		if zr != nil {
@@ -323,10 +338,7 @@ func (p *processor) part(m *message) error {
 		return nil
 	}
 	n := len(p.parts) + 1
-	fail := func(format string, args ...any) error {
-		fn, _, _ := m.filename()
-		return fmt.Errorf("userdata: %s: %s", label(n-1, ctOrig, fn), fmt.Sprintf(format, args...))
-	}
+	fail := func(format string, args ...any) error { return partError(n, m, ctOrig, format, args...) }
 	if n > p.lim.MaxParts {
 		return fail("more than %d parts (Limits.MaxParts)", p.lim.MaxParts)
 	}
@@ -399,6 +411,11 @@ func (p *processor) part(m *message) error {
 	}
 	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
 	return nil
+}
+
+func partError(n int, m *message, ct, format string, args ...any) error {
+	fn, _, _ := m.filename()
+	return fmt.Errorf("userdata: %s: %s", label(n-1, ct, fn), fmt.Sprintf(format, args...))
 }
 
 func isASCII(s string) bool {

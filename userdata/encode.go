@@ -2,13 +2,11 @@ package userdata
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 )
@@ -435,22 +433,18 @@ func appendBase64Lines(dst, b []byte) []byte {
 	return dst
 }
 
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
-	return w
-}}
+var deflaters = sync.Pool{New: func() any { return new(deflater) }}
 
-// gzipBytes compresses b at the best compression level with an empty
-// header (no name, zero modification time), so the output is
-// deterministic.
+// gzipBytes compresses b into a gzip member with an empty header (no
+// name, zero modification time), so the output is deterministic. It uses
+// this package's DEFLATE encoder, which comes out no larger than
+// `gzip -9 -n` on user data where compress/flate does not.
 func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/2 + 64)
-	w := gzipPool.Get().(*gzip.Writer)
-	w.Reset(&buf)
-	w.Write(b) // writes to a bytes.Buffer cannot fail
-	w.Close()
-	w.Reset(io.Discard) // drop the reference to buf
-	gzipPool.Put(w)
-	return buf.Bytes()
+	d := deflaters.Get().(*deflater)
+	out := gzipDeflate(d, b)
+	if cap(d.prev) > 1<<20 {
+		d.prev = nil // do not keep huge buffers around
+	}
+	deflaters.Put(d)
+	return out
 }

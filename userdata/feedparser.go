@@ -5,61 +5,119 @@ import (
 	"strings"
 )
 
-// splitLines splits s after every \r\n, \r or \n, keeping the line
-// endings, as Python's io.StringIO readlines does with newline set to the empty string.
-func splitLines(s string) []string {
-	n := strings.Count(s, "\n") + strings.Count(s, "\r") + 1
-	lines := make([]string, 0, n)
-	start := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n':
-			lines = append(lines, s[start:i+1])
-			start = i + 1
-		case '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i++
-			}
-			lines = append(lines, s[start:i+1])
-			start = i + 1
+// lineEnds returns the end offset of every line of s, lines ending after
+// each \r\n, \r or \n as in Python's io.StringIO readlines with
+// newline set to the empty string.
+func lineEnds(s string) []int {
+	ends := make([]int, 0, strings.Count(s, "\n")+1)
+	for start := 0; start < len(s); {
+		seg := s[start:]
+		nl := strings.IndexByte(seg, '\n')
+		if nl < 0 {
+			nl = len(seg)
 		}
+		end := nl + 1 // just after the \n (or past the end: no \n)
+		if cr := strings.IndexByte(seg[:nl], '\r'); cr >= 0 && cr < nl-1 {
+			end = cr + 1 // a bare CR ends the line
+		} else if cr == nl-1 && nl == len(seg) {
+			end = nl // a CR at the very end of the input
+		}
+		end = min(end, len(seg))
+		ends = append(ends, start+end)
+		start += end
 	}
-	if start < len(s) {
-		lines = append(lines, s[start:])
-	}
-	return lines
+	return ends
 }
 
-// lineSource is feedparser.BufferedSubFile with all input present: lines,
-// a push-back stack, and a stack of end-of-part matchers.
+// lineSource is feedparser.BufferedSubFile with all input present: the
+// lines of src, a push-back stack, and a stack of end-of-part matchers.
+// Lines are numbered from 0; -1 is the end of input (Python's ”).
 type lineSource struct {
-	lines    []string
+	src      string
+	ends     []int
 	pos      int
-	back     []string
+	back     []int
 	matchers []string // separators ("--" + boundary) of enclosing multiparts
 }
 
-func (r *lineSource) readline() string {
-	var line string
-	if n := len(r.back); n > 0 {
-		line = r.back[n-1]
-		r.back = r.back[:n-1]
-	} else if r.pos < len(r.lines) {
-		line = r.lines[r.pos]
-		r.pos++
-	} else {
+func (r *lineSource) text(i int) string {
+	if i < 0 {
 		return ""
 	}
-	for i := len(r.matchers) - 1; i >= 0; i-- {
-		if _, _, ok := matchBoundary(line, r.matchers[i]); ok {
-			r.back = append(r.back, line)
-			return ""
-		}
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
 	}
-	return line
+	return r.src[start:r.ends[i]]
 }
 
-func (r *lineSource) unread(line string) { r.back = append(r.back, line) }
+func (r *lineSource) readline() int {
+	var i int
+	if n := len(r.back); n > 0 {
+		i = r.back[n-1]
+		r.back = r.back[:n-1]
+	} else if r.pos < len(r.ends) {
+		i = r.pos
+		r.pos++
+	} else {
+		return -1
+	}
+	if i < 0 {
+		return -1
+	}
+	if len(r.matchers) > 0 {
+		line := r.text(i)
+		if len(line) >= 2 && line[0] == '-' && line[1] == '-' {
+			for j := len(r.matchers) - 1; j >= 0; j-- {
+				if _, _, ok := matchBoundary(line, r.matchers[j]); ok {
+					r.back = append(r.back, i)
+					return -1
+				}
+			}
+		}
+	}
+	return i
+}
+
+func (r *lineSource) unread(i int) { r.back = append(r.back, i) }
+
+// readRest joins the lines up to the end of the current part: a substring
+// of the source when they are consecutive, as they nearly always are.
+func (r *lineSource) readRest() string {
+	first, last := -1, -1
+	var b *strings.Builder
+	for {
+		i := r.readline()
+		if i < 0 {
+			break
+		}
+		switch {
+		case b != nil:
+			b.WriteString(r.text(i))
+		case first < 0:
+			first, last = i, i
+		case i == last+1:
+			last = i
+		default:
+			b = &strings.Builder{}
+			for j := first; j <= last; j++ {
+				b.WriteString(r.text(j))
+			}
+			b.WriteString(r.text(i))
+		}
+	}
+	if b != nil {
+		return b.String()
+	}
+	if first < 0 {
+		return ""
+	}
+	start := 0
+	if first > 0 {
+		start = r.ends[first-1]
+	}
+	return r.src[start:r.ends[last]]
+}
 
 // matchBoundary is feedparser's boundaryre:
 // (?P<sep>SEP)(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$
@@ -127,7 +185,7 @@ func (e *parseError) Error() string { return e.msg }
 
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
-	p := &parser{in: lineSource{lines: splitLines(s)}, lim: lim}
+	p := &parser{in: lineSource{src: s, ends: lineEnds(s)}, lim: lim}
 	return p.parsegen(nil, 0)
 }
 
@@ -147,19 +205,20 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 		parent.parts = append(parent.parts, msg)
 		parent.multi = true
 	}
-	var headers []string
+	var headers []int
 	for {
-		line := p.in.readline()
-		if line == "" {
+		i := p.in.readline()
+		if i < 0 {
 			break
 		}
+		line := p.in.text(i)
 		if !isHeaderLine(line) {
 			if !isNL(line) {
-				p.in.unread(line)
+				p.in.unread(i)
 			}
 			break
 		}
-		headers = append(headers, line)
+		headers = append(headers, i)
 	}
 	p.parseHeaders(msg, headers)
 
@@ -170,15 +229,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	case "multipart":
 		return msg, p.parseMultipart(msg, depth)
 	}
-	var b strings.Builder
-	for {
-		line := p.in.readline()
-		if line == "" {
-			break
-		}
-		b.WriteString(line)
-	}
-	msg.payload = b.String()
+	msg.payload = p.in.readRest()
 	return msg, nil
 }
 
@@ -189,43 +240,37 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 	}
 	if !ok {
 		// NoBoundaryInMultipartDefect: the rest is a string payload.
-		msg.payload = p.rest()
+		p.in.readRest()
 		return nil
 	}
 	sep := "--" + boundary
 	capturingPreamble := true
-	var preamble []string
 	for {
-		line := p.in.readline()
-		if line == "" {
+		i := p.in.readline()
+		if i < 0 {
 			break
 		}
-		end, _, ok := matchBoundary(line, sep)
+		end, _, ok := matchBoundary(p.in.text(i), sep)
 		if !ok {
 			// Only the preamble reaches here: a sub-part's parse stops
-			// at the next delimiter line.
-			preamble = append(preamble, line)
+			// at the next delimiter line. It is dropped: a multipart
+			// message without parts gives cloud-init nothing.
 			continue
 		}
 		if end {
-			if capturingPreamble {
-				// A close delimiter before any open one: Python keeps
-				// the preamble as a string payload, so no parts.
-				msg.payload = strings.Join(preamble, "")
-			}
 			// The epilogue (what follows the close delimiter) is dropped.
-			p.rest()
+			p.in.readRest()
 			return nil
 		}
 		if capturingPreamble {
 			capturingPreamble = false
-			p.in.unread(line)
+			p.in.unread(i)
 			continue
 		}
 		for {
-			line = p.in.readline()
-			if _, _, ok := matchBoundary(line, sep); !ok {
-				p.in.unread(line)
+			i = p.in.readline()
+			if _, _, ok := matchBoundary(p.in.text(i), sep); !ok {
+				p.in.unread(i)
 				break
 			}
 		}
@@ -239,50 +284,46 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 		}
 		p.in.matchers = p.in.matchers[:len(p.in.matchers)-1]
 	}
-	if capturingPreamble {
-		// StartBoundaryNotFoundDefect: the preamble becomes a string
-		// payload.
-		msg.payload = strings.Join(preamble, "")
-		p.rest()
-		return nil
-	}
+	// Without a start delimiter (StartBoundaryNotFoundDefect) Python keeps
+	// the preamble as a string payload: no parts either.
 	// CloseBoundaryNotFoundDefect: the parts read so far stand.
 	return nil
 }
 
-// rest consumes the input up to the end of the current part.
-func (p *parser) rest() string {
-	var b strings.Builder
-	for {
-		line := p.in.readline()
-		if line == "" {
-			return b.String()
-		}
-		b.WriteString(line)
-	}
-}
-
 // parseHeaders is FeedParser._parse_headers with compat32's
 // header_source_parse.
-func (p *parser) parseHeaders(msg *message, lines []string) {
-	lastHeader := ""
-	var lastValue []string
+func (p *parser) parseHeaders(msg *message, lineNos []int) {
+	first, last := -1, -1 // positions in lineNos of the current header's lines
 	flush := func() {
-		if lastHeader == "" {
+		if first < 0 {
 			return
 		}
-		name, value, _ := strings.Cut(lastValue[0], ":")
-		value = strings.TrimLeft(value, " \t") + strings.Join(lastValue[1:], "")
+		name, value, _ := strings.Cut(p.in.text(lineNos[first]), ":")
+		value = strings.TrimLeft(value, " \t")
+		if last > first {
+			if lineNos[last]-lineNos[first] == last-first {
+				// Consecutive source lines: one substring.
+				value = p.in.src[p.in.ends[lineNos[first]]-len(value) : p.in.ends[lineNos[last]]]
+			} else {
+				var b strings.Builder
+				b.WriteString(value)
+				for _, n := range lineNos[first+1 : last+1] {
+					b.WriteString(p.in.text(n))
+				}
+				value = b.String()
+			}
+		}
 		value = strings.TrimRight(value, "\r\n")
 		msg.headers = append(msg.headers, header{name, value})
-		lastHeader, lastValue = "", nil
+		first, last = -1, -1
 	}
-	for i, line := range lines {
+	for i, n := range lineNos {
+		line := p.in.text(n)
 		if line[0] == ' ' || line[0] == '\t' {
-			if lastHeader == "" {
+			if first < 0 {
 				continue // FirstHeaderLineIsContinuationDefect
 			}
-			lastValue = append(lastValue, line)
+			last = i
 			continue
 		}
 		flush()
@@ -290,18 +331,16 @@ func (p *parser) parseHeaders(msg *message, lines []string) {
 			if i == 0 {
 				continue // the Unix "From " line
 			}
-			if i == len(lines)-1 {
-				p.in.unread(line)
+			if i == len(lineNos)-1 {
+				p.in.unread(n)
 				return
 			}
 			continue // MisplacedEnvelopeHeaderDefect
 		}
-		j := strings.IndexByte(line, ':')
-		if j == 0 {
+		if strings.IndexByte(line, ':') == 0 {
 			continue // missing header name
 		}
-		lastHeader = line[:j]
-		lastValue = []string{line}
+		first, last = i, i
 	}
 	flush()
 }

@@ -26,6 +26,7 @@ type message struct {
 	parts       []*message
 	multi       bool // payload is a list (is_multipart)
 	defaultType string
+	ct          string // cached contentType(), "" when not computed
 }
 
 func (m *message) get(name string) (string, bool) {
@@ -56,10 +57,18 @@ func (m *message) replace(name, value string) {
 		}
 	}
 	m.headers = append(hs, header{name, value})
+	m.ct = ""
 }
 
 // contentType is Message.get_content_type.
 func (m *message) contentType() string {
+	if m.ct == "" {
+		m.ct = m.computeContentType()
+	}
+	return m.ct
+}
+
+func (m *message) computeContentType() string {
 	v, ok := m.get("content-type")
 	if !ok {
 		return m.defaultType
@@ -91,12 +100,17 @@ type param struct {
 	value paramValue
 }
 
-// parseParam is email.message._parseparam.
-func parseParam(s string) []string {
-	s = ";" + s
-	var plist []string
-	for strings.HasPrefix(s, ";") {
-		s = s[1:]
+// parseParam is email.message._parseparam followed by the split into
+// name and value of Message._get_params_preserve: fn gets each parameter's
+// lower-cased, stripped name and stripped value, in order, until it
+// returns false.
+func parseParam(s string, fn func(name, val string) bool) {
+	first := true
+	for first || strings.HasPrefix(s, ";") {
+		if !first {
+			s = s[1:]
+		}
+		first = false
 		end := strings.IndexByte(s, ';')
 		// Python recounts the quotes in s[:end] for every candidate end,
 		// which is quadratic; the counts only grow, so keep them running.
@@ -124,13 +138,17 @@ func parseParam(s string) []string {
 			end = len(s)
 		}
 		f := s[:end]
+		var name, val string
 		if i := strings.IndexByte(f, '='); i >= 0 {
-			f = pyLower(pyStrip(f[:i])) + "=" + pyStrip(f[i+1:])
+			name, val = pyLower(pyStrip(f[:i])), pyStrip(f[i+1:])
+		} else {
+			name = pyStrip(f)
 		}
-		plist = append(plist, pyStrip(f))
+		if !fn(name, val) {
+			return
+		}
 		s = s[end:]
 	}
-	return plist
 }
 
 // unquote is email.utils.unquote.
@@ -156,16 +174,12 @@ var errUnsupported = errors.New("unsupported")
 
 // params is Message._get_params_preserve followed by decode_params.
 func params(value string) ([]param, error) {
-	raw := parseParam(value)
 	type nv struct{ name, val string }
-	list := make([]nv, 0, len(raw))
-	for _, p := range raw {
-		if name, val, ok := strings.Cut(p, "="); ok {
-			list = append(list, nv{pyStrip(name), pyStrip(val)})
-		} else {
-			list = append(list, nv{pyStrip(p), ""})
-		}
-	}
+	var list []nv
+	parseParam(value, func(name, val string) bool {
+		list = append(list, nv{name, val})
+		return true
+	})
 	out := []param{{name: list[0].name, value: paramValue{text: list[0].val}}}
 	type cont struct {
 		num     int
@@ -300,11 +314,35 @@ func (m *message) getParam(name, h string) (paramValue, bool, error) {
 	if !ok {
 		return paramValue{}, false, nil
 	}
+	want := pyLower(name)
+	if !strings.Contains(v, "*") {
+		// No RFC 2231 parameter: decode_params only re-quotes values, so
+		// look the parameter up without building the list.
+		var found paramValue
+		ok := false
+		isFirst := true
+		parseParam(v, func(n, val string) bool {
+			first := isFirst
+			isFirst = false
+			if pyLower(n) != want {
+				return true
+			}
+			if first {
+				found.text = unquote(val)
+			} else if u := unquote(val); strings.ContainsAny(u, `\"`) {
+				found.text = unquote(`"` + quote(u) + `"`)
+			} else {
+				found.text = u
+			}
+			ok = true
+			return false
+		})
+		return found, ok, nil
+	}
 	ps, err := params(v)
 	if err != nil {
 		return paramValue{}, false, err
 	}
-	want := pyLower(name)
 	for _, p := range ps {
 		if pyLower(p.name) == want {
 			pv := p.value

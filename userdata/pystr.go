@@ -91,6 +91,15 @@ func typeFromStartsWith(b []byte) string {
 	if len(head) > 64 {
 		head = head[:64]
 	}
+	if asciiPrefix := isASCIIBytes(head); asciiPrefix {
+		// The common case, without allocating.
+		for _, p := range inclusionPrefixes {
+			if len(head) >= len(p.prefix) && asciiEqualFold(head[:len(p.prefix)], p.prefix) {
+				return p.ctype
+			}
+		}
+		return ""
+	}
 	low := pyLower(string(head))
 	for _, p := range inclusionPrefixes {
 		if strings.HasPrefix(low, p.prefix) {
@@ -139,4 +148,27 @@ func appendHex(dst []byte, v uint32, digits int) []byte {
 		dst = append(dst, '0')
 	}
 	return append(dst, s...)
+}
+
+func isASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares ASCII b with the lower-case ASCII prefix p.
+func asciiEqualFold(b []byte, p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -43,21 +43,7 @@ func CloudInitSchema(t testing.TB, data []byte) SchemaVerdict {
 	ci := Require(t, "cloud-init")
 	RequirePythonModule(t, "cloudinit")
 	RequirePythonModule(t, "jsonschema")
-	schemaCheckOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "udkit-schema-check")
-		if err != nil {
-			schemaCheckErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		v, err := runSchema(ci, dir, []byte(knownBadCloudConfig))
-		switch {
-		case err != nil:
-			schemaCheckErr = err
-		case v.Valid:
-			schemaCheckErr = errors.New("cloud-init schema accepted a known-bad cloud-config, so it is not validating (is python3-jsonschema installed for " + Python + "?):\n" + knownBadCloudConfig + v.Output)
-		}
-	})
+	schemaCheckOnce.Do(func() { schemaCheckErr = checkSchemaDiscriminates(ci, nil) })
 	if schemaCheckErr != nil {
 		t.Fatalf("realtools: cloud-init schema self-check: %v", schemaCheckErr)
 	}
@@ -68,14 +54,39 @@ func CloudInitSchema(t testing.TB, data []byte) SchemaVerdict {
 	return v
 }
 
+// checkSchemaDiscriminates returns an error unless cloud-init schema,
+// run with the extra environment env, rejects a known-bad config.
+func checkSchemaDiscriminates(ci string, env []string) error {
+	dir, err := os.MkdirTemp("", "udkit-schema-check")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), env)
+	switch {
+	case err != nil:
+		return err
+	case v.Valid:
+		return errors.New("cloud-init schema accepted a known-bad cloud-config, so it is not validating (is python3-jsonschema installed for " + Python + "?):\n" + knownBadCloudConfig + v.Output)
+	}
+	return nil
+}
+
 // runSchema writes data to dir and runs cloud-init schema on it. Exit
 // status 0 is valid, 1 invalid; anything else is an error.
 func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
+	return runSchemaEnv(ci, dir, data, nil)
+}
+
+func runSchemaEnv(ci, dir string, data []byte, env []string) (SchemaVerdict, error) {
 	path := filepath.Join(dir, "user-data")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return SchemaVerdict{}, err
 	}
 	cmd := exec.Command(ci, "schema", "--config-file", path)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -87,4 +98,18 @@ func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
 		return SchemaVerdict{Valid: false, Output: out.String()}, nil
 	}
 	return SchemaVerdict{}, errors.New("cloud-init schema --config-file " + path + ": " + err.Error() + "\n" + out.String())
+}
+
+// CloudInitSchemaFile is where Debian's cloud-init package installs the
+// JSON schema for cloud-config.
+const CloudInitSchemaFile = "/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json"
+
+// RequireCloudInitSchemaFile returns [CloudInitSchemaFile], or ends the test
+// (skipped normally, failed in strict mode) when it is not there.
+func RequireCloudInitSchemaFile(t testing.TB) string {
+	t.Helper()
+	if _, err := os.Stat(CloudInitSchemaFile); err != nil {
+		Missing(t, "cloud-init's JSON schema: "+err.Error()+"; run `make deps` to install cloud-init")
+	}
+	return CloudInitSchemaFile
 }

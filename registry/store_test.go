@@ -1,0 +1,119 @@
+package registry_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/udkit/udkit/registry"
+)
+
+func TestIsTransient(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"database is locked", errors.New("database is locked"), true},
+		{"busy, wrapped", fmt.Errorf("exec: %w", errors.New("database is busy")), true},
+		{"not leader", errors.New("not leader"), true},
+		{"leadership lost", errors.New("leadership lost"), true},
+		{"no leader", errors.New("no available dqlite leader server found"), true},
+		{"bad conn", fmt.Errorf("commit: %w", driver.ErrBadConn), true},
+		{"network", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
+		{"constraint", errors.New("UNIQUE constraint failed: members.cluster, members.instance_id"), false},
+		{"syntax", errors.New(`near "SELEC": syntax error`), false},
+		{"api error", &registry.Error{Code: registry.CodeUnavailable, Message: "registry: connection refused"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := registry.IsTransient(tc.err); got != tc.want {
+				t.Fatalf("IsTransient(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentSameInstance sends many registrations of one instance at
+// once, so that several land in the same group-commit batch: with one
+// member token, exactly one creates the member and the others are
+// repeats; with different tokens, exactly one wins and the others
+// conflict.
+func TestConcurrentSameInstance(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	const n = 100
+	run := func(id string, sameToken bool) (created, repeats, conflicts int) {
+		shared := mustToken(t, registry.MemberTokenPrefix)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			tok := shared
+			if !sameToken {
+				tok = mustToken(t, registry.MemberTokenPrefix)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := svc.store.Register(ctx, "web", svc.join, registry.RegisterRequest{InstanceID: id, MemberToken: tok})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil && r.Created:
+					created++
+				case err == nil:
+					repeats++
+				case registry.IsCode(err, registry.CodeConflict):
+					conflicts++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		return
+	}
+	if c, r, x := run("i-same", true); c != 1 || r != n-1 || x != 0 {
+		t.Errorf("same token: %d created, %d repeats, %d conflicts; want 1, %d, 0", c, r, x, n-1)
+	}
+	if c, r, x := run("i-race", false); c != 1 || r != 0 || x != n-1 {
+		t.Errorf("different tokens: %d created, %d repeats, %d conflicts; want 1, 0, %d", c, r, x, n-1)
+	}
+	st := svc.store.Stats()
+	t.Logf("%d operations in %d transactions", st.Batched, st.Batches)
+	ms, err := svc.store.Members(ctx, "web")
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+}
+
+// TestCanceledBeforeCommit: a caller that gives up before its operation is
+// taken gets an unavailable error, and nothing is written.
+func TestCanceledBeforeCommit(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := svc.store.Register(ctx, "web", svc.join, registry.RegisterRequest{InstanceID: "i-1"})
+	if !registry.IsCode(err, registry.CodeUnavailable) {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+	ms, err := svc.store.Members(context.Background(), "web")
+	if err != nil || len(ms) != 0 {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+}
+
+// TestClosedStore: after Close, writes fail cleanly instead of hanging.
+func TestClosedStore(t *testing.T) {
+	svc := newService(t, nil, registry.Options{})
+	svc.store.Close()
+	_, err := svc.store.Register(context.Background(), "web", svc.join, registry.RegisterRequest{InstanceID: "i-1"})
+	if !registry.IsCode(err, registry.CodeUnavailable) {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+}

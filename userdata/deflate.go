@@ -1,0 +1,617 @@
+package userdata
+
+// A DEFLATE (RFC 1951) compressor for gzip'd user data. compress/flate's
+// best level looks for matches of four bytes and more only; zlib (and so
+// `gzip -9`) also uses three-byte matches and comes out a few bytes
+// smaller on user data, where every byte counts against 16384. This
+// encoder follows zlib's level-9 strategy (hash chains up to 4096 long,
+// lazy matching, three-byte matches only when near) and codes each block
+// with optimal length-limited Huffman codes, choosing dynamic, fixed or
+// stored per block like zlib.
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"math/bits"
+	"slices"
+)
+
+const (
+	dfWindow     = 1 << 15
+	dfMinMatch   = 3
+	dfMaxMatch   = 258
+	dfHashBits   = 15
+	dfMaxChain   = 4096
+	dfGoodLen    = 32
+	dfNiceLen    = 258
+	dfTooFar     = 4096
+	dfBlockSyms  = 16383 // symbols per block, as zlib at memLevel 8
+	dfEOB        = 256
+	dfNumLitLen  = 286
+	dfNumDist    = 30
+	dfMaxBits    = 15
+	dfMaxBitsCL  = 7
+	dfStoredMax  = 65535
+	dfLengthBase = 257
+)
+
+// token is a literal (dist == 0) or a match.
+type token struct {
+	length uint16 // literal byte, or match length
+	dist   uint16
+}
+
+var (
+	lengthCode  [dfMaxMatch + 1]uint16 // length -> code 257..285
+	lengthBase  [29]uint16
+	lengthExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase    [30]uint16
+	distExtra   = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	clOrder     = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
+
+func init() {
+	l := uint16(3)
+	for c := 0; c < 28; c++ {
+		lengthBase[c] = l
+		for i := 0; i < 1<<lengthExtra[c]; i++ {
+			lengthCode[l] = uint16(dfLengthBase + c)
+			l++
+		}
+	}
+	lengthBase[28] = 258
+	lengthCode[258] = 285
+	d := uint16(1)
+	for c := 0; c < 30; c++ {
+		distBase[c] = d
+		d += 1 << distExtra[c]
+	}
+	for c := 0; c < 30; c++ {
+		for dd := int(distBase[c]); dd < int(distBase[c])+1<<distExtra[c]; dd++ {
+			if dd <= 256 {
+				distCodeSmall[dd-1] = uint8(c)
+			} else if (dd-1)&127 == 0 {
+				distCodeLarge[(dd-1)>>7] = uint8(c)
+			}
+		}
+	}
+}
+
+// distCodeSmall and distCodeLarge map distances to codes: distances up
+// to 256 directly, larger ones by (d-1)>>7, as zlib does.
+var distCodeSmall, distCodeLarge [256]uint8
+
+func distCode(d uint16) int {
+	if d <= 256 {
+		return int(distCodeSmall[d-1])
+	}
+	return int(distCodeLarge[(d-1)>>7])
+}
+
+// deflater holds the reusable state of one compression.
+type deflater struct {
+	// head and prev hold positions plus base: entries below base are from
+	// earlier inputs, so a new input needs no clearing of head.
+	head    [1 << dfHashBits]int32
+	base    int32
+	lastLen int
+	prev    []int32
+	tokens  []token
+	bw      bitWriter
+}
+
+func dfHash(b []byte, i int) uint32 {
+	return (uint32(b[i])<<10 ^ uint32(b[i+1])<<5 ^ uint32(b[i+2])) & (1<<dfHashBits - 1)
+}
+
+// longestMatch finds the longest earlier match for position i, which
+// must have been inserted.
+func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
+	chain := dfMaxChain
+	if prevLen >= dfGoodLen {
+		chain >>= 2
+	}
+	maxLen := min(dfMaxMatch, len(in)-i)
+	if maxLen < dfMinMatch {
+		return 0, 0
+	}
+	best := prevLen
+	limit := i - dfWindow
+	// insert(i) has put the previous head of i's hash chain in prev[i].
+	for v := d.prev[i]; v >= d.base && chain > 0; v = d.prev[v-d.base] {
+		cand := int(v - d.base)
+		if cand <= limit {
+			break
+		}
+		chain--
+		if best >= maxLen || in[cand+best] != in[i+best] || in[cand] != in[i] {
+			if best >= maxLen {
+				break
+			}
+			continue
+		}
+		n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
+		if n > best {
+			best, length, dist = n, n, i-cand
+			if n >= dfNiceLen || n >= maxLen {
+				break
+			}
+		}
+	}
+	if length < dfMinMatch {
+		return 0, 0
+	}
+	return length, dist
+}
+
+// matchLen returns the length of the common prefix of a and b, which
+// have the same length, comparing eight bytes at a time.
+func matchLen(a, b []byte) int {
+	n := 0
+	for len(a)-n >= 8 {
+		if x := binary.LittleEndian.Uint64(a[n:]) ^ binary.LittleEndian.Uint64(b[n:]); x != 0 {
+			return n + bits.TrailingZeros64(x)>>3
+		}
+		n += 8
+	}
+	for n < len(a) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func (d *deflater) insert(in []byte, i int) {
+	if i+dfMinMatch > len(in) {
+		return
+	}
+	h := dfHash(in, i)
+	d.prev[i] = d.head[h]
+	d.head[h] = d.base + int32(i)
+}
+
+// compress appends the raw DEFLATE stream of in to dst.
+func (d *deflater) compress(dst, in []byte) []byte {
+	// Start past every position stored for the previous input.
+	if d.base == 0 || int64(d.base)+int64(d.lastLen)+int64(len(in))+1 >= 1<<31-1 {
+		clear(d.head[:])
+		d.base = 1
+	} else {
+		d.base += int32(d.lastLen) + 1
+	}
+	d.lastLen = len(in)
+	if cap(d.prev) < len(in) {
+		d.prev = make([]int32, len(in))
+	}
+	d.prev = d.prev[:len(in)]
+	d.tokens = d.tokens[:0]
+	d.bw = bitWriter{out: dst}
+
+	// zlib's deflate_slow: lazy evaluation of matches.
+	prevLen, prevDist := dfMinMatch-1, 0
+	matchAvailable := false
+	blockStart := 0
+	for i := 0; i < len(in); {
+		d.insert(in, i)
+		curLen, curDist := dfMinMatch-1, 0
+		if i+dfMinMatch <= len(in) && prevLen < dfMaxMatch {
+			if l, dd := d.longestMatch(in, i, prevLen); l > 0 {
+				curLen, curDist = l, dd
+				if curLen == dfMinMatch && curDist > dfTooFar {
+					curLen = dfMinMatch - 1
+				}
+			}
+		}
+		if prevLen >= dfMinMatch && curLen <= prevLen {
+			d.tokens = append(d.tokens, token{uint16(prevLen), uint16(prevDist)})
+			// Insert the strings of the match not inserted yet.
+			end := i - 1 + prevLen
+			for j := i + 1; j < end; j++ {
+				d.insert(in, j)
+			}
+			i = end
+			matchAvailable = false
+			prevLen = dfMinMatch - 1
+		} else {
+			if matchAvailable {
+				d.tokens = append(d.tokens, token{uint16(in[i-1]), 0})
+			}
+			matchAvailable = true
+			prevLen, prevDist = curLen, curDist
+			i++
+		}
+		if len(d.tokens) >= dfBlockSyms {
+			pos := i
+			if matchAvailable {
+				pos = i - 1
+			}
+			d.writeBlock(in[blockStart:pos], false)
+			blockStart = pos
+		}
+	}
+	if matchAvailable {
+		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
+	}
+	d.writeBlock(in[blockStart:], true)
+	d.bw.flush()
+	return d.bw.out
+}
+
+// writeBlock writes the pending tokens (which code raw) as the smallest of
+// a dynamic, fixed or stored block.
+func (d *deflater) writeBlock(raw []byte, final bool) {
+	var litFreq [dfNumLitLen]int
+	var distFreq [dfNumDist]int
+	for _, t := range d.tokens {
+		if t.dist == 0 {
+			litFreq[t.length]++
+		} else {
+			litFreq[lengthCode[t.length]]++
+			distFreq[distCode(t.dist)]++
+		}
+	}
+	litFreq[dfEOB]++
+	var litLen [dfNumLitLen]uint8
+	var distLen [dfNumDist]uint8
+	huffmanLengths(litFreq[:], litLen[:], dfMaxBits)
+	huffmanLengths(distFreq[:], distLen[:], dfMaxBits)
+	// A distance tree needs at least one code (zlib gives two).
+	nd := 0
+	for _, l := range distLen {
+		if l > 0 {
+			nd++
+		}
+	}
+	if nd < 2 {
+		for i := 0; i < dfNumDist && nd < 2; i++ {
+			if distLen[i] == 0 {
+				distLen[i] = 1
+				nd++
+			}
+		}
+		// Two codes of length 1 form a complete code.
+		for i := range distLen {
+			if distLen[i] > 1 {
+				distLen[i] = 1
+			}
+		}
+	}
+	hlit := dfNumLitLen
+	for hlit > 257 && litLen[hlit-1] == 0 {
+		hlit--
+	}
+	hdist := dfNumDist
+	for hdist > 1 && distLen[hdist-1] == 0 {
+		hdist--
+	}
+	// Run-length encode the code lengths.
+	var all [dfNumLitLen + dfNumDist]uint8
+	n := copy(all[:], litLen[:hlit])
+	n += copy(all[n:], distLen[:hdist])
+	cl := rleLengths(all[:n])
+	var clFreq [19]int
+	for _, c := range cl {
+		clFreq[c.sym]++
+	}
+	var clLen [19]uint8
+	huffmanLengths(clFreq[:], clLen[:], dfMaxBitsCL)
+	hclen := 19
+	for hclen > 4 && clLen[clOrder[hclen-1]] == 0 {
+		hclen--
+	}
+
+	dataBits := func(ll []uint8, dl []uint8) int {
+		bits := int(ll[dfEOB])
+		for _, t := range d.tokens {
+			if t.dist == 0 {
+				bits += int(ll[t.length])
+			} else {
+				lc := lengthCode[t.length]
+				dc := distCode(t.dist)
+				bits += int(ll[lc]) + int(lengthExtra[lc-dfLengthBase]) + int(dl[dc]) + int(distExtra[dc])
+			}
+		}
+		return bits
+	}
+	dynBits := 3 + 5 + 5 + 4 + 3*hclen
+	for _, c := range cl {
+		dynBits += int(clLen[c.sym]) + int(c.extraBits)
+	}
+	dynBits += dataBits(litLen[:], distLen[:])
+	fixBits := 3 + dataBits(fixedLitLen[:], fixedDistLen[:])
+	storedBits := -1
+	if len(raw) <= dfStoredMax {
+		storedBits = 3 + (8-(int(d.bw.nbits)+3)%8)%8 + 32 + 8*len(raw)
+	}
+
+	var lastBit uint64
+	if final {
+		lastBit = 1
+	}
+	switch {
+	case storedBits >= 0 && storedBits < dynBits && storedBits < fixBits:
+		d.bw.write(lastBit, 3) // BTYPE 00
+		d.bw.alignByte()
+		d.bw.write(uint64(len(raw)), 16)
+		d.bw.write(uint64(^uint16(len(raw))), 16)
+		d.bw.flush()
+		d.bw.out = append(d.bw.out, raw...)
+	case fixBits <= dynBits:
+		d.bw.write(lastBit|1<<1, 3)
+		d.writeTokens(fixedLitLen[:], fixedDistLen[:])
+	default:
+		d.bw.write(lastBit|2<<1, 3)
+		d.bw.write(uint64(hlit-257), 5)
+		d.bw.write(uint64(hdist-1), 5)
+		d.bw.write(uint64(hclen-4), 4)
+		for i := 0; i < hclen; i++ {
+			d.bw.write(uint64(clLen[clOrder[i]]), 3)
+		}
+		clCodes := canonicalCodes(clLen[:])
+		for _, c := range cl {
+			d.bw.write(uint64(clCodes[c.sym]), uint(clLen[c.sym]))
+			if c.extraBits > 0 {
+				d.bw.write(uint64(c.extra), uint(c.extraBits))
+			}
+		}
+		d.writeTokens(litLen[:], distLen[:])
+	}
+	d.tokens = d.tokens[:0]
+}
+
+func (d *deflater) writeTokens(ll, dl []uint8) {
+	lc := canonicalCodes(ll)
+	dc := canonicalCodes(dl)
+	for _, t := range d.tokens {
+		if t.dist == 0 {
+			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
+			continue
+		}
+		l := lengthCode[t.length]
+		d.bw.write(uint64(lc[l]), uint(ll[l]))
+		if e := lengthExtra[l-dfLengthBase]; e > 0 {
+			d.bw.write(uint64(t.length-lengthBase[l-dfLengthBase]), uint(e))
+		}
+		c := distCode(t.dist)
+		d.bw.write(uint64(dc[c]), uint(dl[c]))
+		if e := distExtra[c]; e > 0 {
+			d.bw.write(uint64(t.dist-distBase[c]), uint(e))
+		}
+	}
+	d.bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
+}
+
+var fixedLitLen, fixedDistLen = func() (ll [288]uint8, dl [30]uint8) {
+	for i := range ll {
+		switch {
+		case i < 144:
+			ll[i] = 8
+		case i < 256:
+			ll[i] = 9
+		case i < 280:
+			ll[i] = 7
+		default:
+			ll[i] = 8
+		}
+	}
+	for i := range dl {
+		dl[i] = 5
+	}
+	return
+}()
+
+type clSym struct {
+	sym       uint8
+	extra     uint8
+	extraBits uint8
+}
+
+// rleLengths encodes code lengths with the code-length alphabet (16:
+// repeat previous 3-6, 17: zeros 3-10, 18: zeros 11-138), as zlib does.
+func rleLengths(lens []uint8) []clSym {
+	var out []clSym
+	for i := 0; i < len(lens); {
+		l := lens[i]
+		run := 1
+		for i+run < len(lens) && lens[i+run] == l {
+			run++
+		}
+		i += run
+		if l == 0 {
+			for run >= 11 {
+				n := min(run, 138)
+				out = append(out, clSym{18, uint8(n - 11), 7})
+				run -= n
+			}
+			if run >= 3 {
+				out = append(out, clSym{17, uint8(run - 3), 3})
+				run = 0
+			}
+			for ; run > 0; run-- {
+				out = append(out, clSym{0, 0, 0})
+			}
+			continue
+		}
+		out = append(out, clSym{l, 0, 0})
+		run--
+		for run >= 3 {
+			n := min(run, 6)
+			out = append(out, clSym{16, uint8(n - 3), 2})
+			run -= n
+		}
+		for ; run > 0; run-- {
+			out = append(out, clSym{l, 0, 0})
+		}
+	}
+	return out
+}
+
+// huffmanLengths sets lens to minimum-redundancy code lengths for freq
+// (Moffat and Katajainen's in-place algorithm), limited to maxBits by
+// moving leaves up the tree as JPEG's Annex K.3 does.
+func huffmanLengths(freq []int, lens []uint8, maxBits int) {
+	type leaf struct{ w, sym int }
+	var buf [dfNumLitLen]leaf
+	leaves := buf[:0]
+	for s, f := range freq {
+		lens[s] = 0
+		if f > 0 {
+			leaves = append(leaves, leaf{f, s})
+		}
+	}
+	n := len(leaves)
+	switch n {
+	case 0:
+		return
+	case 1:
+		lens[leaves[0].sym] = 1
+		return
+	}
+	slices.SortFunc(leaves, func(a, b leaf) int {
+		if a.w != b.w {
+			return a.w - b.w
+		}
+		return a.sym - b.sym
+	})
+	var abuf [dfNumLitLen]int
+	A := abuf[:n]
+	for i, l := range leaves {
+		A[i] = l.w
+	}
+	A[0] += A[1]
+	root, lf := 0, 2
+	for next := 1; next < n-1; next++ {
+		if lf >= n || A[root] < A[lf] {
+			A[next] = A[root]
+			A[root] = next
+			root++
+		} else {
+			A[next] = A[lf]
+			lf++
+		}
+		if lf >= n || (root < next && A[root] < A[lf]) {
+			A[next] += A[root]
+			A[root] = next
+			root++
+		} else {
+			A[next] += A[lf]
+			lf++
+		}
+	}
+	A[n-2] = 0
+	for next := n - 3; next >= 0; next-- {
+		A[next] = A[A[next]] + 1
+	}
+	avail, used, depth := 1, 0, 0
+	root, next := n-2, n-1
+	for avail > 0 {
+		for root >= 0 && A[root] == depth {
+			used++
+			root--
+		}
+		for avail > used {
+			A[next] = depth
+			next--
+			avail--
+		}
+		avail, depth, used = 2*used, depth+1, 0
+	}
+	// Count leaves per length; A is now non-increasing.
+	var count [64]int
+	maxLen := 0
+	for _, l := range A {
+		count[l]++
+		maxLen = max(maxLen, l)
+	}
+	for i := maxLen; i > maxBits; i-- {
+		for count[i] > 0 {
+			j := i - 2
+			for count[j] == 0 {
+				j--
+			}
+			count[i] -= 2
+			count[i-1]++
+			count[j+1] += 2
+			count[j]--
+		}
+	}
+	// The heaviest leaves (at the end of leaves) get the shortest codes.
+	k := n - 1
+	for l := 1; l <= maxBits; l++ {
+		for c := count[l]; c > 0; c-- {
+			lens[leaves[k].sym] = uint8(l)
+			k--
+		}
+	}
+}
+
+// canonicalCodes gives the canonical Huffman codes for lens, bit-reversed
+// for DEFLATE's LSB-first bit order.
+func canonicalCodes(lens []uint8) []uint16 {
+	var count [16]int
+	for _, l := range lens {
+		count[l]++
+	}
+	count[0] = 0
+	var next [16]int
+	code := 0
+	for b := 1; b < 16; b++ {
+		code = (code + count[b-1]) << 1
+		next[b] = code
+	}
+	codes := make([]uint16, len(lens))
+	for s, l := range lens {
+		if l == 0 {
+			continue
+		}
+		c := next[l]
+		next[l]++
+		// Reverse l bits.
+		r := 0
+		for i := 0; i < int(l); i++ {
+			r = r<<1 | (c>>i)&1
+		}
+		codes[s] = uint16(r)
+	}
+	return codes
+}
+
+// bitWriter writes DEFLATE's LSB-first bit stream.
+type bitWriter struct {
+	out   []byte
+	bits  uint64
+	nbits uint
+}
+
+func (w *bitWriter) write(v uint64, n uint) {
+	w.bits |= v << w.nbits
+	w.nbits += n
+	for w.nbits >= 8 {
+		w.out = append(w.out, byte(w.bits))
+		w.bits >>= 8
+		w.nbits -= 8
+	}
+}
+
+func (w *bitWriter) alignByte() {
+	if w.nbits > 0 {
+		w.write(0, 8-w.nbits%8)
+	}
+}
+
+func (w *bitWriter) flush() {
+	w.alignByte()
+}
+
+// gzipDeflate wraps the DEFLATE stream of in into a gzip member with an
+// empty header (no name, zero modification time, OS unknown), as
+// `gzip -n` does apart from the OS byte.
+func gzipDeflate(d *deflater, in []byte) []byte {
+	out := make([]byte, 10, 10+len(in)/2+64)
+	out[0], out[1], out[2] = 0x1f, 0x8b, 8
+	out[8] = 2 // XFL: maximum compression
+	out[9] = 255
+	out = d.compress(out, in)
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(in))
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(in)))
+	return out
+}
