@@ -178,6 +178,7 @@ func TestManagedServerEncodings(t *testing.T) {
 		}
 		checkCloudInitLog(t, m)
 		checkHookArmed(t, m, managedUnit)
+		checkVerify(t, m, managedUnit)
 		if got := m.file("/var/log/udkit-e2e/marker"); got != text+"\n" {
 			t.Errorf("marker written by the base64 part = %q, want %q", got, text+"\n")
 		}
