@@ -19,6 +19,25 @@
 // with CGO_ENABLED=0. Only the registry daemon (cmd/udkitd) needs cgo, for
 // dqlite.
 //
+// # Composition
+//
+// The root package composes the leaves: [Build] turns a [Spec] (the
+// instance's name, what registers it at launch, what deregisters it at
+// shutdown, the mounts those commands need, environment, extra files,
+// cloud-config and parts) into a [Bundle]: the stop hook of
+// [github.com/udkit/udkit/unit.StopHook] written by write_files, the
+// scripts and environment it needs, runcmd lines that reload systemd, arm
+// the hook with `systemctl enable --now --no-block` and register, and the
+// finished [github.com/udkit/udkit/userdata.Document]. [Bundle.Encode]
+// and [Render] encode it with gzip, base64 and a size limit, and refuse
+// user data in which the unit, cloud-config or user-data rules find an
+// error unless [Options.AcceptErrors] says otherwise.
+//
+// [ReadSpecFile] and [ParseSpecFile] read the same spec from YAML (the
+// format of the udkit command's render), reporting unknown keys, wrong
+// types and bad values with their line and YAML path. [Lint] checks user
+// data, cloud-config or a unit file from anywhere.
+//
 // Output is deterministic: the same input gives the same bytes on every run
 // and machine, so deployment tools can keep golden copies of the user data
 // they ship.

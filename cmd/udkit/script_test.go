@@ -1,32 +1,76 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/udkit/udkit/internal/realtools"
 )
 
 // TestMain lets the test binary act as the udkit command inside the
-// scripts.
+// scripts: testscript re-runs it as "udkit", which calls run with the
+// process's own streams, exactly as main does.
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"udkit": func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) },
 	}))
 }
 
-// TestScripts runs the CLI scripts in testdata/script/*.txtar. Each script
-// also gets the userdata package's golden documents in $WORK/golden (they
-// hold CRLF line endings, which a txtar archive cannot carry). Run with
-// -testwork to keep the work directories.
+// TestScripts runs the CLI scripts in testdata/script/*.txtar: each is a
+// txtar archive with the commands, their expected exit status and output,
+// and the input files. Each script also gets the userdata package's golden
+// documents in $WORK/golden (they hold CRLF line endings, which a txtar
+// archive cannot carry), $ROOT (the repository, for the example spec and
+// its golden output), $UDKITBIN (the directory of the udkit command, for
+// scripts that set PATH=$UDKITBIN to hide the system's tools) and
+// $ORIGPATH. Run with -testwork to keep the work directories, with -update
+// to rewrite the expected output in the archives.
 func TestScripts(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("ROOT", root)
+			env.Setenv("ORIGPATH", env.Getenv("PATH"))
+			bin := ""
+			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+				if _, err := os.Stat(filepath.Join(dir, "udkit")); err == nil {
+					bin = dir
+					break
+				}
+			}
+			if bin == "" {
+				return fmt.Errorf("no udkit command on PATH %q", env.Getenv("PATH"))
+			}
+			env.Setenv("UDKITBIN", bin)
 			return copyGlob(filepath.Join("..", "..", "userdata", "testdata", "golden", "*.golden"), filepath.Join(env.WorkDir, "golden"))
 		},
+		// [tool:NAME] is true when the real tool NAME is installed. A
+		// script skips its checks without it ([!tool:cloud-init] skip),
+		// but in strict mode (make test, CI) a missing tool is an error.
+		Condition: func(cond string) (bool, error) {
+			name, ok := strings.CutPrefix(cond, "tool:")
+			if !ok {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			if _, err := execLookPath(name); err != nil {
+				if realtools.Strict() {
+					return false, fmt.Errorf("required tool missing: %s (%v); run make deps", name, err)
+				}
+				return false, nil
+			}
+			return true, nil
+		},
+		UpdateScripts: updateScripts(),
 	})
 }
 

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/udkit/udkit"
+)
+
+const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC"
+
+func init() {
+	register("render", command{
+		summary: "build user data from a YAML spec file",
+		run:     runRender,
+	})
+}
+
+// newFlags returns a flag set that reports to stderr and prints usage.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, allowing flags after the positional arguments
+// (`udkit render spec.yaml -o out`). It returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func runRender(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("render", renderUsage, stderr)
+	out := fs.String("o", "", "write the user data to `FILE` instead of stdout")
+	gzip := fs.String("gzip", "", "compress the document: auto (only when over the limit), always or never; default: the spec's output.gzip (auto)")
+	b64 := fs.Bool("base64", false, "encode the result in base64, as launch templates take it")
+	limit := fs.Int("limit", 0, "largest document in bytes before base64; 0: the spec's output.limit, else 16384; -1: no limit")
+	accept := fs.Bool("accept-errors", false, "render even when the lint rules find errors")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, renderUsage)
+		return exitUsage
+	}
+	sf, err := udkit.ReadSpecFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	o := sf.Output
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["gzip"] {
+		if o.Gzip, err = udkit.ParseGzipMode(*gzip); err != nil {
+			fmt.Fprintf(stderr, "udkit render: --gzip: %v\n%s\n", err, renderUsage)
+			return exitUsage
+		}
+	}
+	if set["base64"] {
+		o.Base64 = *b64
+	}
+	if set["limit"] {
+		if *limit < -1 {
+			fmt.Fprintf(stderr, "udkit render: --limit %d: give a number of bytes, 0 for 16384 or -1 for no limit\n", *limit)
+			return exitUsage
+		}
+		o.Limit = *limit
+	}
+	if *accept {
+		o.AcceptErrors = true
+	}
+	data, diags, err := udkit.Render(sf.Spec, o)
+	for _, d := range diags {
+		if d.Severity != udkit.Info {
+			fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	if *out == "" {
+		if _, err := stdout.Write(data); err != nil {
+			fmt.Fprintf(stderr, "udkit render: %v\n", err)
+			return exitFail
+		}
+		return exitOK
+	}
+	if err := writeFileAtomic(*out, data); err != nil {
+		fmt.Fprintf(stderr, "udkit render: -o %s: %v\n", *out, err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// writeFileAtomic writes data to name through a temporary file in the same
+// directory, so that a failure never leaves a partial file.
+func writeFileAtomic(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".udkit-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/udkit/udkit"
+	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/userdata"
+)
+
+const validateUsage = "usage: udkit validate [--cloud-init auto|always|never] FILE"
+
+func init() {
+	register("validate", command{
+		summary: "validate cloud-config (a file or the parts of user data), with cloud-init's schema when installed",
+		run:     runValidate,
+	})
+}
+
+// schemaBad is a cloud-config the schema must reject (runcmd must be a
+// list): without python3-jsonschema, `cloud-init schema` accepts anything,
+// and a validator that accepts this is not validating.
+const schemaBad = "#cloud-config\nruncmd: 5\n"
+
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("validate", validateUsage, stderr)
+	mode := fs.String("cloud-init", "auto", "run `cloud-init schema` too: auto (when installed), always (fail without it) or never")
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(files) != 1 || (*mode != "auto" && *mode != "always" && *mode != "never") {
+		fmt.Fprintln(stderr, validateUsage)
+		return exitUsage
+	}
+	name := files[0]
+	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+		return exitUsage
+	}
+
+	// The cloud-configs to check: the file itself, or the cloud-config
+	// parts of user data.
+	type doc struct {
+		label string
+		body  []byte
+	}
+	var docs []doc
+	if udkit.DetectKind(data) == udkit.KindCloudConfig {
+		docs = append(docs, doc{name, data})
+	} else {
+		d, err := userdata.Decode(data, userdata.Limits{})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return exitUsage
+		}
+		for i, p := range d.Parts {
+			if p.ContentType == userdata.ContentCloudConfig {
+				docs = append(docs, doc{fmt.Sprintf("%s: part %d", name, i+1), p.Body})
+			}
+		}
+		if len(docs) == 0 {
+			fmt.Fprintf(stderr, "%s: no cloud-config part to validate\n", name)
+			return exitFail
+		}
+	}
+
+	var ci string
+	if *mode != "never" {
+		ci, err = exec.LookPath("cloud-init")
+		if err != nil {
+			if *mode == "always" {
+				fmt.Fprintf(stderr, "udkit validate: --cloud-init always: cloud-init is not installed (%v); install cloud-init and python3-jsonschema\n", err)
+				return exitUsage
+			}
+			ci = ""
+			fmt.Fprintln(stderr, "udkit validate: cloud-init not installed: checked with udkit's rules only")
+		} else if v, err := cloudInitSchema(ci, []byte(schemaBad)); err != nil {
+			fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+			return exitUsage
+		} else if v.valid {
+			fmt.Fprintln(stderr, "udkit validate: `cloud-init schema` accepts a known-bad cloud-config, so it is not validating; install python3-jsonschema")
+			return exitUsage
+		}
+	}
+
+	code := exitOK
+	for _, d := range docs {
+		bad := false
+		c, err := cloudconfig.Parse(d.body)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: error: %s\n", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
+			bad = true
+		} else if err := c.Validate(); err != nil {
+			var ve *cloudconfig.ValidationError
+			if errors.As(err, &ve) {
+				for _, dg := range ve.Diagnostics {
+					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", d.label, dg.Severity, dg.Rule, dg.Path, dg.Message)
+					if dg.Severity == cloudconfig.Error {
+						bad = true
+					}
+				}
+			} else {
+				fmt.Fprintf(stdout, "%s: error: %v\n", d.label, err)
+				bad = true
+			}
+		}
+		if ci != "" {
+			v, err := cloudInitSchema(ci, d.body)
+			if err != nil {
+				fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+				return exitUsage
+			}
+			if !v.valid {
+				bad = true
+				for _, l := range strings.Split(strings.TrimSpace(v.output), "\n") {
+					fmt.Fprintf(stdout, "%s: cloud-init schema: %s\n", d.label, strings.TrimSpace(l))
+				}
+			}
+		}
+		checked := "udkit's rules"
+		if ci != "" {
+			checked += " and cloud-init schema"
+		}
+		if bad {
+			code = exitFail
+			fmt.Fprintf(stdout, "%s: invalid cloud-config (%s)\n", d.label, checked)
+		} else {
+			fmt.Fprintf(stdout, "%s: valid cloud-config (%s)\n", d.label, checked)
+		}
+	}
+	return code
+}
+
+type schemaVerdict struct {
+	valid  bool
+	output string
+}
+
+// cloudInitSchema runs `cloud-init schema --config-file` on data: exit 0
+// is valid, 1 invalid, anything else a failure to run.
+func cloudInitSchema(ci string, data []byte) (schemaVerdict, error) {
+	dir, err := os.MkdirTemp("", "udkit-validate")
+	if err != nil {
+		return schemaVerdict{}, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "cloud-config")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return schemaVerdict{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ci, "schema", "--config-file", path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	text := strings.ReplaceAll(out.String(), path, "cloud-config")
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return schemaVerdict{valid: true, output: text}, nil
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return schemaVerdict{valid: false, output: text}, nil
+	}
+	return schemaVerdict{}, fmt.Errorf("cloud-init schema --config-file: %v\n%s", err, text)
+}

@@ -1,0 +1,144 @@
+package udkit
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/udkit/udkit/userdata"
+)
+
+// Kind is what [Lint] took its input for.
+type Kind int
+
+const (
+	// KindUserData is user data as cloud-init reads it: MIME multipart,
+	// gzip'd or base64-encoded, or a single document typed by its first
+	// line other than cloud-config.
+	KindUserData Kind = iota
+	// KindCloudConfig is a single cloud-config document.
+	KindCloudConfig
+	// KindUnit is a systemd unit file.
+	KindUnit
+)
+
+// String returns "user data", "cloud-config" or "unit".
+func (k Kind) String() string {
+	switch k {
+	case KindCloudConfig:
+		return "cloud-config"
+	case KindUnit:
+		return "unit"
+	}
+	return "user data"
+}
+
+// DetectKind tells a unit file (its first line that is not blank or a
+// comment is a [Section] header) from a plain cloud-config document (its
+// first line is #cloud-config) and from anything else, which is user data.
+func DetectKind(data []byte) Kind {
+	rest := data
+	for len(rest) > 0 {
+		line, tail, _ := bytes.Cut(rest, []byte("\n"))
+		rest = tail
+		t := strings.TrimSpace(string(line))
+		if t == "" {
+			continue
+		}
+		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+			return KindUnit
+		}
+		if strings.EqualFold(t, "#cloud-config") {
+			return KindCloudConfig
+		}
+		if strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
+			// A unit file may start with comments; a cloud-config
+			// document may not (its header is the first line).
+			continue
+		}
+		break
+	}
+	return KindUserData
+}
+
+// Lint checks user data, a cloud-config document or a systemd unit file
+// (see [DetectKind]) with the rules of the userdata, cloudconfig and unit
+// packages: in user data, every cloud-config part is validated and
+// linted, and in every cloud-config, every systemd service written by
+// write_files that has an ExecStop= line is linted as a stop hook.
+//
+// Diagnostics carry the line in data where it can be told: always for
+// units and cloud-config documents, and for the parts of user data that is
+// neither gzip'd nor base64-encoded and whose parts are sent as they are.
+// Lint fails only when data cannot be decoded as user data.
+func Lint(data []byte) (Kind, []Diagnostic, error) {
+	switch k := DetectKind(data); k {
+	case KindUnit:
+		ds := lintUnitText(data)
+		for i := range ds {
+			ds[i].Where = "" // the line says it all
+		}
+		return k, ds, nil
+	case KindCloudConfig:
+		return k, byLine(lintCloudConfig(data)), nil
+	}
+	d, err := userdata.Decode(data, userdata.Limits{})
+	if err != nil {
+		return KindUserData, nil, fmt.Errorf("udkit: lint: %w", err)
+	}
+	doc := d.Document()
+	var out []Diagnostic
+	byPart := map[int][]Diagnostic{}
+	for _, dg := range userdata.Lint(doc) {
+		byPart[dg.Part] = append(byPart[dg.Part], Diagnostic{Severity: fromUserdata(dg.Severity), Rule: dg.Rule, Message: dg.Message})
+	}
+	from := 0 // search for part bodies from here on
+	for i, p := range doc.Parts {
+		n := i + 1
+		// The line where the part's body starts in data, if it is there
+		// as it is.
+		base := 0
+		if !d.Base64 && !d.Gzip && len(p.Body) > 0 {
+			if j := bytes.Index(data[from:], p.Body); j >= 0 {
+				base = bytes.Count(data[:from+j], []byte("\n")) + 1
+				from += j + len(p.Body)
+			}
+		}
+		var ds []Diagnostic
+		for _, dg := range byPart[n] {
+			dg.Line = base
+			ds = append(ds, dg)
+		}
+		if isCloudConfig(p) {
+			for _, dg := range lintCloudConfig(p.Body) {
+				if base > 0 && dg.Line > 0 {
+					dg.Line += base - 1
+				} else {
+					dg.Line = base
+				}
+				ds = append(ds, dg)
+			}
+		}
+		for _, dg := range ds {
+			if d.MIME {
+				dg.Part = n
+				dg.PartName = partName(p)
+			}
+			out = append(out, dg)
+		}
+	}
+	return KindUserData, byLine(out), nil
+}
+
+// byLine sorts diagnostics by part, then line (a finding without a line
+// first), keeping the order of findings on the same line.
+func byLine(ds []Diagnostic) []Diagnostic {
+	sort.SliceStable(ds, func(i, j int) bool {
+		if ds[i].Part != ds[j].Part {
+			return ds[i].Part < ds[j].Part
+		}
+		return ds[i].Line < ds[j].Line
+	})
+	return ds
+}

@@ -1,0 +1,682 @@
+package udkit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/userdata"
+)
+
+// MaxSpecSize is the largest spec file, or file it references, that
+// ParseSpecFile reads.
+const MaxSpecSize = 1 << 20
+
+// SpecFile is a parsed YAML spec file: the spec and the output options it
+// asks for (gzip defaults to auto in a spec file).
+type SpecFile struct {
+	Spec   *Spec
+	Output Options
+}
+
+// ReadSpecFile reads the YAML spec file at name. Files the spec refers to
+// (script_file, content_file) are read relative to its directory and
+// must lie inside it.
+func ReadSpecFile(name string) (*SpecFile, error) {
+	data, err := readLimited(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+	if err != nil {
+		return nil, fmt.Errorf("udkit: %w", err)
+	}
+	sf, err := ParseSpecFile(data, os.DirFS(filepath.Dir(name)))
+	var se *SpecError
+	if errors.As(err, &se) {
+		return nil, &FileError{Name: name, Err: se}
+	}
+	return sf, err
+}
+
+// FileError is a *SpecError of a spec file read by name.
+type FileError struct {
+	Name string
+	Err  *SpecError
+}
+
+// Error lists the problems as NAME:LINE: PATH: MESSAGE, one per line.
+func (e *FileError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "udkit: %s: invalid spec", e.Name)
+	for _, p := range e.Err.Problems {
+		b.WriteString("\n")
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: ", e.Name, p.Line)
+		} else {
+			fmt.Fprintf(&b, "%s: ", e.Name)
+		}
+		b.WriteString(p.Path + ": " + p.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns the *SpecError.
+func (e *FileError) Unwrap() error { return e.Err }
+
+func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(f, MaxSpecSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxSpecSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, MaxSpecSize)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseSpecFile parses a YAML spec file (see the README for the format).
+// Files it refers to are read from dir; with a nil dir, a reference is an
+// error. Unknown keys, wrong types and invalid values are reported all
+// together in a *SpecError, each with its YAML path and line.
+func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
+	if len(data) > MaxSpecSize {
+		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Message: fmt.Sprintf("the spec is %d bytes, more than %d", len(data), MaxSpecSize)}}}
+	}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
+		return nil, &SpecError{Problems: []Problem{yamlProblem(err)}}
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		line := next.Line
+		if err != nil {
+			line = yamlProblem(err).Line
+		}
+		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: line, Message: "a second YAML document (after ---); a spec file holds one"}}}
+	}
+	d := &specDecoder{dir: dir, sf: &SpecFile{Spec: &Spec{}, Output: Options{Gzip: userdata.GzipAuto}}}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: 1, Message: "the spec is empty; give at least name and deregister"}}}
+	}
+	d.data, d.root = data, root.Content[0]
+	if !d.spec(root.Content[0]) {
+		return nil, &SpecError{Problems: d.probs}
+	}
+	// Check the values too, except in fields that already failed to
+	// decode (an undecodable command would also be reported missing).
+	decodeProbs := len(d.probs)
+	for _, p := range checkSpec(d.sf.Spec) {
+		if d.failed(p.Path, decodeProbs) {
+			continue
+		}
+		p.Line = d.lineOf(p.Path)
+		d.probs = append(d.probs, p)
+	}
+	if len(d.probs) > 0 {
+		sort.SliceStable(d.probs, func(i, j int) bool { return d.probs[i].Line < d.probs[j].Line })
+		return nil, &SpecError{Problems: d.probs}
+	}
+	return d.sf, nil
+}
+
+func yamlProblem(err error) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, tail, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil {
+				line, msg = n, tail
+			}
+		}
+	}
+	return Problem{Path: "(file)", Line: line, Message: "not valid YAML: " + msg}
+}
+
+type specDecoder struct {
+	data  []byte
+	root  *yaml.Node
+	dir   fs.FS
+	sf    *SpecFile
+	probs []Problem
+	lines map[string]int
+}
+
+func (d *specDecoder) errf(n *yaml.Node, path, format string, args ...any) {
+	d.probs = append(d.probs, Problem{Path: path, Line: n.Line, Message: fmt.Sprintf(format, args...)})
+}
+
+// mark records the line of path, the first time only: a key's line, not
+// the line its value starts on.
+func (d *specDecoder) mark(path string, n *yaml.Node) {
+	if d.lines == nil {
+		d.lines = map[string]int{}
+	}
+	if _, ok := d.lines[path]; !ok {
+		d.lines[path] = n.Line
+	}
+}
+
+// lineOf returns the line of path or of its closest marked parent.
+func (d *specDecoder) lineOf(path string) int {
+	for path != "" {
+		if l, ok := d.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// failed reports whether one of the first n problems (those found while
+// decoding) is at path, inside it, or at one of its parents.
+func (d *specDecoder) failed(path string, n int) bool {
+	for _, p := range d.probs[:n] {
+		if within(p.Path, path) || within(path, p.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+func within(path, parent string) bool {
+	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
+}
+
+// cloudConfigSource returns the cloud_config mapping v as a cloud-config
+// document cut from the spec's own text, with its lines where they are in
+// the spec, so that cloud-config errors give spec lines.
+func (d *specDecoder) cloudConfigSource(v *yaml.Node) []byte {
+	lines := strings.SplitAfter(string(d.data), "\n")
+	end := len(lines) // index after the last line of v
+	for i := 1; i < len(d.root.Content); i += 2 {
+		if d.root.Content[i] == v && i+1 < len(d.root.Content) {
+			end = d.root.Content[i+1].Line - 1
+		}
+	}
+	start := v.Line - 1
+	if start < 0 || start >= len(lines) || end <= start || end > len(lines) {
+		body, _ := yaml.Marshal(v)
+		return append([]byte(cloudconfig.Header+"\n"), body...)
+	}
+	var b strings.Builder
+	b.WriteString(cloudconfig.Header + "\n")
+	for i := 1; i < start; i++ {
+		b.WriteString("\n")
+	}
+	first := lines[start]
+	if c := v.Column - 1; c > 0 && c <= len(first) {
+		first = strings.Repeat(" ", c) + first[c:]
+	}
+	b.WriteString(first)
+	for _, l := range lines[start+1 : end] {
+		b.WriteString(l)
+	}
+	return []byte(b.String())
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return "a string"
+	}
+	return "nothing"
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// fields decodes a mapping: each key must be one of the handlers', at most
+// once.
+func (d *specDecoder) fields(n *yaml.Node, path string, h map[string]func(string, *yaml.Node)) bool {
+	if n.Kind != yaml.MappingNode {
+		where := path
+		if where == "" {
+			where = "(file)"
+		}
+		d.errf(n, where, "must be a mapping, not %s", kindName(n))
+		return false
+	}
+	d.mark(path, n)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errf(k, path, "keys must be strings")
+			continue
+		}
+		p := join(path, k.Value)
+		f, ok := h[k.Value]
+		if !ok {
+			known := make([]string, 0, len(h))
+			for name := range h {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			d.errf(k, p, "unknown key; known keys here: %s", strings.Join(known, ", "))
+			continue
+		}
+		if seen[k.Value] {
+			d.errf(k, p, "given twice; keep one")
+			continue
+		}
+		seen[k.Value] = true
+		d.mark(p, k)
+		f(p, v)
+	}
+	return true
+}
+
+func (d *specDecoder) str(path string, n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.errf(n, path, "must be a string, not %s (quote it)", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *specDecoder) boolean(path string, n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		d.errf(n, path, "must be true or false, not %s", kindName(n))
+		return false
+	}
+	return n.Value == "true"
+}
+
+func (d *specDecoder) strList(path string, n *yaml.Node) []string {
+	if n.Kind != yaml.SequenceNode {
+		d.errf(n, path, "must be a list of strings, not %s", kindName(n))
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, e := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		d.mark(p, e)
+		if s, ok := d.scalarWord(p, e); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scalarWord accepts a string or a number (a command argument such as 30)
+// as its literal text.
+func (d *specDecoder) scalarWord(path string, n *yaml.Node) (string, bool) {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float") {
+		return n.Value, true
+	}
+	d.errf(n, path, "must be a string, not %s", kindName(n))
+	return "", false
+}
+
+func (d *specDecoder) file(path string, n *yaml.Node) ([]byte, bool) {
+	name, ok := d.str(path, n)
+	if !ok {
+		return nil, false
+	}
+	if d.dir == nil {
+		d.errf(n, path, "cannot read %q: the spec was not read from a file; give the content inline", name)
+		return nil, false
+	}
+	if !fs.ValidPath(name) {
+		d.errf(n, path, "%q must be a relative path inside the spec's directory, without ..", name)
+		return nil, false
+	}
+	data, err := readLimited(d.dir, name)
+	if err != nil {
+		d.errf(n, path, "%v", err)
+		return nil, false
+	}
+	return data, true
+}
+
+func (d *specDecoder) spec(n *yaml.Node) bool {
+	s := d.sf.Spec
+	ok := d.fields(n, "", map[string]func(string, *yaml.Node){
+		"name": func(p string, v *yaml.Node) { s.Name, _ = d.str(p, v) },
+		"register": func(p string, v *yaml.Node) {
+			s.Register = &Action{}
+			d.action(p, v, s.Register, true)
+		},
+		"deregister": func(p string, v *yaml.Node) { d.action(p, v, &s.Deregister, false) },
+		"mounts":     func(p string, v *yaml.Node) { s.Mounts = d.strList(p, v) },
+		"stop_timeout": func(p string, v *yaml.Node) {
+			s.StopTimeout = d.duration(p, v)
+		},
+		"user": func(p string, v *yaml.Node) { s.User, _ = d.str(p, v) },
+		"environment": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				d.errf(v, p, "must be a mapping of NAME: value, not %s", kindName(v))
+				return
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, val := v.Content[i], v.Content[i+1]
+				kp := join(p, k.Value)
+				d.mark(kp, k)
+				if k.Kind != yaml.ScalarNode {
+					d.errf(k, p, "keys must be variable names")
+					continue
+				}
+				w, ok := d.scalarWord(kp, val)
+				if ok {
+					s.Environment = append(s.Environment, EnvVar{Name: k.Value, Value: w})
+				}
+			}
+		},
+		"files": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.SequenceNode {
+				d.errf(v, p, "must be a list of files, not %s", kindName(v))
+				return
+			}
+			for i, e := range v.Content {
+				s.Files = append(s.Files, d.writeFile(fmt.Sprintf("%s[%d]", p, i), e))
+			}
+		},
+		"cloud_config": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				d.errf(v, p, "must be a mapping of cloud-config keys, not %s", kindName(v))
+				return
+			}
+			c, err := cloudconfig.Parse(d.cloudConfigSource(v))
+			if err != nil {
+				d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "cloudconfig: "))
+				return
+			}
+			if err := c.Validate(); err != nil {
+				var ve *cloudconfig.ValidationError
+				if errors.As(err, &ve) {
+					for _, dg := range ve.Diagnostics {
+						if dg.Severity == cloudconfig.Error {
+							d.errf(nodeAt(v, dg.Path), p+"."+dg.Path, "%s", dg.Message)
+						}
+					}
+				} else {
+					d.errf(v, p, "%v", err)
+				}
+			}
+			s.CloudConfig = c
+		},
+		"parts": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.SequenceNode {
+				d.errf(v, p, "must be a list of parts, not %s", kindName(v))
+				return
+			}
+			for i, e := range v.Content {
+				s.Parts = append(s.Parts, d.part(fmt.Sprintf("%s[%d]", p, i), e))
+			}
+		},
+		"output":   func(p string, v *yaml.Node) { d.output(p, v) },
+		"registry": func(p string, v *yaml.Node) { s.Registry = d.registry(p, v) },
+	})
+	if !ok {
+		return false
+	}
+	if s.Name == "" && !d.has("name") {
+		d.errf(n, "name", "missing; give the instance's role, such as managed-server")
+	}
+	if !d.has("deregister") && !d.has("registry") {
+		d.errf(n, "deregister", "missing; give the command or script that deregisters the instance, or a registry hook")
+	}
+	return true
+}
+
+func (d *specDecoder) has(path string) bool {
+	_, ok := d.lines[path]
+	return ok
+}
+
+// nodeAt returns the node at a YAML path such as
+// "write_files[2].path" inside m, or m when it cannot be followed.
+func nodeAt(m *yaml.Node, path string) *yaml.Node {
+	cur := m
+	for path != "" && cur != nil {
+		var key string
+		if path[0] == '[' {
+			end := strings.IndexByte(path, ']')
+			if end < 0 || cur.Kind != yaml.SequenceNode {
+				return cur
+			}
+			i, err := strconv.Atoi(path[1:end])
+			if err != nil || i < 0 || i >= len(cur.Content) {
+				return cur
+			}
+			cur, path = cur.Content[i], strings.TrimPrefix(path[end+1:], ".")
+			continue
+		}
+		end := strings.IndexAny(path, ".[")
+		if end < 0 {
+			key, path = path, ""
+		} else {
+			key, path = path[:end], strings.TrimPrefix(path[end:], ".")
+		}
+		if cur.Kind != yaml.MappingNode {
+			return cur
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(cur.Content); i += 2 {
+			if cur.Content[i].Value == key {
+				next = cur.Content[i+1]
+			}
+		}
+		if next == nil {
+			return cur
+		}
+		cur = next
+	}
+	return cur
+}
+
+func (d *specDecoder) duration(p string, v *yaml.Node) time.Duration {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+		n, err := strconv.Atoi(v.Value)
+		if err != nil || n <= 0 {
+			d.errf(v, p, "%q: give a positive number of seconds or a duration such as 60s", v.Value)
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	s, ok := d.str(p, v)
+	if !ok {
+		return 0
+	}
+	t, err := time.ParseDuration(s)
+	if err != nil || t <= 0 {
+		d.errf(v, p, "%q: give a duration such as 60s or 1m30s", s)
+		return 0
+	}
+	return t
+}
+
+func (d *specDecoder) action(p string, v *yaml.Node, a *Action, register bool) {
+	h := map[string]func(string, *yaml.Node){
+		"command": func(p string, v *yaml.Node) { a.Command = d.strList(p, v) },
+		"script":  func(p string, v *yaml.Node) { a.Script, _ = d.str(p, v) },
+		"script_file": func(p string, v *yaml.Node) {
+			if b, ok := d.file(p, v); ok {
+				a.Script = string(b)
+			}
+		},
+		"path": func(p string, v *yaml.Node) { a.Path, _ = d.str(p, v) },
+	}
+	if register {
+		h["every_boot"] = func(p string, v *yaml.Node) { a.EveryBoot = d.boolean(p, v) }
+	}
+	if !d.fields(v, p, h) {
+		return
+	}
+	if d.has(p+".script") && d.has(p+".script_file") {
+		d.errf(v, p, "give script or script_file, not both")
+	}
+}
+
+func (d *specDecoder) writeFile(p string, v *yaml.Node) cloudconfig.WriteFile {
+	var f cloudconfig.WriteFile
+	var content []byte
+	hasContent := false
+	d.fields(v, p, map[string]func(string, *yaml.Node){
+		"path":    func(p string, v *yaml.Node) { f.Path, _ = d.str(p, v) },
+		"content": func(p string, v *yaml.Node) { s, _ := d.str(p, v); content, hasContent = []byte(s), true },
+		"content_file": func(p string, v *yaml.Node) {
+			if b, ok := d.file(p, v); ok {
+				content, hasContent = b, true
+			}
+		},
+		"owner":       func(p string, v *yaml.Node) { f.Owner, _ = d.str(p, v) },
+		"permissions": func(p string, v *yaml.Node) { f.Permissions, _ = d.str(p, v) },
+		"append":      func(p string, v *yaml.Node) { f.Append = d.boolean(p, v) },
+		"defer":       func(p string, v *yaml.Node) { f.Defer = d.boolean(p, v) },
+	})
+	if v.Kind == yaml.MappingNode {
+		if d.has(p+".content") && d.has(p+".content_file") {
+			d.errf(v, p, "give content or content_file, not both")
+		}
+		if !d.has(p + ".path") {
+			d.errf(v, p+".path", "missing; give the absolute path of the file")
+		}
+	}
+	if hasContent {
+		f.SetData(content)
+	}
+	return f
+}
+
+func (d *specDecoder) part(p string, v *yaml.Node) Part {
+	var pt Part
+	d.fields(v, p, map[string]func(string, *yaml.Node){
+		"type":       func(p string, v *yaml.Node) { pt.ContentType, _ = d.str(p, v) },
+		"filename":   func(p string, v *yaml.Node) { pt.Filename, _ = d.str(p, v) },
+		"merge_type": func(p string, v *yaml.Node) { pt.MergeType, _ = d.str(p, v) },
+		"content":    func(p string, v *yaml.Node) { s, _ := d.str(p, v); pt.Body = []byte(s) },
+		"content_file": func(p string, v *yaml.Node) {
+			if b, ok := d.file(p, v); ok {
+				pt.Body = b
+			}
+		},
+	})
+	if v.Kind == yaml.MappingNode {
+		if d.has(p+".content") && d.has(p+".content_file") {
+			d.errf(v, p, "give content or content_file, not both")
+		}
+		if pt.ContentType != "" && pt.ContentType != userdata.ContentPlain && !userdata.KnownContentType(pt.ContentType) {
+			d.errf(v, p+".type", "%q is not a content type cloud-init handles; use text/x-shellscript, text/cloud-config, text/cloud-boothook, ...", pt.ContentType)
+		}
+	}
+	return pt
+}
+
+func (d *specDecoder) registry(p string, v *yaml.Node) *RegistryHook {
+	r := &RegistryHook{}
+	d.fields(v, p, map[string]func(string, *yaml.Node){
+		"url":             func(p string, v *yaml.Node) { r.URL, _ = d.str(p, v) },
+		"cluster":         func(p string, v *yaml.Node) { r.Cluster, _ = d.str(p, v) },
+		"join_token_file": func(p string, v *yaml.Node) { r.JoinTokenFile, _ = d.str(p, v) },
+		"join_token":      func(p string, v *yaml.Node) { r.JoinToken, _ = d.str(p, v) },
+		"ca_file":         func(p string, v *yaml.Node) { r.CAFile, _ = d.str(p, v) },
+		"ca":              func(p string, v *yaml.Node) { r.CA, _ = d.str(p, v) },
+		"ca_content_file": func(p string, v *yaml.Node) {
+			if b, ok := d.file(p, v); ok {
+				r.CA = string(b)
+			}
+		},
+		"state_dir":  func(p string, v *yaml.Node) { r.StateDir, _ = d.str(p, v) },
+		"every_boot": func(p string, v *yaml.Node) { r.EveryBoot = d.boolean(p, v) },
+		"labels": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				d.errf(v, p, "must be a mapping of label: value, not %s", kindName(v))
+				return
+			}
+			r.Labels = map[string]string{}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, val := v.Content[i], v.Content[i+1]
+				kp := join(p, k.Value)
+				if w, ok := d.scalarWord(kp, val); ok {
+					r.Labels[k.Value] = w
+				}
+			}
+		},
+	})
+	if d.has(p+".ca") && d.has(p+".ca_content_file") {
+		d.errf(v, p, "give ca or ca_content_file, not both")
+	}
+	return r
+}
+
+func (d *specDecoder) output(p string, v *yaml.Node) {
+	o := &d.sf.Output
+	d.fields(v, p, map[string]func(string, *yaml.Node){
+		"gzip": func(p string, v *yaml.Node) {
+			s, ok := d.str(p, v)
+			if !ok {
+				return
+			}
+			m, err := ParseGzipMode(s)
+			if err != nil {
+				d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "udkit: "))
+			}
+			o.Gzip = m
+		},
+		"base64": func(p string, v *yaml.Node) { o.Base64 = d.boolean(p, v) },
+		"limit": func(p string, v *yaml.Node) {
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+				d.errf(v, p, "must be a number of bytes, not %s (-1 for no limit)", kindName(v))
+				return
+			}
+			n, err := strconv.Atoi(v.Value)
+			if err != nil || n < -1 {
+				d.errf(v, p, "%q: give a number of bytes, 0 for 16384 or -1 for no limit", v.Value)
+				return
+			}
+			o.Limit = n
+		},
+		"accept_errors": func(p string, v *yaml.Node) { o.AcceptErrors = d.boolean(p, v) },
+	})
+}
+
+// ParseGzipMode reads "auto", "always" or "never".
+func ParseGzipMode(s string) (userdata.GzipMode, error) {
+	switch s {
+	case "auto":
+		return userdata.GzipAuto, nil
+	case "always":
+		return userdata.GzipAlways, nil
+	case "never":
+		return userdata.GzipNever, nil
+	}
+	return userdata.GzipNever, fmt.Errorf("udkit: gzip mode %q: use auto, always or never", s)
+}
