@@ -12,7 +12,10 @@
 // The harness builds a minimal Debian root file system once with
 // debootstrap and caches it as a zstd tarball (UDKIT_E2E_CACHE, default
 // /var/cache/udkit-e2e), keyed by a hash of the recipe. Each test machine
-// gets its own overlay over that tree, its own pair of network namespaces
+// gets its own overlay over that tree (not nspawn's --volatile=overlay,
+// whose tmpfs would lose cloud-init's per-instance state across the
+// reboot that nspawn turns into an exit with status 133 and the harness
+// into a second start), its own pair of network namespaces
 // joined by a veth (192.0.2.1 on the host side, 192.0.2.2 in the
 // container), a host directory bound into the container and mounted again
 // by /etc/fstab with _netdev (the stand-in for NFS), and a NoCloud seed.

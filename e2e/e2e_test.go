@@ -176,17 +176,28 @@ func checkHookArmed(t *testing.T, m *machine, unit string) {
 }
 
 // checkVerify runs systemd's and cloud-init's own checkers inside the
-// booted system.
+// booted system and fails the test on anything they report.
 func checkVerify(t *testing.T, m *machine, unit string) {
 	t.Helper()
+	for _, p := range verifyProblems(m, unit) {
+		t.Error(p)
+	}
+}
+
+// verifyProblems returns what `systemd-analyze verify` says about the
+// unit (any output at all) and what `cloud-init schema --system` says
+// about the instance's cloud-config, unless it is valid.
+func verifyProblems(m *machine, unit string) []string {
+	var probs []string
 	out, err := m.exec("systemd-analyze", "verify", "/etc/systemd/system/"+unit)
 	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
-		t.Errorf("systemd-analyze verify in the container: %v\n%s", err, out)
+		probs = append(probs, fmt.Sprintf("systemd-analyze verify %s in the container: %v\n%s", unit, err, out))
 	}
 	out, err = m.exec("cloud-init", "schema", "--system")
 	if err != nil || !strings.Contains(string(out), "Valid cloud-config") {
-		t.Errorf("cloud-init schema --system in the container: %v\n%s", err, out)
+		probs = append(probs, fmt.Sprintf("cloud-init schema --system in the container: %v\n%s", err, out))
 	}
+	return probs
 }
 
 // knownWarnings are cloud-init WARNINGs that the test image causes
@@ -278,6 +289,13 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(m.upper, mountPoint, "bin/deregister")); err != nil {
 		t.Errorf("bin/deregister not found under the mount point in the root file system: %v", err)
+	}
+	// systemd-analyze verify, as checkVerify runs it, sees the hole too.
+	probs := verifyProblems(m, hookUnit)
+	if len(probs) != 1 || !strings.Contains(probs[0], mountPoint+"/bin/deregister") {
+		t.Errorf("verify problems = %q, want one from systemd-analyze about %s/bin/deregister", probs, mountPoint)
+	} else {
+		t.Logf("as expected: %s", probs[0])
 	}
 	m.poweroff()
 	if got := rcv.methods(); got != "" {

@@ -159,7 +159,8 @@ func (m *machine) start() (state, cloudInitStatus string) {
 		close(done)
 	}(m.nspawn, m.exited)
 
-	deadline := time.Now().Add(bootLimit)
+	begin := time.Now()
+	deadline := begin.Add(bootLimit)
 	if m.pid1, err = m.findPID1(deadline); err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +184,12 @@ func (m *machine) start() (state, cloudInitStatus string) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	booted := time.Since(begin)
 	o, err := m.execContext(ctx, "cloud-init", "status", "--wait", "--long")
 	if ctx.Err() != nil {
 		t.Fatalf("e2e: %s boot %d: cloud-init status --wait: %v", m.name, m.boots, err)
 	}
+	t.Logf("%s boot %d: %s after %s, cloud-init finished after %s", m.name, m.boots, state, booted.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond))
 	return state, string(o)
 }
 
@@ -272,6 +275,7 @@ func (m *machine) shutdown(verb string, wantStatus int) {
 	t.Helper()
 	// The connection to PID 1 may drop before systemctl reports success:
 	// what counts is nspawn's exit.
+	begin := time.Now()
 	out, err := m.exec("systemctl", verb)
 	select {
 	case <-m.exited:
@@ -288,6 +292,7 @@ func (m *machine) shutdown(verb string, wantStatus int) {
 	if status != wantStatus {
 		t.Fatalf("e2e: %s: systemd-nspawn exited with status %d after systemctl %s, want %d", m.name, status, verb, wantStatus)
 	}
+	t.Logf("%s: systemctl %s done in %s", m.name, verb, time.Since(begin).Round(time.Millisecond))
 	m.pid1 = 0
 }
 

@@ -17,12 +17,13 @@ import (
 )
 
 // The managed-server example adapted to the test image, talking to a real
-// udkitd over HTTPS with a private CA. Until the root package lands, the
-// cloud-config is written here by hand after STOPHOOK.md (managedUserData)
-// and composed with the userdata package. The register and deregister scripts are the registry's own
-// (registry.RegisterScript, registry.DeregisterScript) and live on the
-// _netdev mount, as an operator would keep them on NFS; the spec refers
-// to them and udkit writes nothing there.
+// udkitd over HTTPS with a private CA. The register and deregister scripts
+// are the registry's own (registry.RegisterScript,
+// registry.DeregisterScript), kept on the _netdev mount as an operator
+// keeps them on NFS; the user data refers to them and writes nothing
+// there. Until the root package lands, the cloud-config is written here by
+// hand after STOPHOOK.md (managedUserData) and composed with the userdata
+// package.
 const (
 	managedName   = "managed-server"
 	managedUnit   = managedName + "-deregister.service"
@@ -178,6 +179,7 @@ func TestManagedServerEncodings(t *testing.T) {
 		}
 		checkCloudInitLog(t, m)
 		checkHookArmed(t, m, managedUnit)
+		checkVerify(t, m, managedUnit)
 		if got := m.file("/var/log/udkit-e2e/marker"); got != text+"\n" {
 			t.Errorf("marker written by the base64 part = %q, want %q", got, text+"\n")
 		}

@@ -90,6 +90,7 @@ func startUdkitd(t *testing.T, m *machine) *udkitd {
 		"--http-cert", filepath.Join(dir, "cert.pem"), "--http-key", filepath.Join(dir, "key.pem"),
 		"--shutdown-timeout", "5s")
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	begin := time.Now()
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("e2e: starting udkitd: %v", err)
 	}
@@ -117,6 +118,7 @@ func startUdkitd(t *testing.T, m *machine) *udkitd {
 			}
 			if _, err := c.Health(context.Background()); err == nil {
 				d.admin = c
+				t.Logf("udkitd (PID %d) healthy at %s after %s", d.cmd.Process.Pid, d.url, time.Since(begin).Round(time.Millisecond))
 				return d
 			}
 		}
@@ -128,6 +130,7 @@ func startUdkitd(t *testing.T, m *machine) *udkitd {
 }
 
 func (d *udkitd) stop(t *testing.T) {
+	begin := time.Now()
 	select {
 	case <-d.done:
 	default:
@@ -140,6 +143,7 @@ func (d *udkitd) stop(t *testing.T) {
 			<-d.done
 			t.Errorf("e2e: udkitd did not stop on SIGTERM within 30 s; killed")
 		}
+		t.Logf("udkitd stopped in %s", time.Since(begin).Round(time.Millisecond))
 	}
 	if t.Failed() {
 		t.Logf("==== udkitd log ====\n%s", d.log)

@@ -190,6 +190,12 @@ func TestClusterLeaderKilledMidStorm(t *testing.T) {
 	if victim < 0 {
 		t.Fatal("the leader was never killed")
 	}
+	for i, s := range cs.stores {
+		if i != victim {
+			st := s.Stats()
+			t.Logf("survivor %d: %d operations in %d transactions, %d transient failures retried", i, st.Batched, st.Batches, st.Retries)
+		}
+	}
 	survivor := cs.stores[(victim+1)%3]
 	members, err := survivor.Members(ctx, "web")
 	if err != nil {

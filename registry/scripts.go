@@ -127,6 +127,30 @@ func (s ScriptSpec) withDefaults() (ScriptSpec, error) {
 	return s, nil
 }
 
+// RegisterTimeout returns the longest the register script can spend on
+// the registry: every attempt at its full --max-time plus the pauses
+// between attempts (2 s, doubling, at most 30 s). With the defaults: 280 s.
+// Bound whatever runs the script (cloud-init's runcmd has no timeout of
+// its own) accordingly.
+func (s ScriptSpec) RegisterTimeout() time.Duration {
+	s, _ = s.withDefaults()
+	total := time.Duration(s.RegisterAttempts) * s.RegisterMaxTime
+	delay := 2 * time.Second
+	for i := 1; i < s.RegisterAttempts; i++ {
+		total += delay
+		delay = min(2*delay, 30*time.Second)
+	}
+	return total
+}
+
+// DeregisterTimeout returns the longest the deregister script spends on
+// the registry (its single attempt's --max-time). The stop unit's
+// TimeoutStopSec must be longer, with a margin for starting the script.
+func (s ScriptSpec) DeregisterTimeout() time.Duration {
+	s, _ = s.withDefaults()
+	return s.DeregisterMaxTime
+}
+
 // shQuote quotes s as one word for a POSIX shell.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -231,7 +255,8 @@ while :; do
 	log "attempt $attempt failed (HTTP ${code:-none}); retrying in $delay s"
 	sleep "$delay"
 	attempt=$((attempt + 1))
-	if [ "$delay" -lt 30 ]; then delay=$((delay * 2)); fi
+	delay=$((delay * 2))
+	if [ "$delay" -gt 30 ]; then delay=30; fi
 done
 `)
 	return []byte(b.String()), nil

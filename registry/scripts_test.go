@@ -278,3 +278,25 @@ func TestScriptsOverHTTPSWithCA(t *testing.T) {
 		t.Fatalf("deregister over HTTPS: %v\n%s", err, out)
 	}
 }
+
+func TestScriptTimeouts(t *testing.T) {
+	tests := []struct {
+		name       string
+		spec       registry.ScriptSpec
+		reg, dereg time.Duration
+	}{
+		{"defaults", registry.ScriptSpec{}, 280 * time.Second, 20 * time.Second},
+		{"one attempt", registry.ScriptSpec{RegisterAttempts: 1, RegisterMaxTime: 7 * time.Second, DeregisterMaxTime: 9 * time.Second}, 7 * time.Second, 9 * time.Second},
+		{"three attempts", registry.ScriptSpec{RegisterAttempts: 3, RegisterMaxTime: 5 * time.Second}, 15*time.Second + 6*time.Second, 20 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.spec.RegisterTimeout(); got != tc.reg {
+				t.Errorf("RegisterTimeout = %v, want %v", got, tc.reg)
+			}
+			if got := tc.spec.DeregisterTimeout(); got != tc.dereg {
+				t.Errorf("DeregisterTimeout = %v, want %v", got, tc.dereg)
+			}
+		})
+	}
+}

@@ -294,6 +294,11 @@ func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token strin
 func (s *Store) submit(o *op) (result, error) {
 	o.out = make(chan result, 1)
 	select {
+	case <-s.quit:
+		return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+	default:
+	}
+	select {
 	case s.ops <- o:
 	case <-o.ctx.Done():
 		return result{}, errorf(CodeUnavailable, "%s: not queued: %v", o.what(), o.ctx.Err())
@@ -303,6 +308,14 @@ func (s *Store) submit(o *op) (result, error) {
 	select {
 	case r := <-o.out:
 		return r, r.err
+	case <-s.done:
+		// The writer has stopped; it answered everything it took.
+		select {
+		case r := <-o.out:
+			return r, r.err
+		default:
+			return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+		}
 	case <-o.ctx.Done():
 		// The operation may still be committed; a retry with the same
 		// member token is idempotent.

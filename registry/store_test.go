@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -115,5 +117,17 @@ func TestClosedStore(t *testing.T) {
 	_, err := svc.store.Register(context.Background(), "web", svc.join, registry.RegisterRequest{InstanceID: "i-1"})
 	if !registry.IsCode(err, registry.CodeUnavailable) {
 		t.Fatalf("got %v, want unavailable", err)
+	}
+	// Over HTTP: 503 with Retry-After, so that a script retries.
+	req, _ := http.NewRequest("POST", svc.srv.URL+"/v1/clusters/web/members", strings.NewReader(`{"instance_id":"i-1"}`))
+	req.Header.Set("Authorization", "Bearer "+svc.join)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %d, Retry-After %q; want 503 and a Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }

@@ -2,11 +2,9 @@ package userdata
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"sync"
 	"unicode/utf8"
 )
@@ -223,79 +221,28 @@ func maybeBase64(data []byte) ([]byte, bool) {
 	return nil, false
 }
 
-// gzipReaders keeps inflaters for reuse: a new one allocates tens of KB.
-var gzipReaders sync.Pool
+var inflaters = sync.Pool{New: func() any { return new(inflater) }}
 
-// gunzip inflates data as Python's gzip module does (concatenated members,
-// zero padding between them), stopping with an error past max bytes.
+// gunzip inflates data as Python's gzip module does (see gunzipPy),
+// stopping with an error past limit bytes. The result is a new slice.
 func gunzip(data []byte, limit int) ([]byte, error) {
-	if len(data) == 0 {
-		return []byte{}, nil // Python's gzip reads no member and no error
-	}
 	if limit < 0 {
 		limit = 0
 	}
-	br := bytes.NewReader(data)
 	// The trailer of the last member holds its size mod 2^32: a good first
 	// guess for one member, never trusted beyond the limit.
 	guess := 4*len(data) + 64
 	if len(data) >= 18 {
 		if isize := int(binary.LittleEndian.Uint32(data[len(data)-4:])); isize > 0 {
-			guess = isize + 1 // room to see EOF without growing
+			guess = isize
 		}
 	}
-	out := make([]byte, 0, min(guess, limit+1))
-	zr, _ := gzipReaders.Get().(*gzip.Reader)
-	defer func() {
-		if zr != nil {
-			gzipReaders.Put(zr)
-		}
-	}()
-	for member := 1; ; member++ {
-		var err error
-		if zr == nil {
-			zr, err = gzip.NewReader(br)
-		} else {
-			err = zr.Reset(br)
-		}
-		if err != nil {
-			return nil, &gzipError{fmt.Sprintf("gzip member %d: %v", member, err), false}
-		}
-		zr.Multistream(false)
-		// Read into out, growing it by doubling but never past limit+1
-		// bytes: one byte more than allowed proves the stream too big.
-		for {
-			if len(out) == cap(out) {
-				if cap(out) > limit {
-					return nil, &gzipError{"gzip data inflates past the limit (Limits.MaxInflated); a gzip bomb?", true}
-				}
-				grown := make([]byte, len(out), min(max(2*cap(out), 512), limit+1))
-				copy(grown, out)
-				out = grown
-			}
-			n, err := zr.Read(out[len(out):cap(out)])
-			out = out[:len(out)+n]
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, &gzipError{fmt.Sprintf("gzip member %d: %v (truncated or corrupt)", member, err), false}
-			}
-		}
-		for br.Len() > 0 {
-			c, _ := br.ReadByte()
-			if c != 0 {
-				br.UnreadByte()
-				break
-			}
-		}
-		if br.Len() == 0 {
-			return out, nil
-		}
-		if br.Len() < 2 {
-			return nil, &gzipError{fmt.Sprintf("%d bytes of trailing data after gzip member %d", br.Len(), member), false}
-		}
-	}
+	f := inflaters.Get().(*inflater)
+	defer inflaters.Put(f)
+	f.out = make([]byte, 0, min(guess, limit))
+	out, err := gunzipPy(f, data, limit)
+	f.out, f.in = nil, nil
+	return out, err
 }
 
 // gzipError is a gzip stream that does not inflate, or inflates past the

@@ -32,6 +32,10 @@ func TestDeflateRoundTrip(t *testing.T) {
 			if !bytes.Equal(out, in) {
 				t.Fatalf("round trip differs (%d bytes in, %d out)", len(in), len(out))
 			}
+			// And through this package's own gzip reader.
+			if out, err := gunzip(gz, 1<<24); err != nil || !bytes.Equal(out, in) {
+				t.Fatalf("gunzip: %v (%d bytes in, %d out)", err, len(in), len(out))
+			}
 		})
 	}
 }

@@ -174,6 +174,7 @@ func trimEOL(s string) string {
 // parser is email.feedparser.FeedParser (compat32) run over a complete
 // string, with bounds.
 type parser struct {
+	hdrBuf   []int
 	in       lineSource
 	messages int
 	lim      Limits
@@ -205,7 +206,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 		parent.parts = append(parent.parts, msg)
 		parent.multi = true
 	}
-	var headers []int
+	headers := p.hdrBuf[:0] // reused: parseHeaders is done with it before any recursion
 	for {
 		i := p.in.readline()
 		if i < 0 {
@@ -221,6 +222,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 		headers = append(headers, i)
 	}
 	p.parseHeaders(msg, headers)
+	p.hdrBuf = headers[:0]
 
 	ct := msg.contentType()
 	switch maintype(ct) {
@@ -294,6 +296,7 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 // header_source_parse.
 func (p *parser) parseHeaders(msg *message, lineNos []int) {
 	first, last := -1, -1 // positions in lineNos of the current header's lines
+	msg.headers = make([]header, 0, len(lineNos))
 	flush := func() {
 		if first < 0 {
 			return

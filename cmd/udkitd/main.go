@@ -8,14 +8,26 @@
 //	udkitd token create --cluster NAME [--url URL] [--admin-token-file FILE | --data DIR]
 //	udkitd token list   --cluster NAME [...]
 //	udkitd token revoke --cluster NAME [...] ID
+//	udkitd reconcile --cluster NAME --live FILE [--registered-before TIME] [...]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
-// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start it
-// makes an admin token and writes it to DIR/admin.token (mode 0600). Add
-// more nodes with `--join` and the address of a running node; three nodes
-// survive the loss of one. SIGTERM or SIGINT shuts down cleanly: the HTTP
-// server drains, the database closes, leadership is handed over, the node
-// stops.
+// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
+// bootstrap node makes an admin token and writes it to DIR/admin.token
+// (mode 0600); a node started with an admin.token file in its data
+// directory (re)stores that token, so copying the file to the other nodes
+// lets `--data` find it there too.
+//
+// More nodes: `udkitd serve --data DIR --dqlite ADDR --join ADDR1,...` with
+// the address of any running node (first start only; a restarted node
+// remembers its cluster). Three voters survive the loss of one; a fourth
+// and later nodes are stand-bys that the leader promotes when a voter
+// goes. The dqlite port has no authentication: a non-loopback --dqlite
+// address needs --tls-cert, --tls-key and --tls-ca, and a non-loopback
+// --http address needs --http-cert and --http-key (or --insecure-http).
+//
+// SIGTERM or SIGINT shuts down cleanly: the HTTP server drains, the
+// database closes, leadership and the vote are handed to another node, the
+// node stops, and udkitd exits 0.
 //
 // Build with cgo and `-tags libsqlite3` (Debian: libdqlite-dev
 // libraft-dev).
@@ -38,14 +50,14 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run dispatches to a subcommand; ctx ends when the process is told to
 // stop.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -55,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stderr)
 	case "token":
 		return token(ctx, args[1:], stdout, stderr)
+	case "reconcile":
+		return reconcile(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
@@ -71,7 +85,8 @@ func usage(w io.Writer) {
 commands:
   serve     run the registry: a dqlite node and the HTTP API
   token     create, list or revoke a cluster's join tokens
+  reconcile remove members whose instances no longer exist
 
-Run "udkitd serve -h" or "udkitd token -h" for their flags.
+Run "udkitd COMMAND -h" for its flags.
 `)
 }

@@ -141,7 +141,7 @@ func (d *daemon) stop(t *testing.T) {
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -167,6 +167,12 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	code, out, errs = runCLI(t, "token", "list", "--cluster", "web", "--url", d.url, "--data", data)
 	if code != 0 || len(strings.Fields(out)) != 2 {
 		t.Fatalf("token list: %d %q %s", code, out, errs)
+	}
+	// A bad live set names the line.
+	badLive := filepath.Join(t.TempDir(), "live")
+	os.WriteFile(badLive, []byte("i-1\nnot an id\n"), 0o600)
+	if code, _, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", badLive); code != exitUsage || !strings.Contains(errs, "line 2: instance_id") {
+		t.Fatalf("reconcile with a bad live set: %d %s", code, errs)
 	}
 	id := strings.Fields(out)[0]
 
@@ -205,6 +211,21 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	out2, err = cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out2), `"cluster": "web"`) || !strings.Contains(string(out2), `"members": 2`) {
 		t.Fatalf("udkit members --json (clusters): %v\n%s", err, out2)
+	}
+	// Reconcile: i-2's instance is gone without deregistering.
+	live := filepath.Join(t.TempDir(), "live")
+	os.WriteFile(live, []byte("# from the cloud's API\ni-1\n\n"), 0o600)
+	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live)
+	if code != 0 || out != "i-2\n" {
+		t.Fatalf("reconcile: %d %q %s", code, out, errs)
+	}
+	// A member registered after the live set was taken stays.
+	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", "2000-01-01T00:00:00Z")
+	if code != 0 || out != "" {
+		t.Fatalf("reconcile with an old snapshot: %d %q %s", code, out, errs)
+	}
+	if ms, err := ac.Members(ctx, "web"); err != nil || len(ms) != 1 || ms[0].InstanceID != "i-1" {
+		t.Fatalf("members after reconcile: %+v, %v", ms, err)
 	}
 	code, _, errs = runCLI(t, "token", "revoke", "--cluster", "web", "--url", d.url, "--data", data, id)
 	if code != 0 {
@@ -265,6 +286,9 @@ func TestServeFlagErrors(t *testing.T) {
 		{"token without admin token", []string{"token", "list", "--cluster", "web"}, "--admin-token-file"},
 		{"token unknown sub", []string{"token", "mint"}, `unknown subcommand "mint"`},
 		{"revoke without id", []string{"token", "revoke", "--cluster", "web", "--data", "x"}, "want 1 argument"},
+		{"reconcile without live set", []string{"reconcile", "--cluster", "web", "--data", "x"}, "--live FILE are required"},
+		{"reconcile bad time", []string{"reconcile", "--cluster", "web", "--live", "-", "--registered-before", "yesterday"}, "want RFC 3339"},
+		{"reconcile missing file", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live"}, "no such file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,7 +304,7 @@ func TestServeRefusesPublicDqliteWithoutTLS(t *testing.T) {
 	// 192.0.2.1 (TEST-NET-1) is never bound here: the check must refuse
 	// before trying to listen.
 	var errb bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", "192.0.2.1:9180"}, io.Discard, &errb)
+	code := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", "192.0.2.1:9180"}, strings.NewReader(""), io.Discard, &errb)
 	if code != exitFail || !strings.Contains(errb.String(), "no authentication") {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}

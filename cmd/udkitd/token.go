@@ -58,25 +58,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkitd token %s: --cluster NAME is required\n", sub)
 		return exitUsage
 	}
-	tokFile := o.adminFile
-	if tokFile == "" {
-		if o.data == "" {
-			fmt.Fprintf(stderr, "udkitd token %s: give --admin-token-file FILE or --data DIR (reads DIR/admin.token)\n", sub)
-			return exitUsage
-		}
-		tokFile = filepath.Join(o.data, "admin.token")
-	}
-	admin, err := registry.ReadTokenFile(tokFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
-		return exitUsage
-	}
-	hc, err := registry.HTTPClient(o.caFile, o.timeout)
-	if err != nil {
-		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
-		return exitUsage
-	}
-	c, err := registry.NewClient(o.url, admin, hc)
+	c, err := o.client()
 	if err != nil {
 		fmt.Fprintf(stderr, "udkitd token %s: %v\n", sub, err)
 		return exitUsage
@@ -138,9 +120,36 @@ type tokenOptions struct {
 	json      bool
 }
 
+// client returns a registry client authenticated with the admin token
+// named by the flags.
+func (o *tokenOptions) client() (*registry.Client, error) {
+	tokFile := o.adminFile
+	if tokFile == "" {
+		if o.data == "" {
+			return nil, errors.New("give --admin-token-file FILE or --data DIR (reads DIR/admin.token)")
+		}
+		tokFile = filepath.Join(o.data, "admin.token")
+	}
+	admin, err := registry.ReadTokenFile(tokFile)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := registry.HTTPClient(o.caFile, o.timeout)
+	if err != nil {
+		return nil, err
+	}
+	return registry.NewClient(o.url, admin, hc)
+}
+
 func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
+	return adminFlags("udkitd token", w)
+}
+
+// adminFlags are the flags of the commands that call the API as an
+// operator.
+func adminFlags(name string, w io.Writer) (*flag.FlagSet, *tokenOptions) {
 	o := &tokenOptions{}
-	fs := flag.NewFlagSet("udkitd token", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required)")
 	fs.StringVar(&o.url, "url", "http://"+DefaultHTTPAddress, "registry `URL`")

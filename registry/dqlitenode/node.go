@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ import (
 // DefaultAddress is the dqlite address a node binds when none is given:
 // loopback only, since the dqlite protocol has no authentication.
 const DefaultAddress = "127.0.0.1:9180"
+
+// DefaultRolesAdjustment is how often the leader rebalances roles unless
+// Config.RolesAdjustment says otherwise (go-dqlite's own default is 30 s).
+const DefaultRolesAdjustment = 3 * time.Second
 
 // DefaultDatabase is the name of the database the node opens.
 const DefaultDatabase = "udkit-registry"
@@ -59,6 +64,11 @@ type Config struct {
 	// heartbeat and election timeouts scale with it. Zero keeps dqlite's
 	// default. Small values (a few ms) make failover fast on a LAN.
 	NetworkLatency time.Duration
+	// RolesAdjustment is how often the leader checks the nodes' roles:
+	// it demotes voters that went offline and promotes stand-bys or spares
+	// in their place, so that a cluster of four or more regains three
+	// live voters after losing one. 0 means DefaultRolesAdjustment.
+	RolesAdjustment time.Duration
 	// Database is the database name; DefaultDatabase if empty.
 	Database string
 	// Log receives dqlite's log lines; nil discards them.
@@ -120,6 +130,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if len(cfg.Join) > 0 {
 		opts = append(opts, app.WithCluster(cfg.Join))
 	}
+	roles := cfg.RolesAdjustment
+	if roles <= 0 {
+		roles = DefaultRolesAdjustment
+	}
+	opts = append(opts, app.WithRolesAdjustmentFrequency(roles))
 	if cfg.NetworkLatency > 0 {
 		opts = append(opts, app.WithNetworkLatency(cfg.NetworkLatency))
 	}
@@ -210,7 +225,7 @@ func (n *Node) Close(ctx context.Context) error {
 		if err := n.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
-		if err := n.app.Handover(ctx); err != nil {
+		if err := n.handover(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("handover: %w", err))
 		}
 		if err := n.app.Close(); err != nil {
@@ -221,6 +236,61 @@ func (n *Node) Close(ctx context.Context) error {
 		}
 	})
 	return n.err
+}
+
+// handover runs app.Handover, retrying while ctx allows: right after a
+// membership change raft refuses the next one ("a configuration change is
+// already in progress"). If the handover got as far as promoting a
+// replacement but could not demote this node, only the demotion is
+// retried: running the whole handover again would find no candidate left
+// and keep this node a voter, leaving the cluster with one voter too many
+// once it is gone.
+func (n *Node) handover(ctx context.Context) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := n.app.Handover(ctx)
+		if err == nil {
+			return nil
+		}
+		if strings.Contains(err.Error(), "demote ourselves") {
+			return n.demoteSelf(ctx, err)
+		}
+		if !sleepCtx(ctx, &backoff) {
+			return err
+		}
+	}
+}
+
+func (n *Node) demoteSelf(ctx context.Context, first error) error {
+	backoff := 50 * time.Millisecond
+	err := first
+	for sleepCtx(ctx, &backoff) {
+		var cli *client.Client
+		cli, err = n.app.Leader(ctx)
+		if err != nil {
+			continue
+		}
+		err = cli.Assign(ctx, n.app.ID(), client.Spare)
+		cli.Close()
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("demote %s to spare: %w", n.app.Address(), err)
+}
+
+// sleepCtx waits *backoff (then doubles it, up to a second) and reports
+// whether ctx is still live.
+func sleepCtx(ctx context.Context, backoff *time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(*backoff):
+	}
+	if *backoff < time.Second {
+		*backoff *= 2
+	}
+	return ctx.Err() == nil
 }
 
 // Kill stops the node without handing anything over, as a crash would: the

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/udkit/udkit/registry"
+)
+
+const reconcileUsage = `usage: udkitd reconcile --cluster NAME --live FILE [--registered-before TIME] [flags]
+
+Removes the members of the cluster whose instance id is not in FILE (one id
+a line; "-" reads standard input; blank lines and #comments are skipped):
+instances whose stop hook never ran (forced stop, hardware loss). Members
+that registered at or after --registered-before (default: now) stay, so
+take the time before you ask the cloud for the live instances. Prints the
+removed ids.
+
+flags:
+`
+
+// maxLiveIDs bounds the live set read from a file.
+const maxLiveIDs = 100000
+
+func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, o := adminFlags("udkitd reconcile", stderr)
+	live := fs.String("live", "", "`FILE` of live instance ids, one a line (\"-\": standard input); required")
+	before := fs.String("registered-before", "", "RFC 3339 `TIME`; only members registered before it may be removed (default: now)")
+	fs.Usage = func() {
+		io.WriteString(stderr, reconcileUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "udkitd reconcile: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if o.cluster == "" || *live == "" {
+		fmt.Fprintln(stderr, "udkitd reconcile: --cluster NAME and --live FILE are required")
+		return exitUsage
+	}
+	req := registry.ReconcileRequest{RegisteredBefore: time.Now().UTC()}
+	if *before != "" {
+		t, err := time.Parse(time.RFC3339Nano, *before)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd reconcile: --registered-before %q: want RFC 3339, e.g. 2030-01-02T15:04:05Z\n", *before)
+			return exitUsage
+		}
+		req.RegisteredBefore = t
+	}
+	ids, err := readLive(*live, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
+		return exitUsage
+	}
+	req.Live = ids
+	c, err := o.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
+		return exitUsage
+	}
+	removed, err := c.Reconcile(ctx, o.cluster, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
+		return exitFail
+	}
+	for _, id := range removed {
+		fmt.Fprintln(stdout, id)
+	}
+	return exitOK
+}
+
+// readLive reads instance ids, one a line, checking each.
+func readLive(path string, stdin io.Reader) ([]string, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--live: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	ids := []string{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := registry.ValidateInstanceID(line); err != nil {
+			return nil, fmt.Errorf("--live %s line %d: %v", path, n, strings.TrimPrefix(err.Error(), "registry: "))
+		}
+		if len(ids) == maxLiveIDs {
+			return nil, fmt.Errorf("--live %s: more than %d instance ids", path, maxLiveIDs)
+		}
+		ids = append(ids, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--live %s: %w", path, err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,486 @@
+package userdata
+
+// A DEFLATE decoder and gzip reader with the acceptance rules of the code
+// cloud-init runs: Python's gzip module (header, members, zero padding,
+// CRC and size checks) over zlib's inflate (complete codes except a
+// single-code literal/length or distance code, EOB present, no distance
+// beyond the output). compress/flate decodes about a third as fast, and
+// decoding speed matters here: Decode must beat cloud-init's own parser by
+// two orders of magnitude. The input is all in memory, so the bit reader
+// works on a byte slice, and codes up to 10 bits decode with one table
+// lookup.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+var (
+	errInflateEOF = errors.New("compressed data ended before the end-of-stream marker (truncated)")
+	errTooLarge   = errors.New("inflates past the limit")
+)
+
+const fastBits = 9
+
+// huffman is a canonical Huffman decoding table.
+type huffman struct {
+	fast    [1 << fastBits]uint16 // sym<<4 | length; 0 when the code is longer
+	count   [16]uint16
+	symbols [288]uint16
+	max     int
+}
+
+// build makes the table for lens; it returns false for a code zlib
+// rejects. single allows one code of length 1 (zlib allows that
+// incomplete code for literal/length and distance codes, not for the
+// code-length code).
+func (h *huffman) build(lens []uint8, single bool) bool {
+	h.count = [16]uint16{}
+	for _, l := range lens {
+		h.count[l]++
+	}
+	h.max = 0
+	for l := 15; l > 0; l-- {
+		if h.count[l] != 0 {
+			h.max = l
+			break
+		}
+	}
+	if int(h.count[0]) == len(lens) {
+		// No codes at all: fine until one is needed.
+		h.fast = [1 << fastBits]uint16{}
+		return true
+	}
+	left := 1
+	for l := 1; l <= 15; l++ {
+		left <<= 1
+		left -= int(h.count[l])
+		if left < 0 {
+			return false // over-subscribed
+		}
+	}
+	if left > 0 && !(single && h.max == 1) {
+		return false // incomplete
+	}
+	var offs [16]uint16
+	for l := 1; l < 15; l++ {
+		offs[l+1] = offs[l] + h.count[l]
+	}
+	for s, l := range lens {
+		if l != 0 {
+			h.symbols[offs[l]] = uint16(s)
+			offs[l]++
+		}
+	}
+	// Fast table: walk the canonical codes in order. A complete code
+	// covers every entry but those of codes longer than fastBits, which
+	// are cleared below; an incomplete one needs a clear table.
+	if left > 0 {
+		h.fast = [1 << fastBits]uint16{}
+	}
+	code, idx := 0, 0
+	for l := 1; l <= fastBits; l++ {
+		for i := 0; i < int(h.count[l]); i++ {
+			sym := h.symbols[idx]
+			idx++
+			// Codes are sent MSB first; the bit reader is LSB first.
+			rev := 0
+			for b := 0; b < l; b++ {
+				rev = rev<<1 | (code>>b)&1
+			}
+			for k := rev; k < 1<<fastBits; k += 1 << l {
+				h.fast[k] = sym<<4 | uint16(l)
+			}
+			code++
+		}
+		code <<= 1
+	}
+	if left == 0 {
+		// The fastBits-bit prefixes of the longer codes follow.
+		for c := code >> 1; c < 1<<fastBits; c++ {
+			rev := 0
+			for b := 0; b < fastBits; b++ {
+				rev = rev<<1 | (c>>b)&1
+			}
+			h.fast[rev] = 0
+		}
+	}
+	return true
+}
+
+// inflater decodes one raw DEFLATE stream from in, appending to out.
+type inflater struct {
+	in    []byte
+	pos   int
+	bits  uint64
+	nb    uint
+	over  uint // bits taken past the end of the input
+	out   []byte
+	start int // where this stream's output starts in out
+	limit int // the most bytes out may hold
+	lit   huffman
+	dist  huffman
+	cl    huffman
+}
+
+func (f *inflater) refill() {
+	if f.pos+8 <= len(f.in) {
+		// Load eight bytes and keep the whole ones that fit.
+		f.bits |= binary.LittleEndian.Uint64(f.in[f.pos:]) << f.nb
+		f.pos += int(63-f.nb) >> 3
+		f.nb |= 56
+		return
+	}
+	for f.nb <= 56 {
+		if f.pos < len(f.in) {
+			f.bits |= uint64(f.in[f.pos]) << f.nb
+			f.pos++
+		} else {
+			f.over += 8 // zeros past the end; an error if they are used
+		}
+		f.nb += 8
+	}
+}
+
+func (f *inflater) need(n uint) {
+	if f.nb < n {
+		f.refill()
+	}
+}
+
+func (f *inflater) take(n uint) uint64 {
+	f.need(n)
+	v := f.bits & (1<<n - 1)
+	f.bits >>= n
+	f.nb -= n
+	return v
+}
+
+// truncated reports whether bits past the end of the input were used.
+func (f *inflater) truncated() bool { return f.over > f.nb }
+
+func (f *inflater) decode(h *huffman) (int, error) {
+	f.need(15)
+	if e := h.fast[f.bits&(1<<fastBits-1)]; e != 0 {
+		l := uint(e & 15)
+		f.bits >>= l
+		f.nb -= l
+		return int(e >> 4), nil
+	}
+	// Longer codes: canonical decoding bit by bit (puff's decode).
+	code, first, index := 0, 0, 0
+	for l := 1; l <= 15; l++ {
+		code |= int(f.bits & 1)
+		f.bits >>= 1
+		f.nb--
+		count := int(h.count[l])
+		if code-count < first {
+			return int(h.symbols[index+(code-first)]), nil
+		}
+		index += count
+		first += count
+		first <<= 1
+		code <<= 1
+	}
+	return 0, errors.New("invalid Huffman code")
+}
+
+// stream decodes the whole DEFLATE stream.
+func (f *inflater) stream() error {
+	for {
+		final := f.take(1)
+		var err error
+		switch f.take(2) {
+		case 0:
+			err = f.stored()
+		case 1:
+			err = f.codes(&fixedLit, &fixedDist)
+		case 2:
+			if err = f.dynamic(); err == nil {
+				err = f.codes(&f.lit, &f.dist)
+			}
+		default:
+			err = errors.New("invalid block type")
+		}
+		if err == nil && f.truncated() {
+			err = errInflateEOF
+		}
+		if err != nil {
+			return err
+		}
+		if final == 1 {
+			return nil
+		}
+	}
+}
+
+func (f *inflater) stored() error {
+	if f.truncated() {
+		return errInflateEOF
+	}
+	// Drop to a byte boundary; whole bytes left in the bit buffer are
+	// given back to the input.
+	f.bits >>= f.nb % 8
+	f.nb -= f.nb % 8
+	back := int(f.nb/8) - int(f.over/8)
+	f.pos -= back
+	f.bits, f.nb, f.over = 0, 0, 0
+	if f.pos+4 > len(f.in) {
+		return errInflateEOF
+	}
+	n := int(binary.LittleEndian.Uint16(f.in[f.pos:]))
+	if ^uint16(n) != binary.LittleEndian.Uint16(f.in[f.pos+2:]) {
+		return errors.New("invalid stored block lengths")
+	}
+	f.pos += 4
+	if f.pos+n > len(f.in) {
+		return errInflateEOF
+	}
+	if len(f.out)+n > f.limit {
+		return errTooLarge
+	}
+	f.out = append(f.out, f.in[f.pos:f.pos+n]...)
+	f.pos += n
+	return nil
+}
+
+func (f *inflater) dynamic() error {
+	nlen := int(f.take(5)) + 257
+	ndist := int(f.take(5)) + 1
+	ncode := int(f.take(4)) + 4
+	if nlen > 286 || ndist > 30 {
+		return errors.New("too many length or distance symbols")
+	}
+	var lens [320]uint8
+	for i := 0; i < ncode; i++ {
+		lens[clOrder[i]] = uint8(f.take(3))
+	}
+	for i := ncode; i < 19; i++ {
+		lens[clOrder[i]] = 0
+	}
+	if f.truncated() {
+		return errInflateEOF
+	}
+	if !f.cl.build(lens[:19], false) {
+		return errors.New("invalid code lengths set")
+	}
+	for i := 0; i < nlen+ndist; {
+		sym, err := f.decode(&f.cl)
+		if err != nil {
+			return errors.New("invalid code lengths set")
+		}
+		if sym < 16 {
+			lens[i] = uint8(sym)
+			i++
+			continue
+		}
+		var l uint8
+		var rep int
+		switch sym {
+		case 16:
+			if i == 0 {
+				return errors.New("invalid bit length repeat")
+			}
+			l = lens[i-1]
+			rep = 3 + int(f.take(2))
+		case 17:
+			rep = 3 + int(f.take(3))
+		default:
+			rep = 11 + int(f.take(7))
+		}
+		if i+rep > nlen+ndist {
+			return errors.New("invalid bit length repeat")
+		}
+		for ; rep > 0; rep-- {
+			lens[i] = l
+			i++
+		}
+		if f.truncated() {
+			return errInflateEOF
+		}
+	}
+	if lens[256] == 0 {
+		return errors.New("invalid code -- missing end-of-block")
+	}
+	if !f.lit.build(lens[:nlen], true) {
+		return errors.New("invalid literal/lengths set")
+	}
+	if !f.dist.build(lens[nlen:nlen+ndist], true) {
+		return errors.New("invalid distances set")
+	}
+	return nil
+}
+
+func (f *inflater) codes(lit, dist *huffman) error {
+	// Work on a local copy of out: appending to the field would cost a
+	// write barrier per byte while the GC runs.
+	out := f.out
+	defer func() { f.out = out }()
+	for {
+		sym, err := f.decode(lit)
+		if err != nil {
+			if f.truncated() {
+				return errInflateEOF
+			}
+			return errors.New("invalid literal/length code")
+		}
+		if sym < 256 {
+			if len(out) >= f.limit {
+				return errTooLarge
+			}
+			out = append(out, byte(sym))
+			continue
+		}
+		if sym == 256 {
+			return nil
+		}
+		sym -= 257
+		if sym >= 29 {
+			return errors.New("invalid literal/length code")
+		}
+		length := int(lengthBase[sym]) + int(f.take(uint(lengthExtra[sym])))
+		ds, err := f.decode(dist)
+		if err != nil || ds >= 30 {
+			if f.truncated() {
+				return errInflateEOF
+			}
+			return errors.New("invalid distance code")
+		}
+		d := int(distBase[ds]) + int(f.take(uint(distExtra[ds])))
+		if f.truncated() {
+			return errInflateEOF
+		}
+		if d > len(out)-f.start {
+			return errors.New("invalid distance too far back")
+		}
+		if len(out)+length > f.limit {
+			return errTooLarge
+		}
+		from := len(out) - d
+		if d >= length {
+			out = append(out, out[from:from+length]...)
+		} else {
+			for k := 0; k < length; k++ {
+				out = append(out, out[from+k])
+			}
+		}
+	}
+}
+
+var fixedLit, fixedDist = func() (l, d huffman) {
+	var lens [288]uint8
+	for i := range lens {
+		switch {
+		case i < 144:
+			lens[i] = 8
+		case i < 256:
+			lens[i] = 9
+		case i < 280:
+			lens[i] = 7
+		default:
+			lens[i] = 8
+		}
+	}
+	l.build(lens[:], true)
+	var dl [30]uint8
+	for i := range dl {
+		dl[i] = 5
+	}
+	// zlib's fixed distance code has 32 codes of 5 bits; 30 and 31 are
+	// invalid. Thirty codes of 5 bits are incomplete, so build by hand.
+	d.count[5] = 32
+	for i := 0; i < 30; i++ {
+		d.symbols[i] = uint16(i)
+	}
+	d.symbols[30], d.symbols[31] = 30, 31
+	d.max = 5
+	code := 0
+	for i := 0; i < 32; i++ {
+		rev := 0
+		for b := 0; b < 5; b++ {
+			rev = rev<<1 | (code>>b)&1
+		}
+		for k := rev; k < 1<<fastBits; k += 1 << 5 {
+			d.fast[k] = uint16(i)<<4 | 5
+		}
+		code++
+	}
+	return
+}()
+
+// gunzipPy inflates data as Python's gzip module does: members one after
+// another, NUL padding between them, header fields skipped (the header
+// CRC is not checked, as in Python), CRC-32 and size checked. It stops
+// with an error past limit bytes of output.
+func gunzipPy(f *inflater, data []byte, limit int) ([]byte, error) {
+	f.out = f.out[:0]
+	f.limit = limit
+	pos := 0
+	for member := 1; ; member++ {
+		if pos >= len(data) {
+			return f.out, nil
+		}
+		if len(data)-pos < 2 || data[pos] != 0x1f || data[pos+1] != 0x8b {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: not a gzip header", member), false}
+		}
+		hdr := data[pos:]
+		if len(hdr) < 10 {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: header truncated", member), false}
+		}
+		if hdr[2] != 8 {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: unknown compression method %d", member, hdr[2]), false}
+		}
+		flg := hdr[3]
+		p := pos + 10
+		if flg&4 != 0 { // FEXTRA
+			if p+2 > len(data) {
+				return nil, &gzipError{fmt.Sprintf("gzip member %d: header truncated", member), false}
+			}
+			p += 2 + int(binary.LittleEndian.Uint16(data[p:]))
+			if p > len(data) {
+				return nil, &gzipError{fmt.Sprintf("gzip member %d: header truncated", member), false}
+			}
+		}
+		for _, bit := range []byte{8, 16} { // FNAME, FCOMMENT: up to NUL or end
+			if flg&bit != 0 {
+				for p < len(data) {
+					p++
+					if data[p-1] == 0 {
+						break
+					}
+				}
+			}
+		}
+		if flg&2 != 0 { // FHCRC, read and not checked
+			if p+2 > len(data) {
+				return nil, &gzipError{fmt.Sprintf("gzip member %d: header truncated", member), false}
+			}
+			p += 2
+		}
+		f.in, f.pos, f.bits, f.nb, f.over = data, p, 0, 0, 0
+		f.start = len(f.out)
+		if err := f.stream(); err != nil {
+			if err == errTooLarge {
+				return nil, &gzipError{"gzip data inflates past the limit (Limits.MaxInflated); a gzip bomb?", true}
+			}
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: %v", member, err), false}
+		}
+		// Whole bytes left in the bit buffer belong to the trailer.
+		p = f.pos - int(f.nb/8) + int(f.over/8)
+		if p+8 > len(data) {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: %v", member, errInflateEOF), false}
+		}
+		if crc32.ChecksumIEEE(f.out[f.start:]) != binary.LittleEndian.Uint32(data[p:]) {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: CRC check failed", member), false}
+		}
+		if uint32(len(f.out)-f.start) != binary.LittleEndian.Uint32(data[p+4:]) {
+			return nil, &gzipError{fmt.Sprintf("gzip member %d: incorrect length of data produced", member), false}
+		}
+		pos = p + 8
+		for pos < len(data) && data[pos] == 0 {
+			pos++
+		}
+	}
+}
