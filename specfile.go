@@ -341,7 +341,7 @@ func (d *specDecoder) scalarWord(path string, n *yaml.Node) (string, bool) {
 	if n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.Tag == "!!int" || n.Tag == "!!float") {
 		return n.Value, true
 	}
-	d.errf(n, path, "must be a string, not %s", kindName(n))
+	d.errf(n, path, "must be a string, not %s (quote it)", kindName(n))
 	return "", false
 }
 
