@@ -11,7 +11,7 @@ import (
 	"github.com/udkit/udkit"
 )
 
-const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC"
+const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC|-"
 
 func init() {
 	register("render", command{
@@ -51,7 +51,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func runRender(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("render", renderUsage, stderr)
 	out := fs.String("o", "", "write the user data to `FILE` instead of stdout")
 	gzip := fs.String("gzip", "", "compress the document: auto (only when over the limit), always or never; default: the spec's output.gzip (auto)")
@@ -69,7 +69,22 @@ func runRender(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, renderUsage)
 		return exitUsage
 	}
-	sf, err := udkit.ReadSpecFile(pos[0])
+	var sf *udkit.SpecFile
+	if pos[0] == "-" {
+		// From stdin: files the spec refers to cannot be found.
+		data, rerr := readInput("-", stdin, udkit.MaxSpecSize)
+		if rerr != nil {
+			fmt.Fprintf(stderr, "udkit render: %v\n", rerr)
+			return exitUsage
+		}
+		sf, err = udkit.ParseSpecFile(data, nil)
+		var se *udkit.SpecError
+		if errors.As(err, &se) {
+			err = &udkit.FileError{Name: "-", Err: se}
+		}
+	} else {
+		sf, err = udkit.ReadSpecFile(pos[0])
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFail
