@@ -58,10 +58,11 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	type doc struct {
 		label string
 		body  []byte
+		file  bool // the file itself, whose lines findings can name
 	}
 	var docs []doc
 	if udkit.DetectKind(data) == udkit.KindCloudConfig {
-		docs = append(docs, doc{name, data})
+		docs = append(docs, doc{name, data, true})
 	} else {
 		d, err := userdata.Decode(data, userdata.Limits{})
 		if err != nil {
@@ -70,7 +71,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		for i, p := range d.Parts {
 			if p.ContentType == userdata.ContentCloudConfig {
-				docs = append(docs, doc{fmt.Sprintf("%s: part %d", name, i+1), p.Body})
+				docs = append(docs, doc{fmt.Sprintf("%s: part %d", name, i+1), p.Body, false})
 			}
 		}
 		if len(docs) == 0 {
@@ -108,8 +109,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else if err := c.Validate(); err != nil {
 			var ve *cloudconfig.ValidationError
 			if errors.As(err, &ve) {
+				lines := map[string]int{}
+				if d.file {
+					lines = findingLines(d.body)
+				}
 				for _, dg := range ve.Diagnostics {
-					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", d.label, dg.Severity, dg.Rule, dg.Path, dg.Message)
+					label := d.label
+					if l := lines[dg.Path+"\x00"+dg.Rule]; l > 0 {
+						label = fmt.Sprintf("%s:%d", d.label, l)
+					}
+					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
 					if dg.Severity == cloudconfig.Error {
 						bad = true
 					}
@@ -144,6 +153,27 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// findingLines maps the YAML path and rule of each finding in a
+// cloud-config document to its line (the line within the document, which
+// for a part of user data is not a line of the file: only plain
+// cloud-config files get lines).
+func findingLines(body []byte) map[string]int {
+	m := map[string]int{}
+	if udkit.DetectKind(body) != udkit.KindCloudConfig {
+		return m
+	}
+	_, diags, err := udkit.Lint(body)
+	if err != nil {
+		return m
+	}
+	for _, d := range diags {
+		if _, ok := m[d.Where+"\x00"+d.Rule]; !ok && d.Line > 0 {
+			m[d.Where+"\x00"+d.Rule] = d.Line
+		}
+	}
+	return m
 }
 
 type schemaVerdict struct {
