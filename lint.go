@@ -110,6 +110,13 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 			dg.Line = base
 			ds = append(ds, dg)
 		}
+		if p.ContentType == userdata.ContentNotMultipart || p.ContentType == userdata.ContentPlain {
+			msg := "cloud-init ignores this part: its first line is none of #cloud-config, #!, #cloud-boothook, #include, #part-handler, ## template: jinja; start it with the header of what it is"
+			if detectSpecFile(p.Body) {
+				msg += " (this looks like a udkit spec file: `udkit render` turns it into user data)"
+			}
+			ds = append(ds, Diagnostic{Line: base, Severity: Error, Rule: RuleIgnoredPart, Message: msg})
+		}
 		if isCloudConfig(p) {
 			for _, dg := range lintCloudConfig(p.Body) {
 				if base > 0 && dg.Line > 0 {
@@ -129,6 +136,31 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 		}
 	}
 	return KindUserData, byLine(out), nil
+}
+
+// RuleIgnoredPart is the rule id of the [Lint] error about a part that
+// cloud-init does not act on, because no known first line types it.
+const RuleIgnoredPart = "ignored-part"
+
+// detectSpecFile reports whether data looks like a udkit spec file: a
+// YAML mapping whose first key, after comments, is "name:" and which has
+// a "deregister:" or "registry:" key at the top level.
+func detectSpecFile(data []byte) bool {
+	first := ""
+	hook := false
+	for _, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimRight(line, " \t\r")
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if first == "" {
+			first = t
+		}
+		if strings.HasPrefix(t, "deregister:") || strings.HasPrefix(t, "registry:") {
+			hook = true
+		}
+	}
+	return strings.HasPrefix(first, "name:") && hook
 }
 
 // byLine sorts diagnostics by part, then line (a finding without a line
