@@ -320,10 +320,11 @@ func (f *inflater) codes(lit, dist *huffman) error {
 	defer func() { f.out = out }()
 	for {
 		sym, err := f.decode(lit)
+		if f.truncated() {
+			// The code ran into the zeros past the end of the input.
+			return errInflateEOF
+		}
 		if err != nil {
-			if f.truncated() {
-				return errInflateEOF
-			}
 			return errors.New("invalid literal/length code")
 		}
 		if sym < 256 {
@@ -358,13 +359,13 @@ func (f *inflater) codes(lit, dist *huffman) error {
 		if len(out)+length > f.limit {
 			return errTooLarge
 		}
+		// An overlapping copy repeats out[from:] with period d: append
+		// what is there, which doubles the source each round.
 		from := len(out) - d
-		if d >= length {
-			out = append(out, out[from:from+length]...)
-		} else {
-			for k := 0; k < length; k++ {
-				out = append(out, out[from+k])
-			}
+		for length > 0 {
+			n := min(length, len(out)-from)
+			out = append(out, out[from:from+n]...)
+			length -= n
 		}
 	}
 }
