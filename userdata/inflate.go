@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 )
 
 var (
@@ -86,10 +87,7 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			sym := h.symbols[idx]
 			idx++
 			// Codes are sent MSB first; the bit reader is LSB first.
-			rev := 0
-			for b := 0; b < l; b++ {
-				rev = rev<<1 | (code>>b)&1
-			}
+			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
 			for k := rev; k < 1<<fastBits; k += 1 << l {
 				h.fast[k] = sym<<4 | uint16(l)
 			}
@@ -100,11 +98,7 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 	if left == 0 {
 		// The fastBits-bit prefixes of the longer codes follow.
 		for c := code >> 1; c < 1<<fastBits; c++ {
-			rev := 0
-			for b := 0; b < fastBits; b++ {
-				rev = rev<<1 | (c>>b)&1
-			}
-			h.fast[rev] = 0
+			h.fast[bits.Reverse16(uint16(c))>>(16-fastBits)] = 0
 		}
 	}
 	return true
