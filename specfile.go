@@ -360,7 +360,7 @@ func (d *specDecoder) file(path string, n *yaml.Node) ([]byte, bool) {
 	}
 	data, err := readLimited(d.dir, name)
 	if err != nil {
-		d.errf(n, path, "%v", err)
+		d.errf(n, path, "%v (paths are relative to the spec file's directory)", err)
 		return nil, false
 	}
 	return data, true
