@@ -34,9 +34,14 @@ type SpecFile struct {
 // (script_file, content_file) are read relative to its directory and
 // must lie inside it.
 func ReadSpecFile(name string) (*SpecFile, error) {
-	data, err := readLimited(os.DirFS(filepath.Dir(name)), filepath.Base(name))
+	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("udkit: %w", err)
+		return nil, fmt.Errorf("udkit: %w", err) // *PathError names the file
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("udkit: %s: %w", name, err)
 	}
 	sf, err := ParseSpecFile(data, os.DirFS(filepath.Dir(name)))
 	var se *SpecError
