@@ -38,8 +38,8 @@ func (s Severity) String() string {
 	return fmt.Sprintf("severity(%d)", int(s))
 }
 
-// Diagnostic is one finding of the unit, cloud-config or user-data rules
-// on a built bundle.
+// Diagnostic is one finding of the unit, cloud-config or user-data rules,
+// on a built [Bundle] or on the input of [Lint].
 type Diagnostic struct {
 	// Line is the 1-based line of the finding in the input given to
 	// [Lint], or 0 when unknown (always 0 in a [Bundle]).
