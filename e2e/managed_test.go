@@ -22,7 +22,7 @@ import (
 // udkitd over HTTPS with a private CA, with user data built by the library
 // (udkit.Render). Two shapes of the same hook:
 //
-//   - managedSpec: the register and deregister scripts are the registry's
+//   - onMount: the register and deregister scripts are the registry's
 //     own (registry.RegisterScript, registry.DeregisterScript), kept on the
 //     _netdev mount as an operator keeps them on NFS; the spec refers to
 //     them (Action.Command) and udkit writes nothing there.
@@ -36,11 +36,12 @@ const (
 	caPath        = "/etc/udkit/registry-ca.pem"
 )
 
-// managedSpec refers to the scripts that shareScripts puts on the mount.
-func managedSpec(d *udkitd, token string, everyBoot bool) *udkit.Spec {
+// onMount is the spec that refers to the scripts shareScripts puts on the
+// mount; registration once per instance.
+func onMount(d *udkitd, token string) *udkit.Spec {
 	return &udkit.Spec{
 		Name:       managedName,
-		Register:   &udkit.Action{Command: []string{mountPoint + "/bin/register"}, EveryBoot: everyBoot},
+		Register:   &udkit.Action{Command: []string{mountPoint + "/bin/register"}},
 		Deregister: udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
 		Mounts:     []string{mountPoint},
 		Files: []cloudconfig.WriteFile{
@@ -50,7 +51,12 @@ func managedSpec(d *udkitd, token string, everyBoot bool) *udkit.Spec {
 	}
 }
 
-// registryHookSpec lets Build generate and write the registry's scripts.
+// registryHook returns the spec that lets Build generate and write the
+// registry's scripts, registering on every boot or once per instance.
+func registryHook(everyBoot bool) func(*udkitd, string) *udkit.Spec {
+	return func(d *udkitd, token string) *udkit.Spec { return registryHookSpec(d, token, everyBoot) }
+}
+
 func registryHookSpec(d *udkitd, token string, everyBoot bool) *udkit.Spec {
 	return &udkit.Spec{
 		Name: managedName,
@@ -123,19 +129,11 @@ func bootManaged(t *testing.T, specFor func(d *udkitd, token string) *udkit.Spec
 	return m, d
 }
 
-func onMount(everyBoot bool) func(*udkitd, string) *udkit.Spec {
-	return func(d *udkitd, token string) *udkit.Spec { return managedSpec(d, token, everyBoot) }
-}
-
-func registryHook(everyBoot bool) func(*udkitd, string) *udkit.Spec {
-	return func(d *udkitd, token string) *udkit.Spec { return registryHookSpec(d, token, everyBoot) }
-}
-
 // The managed server registers at launch and deregisters at poweroff, with
 // udkitd's member list as the judge and the deregister wrapper's record
 // of the mount and the network.
 func TestManagedServerWithUdkitd(t *testing.T) {
-	m, d := bootManaged(t, onMount(false), udkit.Options{})
+	m, d := bootManaged(t, onMount, udkit.Options{})
 	iid := "iid-" + m.name
 
 	checkCloudInitLog(t, m)
