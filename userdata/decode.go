@@ -230,11 +230,12 @@ func gunzip(data []byte, limit int) ([]byte, error) {
 		limit = 0
 	}
 	// The trailer of the last member holds its size mod 2^32: a good first
-	// guess for one member, never trusted beyond the limit.
+	// guess for one member, trusted only up to a plausible ratio (a
+	// corrupt trailer must not make a small input allocate the limit).
 	guess := 4*len(data) + 64
 	if len(data) >= 18 {
 		if isize := int(binary.LittleEndian.Uint32(data[len(data)-4:])); isize > 0 {
-			guess = isize
+			guess = min(isize, 64*len(data)+4096)
 		}
 	}
 	f := inflaters.Get().(*inflater)

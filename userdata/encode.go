@@ -107,6 +107,7 @@ type SizeError struct {
 	Report SizeReport
 }
 
+// Error lists the sizes and says what to do.
 func (e *SizeError) Error() string {
 	var b strings.Builder
 	what := "document"

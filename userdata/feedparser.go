@@ -9,7 +9,21 @@ import (
 // each \r\n, \r or \n as in Python's io.StringIO readlines with
 // newline set to the empty string.
 func lineEnds(s string) []int {
-	ends := make([]int, 0, strings.Count(s, "\n")+1)
+	nl := strings.Count(s, "\n")
+	ends := make([]int, 0, nl+1)
+	if strings.Count(s, "\r") == strings.Count(s, "\r\n") {
+		// No bare CR, the usual case: lines end after each \n.
+		for start := 0; start < len(s); {
+			i := strings.IndexByte(s[start:], '\n')
+			if i < 0 {
+				ends = append(ends, len(s))
+				break
+			}
+			start += i + 1
+			ends = append(ends, start)
+		}
+		return ends
+	}
 	for start := 0; start < len(s); {
 		seg := s[start:]
 		nl := strings.IndexByte(seg, '\n')

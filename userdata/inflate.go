@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 )
 
 var (
@@ -86,10 +87,7 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			sym := h.symbols[idx]
 			idx++
 			// Codes are sent MSB first; the bit reader is LSB first.
-			rev := 0
-			for b := 0; b < l; b++ {
-				rev = rev<<1 | (code>>b)&1
-			}
+			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
 			for k := rev; k < 1<<fastBits; k += 1 << l {
 				h.fast[k] = sym<<4 | uint16(l)
 			}
@@ -100,11 +98,7 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 	if left == 0 {
 		// The fastBits-bit prefixes of the longer codes follow.
 		for c := code >> 1; c < 1<<fastBits; c++ {
-			rev := 0
-			for b := 0; b < fastBits; b++ {
-				rev = rev<<1 | (c>>b)&1
-			}
-			h.fast[rev] = 0
+			h.fast[bits.Reverse16(uint16(c))>>(16-fastBits)] = 0
 		}
 	}
 	return true
@@ -314,59 +308,128 @@ func (f *inflater) dynamic() error {
 }
 
 func (f *inflater) codes(lit, dist *huffman) error {
-	// Work on a local copy of out: appending to the field would cost a
-	// write barrier per byte while the GC runs.
+	// The hot loop keeps the bit buffer and the output in locals (one
+	// refill gives the 48 bits a length/distance pair can need) and only
+	// goes through the methods for codes longer than fastBits.
 	out := f.out
-	defer func() { f.out = out }()
+	bits, nb, pos, over := f.bits, f.nb, f.pos, f.over
+	in := f.in
+	var err error
+loop:
 	for {
-		sym, err := f.decode(lit)
-		if err != nil {
-			if f.truncated() {
-				return errInflateEOF
+		if nb < 48 {
+			if pos+8 <= len(in) {
+				bits |= binary.LittleEndian.Uint64(in[pos:]) << nb
+				pos += int(63-nb) >> 3
+				nb |= 56
+			} else {
+				for nb <= 56 {
+					if pos < len(in) {
+						bits |= uint64(in[pos]) << nb
+						pos++
+					} else {
+						over += 8
+					}
+					nb += 8
+				}
 			}
-			return errors.New("invalid literal/length code")
+		}
+		var sym int
+		if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 {
+			l := uint(e & 15)
+			bits >>= l
+			nb -= l
+			sym = int(e >> 4)
+		} else {
+			f.bits, f.nb, f.pos, f.over = bits, nb, pos, over
+			var derr error
+			sym, derr = f.decode(lit)
+			bits, nb, pos, over = f.bits, f.nb, f.pos, f.over
+			if over > nb {
+				err = errInflateEOF
+				break loop
+			}
+			if derr != nil {
+				err = errors.New("invalid literal/length code")
+				break loop
+			}
+		}
+		if over > nb {
+			// The code ran into the zeros past the end of the input.
+			err = errInflateEOF
+			break loop
 		}
 		if sym < 256 {
 			if len(out) >= f.limit {
-				return errTooLarge
+				err = errTooLarge
+				break loop
 			}
 			out = append(out, byte(sym))
 			continue
 		}
 		if sym == 256 {
-			return nil
+			break loop
 		}
 		sym -= 257
 		if sym >= 29 {
-			return errors.New("invalid literal/length code")
+			err = errors.New("invalid literal/length code")
+			break loop
 		}
-		length := int(lengthBase[sym]) + int(f.take(uint(lengthExtra[sym])))
-		ds, err := f.decode(dist)
-		if err != nil || ds >= 30 {
-			if f.truncated() {
-				return errInflateEOF
+		e := uint(lengthExtra[sym])
+		length := int(lengthBase[sym]) + int(bits&(1<<e-1))
+		bits >>= e
+		nb -= e
+		var ds int
+		if de := dist.fast[bits&(1<<fastBits-1)]; de != 0 {
+			l := uint(de & 15)
+			bits >>= l
+			nb -= l
+			ds = int(de >> 4)
+		} else {
+			f.bits, f.nb, f.pos, f.over = bits, nb, pos, over
+			var derr error
+			ds, derr = f.decode(dist)
+			bits, nb, pos, over = f.bits, f.nb, f.pos, f.over
+			if derr != nil && over <= nb {
+				err = errors.New("invalid distance code")
+				break loop
 			}
-			return errors.New("invalid distance code")
 		}
-		d := int(distBase[ds]) + int(f.take(uint(distExtra[ds])))
-		if f.truncated() {
-			return errInflateEOF
+		if ds >= 30 && over <= nb {
+			err = errors.New("invalid distance code")
+			break loop
+		}
+		if over > nb {
+			err = errInflateEOF
+			break loop
+		}
+		e = uint(distExtra[ds])
+		d := int(distBase[ds]) + int(bits&(1<<e-1))
+		bits >>= e
+		nb -= e
+		if over > nb {
+			err = errInflateEOF
+			break loop
 		}
 		if d > len(out)-f.start {
-			return errors.New("invalid distance too far back")
+			err = errors.New("invalid distance too far back")
+			break loop
 		}
 		if len(out)+length > f.limit {
-			return errTooLarge
+			err = errTooLarge
+			break loop
 		}
+		// An overlapping copy repeats out[from:] with period d: append
+		// what is there, which doubles the source each round.
 		from := len(out) - d
-		if d >= length {
-			out = append(out, out[from:from+length]...)
-		} else {
-			for k := 0; k < length; k++ {
-				out = append(out, out[from+k])
-			}
+		for length > 0 {
+			n := min(length, len(out)-from)
+			out = append(out, out[from:from+n]...)
+			length -= n
 		}
 	}
+	f.out, f.bits, f.nb, f.pos, f.over = out, bits, nb, pos, over
+	return err
 }
 
 var fixedLit, fixedDist = func() (l, d huffman) {

@@ -153,7 +153,7 @@ func parseParam(s string, fn func(name, val string) bool) {
 
 // unquote is email.utils.unquote.
 func unquote(s string) string {
-	if utf8.RuneCountInString(s) > 1 {
+	if len(s) > 4 || utf8.RuneCountInString(s) > 1 {
 		if strings.HasPrefix(s, `"`) && strings.HasSuffix(s, `"`) {
 			s = s[1 : len(s)-1]
 			return strings.ReplaceAll(strings.ReplaceAll(s, `\\`, `\`), `\"`, `"`)

@@ -8,22 +8,31 @@ import (
 // Content types cloud-init acts on. A part with any other content type is
 // an encoding error unless [Options.AllowUnknownTypes] is set.
 const (
-	ContentCloudConfig          = "text/cloud-config"
-	ContentShellScript          = "text/x-shellscript"
-	ContentShellScriptPerBoot   = "text/x-shellscript-per-boot"
-	ContentShellScriptPerInst   = "text/x-shellscript-per-instance"
-	ContentShellScriptPerOnce   = "text/x-shellscript-per-once"
-	ContentBoothook             = "text/cloud-boothook"
-	ContentPartHandler          = "text/part-handler"
-	ContentIncludeURL           = "text/x-include-url"
-	ContentIncludeOnceURL       = "text/x-include-once-url"
-	ContentCloudConfigArchive   = "text/cloud-config-archive"
-	ContentJinja2               = "text/jinja2"
-	ContentCloudConfigJSONP     = "text/cloud-config-jsonp"
-	ContentPlain                = "text/plain"
-	ContentNotMultipart         = "text/x-not-multipart"
-	contentMultipartMixed       = "multipart/mixed"
-	contentApplicationOctetStrm = "application/octet-stream"
+	ContentCloudConfig        = "text/cloud-config"               // #cloud-config YAML
+	ContentShellScript        = "text/x-shellscript"              // script run once per instance, sorted by filename
+	ContentShellScriptPerBoot = "text/x-shellscript-per-boot"     // script run at every boot
+	ContentShellScriptPerInst = "text/x-shellscript-per-instance" // script run once per instance
+	ContentShellScriptPerOnce = "text/x-shellscript-per-once"     // script run once ever
+	ContentBoothook           = "text/cloud-boothook"             // run very early, at every boot
+	ContentPartHandler        = "text/part-handler"               // Python handler for custom types
+	ContentIncludeURL         = "text/x-include-url"              // URLs whose content is included
+	ContentIncludeOnceURL     = "text/x-include-once-url"         // URLs included once, then cached
+	ContentCloudConfigArchive = "text/cloud-config-archive"       // YAML list of parts
+	ContentJinja2             = "text/jinja2"                     // "## template: jinja" template
+)
+
+// Content types Decode can report but Encode does not take without
+// AllowUnknownTypes.
+const (
+	// ContentCloudConfigJSONP is a JSON patch on the cloud-config
+	// ("#cloud-config-jsonp"); cloud-init types a first line with it.
+	ContentCloudConfigJSONP = "text/cloud-config-jsonp"
+	// ContentPlain is what a MIME part without a (valid) Content-Type is,
+	// and what cloud-init calls a text/plain part it cannot re-type.
+	ContentPlain = "text/plain"
+	// ContentNotMultipart is the type cloud-init gives a non-MIME document
+	// whose first line it does not recognise.
+	ContentNotMultipart = "text/x-not-multipart"
 )
 
 // MergeAppend is the X-Merge-Type that makes a cloud-config part append to
