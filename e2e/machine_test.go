@@ -109,6 +109,15 @@ func (m *machine) writeSeed(seed seedData) {
 	}
 }
 
+// setFstab replaces the image's /etc/fstab (in the machine's overlay,
+// before the first boot) by the mount line with other options.
+func (m *machine) setFstab(options string) {
+	m.t.Helper()
+	if err := os.WriteFile(filepath.Join(m.root, "etc/fstab"), []byte(fstabLine(options)), 0o644); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
 // boot starts the container and waits until systemd has finished booting
 // and cloud-init is done. It fails the test unless the system is running
 // and cloud-init's status is done.

@@ -12,18 +12,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/udkit/udkit"
+	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/userdata"
 )
 
 // The managed-server example adapted to the test image, talking to a real
-// udkitd over HTTPS with a private CA. The register and deregister scripts
-// are the registry's own (registry.RegisterScript,
-// registry.DeregisterScript), kept on the _netdev mount as an operator
-// keeps them on NFS; the user data refers to them and writes nothing
-// there. Until the root package lands, the cloud-config is written here by
-// hand after STOPHOOK.md (managedUserData) and composed with the userdata
-// package.
+// udkitd over HTTPS with a private CA, with user data built by the library
+// (udkit.Render). Two shapes of the same hook:
+//
+//   - onMount: the register and deregister scripts are the registry's
+//     own (registry.RegisterScript, registry.DeregisterScript), kept on the
+//     _netdev mount as an operator keeps them on NFS; the spec refers to
+//     them (Action.Command) and udkit writes nothing there.
+//   - registryHookSpec: Spec.Registry, where Build generates the same
+//     scripts and writes them to the root file system.
 const (
 	managedName   = "managed-server"
 	managedUnit   = managedName + "-deregister.service"
@@ -32,27 +36,41 @@ const (
 	caPath        = "/etc/udkit/registry-ca.pem"
 )
 
-// managedUserData is the scenario's user data: the stop hook unit, the
-// join token and the registry's CA in write_files, runcmd arming the hook
-// (and registering, once per instance), then any extra parts.
-func managedUserData(d *udkitd, token string, everyBoot bool, o userdata.Options, extra ...userdata.Part) ([]byte, error) {
-	start := "/bin/true"
-	if everyBoot {
-		start = mountPoint + "/bin/register"
+// onMount is the spec that refers to the scripts shareScripts puts on the
+// mount; registration once per instance.
+func onMount(d *udkitd, token string) *udkit.Spec {
+	return &udkit.Spec{
+		Name:       managedName,
+		Register:   &udkit.Action{Command: []string{mountPoint + "/bin/register"}},
+		Deregister: udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
+		Mounts:     []string{mountPoint},
+		Files: []cloudconfig.WriteFile{
+			{Path: joinTokenPath, Content: token + "\n", Permissions: "0600"},
+			{Path: caPath, Content: string(d.caPEM)},
+		},
 	}
-	files := []file{
-		{path: "/etc/systemd/system/" + managedUnit, perm: "0644", content: stopHookUnit(managedName, start, mountPoint+"/bin/deregister")},
-		{path: joinTokenPath, perm: "0600", content: token + "\n"},
-		{path: caPath, perm: "0644", content: string(d.caPEM)},
+}
+
+// registryHook returns the spec that lets Build generate and write the
+// registry's scripts, registering on every boot or once per instance.
+func registryHook(everyBoot bool) func(*udkitd, string) *udkit.Spec {
+	return func(d *udkitd, token string) *udkit.Spec { return registryHookSpec(d, token, everyBoot) }
+}
+
+func registryHookSpec(d *udkitd, token string, everyBoot bool) *udkit.Spec {
+	return &udkit.Spec{
+		Name: managedName,
+		Registry: &udkit.RegistryHook{
+			URL:           d.url,
+			Cluster:       cluster,
+			JoinTokenFile: joinTokenPath,
+			JoinToken:     token,
+			CAFile:        caPath,
+			CA:            string(d.caPEM),
+			EveryBoot:     everyBoot,
+		},
+		Mounts: []string{mountPoint},
 	}
-	run := armHook(managedUnit)
-	if !everyBoot {
-		run = append(run, []string{mountPoint + "/bin/register"})
-	}
-	doc := &userdata.Document{}
-	doc.Add(userdata.ContentCloudConfig, "cloud-config", []byte(cloudConfig(files, run)))
-	doc.Parts = append(doc.Parts, extra...)
-	return doc.Encode(o)
 }
 
 // shareScripts puts the registry's scripts on the share (the host
@@ -92,16 +110,19 @@ exit $rc
 	}
 }
 
-// bootManaged starts udkitd, renders the spec with o and boots a machine
-// with it.
-func bootManaged(t *testing.T, everyBoot bool, o userdata.Options, parts ...userdata.Part) (*machine, *udkitd) {
+// bootManaged starts udkitd, puts the registry's scripts on the share,
+// renders the spec that specFor returns with o and boots a machine with it.
+func bootManaged(t *testing.T, specFor func(d *udkitd, token string) *udkit.Spec, o udkit.Options) (*machine, *udkitd) {
 	t.Helper()
 	m := newMachine(t)
 	d := startUdkitd(t, m)
 	shareScripts(t, m, d)
-	ud, err := managedUserData(d, d.joinToken(t, cluster), everyBoot, o, parts...)
+	ud, diags, err := udkit.Render(specFor(d, d.joinToken(t, cluster)), o)
 	if err != nil {
-		t.Fatalf("user data: %v", err)
+		t.Fatalf("udkit.Render: %v", err)
+	}
+	for _, dg := range diags {
+		t.Logf("udkit diagnostic: %s", dg)
 	}
 	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: ud})
 	m.boot()
@@ -112,7 +133,7 @@ func bootManaged(t *testing.T, everyBoot bool, o userdata.Options, parts ...user
 // udkitd's member list as the judge and the deregister wrapper's record
 // of the mount and the network.
 func TestManagedServerWithUdkitd(t *testing.T) {
-	m, d := bootManaged(t, false, userdata.Options{})
+	m, d := bootManaged(t, onMount, udkit.Options{})
 	iid := "iid-" + m.name
 
 	checkCloudInitLog(t, m)
@@ -144,6 +165,32 @@ func TestManagedServerWithUdkitd(t *testing.T) {
 	}
 }
 
+// The registry hook as the library builds it (Spec.Registry): the scripts
+// are generated and written to the root file system, the mount is only
+// kept for the instance's own use (RequiresMountsFor=).
+func TestRegistryHookWithUdkitd(t *testing.T) {
+	m, d := bootManaged(t, registryHook(false), udkit.Options{})
+	iid := "iid-" + m.name
+
+	checkCloudInitLog(t, m)
+	checkHookArmed(t, m, managedUnit)
+	checkVerify(t, m, managedUnit)
+	if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
+		t.Fatalf("members of %s after boot = %q, want [%s]", cluster, got, iid)
+	}
+	m.poweroff()
+	if got := d.members(t, cluster); len(got) != 0 {
+		t.Errorf("members of %s after poweroff = %q, want none", cluster, got)
+	}
+	j := m.journal()
+	if !strings.Contains(j, "udkit-deregister: deregistered "+iid) {
+		t.Errorf("journal has no line from udkit's deregister script saying it deregistered %s", iid)
+	}
+	if err := hookThenUnmount(j, managedUnit); err != nil {
+		t.Error(err)
+	}
+}
+
 // The same user data in the encodings cloud-init's NoCloud path accepts:
 // gzip'd as a whole, with an extra part whose non-ASCII body the userdata
 // package sends as base64 (Content-Transfer-Encoding); the part's script
@@ -154,13 +201,17 @@ func TestManagedServerWithUdkitd(t *testing.T) {
 // which the last case pins down.
 func TestManagedServerEncodings(t *testing.T) {
 	const text = "grüße aus dem e2e-test ✓"
-	marker := userdata.Part{
-		ContentType: "text/x-shellscript",
-		Filename:    "zz-marker.sh",
-		Body:        []byte("#!/bin/sh\nmkdir -p /var/log/udkit-e2e\nprintf '%s\\n' '" + text + "' > /var/log/udkit-e2e/marker\n"),
+	withMarker := func(d *udkitd, token string) *udkit.Spec {
+		s := registryHookSpec(d, token, false)
+		s.Parts = []udkit.Part{{
+			ContentType: "text/x-shellscript",
+			Filename:    "zz-marker.sh",
+			Body:        []byte("#!/bin/sh\nmkdir -p /var/log/udkit-e2e\nprintf '%s\\n' '" + text + "' > /var/log/udkit-e2e/marker\n"),
+		}}
+		return s
 	}
 	t.Run("gzip-and-base64-part", func(t *testing.T) {
-		m, d := bootManaged(t, false, userdata.Options{Gzip: userdata.GzipAlways}, marker)
+		m, d := bootManaged(t, withMarker, udkit.Options{Gzip: userdata.GzipAlways})
 		iid := "iid-" + m.name
 		raw, err := os.ReadFile(filepath.Join(m.seed, "user-data"))
 		if err != nil {
@@ -192,7 +243,7 @@ func TestManagedServerEncodings(t *testing.T) {
 		}
 	})
 	t.Run("whole-document-base64", func(t *testing.T) {
-		m, d := bootManaged(t, false, userdata.Options{Base64: true}, marker)
+		m, d := bootManaged(t, withMarker, udkit.Options{Base64: true})
 		if log := m.file("/var/log/cloud-init.log"); !strings.Contains(log, "Unhandled non-multipart (text/x-not-multipart) userdata") {
 			t.Errorf("cloud-init.log does not say it left the base64 document unhandled")
 		}
@@ -210,7 +261,7 @@ func TestManagedServerEncodings(t *testing.T) {
 // once per instance (runcmd) leaves the instance out of the registry after
 // the reboot, since the hook deregistered it on the way down; every boot
 // (the hook's ExecStart=) registers it again.
-func TestManagedServerReboot(t *testing.T) {
+func TestRegistryHookReboot(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		everyBoot bool
@@ -219,7 +270,7 @@ func TestManagedServerReboot(t *testing.T) {
 		{"every-boot", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, d := bootManaged(t, tc.everyBoot, userdata.Options{})
+			m, d := bootManaged(t, registryHook(tc.everyBoot), udkit.Options{})
 			iid := "iid-" + m.name
 			if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
 				t.Fatalf("members after the first boot = %q, want [%s]", got, iid)
@@ -237,8 +288,10 @@ func TestManagedServerReboot(t *testing.T) {
 			if got := d.members(t, cluster); len(got) != 0 {
 				t.Errorf("members after poweroff = %q, want none", got)
 			}
-			if ev := m.file(evidenceLog); strings.Count(ev, "deregister mount=mounted addr="+containerAddr+"/24 rc=0") != 2 {
-				t.Errorf("evidence log:\n%s\nwant two clean deregistrations (reboot and poweroff)", ev)
+			// Deregistered at the reboot and at the poweroff; once per
+			// instance, the second finds nothing to remove.
+			if n := strings.Count(m.journal(), "udkit-deregister: deregistered "+iid); n != 2 {
+				t.Errorf("journal: %d lines saying %s was deregistered, want 2 (reboot and poweroff)", n, iid)
 			}
 		})
 	}

@@ -48,6 +48,18 @@ const (
 	exportDir  = "/srv/export"
 )
 
+// fstabOptions mount the stand-in for NFS. _netdev makes it a remote
+// mount, ordered after network-online.target; nofail is what cloud-init's
+// mounts module adds by default, and it takes the mount out of
+// remote-fs.target's ordering, so that only RequiresMountsFor= keeps it
+// mounted while the hook runs (TestControlMountGone shows both cases).
+const fstabOptions = "bind,_netdev,nofail"
+
+// fstabLine is the image's /etc/fstab with the given mount options.
+func fstabLine(options string) string {
+	return exportDir + " " + mountPoint + " none " + options + " 0 0\n"
+}
+
 var imageRecipe = recipe{
 	Version:  1,
 	Suite:    "bookworm",
@@ -68,9 +80,7 @@ var imageRecipe = recipe{
 			"auto eth0\n" +
 			"iface eth0 inet static\n" +
 			"    address " + containerAddr + "/24\n",
-		// Like an NFS entry: _netdev makes it a remote mount, ordered after
-		// network-online.target and before remote-fs.target.
-		"/etc/fstab":    exportDir + " " + mountPoint + " none bind,_netdev 0 0\n",
+		"/etc/fstab":    fstabLine(fstabOptions),
 		"/etc/hostname": "udkit-e2e\n",
 		// Empty: every boot of a fresh overlay gets its own machine ID.
 		"/etc/machine-id": "",
@@ -209,6 +219,13 @@ func ensureTarball(r recipe) (path string, built bool, err error) {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return "", false, fmt.Errorf("e2e: storing the image: %w", err)
+	}
+	// Images of older recipes are never used again.
+	old, _ := filepath.Glob(filepath.Join(dir, "rootfs-*.tar.zst"))
+	for _, o := range old {
+		if o != path {
+			os.Remove(o)
+		}
 	}
 	return path, true, nil
 }

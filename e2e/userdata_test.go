@@ -3,15 +3,20 @@
 package e2e
 
 import (
-	"fmt"
-	"strings"
+	"testing"
+
+	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/unit"
 )
 
-// Hand-written user data following STOPHOOK.md's canonical unit: a
-// write_files unit plus scripts on the _netdev mount, armed by runcmd with
-// daemon-reload and enable --now --no-block.
+// User data of the order tests and the negative controls: a stop hook
+// built by the library (unit.StopHook) and, for the controls, stripped of
+// what the linter asks for; scripts that record what they could see; a
+// cloud-config rendered by the cloudconfig package. (The managed-server
+// scenarios build theirs with udkit.Render, which refuses to write scripts
+// onto a mount, and rightly so: see TestWriteFilesToMountNeedsDefer.)
 
-// hookName is the hand-written stop hook's name, hookUnit its unit.
+// hookName is the name of the controls' stop hook, hookUnit its unit.
 const (
 	hookName = "udkit-e2e-member"
 	hookUnit = hookName + ".service"
@@ -22,32 +27,9 @@ const (
 // overlay after the container has stopped.
 const evidenceLog = "/var/log/udkit-e2e/evidence.log"
 
-// canonicalUnit is STOPHOOK.md's canonical unit for the hand-written hook.
-func canonicalUnit() string {
-	return stopHookUnit(hookName, "/bin/true", mountPoint+"/bin/deregister")
-}
-
-// stopHookUnit is STOPHOOK.md's canonical unit for a hook called name.
-func stopHookUnit(name, execStart, execStop string) string {
-	return `[Unit]
-Description=Deregister ` + name + ` at shutdown
-Wants=network-online.target
-After=network-online.target network.target remote-fs.target
-RequiresMountsFor=` + mountPoint + `
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=` + execStart + `
-ExecStop=` + execStop + `
-TimeoutStopSec=60
-EnvironmentFile=-/etc/default/` + name + `
-SyslogIdentifier=` + name + `
-
-[Install]
-WantedBy=multi-user.target
-`
-}
+// probePath is where the probe (probeScript) is installed, on the root
+// file system.
+const probePath = "/usr/local/sbin/udkit-e2e-probe"
 
 // registerScript posts this member to url/members/HOSTNAME.
 func registerScript(url string) string {
@@ -112,71 +94,72 @@ done
 ` + recordState(url, "probe")
 }
 
-// file is one write_files entry.
-type file struct {
-	path, perm, content string
-	deferred            bool // write in the final stage (after the _netdev mount is up)
+// stopHook builds the hook with the library (unit.StopHook), then lets
+// edit change the unit: the controls undo what the linter asks for. It
+// returns the unit file, the runcmd lines that arm it and the linter's
+// findings on the edited unit.
+func stopHook(t *testing.T, c unit.StopHookConfig, edit func(u *unit.Unit)) (text string, arm [][]string, lint []unit.Diagnostic) {
+	t.Helper()
+	c.Name = hookName
+	h, err := unit.StopHook(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(h.Unit)
+	}
+	b, err := h.Unit.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lint = unit.Lint(h.Unit)
+	for _, d := range lint {
+		t.Logf("unit lint: %s", d)
+	}
+	return string(b), h.Arm, lint
 }
 
-// cloudConfig renders a #cloud-config with write_files and runcmd.
-func cloudConfig(files []file, runcmd [][]string) string {
-	var b strings.Builder
-	b.WriteString("#cloud-config\nwrite_files:\n")
-	for _, f := range files {
-		fmt.Fprintf(&b, "  - path: %s\n    owner: root:root\n    permissions: '%s'\n", f.path, f.perm)
-		if f.deferred {
-			b.WriteString("    defer: true\n")
+// dropOption removes every key= line from section.
+func dropOption(u *unit.Unit, section, key string) {
+	s := u.Section(section)
+	kept := s.Options[:0]
+	for _, o := range s.Options {
+		if o.Key != key {
+			kept = append(kept, o)
 		}
-		b.WriteString("    content: |\n")
-		for _, line := range strings.SplitAfter(strings.TrimSuffix(f.content, "\n"), "\n") {
-			b.WriteString("      " + line)
+	}
+	s.Options = kept
+}
+
+// hasRule reports whether lint has a finding of rule.
+func hasRule(lint []unit.Diagnostic, rule string) bool {
+	for _, d := range lint {
+		if d.Rule == rule {
+			return true
 		}
-		b.WriteString("\n")
 	}
-	b.WriteString("runcmd:\n")
-	for _, argv := range runcmd {
-		q := make([]string, len(argv))
-		for i, a := range argv {
-			q[i] = fmt.Sprintf("%q", a)
-		}
-		b.WriteString("  - [" + strings.Join(q, ", ") + "]\n")
-	}
-	return b.String()
+	return false
 }
 
-// armHook is runcmd's part: load the unit and start it without waiting
-// (a blocking start from cloud-final could deadlock).
-func armHook(unit string) [][]string {
-	return [][]string{
-		{"systemctl", "daemon-reload"},
-		{"systemctl", "enable", "--now", "--no-block", unit},
+// hookUserData is a cloud-config that writes the hook's unit, the probe
+// and the register and deregister scripts (on the mount, with defer: true
+// unless noDefer: see TestWriteFilesToMountNeedsDefer), then arms the hook
+// and registers.
+func hookUserData(t *testing.T, url, unitText string, arm [][]string, noDefer bool) []byte {
+	t.Helper()
+	c := &cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{
+		{Path: "/etc/systemd/system/" + hookUnit, Content: unitText, Permissions: "0644"},
+		{Path: probePath, Content: probeScript(url), Permissions: "0755"},
+		{Path: mountPoint + "/bin/register", Content: registerScript(url), Permissions: "0755", Defer: !noDefer},
+		{Path: mountPoint + "/bin/deregister", Content: deregisterScript(url), Permissions: "0755", Defer: !noDefer},
+	}}
+	for _, a := range arm {
+		c.Runcmd = append(c.Runcmd, cloudconfig.Argv(a...))
 	}
-}
-
-// canonicalUserData is the stop hook as STOPHOOK.md prescribes it. The
-// scripts go to the _netdev mount with defer: true: write_files without it
-// runs in cloud-init.service, which is ordered before network-online.target
-// and therefore before the _netdev mount, so the files would land under
-// the mount point and be hidden by the mount.
-func canonicalUserData(url string) string {
-	files := []file{
-		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: canonicalUnit()},
-		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
-		{path: mountPoint + "/bin/deregister", perm: "0755", content: deregisterScript(url), deferred: true},
+	c.Runcmd = append(c.Runcmd, cloudconfig.Argv(mountPoint+"/bin/register"))
+	b, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return cloudConfig(files, append(armHook(hookUnit), []string{mountPoint + "/bin/register"}))
-}
-
-// probeUserData installs a unit whose ExecStop is the probe watching what
-// ("mount", "network" or both). The unit text has @EXECSTOP@ where the
-// ExecStop= line goes.
-func probeUserData(url, unitText, what string) string {
-	const probe = "/usr/local/sbin/udkit-e2e-probe"
-	unit := strings.Replace(unitText, "@EXECSTOP@", "ExecStop="+probe+" "+what, 1)
-	files := []file{
-		{path: "/etc/systemd/system/" + hookUnit, perm: "0644", content: unit},
-		{path: probe, perm: "0755", content: probeScript(url)},
-		{path: mountPoint + "/bin/register", perm: "0755", content: registerScript(url), deferred: true},
-	}
-	return cloudConfig(files, append(armHook(hookUnit), []string{mountPoint + "/bin/register"}))
+	return b
 }

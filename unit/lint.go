@@ -70,6 +70,7 @@ var rules = []Rule{
 	{"remain-after-exit", Error, "A Type=oneshot service with ExecStop= needs RemainAfterExit=yes: otherwise it is inactive as soon as ExecStart= ends, there is nothing to stop at shutdown and ExecStop= never runs."},
 	{"no-exec-stop", Error, "A stop hook needs an ExecStop= line: it is the command that runs at shutdown."},
 	{"network-online-wants", Error, "After=network-online.target orders nothing unless the target has a job: add Wants=network-online.target, or ExecStop= may run after the network is gone."},
+	{"network-after", Warning, "A stop hook with no After=network.target or After=network-online.target is not ordered before the network goes down: at shutdown its ExecStop= may run with the network already gone (seen in our end-to-end test with DefaultDependencies=no); add After=network-online.target network.target and Wants=network-online.target."},
 	{"deadlock-after", Error, "Ordering the hook After= cloud-final.service, cloud-init.target, multi-user.target, default.target or graphical.target deadlocks a blocking `systemctl start` from runcmd, which runs inside cloud-final.service."},
 	{"default-dependencies", Error, "DefaultDependencies=no drops Conflicts= and Before=shutdown.target, so the hook is not stopped in order at shutdown; give both explicitly or drop the setting."},
 	{"exec-syntax", Error, "An Exec*= value must split into words: no unterminated quotes, unknown escapes or several commands joined with ';'."},
@@ -239,6 +240,17 @@ func (l *linter) run() {
 		_, r := requires["network-online.target"]
 		if !w && !r {
 			l.add(line, "network-online-wants", "After=network-online.target without Wants=network-online.target: the target may have no job and the ordering does nothing; add Wants=network-online.target")
+		}
+	}
+	if len(stops) > 0 {
+		_, online := after["network-online.target"]
+		_, network := after["network.target"]
+		if !online && !network {
+			line := l.headerLine("Unit")
+			if line == 0 {
+				line = svc
+			}
+			l.add(line, "network-after", "the hook is not ordered after network.target or network-online.target, so ExecStop= may run after the network is down; add After=network-online.target network.target and Wants=network-online.target to [Unit]")
 		}
 	}
 	for _, t := range deadlockTargets {

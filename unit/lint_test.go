@@ -50,6 +50,8 @@ var lintCases = []struct {
 	{"no ExecStop", "no-exec-stop", edit("ExecStop=/mnt/shared/bin/deregister\n", ""), 7, hookText},
 	{"ExecStop reset by empty assignment", "no-exec-stop", edit("TimeoutStopSec=60", "ExecStop=\nTimeoutStopSec=60"), 7, edit("TimeoutStopSec=60", "ExecStop=\nExecStop=/mnt/shared/bin/deregister\nTimeoutStopSec=60")},
 	{"After network-online without Wants", "network-online-wants", edit("Wants=network-online.target\n", ""), 3, edit("Wants=network-online.target\n", "Requires=network-online.target\n")},
+	{"no network ordering", "network-after", edit("After=network-online.target network.target remote-fs.target", "After=remote-fs.target"), 1, edit("After=network-online.target network.target remote-fs.target", "After=network.target remote-fs.target")},
+	{"DefaultDependencies=no without network ordering", "network-after", edit("Wants=network-online.target\nAfter=network-online.target network.target remote-fs.target", "DefaultDependencies=no\nConflicts=shutdown.target\nBefore=shutdown.target\nAfter=remote-fs.target"), 1, edit("Wants=network-online.target\n", "DefaultDependencies=no\nConflicts=shutdown.target\nBefore=shutdown.target\nWants=network-online.target\n")},
 	{"After multi-user.target", "deadlock-after", edit("remote-fs.target", "remote-fs.target multi-user.target"), 4, edit("remote-fs.target", "remote-fs.target nss-lookup.target")},
 	{"After cloud-final.service on its own line", "deadlock-after", edit("RequiresMountsFor", "After=cloud-final.service\nRequiresMountsFor"), 5, edit("RequiresMountsFor", "Before=cloud-final.service\nRequiresMountsFor")},
 	{"After= reset does not hide an ordering", "deadlock-after", edit("remote-fs.target", "remote-fs.target\nAfter=\nAfter=cloud-init.target"), 6, hookText},
@@ -197,6 +199,7 @@ func TestLintOrder(t *testing.T) {
 	}
 	want := []string{
 		"0 error install-wanted-by",
+		"1 warning network-after",
 		"1 error remain-after-exit",
 		"1 warning timeout-stop-missing",
 		"2 error exec-not-absolute",
