@@ -24,15 +24,21 @@ e2e-deps:
 	@PKGS="$(TEST_PKGS) $(E2E_PKGS)" SUDO="$(SUDO)" ./.ci/apt-ensure
 
 vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run gofmt -w)" >&2; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...
 
 # The leaf packages and the CLI must build without cgo and never pull in
-# go-dqlite.
-LEAVES := $(foreach d,userdata cloudconfig unit golden cmd/udkit,$(if $(wildcard $(d)),./$(d)/...))
+# go-dqlite; userdata, cloudconfig and unit never import one another.
+LEAVES := ./userdata/... ./cloudconfig/... ./unit/... ./golden/... ./cmd/udkit/...
 leaves:
 	CGO_ENABLED=0 $(GO) build $(LEAVES)
 	@if $(GO) list -deps $(LEAVES) | grep -q 'go-dqlite'; then \
 		echo "a leaf package or cmd/udkit imports go-dqlite" >&2; exit 1; fi
+	@for p in userdata cloudconfig unit; do \
+		if $(GO) list -deps ./$$p/... | grep -v "udkit/$$p" | grep -qE 'github.com/udkit/udkit/(userdata|cloudconfig|unit)($$|/)'; then \
+			echo "leaf package $$p imports another leaf (userdata, cloudconfig, unit)" >&2; exit 1; fi; \
+	done
 
 unit-test:
 	UDKIT_STRICT_TOOLS=1 $(GO) test -race -tags $(TAGS) ./...

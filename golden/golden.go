@@ -57,14 +57,14 @@ func Assert(t testing.TB, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("golden: %s does not exist; create it with: go test -run '%s' -update", path, runPattern(t.Name()))
+		t.Errorf("golden: %s does not exist; create it with: %s", path, updateCommand(t.Name()))
 		return
 	}
 	if err != nil {
 		t.Fatalf("golden: %v", err)
 	}
 	if msg := compare(path, want, got); msg != "" {
-		t.Errorf("%s\nIf the new output is right, rewrite the file with: go test -run '%s' -update", msg, runPattern(t.Name()))
+		t.Errorf("%s\nIf the new output is right, rewrite the file with: %s", msg, updateCommand(t.Name()))
 	}
 }
 
@@ -111,6 +111,39 @@ func write(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// updateCommand is the command that reruns test name with -update. Tests
+// run in their package's directory, so the package is named relative to the
+// module root when one is found above it.
+func updateCommand(name string) string {
+	pkg := ""
+	if wd, err := os.Getwd(); err == nil {
+		if root := moduleRoot(wd); root != "" {
+			if rel, err := filepath.Rel(root, wd); err == nil {
+				pkg = "./" + filepath.ToSlash(rel) + " "
+				if rel == "." {
+					pkg = ". "
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("go test %s-run '%s' -update", pkg, runPattern(name))
+}
+
+// moduleRoot returns the nearest directory at or above dir holding go.mod,
+// or "".
+func moduleRoot(dir string) string {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // runPattern turns a test name into a -run pattern that selects exactly that

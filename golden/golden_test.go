@@ -48,7 +48,7 @@ func TestAssert(t *testing.T) {
 	}{
 		{name: "equal", path: path, got: "a\nb\nc\n"},
 		{name: "mismatch", path: path, got: "a\nB\nc\n", wantFail: true,
-			wantInMsg: []string{"mismatch (-want +got)", "-", "+", "B", "-update", "^TestAssert$"}},
+			wantInMsg: []string{"mismatch (-want +got)", "-", "+", "B", "go test ./golden -run '^TestAssert$/^mismatch$' -update"}},
 		{name: "missing trailing newline", path: path, got: "a\nb\nc", wantFail: true,
 			wantInMsg: []string{"mismatch (-want +got)"}},
 		{name: "crlf only", path: path, got: "a\r\nb\r\nc\r\n", wantFail: true,
