@@ -39,6 +39,32 @@
 // unbounded memory. gzip is inflated with Python's acceptance rules too (a
 // stream cloud-init rejects is rejected, and the other way round).
 //
+// # Known differences from cloud-init
+//
+// Decode gives cloud-init's parts on every input, with these exceptions,
+// where it returns an error although cloud-init's parser returns parts.
+// The tests (TestDecodeDifferential, TestDecodeMatchesCloudInit) fail on
+// any other such disagreement; the names in parentheses are the test's.
+//
+//   - message/* parts (message-parts): Python's email parser parses the
+//     message enclosed in a message/rfc822 (or other message/*) part, and
+//     cloud-init acts on that part and on every part inside it. Decode does
+//     not implement message/* parsing and refuses the document (its error
+//     says "message/rfc822 parts are not supported").
+//   - A corrupt gzip document (corrupt-gzip-document): when the whole
+//     document starts with the gzip magic bytes but does not inflate,
+//     cloud-init falls back to the compressed bytes and hands them on as
+//     one text/x-not-multipart part, which no handler acts on. Decode
+//     reports the corrupt gzip instead.
+//   - Uuencoded parts (uuencode): Content-Transfer-Encoding x-uuencode,
+//     uuencode, uue or x-uue; Python decodes them, Decode refuses them.
+//   - RFC 2231 parameters (rfc2231-charset) in a charset other than UTF-8,
+//     US-ASCII and Latin-1, or with a continuation number too large for an
+//     int: Python decodes them (with its codec registry), Decode refuses
+//     them.
+//   - Limits (limits): input beyond a [Limits] field is refused; cloud-init
+//     has no such caps.
+//
 // The package uses the standard library only and builds with
 // CGO_ENABLED=0.
 package userdata
