@@ -20,6 +20,10 @@ type CloudInitPart struct {
 	// Filename is the part's own filename; empty when it had none (and
 	// cloud-init named it part-NNN).
 	Filename string
+	// Name is the filename cloud-init hands the part's handler: Filename,
+	// or the part-NNN (cloudinit.handlers.PART_FN_TPL, from the part's
+	// position) it gave a part without one.
+	Name string
 	// MergeType is the Merge-Type or X-Merge-Type header the cloud-config
 	// handler reads, empty when absent.
 	MergeType string
@@ -77,6 +81,7 @@ def parse(blob):
         parts.append({
             "content_type": part.get_content_type(),
             "filename": str(names.get(id(part), "")),
+            "name": str(part.get_filename() or ""),
             "merge_type": merge,
             "payload": b(util.fully_decoded_payload(part)),
         })
@@ -118,6 +123,7 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 		Parts []struct {
 			ContentType string  `json:"content_type"`
 			Filename    string  `json:"filename"`
+			Name        string  `json:"name"`
 			MergeType   string  `json:"merge_type"`
 			Payload     *[]byte `json:"payload"`
 		} `json:"parts"`
@@ -133,7 +139,7 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 	for i, r := range raw {
 		res[i].Err = r.Error
 		for _, p := range r.Parts {
-			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, MergeType: p.MergeType}
+			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, Name: p.Name, MergeType: p.MergeType}
 			if p.Payload != nil {
 				cp.Payload = *p.Payload
 			}

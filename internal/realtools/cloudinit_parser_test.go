@@ -8,9 +8,9 @@ import (
 )
 
 // TestCloudInitParse checks the oracle itself on documents whose reading
-// is known: it reports types after re-typing, the part's own filename (not
-// cloud-init's part-NNN), the merge type and exact bytes, and cloud-init's
-// failures as errors.
+// is known: it reports types after re-typing, the part's own filename and
+// the name cloud-init hands the handler (part-NNN when it had none), the
+// merge type and exact bytes, and cloud-init's failures as errors.
 func TestCloudInitParse(t *testing.T) {
 	docs := [][]byte{
 		[]byte("#cloud-config\nruncmd: [ls]\n"),
@@ -22,11 +22,11 @@ func TestCloudInitParse(t *testing.T) {
 	}
 	res := CloudInitParse(t, docs...)
 	want := []CloudInitResult{
-		{Parts: []CloudInitPart{{ContentType: "text/cloud-config", Payload: []byte("#cloud-config\nruncmd: [ls]\n")}}},
+		{Parts: []CloudInitPart{{ContentType: "text/cloud-config", Name: "part-001", Payload: []byte("#cloud-config\nruncmd: [ls]\n")}}},
 		{Parts: []CloudInitPart{
-			{ContentType: "text/x-shellscript", Filename: "a.sh", Payload: []byte("#!/bin/sh")},
-			{ContentType: "text/cloud-config", MergeType: "list(append)", Payload: []byte("#cloud-config\n")},
-			{ContentType: "text/x-include-url", Payload: []byte("http://192.0.2.1/x")},
+			{ContentType: "text/x-shellscript", Filename: "a.sh", Name: "a.sh", Payload: []byte("#!/bin/sh")},
+			{ContentType: "text/cloud-config", Name: "part-002", MergeType: "list(append)", Payload: []byte("#cloud-config\n")},
+			{ContentType: "text/x-include-url", Name: "part-003", Payload: []byte("http://192.0.2.1/x")},
 		}},
 	}
 	for i, w := range want {
