@@ -39,6 +39,19 @@
 // unbounded memory. gzip is inflated with Python's acceptance rules too (a
 // stream cloud-init rejects is rejected, and the other way round).
 //
+// Include and archive parts are not expanded. A text/x-include-url or
+// text/x-include-once-url part (or a document starting #include or
+// #include-once) and a text/cloud-config-archive part (or a document
+// starting #cloud-config-archive) are each reported as one part, with that
+// content type and their body unchanged. On a boot, cloud-init instead
+// fetches the URLs and acts on the parts of what it fetched, and turns each
+// archive entry into a part of its own, so the parts it acts on (and the
+// part-NNN names it gives parts without a filename after them) differ from
+// what Decode lists. Decode never touches the network. udkit inspect lists
+// the same parts, and the tests compare Decode with cloud-init's parser
+// with its include and archive expansion turned off, so both sides report
+// these parts unexpanded.
+//
 // # Known differences from cloud-init
 //
 // Decode gives cloud-init's parts on every input, with these exceptions,

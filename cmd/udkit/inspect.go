@@ -27,7 +27,10 @@ Decodes user data as cloud-init reads it (base64 as EC2 takes it, gzip,
 MIME multipart, or a single document typed by its first line) and lists
 its parts: content type as cloud-init acts on it, filename, merge type,
 length and SHA-256 of the decoded payload. Reads standard input when FILE
-is - or absent.
+is - or absent. Include (text/x-include-url, text/x-include-once-url) and
+archive (text/cloud-config-archive) parts are listed as one part each:
+URLs are not fetched and archives not expanded, although cloud-init acts
+on the parts they hold.
 
 --json prints one JSON object:
   {"encoding":{"base64":B,"gzip":B},"mime":B,"size":{"raw":N},
