@@ -22,7 +22,9 @@
 //   - the same Config renders to the same bytes, always.
 //
 // [Parse] reads scalars with YAML 1.1 rules, as cloud-init does, and reports
-// errors with line:column.
+// errors with line:column. It is safe on untrusted input: it refuses
+// documents over [MaxSize] bytes and aliases that expand to more than ten
+// times the document (at least 1 MiB).
 //
 // The package imports neither udkit's userdata nor its unit package, and
 // builds with CGO_ENABLED=0.
