@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,7 +212,7 @@ func TestMarshalQuoting(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.yaml")
 	writeFile(t, path, out)
 	py := "import sys, yaml, json; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))['runcmd'][0]))"
-	got, err := exec.Command(realtools.Python, "-c", py, path).Output()
+	got, err := runTool(toolTimeout, false, realtools.Python, "-c", py, path)
 	if err != nil {
 		t.Fatal(err)
 	}

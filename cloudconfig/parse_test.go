@@ -2,7 +2,6 @@ package cloudconfig_test
 
 import (
 	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -271,7 +270,7 @@ func samePyYAML(t *testing.T, a, b []byte) {
 	pa, pb := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
 	writeFile(t, pa, a)
 	writeFile(t, pb, b)
-	out, err := exec.Command(realtools.Python, "-c", pyCompare, pa, pb).CombinedOutput()
+	out, err := runTool(toolTimeout, true, realtools.Python, "-c", pyCompare, pa, pb)
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
