@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,7 +70,7 @@ func TestCloudInitRunsRenderedConfig(t *testing.T) {
 	cfgPath := filepath.Join(dir, "user-data")
 	writeFile(t, cfgPath, out)
 	root := filepath.Join(dir, "root")
-	res, err := exec.Command(realtools.Python, "-c", pyRun, cfgPath, root).Output()
+	res, err := runTool(toolTimeout, false, realtools.Python, "-c", pyRun, cfgPath, root)
 	if err != nil {
 		t.Fatalf("cloud-init: %v\n%s", err, res)
 	}
@@ -125,7 +124,7 @@ func TestCloudInitRunsRenderedConfig(t *testing.T) {
 	if got.Runcmd != script {
 		t.Errorf("cloud-init's runcmd script:\n%s\nCommand.String gives:\n%s", got.Runcmd, script)
 	}
-	run, err := exec.Command(sh, "-c", got.Runcmd).CombinedOutput()
+	run, err := runTool(toolTimeout, true, sh, "-c", got.Runcmd)
 	if err != nil {
 		t.Fatalf("sh: %v\n%s", err, run)
 	}

@@ -174,8 +174,18 @@ func isText(data []byte) bool {
 }
 
 // Data returns the bytes cloud-init writes for the entry: Content decoded
-// according to Encoding.
+// according to Encoding. Gzip content that inflates to more than 4 MiB is
+// refused as a gzip bomb.
 func (f WriteFile) Data() ([]byte, error) {
+	budget := maxGunzip
+	return f.decode(&budget)
+}
+
+// decode is Data with the inflated bytes of gzip content taken from
+// *budget, which the entries of one config share, so that Lint and
+// Validate inflate at most maxGunzip bytes per config however many
+// entries it has.
+func (f WriteFile) decode(budget *int) ([]byte, error) {
 	kind, ok := encodingKind(f.Encoding)
 	if !ok {
 		return nil, fmt.Errorf("cloudconfig: write_files %s: unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Path, f.Encoding)
@@ -193,21 +203,29 @@ func (f WriteFile) Data() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cloudconfig: write_files %s: content is not gzip: %v", f.Path, err)
 		}
-		d, err := io.ReadAll(io.LimitReader(zr, maxGunzip+1))
+		left := max(*budget, 0)
+		d, err := io.ReadAll(io.LimitReader(zr, int64(left)+1))
 		if err != nil {
 			return nil, fmt.Errorf("cloudconfig: write_files %s: content is not gzip: %v", f.Path, err)
 		}
-		if len(d) > maxGunzip {
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content expands to more than %d bytes", f.Path, maxGunzip)
+		if len(d) > left {
+			*budget = -1
+			if left == maxGunzip {
+				return nil, fmt.Errorf("cloudconfig: write_files %s: content expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", f.Path, maxGunzip)
+			}
+			return nil, fmt.Errorf("cloudconfig: write_files %s: content expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", f.Path, maxGunzip, left)
 		}
+		*budget -= len(d)
 		data = d
 	}
 	return data, nil
 }
 
-// maxGunzip bounds what Data decompresses: user data is at most a few
-// hundred kilobytes on every cloud, so more is a gzip bomb.
-const maxGunzip = 64 << 20
+// maxGunzip bounds what gzip content inflates to: in one Data call, and in
+// all the write_files entries of a config together for Lint and Validate.
+// User data is at most a few hundred kilobytes on every cloud, so more is
+// a gzip bomb.
+const maxGunzip = 4 << 20
 
 const (
 	encB64 = 1 << iota

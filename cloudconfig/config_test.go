@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,6 +84,42 @@ func TestDataEncodings(t *testing.T) {
 	}
 	if _, err := (cloudconfig.WriteFile{Path: "/x", Encoding: "rot13"}).Data(); err == nil || !strings.Contains(err.Error(), `cloudconfig: write_files /x: unknown encoding "rot13"`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// gzipped returns a gz+b64 entry whose content inflates to data.
+func gzipped(t testing.TB, path string, data []byte) cloudconfig.WriteFile {
+	t.Helper()
+	f := cloudconfig.WriteFile{Path: path}
+	f.SetData(data)
+	if f.Encoding != "gz+b64" {
+		t.Fatalf("SetData chose %q, want gz+b64", f.Encoding)
+	}
+	return f
+}
+
+// Data inflates gzip content up to 4 MiB and refuses more as a bomb.
+func TestDataGzipLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		size    int
+		wantErr string
+	}{
+		{"4 MiB", 4 << 20, ""},
+		{"4 MiB and one byte", 4<<20 + 1, "cloudconfig: write_files /bomb: content expands to more than 4194304 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := gzipped(t, "/bomb", make([]byte, tt.size)).Data()
+			switch {
+			case tt.wantErr == "" && (err != nil || len(got) != tt.size):
+				t.Fatalf("got %d bytes, %v; want %d bytes", len(got), err, tt.size)
+			case tt.wantErr != "" && err == nil:
+				t.Fatalf("inflated %d bytes; want an error containing %q", len(got), tt.wantErr)
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Fatalf("error %q\ndoes not contain %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -177,7 +212,7 @@ func TestMarshalQuoting(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.yaml")
 	writeFile(t, path, out)
 	py := "import sys, yaml, json; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))['runcmd'][0]))"
-	got, err := exec.Command(realtools.Python, "-c", py, path).Output()
+	got, err := runTool(toolTimeout, false, realtools.Python, "-c", py, path)
 	if err != nil {
 		t.Fatal(err)
 	}

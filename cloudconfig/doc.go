@@ -22,7 +22,11 @@
 //   - the same Config renders to the same bytes, always.
 //
 // [Parse] reads scalars with YAML 1.1 rules, as cloud-init does, and reports
-// errors with line:column.
+// errors with line:column. It is safe on untrusted input: it refuses
+// documents over [MaxSize] bytes and aliases that expand to more than ten
+// times the document (at least 1 MiB). [Lint] and [Config.Validate] inflate
+// at most 4 MiB of gzip write_files content per config, all entries
+// together; Validate reports the entries past that.
 //
 // The package imports neither udkit's userdata nor its unit package, and
 // builds with CGO_ENABLED=0.

@@ -27,7 +27,9 @@ import (
 //   - secret: text that looks like a credential (AWS access key id or
 //     secret key, private key block, GitHub token) anywhere in the config.
 //     User data is readable by every process on the instance through the
-//     metadata service and cloud-init's cache.
+//     metadata service and cloud-init's cache. Gzip write_files content
+//     is searched only while the entries inflate to 4 MiB together;
+//     Validate reports those past that.
 //   - owner-before-users: a write_files owner other than root without
 //     defer: true; write_files runs before users are created.
 //   - path-volatile: a write_files path under /run or /var/tmp, which does
@@ -37,12 +39,17 @@ import (
 // strings split into simple commands on ; && || | & and newlines, after
 // leading VAR=value words, sudo, exec, command and nohup.
 func Lint(c *Config) []Diagnostic {
-	l := &linter{units: map[string]string{}}
-	for _, f := range c.WriteFiles {
+	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles))}
+	gunzip := maxGunzip
+	for i, f := range c.WriteFiles {
+		data, err := f.decode(&gunzip)
+		if err != nil {
+			continue // Validate reports it
+		}
+		s := string(data)
+		l.contents[i] = &s
 		if isUnitDir(path.Dir(f.Path)) {
-			if data, err := f.Data(); err == nil {
-				l.units[path.Base(f.Path)] = string(data)
-			}
+			l.units[path.Base(f.Path)] = s
 		}
 	}
 	for _, key := range typedKeys {
@@ -75,8 +82,9 @@ func Lint(c *Config) []Diagnostic {
 }
 
 type linter struct {
-	diags []Diagnostic
-	units map[string]string // unit file name -> content, from write_files
+	diags    []Diagnostic
+	units    map[string]string // unit file name -> content, from write_files
+	contents []*string         // decoded content of each write_files entry, nil if it does not decode
 }
 
 func (l *linter) add(p string, sev Severity, rule, format string, args ...any) {
@@ -100,15 +108,9 @@ func (l *linter) writeFiles(files []WriteFile) {
 		if user, _, _ := strings.Cut(f.Owner, ":"); user != "" && user != "root" && !f.Defer {
 			l.add(p+".owner", Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)
 		}
-		content := f.Content
-		if f.Encoding != "" {
-			data, err := f.Data()
-			if err != nil {
-				continue
-			}
-			content = string(data)
+		if content := l.contents[i]; content != nil {
+			l.secrets(p+".content", *content)
 		}
-		l.secrets(p+".content", content)
 	}
 }
 

@@ -1,6 +1,8 @@
 package cloudconfig_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,6 +10,22 @@ import (
 )
 
 const deadlockUnit = "[Unit]\nDescription=x\nAfter=network-online.target\nAfter=cloud-final.service\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStop=/usr/local/sbin/deregister\n"
+
+// zeros returns n gz+b64 entries that inflate to 1 MiB of zeros each.
+func zeros(t testing.TB, n int) []cloudconfig.WriteFile {
+	z := gzipped(t, "", make([]byte, 1<<20))
+	var files []cloudconfig.WriteFile
+	for i := 0; i < n; i++ {
+		z.Path = fmt.Sprintf("/var/lib/app/zeros%d", i)
+		files = append(files, z)
+	}
+	return files
+}
+
+// gzSecret returns a gz+b64 entry holding an AWS access key id.
+func gzSecret(t testing.TB) cloudconfig.WriteFile {
+	return gzipped(t, "/root/.aws/credentials", []byte("aws_access_key_id = AKIAABCDEFGHIJKLMNOP\n"+strings.Repeat("#\n", 4096)))
+}
 
 func TestLint(t *testing.T) {
 	hook := cloudconfig.WriteFile{Path: "/etc/systemd/system/hook.service", Content: hookUnit}
@@ -52,6 +70,13 @@ func TestLint(t *testing.T) {
 			"warning: write_files[1].content: looks like a private key; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead [secret]",
 			"warning: runcmd[0][2]: looks like a GitHub token; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead [secret]",
 		}},
+		// Lint inflates at most 4 MiB of gzip content per config: after
+		// three 1 MiB entries the secret is found, after four it is not
+		// looked for (Validate reports the entry).
+		{"gzip secret within the budget", cloudconfig.Config{WriteFiles: append(zeros(t, 3), gzSecret(t))}, []string{
+			"warning: write_files[3].content: looks like an AWS access key id; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead [secret]",
+		}},
+		{"gzip secret past the budget", cloudconfig.Config{WriteFiles: append(zeros(t, 4), gzSecret(t))}, nil},
 		{"owner and volatile path", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/run/app/env", Owner: "app:app"}, {Path: "/var/lib/app/env", Owner: "app", Defer: true}, {Path: "/etc/x", Owner: "root:adm"}}}, []string{
 			"warning: write_files[0].path: /run/app/env does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib [path-volatile]",
 			"warning: write_files[0].owner: write_files runs before cloud-init creates users, so owner app:app may not exist yet; add defer: true [owner-before-users]",

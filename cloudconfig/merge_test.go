@@ -1,7 +1,6 @@
 package cloudconfig_test
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,7 +115,7 @@ func TestMergeMatchesCloudInit(t *testing.T) {
 			writeFile(t, pa, p.a)
 			writeFile(t, pb, p.b)
 			writeFile(t, po, out)
-			res, err := exec.Command(realtools.Python, "-c", pyMerge, pa, pb, cloudconfig.MergeAppend, po).CombinedOutput()
+			res, err := runTool(toolTimeout, true, realtools.Python, "-c", pyMerge, pa, pb, cloudconfig.MergeAppend, po)
 			if err != nil {
 				t.Fatalf("python: %v\n%s", err, res)
 			}

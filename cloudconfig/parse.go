@@ -10,9 +10,32 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// maxNodes bounds the YAML nodes a document may expand to once aliases are
-// resolved, so that a few lines of anchors cannot take unbounded memory.
-const maxNodes = 100000
+// MaxSize is the largest document, in bytes, that [Parse] reads. User data
+// is at most a few hundred kilobytes on every cloud (EC2 takes 16 KiB, GCE
+// 256 KiB), so a larger document is a mistake or an attack.
+const MaxSize = 1 << 20
+
+// Bounds on what a document may expand to once its aliases are replaced by
+// copies of their anchors, so that a few lines of anchors cannot take
+// unbounded memory (nor make Lint, Validate and Marshal work on gigabytes).
+//
+// cloud-init's loader (PyYAML's safe_load) sets no such limit: it makes
+// every alias a reference to the one object its anchor built, so loading
+// takes memory in proportion to the input, and only what walks the loaded
+// value (a JSON dump of it, a schema check) pays for each copy. Parse
+// copies instead, so it refuses a document that expands to more than
+// maxNodes nodes, or whose scalars add up to more than
+// max(minExpandedBytes, expansionFactor × input size) bytes.
+const (
+	maxNodes         = 100000
+	minExpandedBytes = 1 << 20
+	expansionFactor  = 10
+)
+
+// expandedBytes is the budget of scalar bytes for a document of size n.
+func expandedBytes(n int) int {
+	return max(minExpandedBytes, expansionFactor*n)
+}
 
 // Parse reads a cloud-config document the way cloud-init does.
 //
@@ -34,7 +57,16 @@ const maxNodes = 100000
 // reports the line of syntax errors). Parse fails, although cloud-init
 // would not, on a duplicate top-level key (PyYAML silently keeps the last
 // one) and on a top-level key that is not a string.
+//
+// Parse refuses a document over [MaxSize] bytes, and one whose aliases
+// expand to more than 100000 YAML nodes or to more scalar text than ten
+// times its size (at least 1 MiB), where cloud-init itself sets no limit
+// (see maxNodes). So a document with many aliases can parse while its
+// rendering, which has them expanded, is over MaxSize and does not.
 func Parse(data []byte) (*Config, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("cloudconfig: document is %d bytes, over the limit of %d (cloudconfig.MaxSize); user data is at most a few hundred kilobytes on every cloud: fetch large files at boot instead of writing them with write_files", len(data), MaxSize)
+	}
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		return nil, errors.New("cloudconfig: line 1:1: document starts with a UTF-8 byte order mark; cloud-init does not recognise it as cloud-config and ignores the whole document: remove the BOM")
 	}
@@ -83,7 +115,7 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 	}
-	x := expander{budget: maxNodes}
+	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data)}
 	root, err := x.expand(doc.Content[0])
 	if err != nil {
 		return nil, err
@@ -173,20 +205,37 @@ func describe(n *yaml.Node) string {
 }
 
 // expander copies a node tree with aliases replaced by copies of their
-// anchors, comments dropped, and at most budget nodes.
+// anchors, comments dropped, at most nodes nodes and at most bytes bytes of
+// scalar values (aliases counted once per copy).
 type expander struct {
-	budget int
-	depth  int
+	nodes int
+	bytes int
+	limit int // the initial bytes, for the error message
+	input int // size of the document, for the error message
+	depth int
+	alias *yaml.Node // the outermost alias being expanded, nil outside one
 }
 
 func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
-	x.budget--
-	if x.budget < 0 {
+	x.nodes--
+	if x.nodes < 0 {
 		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document expands to more than %d YAML nodes (aliases?); cloud-config is never that large", n.Line, n.Column, maxNodes)
+	}
+	x.bytes -= len(n.Value)
+	if x.bytes < 0 {
+		at := n
+		if x.alias != nil {
+			at = x.alias
+		}
+		return nil, fmt.Errorf("cloudconfig: line %d:%d: aliases expand the document to more than %d bytes of text, the limit for a %d-byte document (10 times its size, at least 1 MiB); repeat the value fewer times or write it out where it is needed", at.Line, at.Column, x.limit, x.input)
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
 			return nil, fmt.Errorf("cloudconfig: line %d:%d: unknown alias", n.Line, n.Column)
+		}
+		if x.alias == nil {
+			x.alias = n
+			defer func() { x.alias = nil }()
 		}
 		x.depth++
 		defer func() { x.depth-- }()

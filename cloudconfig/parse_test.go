@@ -2,7 +2,6 @@ package cloudconfig_test
 
 import (
 	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,6 +124,10 @@ func TestParseErrors(t *testing.T) {
 		{"unknown tag", "#cloud-config\na: !shell echo\n", "line 2:4: tag !shell is not one cloud-init's YAML loader"},
 		{"unknown alias", "#cloud-config\na: *nope\n", "unknown anchor 'nope' referenced"},
 		{"alias bomb", "#cloud-config\n" + aliasBomb(), "expands to more than 100000 YAML nodes"},
+		// 20000 copies of a 4 KiB scalar: few nodes, 80 MB of text. The
+		// error names the alias that goes over the limit, the 255th.
+		{"alias text bomb", aliasTextBomb(4096, 20000), "line 3:1021: aliases expand the document to more than 1048576 bytes of text, the limit for a 84121-byte document"},
+		{"over MaxSize", "#cloud-config\nfinal_message: " + strings.Repeat("x", cloudconfig.MaxSize) + "\n", "over the limit of 1048576 (cloudconfig.MaxSize)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +159,45 @@ func aliasBomb() string {
 		b.WriteString("]\n")
 	}
 	return b.String()
+}
+
+// aliasTextBomb anchors a scalar of size bytes and aliases it n times, in
+// a flow list starting on line 3, column 4.
+func aliasTextBomb(size, n int) string {
+	return "#cloud-config\na: &a " + strings.Repeat("x", size) + "\nb: [" + strings.TrimSuffix(strings.Repeat("*a, ", n), ", ") + "]\n"
+}
+
+// The limits on input size and alias expansion let through what fits.
+func TestParseLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		doc     string
+		wantErr string
+	}{
+		{"exactly MaxSize", "#cloud-config\nfinal_message: " + strings.Repeat("x", cloudconfig.MaxSize-len("#cloud-config\nfinal_message: \n")) + "\n", ""},
+		{"MaxSize plus one", "#cloud-config\nfinal_message: " + strings.Repeat("x", cloudconfig.MaxSize+1-len("#cloud-config\nfinal_message: \n")) + "\n", "document is 1048577 bytes, over the limit"},
+		// 1 MiB of text at least is always allowed.
+		{"small document under 1 MiB", aliasTextBomb(4096, 250), ""},
+		{"small document over 1 MiB", aliasTextBomb(4096, 260), "aliases expand the document to more than 1048576 bytes"},
+		// Ten times the input for larger documents: a 100 KiB scalar
+		// aliased 80 times in a 900 KiB document (8.1 MiB of text, the
+		// limit is 9 MiB) parses, aliased 100 times it does not.
+		{"large document within 10x", aliasTextBomb(100<<10, 80) + "#" + strings.Repeat(" ", 800<<10) + "\n", ""},
+		{"large document over 10x", aliasTextBomb(100<<10, 100) + "#" + strings.Repeat(" ", 800<<10) + "\n", "aliases expand the document to more than 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cloudconfig.Parse([]byte(tt.doc))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("%d-byte document: %v", len(tt.doc), err)
+			case tt.wantErr != "" && err == nil:
+				t.Fatalf("%d-byte document parsed; want an error containing %q", len(tt.doc), tt.wantErr)
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Fatalf("error %q\ndoes not contain %q", err, tt.wantErr)
+			}
+		})
+	}
 }
 
 // What cloud-init accepts as a header.
@@ -228,7 +270,7 @@ func samePyYAML(t *testing.T, a, b []byte) {
 	pa, pb := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
 	writeFile(t, pa, a)
 	writeFile(t, pb, b)
-	out, err := exec.Command(realtools.Python, "-c", pyCompare, pa, pb).CombinedOutput()
+	out, err := runTool(toolTimeout, true, realtools.Python, "-c", pyCompare, pa, pb)
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}

@@ -22,7 +22,7 @@ import (
 // (runcmd entries of the wrong type, unquoted permissions...). Other Extra
 // keys are not checked.
 func (c *Config) Validate() error {
-	v := &validator{}
+	v := &validator{gunzip: maxGunzip}
 	extra := map[string]*yaml.Node{}
 	for _, f := range c.Extra {
 		extra[f.Key] = f.Value
@@ -77,7 +77,8 @@ func (c *Config) Validate() error {
 }
 
 type validator struct {
-	diags []Diagnostic
+	diags  []Diagnostic
+	gunzip int // bytes gzip write_files content may still inflate to
 }
 
 func (v *validator) errf(path, rule, format string, args ...any) {
@@ -142,7 +143,7 @@ func (v *validator) writeFiles(files []WriteFile) {
 		if _, ok := encodingKind(f.Encoding); !ok {
 			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
-			if _, err := f.Data(); err != nil {
+			if _, err := f.decode(&v.gunzip); err != nil {
 				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
 				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
 			}
@@ -424,7 +425,7 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 	}
 	if f.Encoding != "" && f.Content != "" {
 		if _, ok := encodingKind(f.Encoding); ok {
-			if _, err := f.Data(); err != nil {
+			if _, err := f.decode(&v.gunzip); err != nil {
 				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
 				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
 			}

@@ -2,6 +2,7 @@ package cloudconfig_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,6 +71,22 @@ func TestValidateTyped(t *testing.T) {
 				`packages[1]: is empty [empty]`,
 			}},
 	}
+	// Six entries inflating to 1 MiB each: the first four use up the 4 MiB
+	// that one config may inflate to, the others are reported.
+	var bombs []cloudconfig.WriteFile
+	bomb := gzipped(t, "", make([]byte, 1<<20))
+	for i := 0; i < 6; i++ {
+		bomb.Path = fmt.Sprintf("/b%d", i)
+		bombs = append(bombs, bomb)
+	}
+	tests = append(tests, struct {
+		name string
+		cfg  cloudconfig.Config
+		want []string
+	}{"gzip contents share one budget", cloudconfig.Config{WriteFiles: bombs}, []string{
+		"write_files[4].content: expands past the 4194304 bytes that the gzip contents of all write_files entries may inflate to together (0 left after the entries before it; a gzip bomb?); fetch large files at boot instead (encoding gz+b64) [content-encoding]",
+		"write_files[5].content: expands past the 4194304 bytes that the gzip contents of all write_files entries may inflate to together (0 left after the entries before it; a gzip bomb?); fetch large files at boot instead (encoding gz+b64) [content-encoding]",
+	}})
 	extra := &yaml.Node{}
 	_ = extra.Encode([]string{"echo extra"})
 	tests = append(tests, struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,7 +98,7 @@ func TestValueMatchesPyYAML(t *testing.T) {
 			}
 			path := filepath.Join(dir, name)
 			writeFile(t, path, data)
-			out, err := exec.Command(realtools.Python, "-c", pyCanon, path).CombinedOutput()
+			out, err := runTool(toolTimeout, true, realtools.Python, "-c", pyCanon, path)
 			if err != nil {
 				t.Fatalf("python: %v\n%s", err, out)
 			}

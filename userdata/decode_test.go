@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -155,5 +156,29 @@ func TestGzipBombIsBounded(t *testing.T) {
 				t.Errorf("allocated %d bytes decoding a gzip bomb, want at most %d", alloc, limit)
 			}
 		})
+	}
+}
+
+// TestDecodeKeepsIncludeAndArchiveParts pins what the package doc says:
+// include and archive parts inside MIME are one part each, body unchanged,
+// never fetched nor expanded.
+func TestDecodeKeepsIncludeAndArchiveParts(t *testing.T) {
+	archive := "#cloud-config-archive\n- type: text/x-shellscript\n  content: '#!/bin/sh'\n- '#cloud-config'\n"
+	include := "#include\nhttp://192.0.2.1/a\nhttp://192.0.2.1/b\n"
+	doc := []byte("Content-Type: multipart/mixed; boundary=B\r\nMIME-Version: 1.0\r\n\r\n" +
+		"--B\r\nContent-Type: text/x-include-url\r\n\r\n" + include + "\r\n" +
+		"--B\r\nContent-Type: text/cloud-config-archive\r\n\r\n" + archive + "\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\n#include-once\nhttp://192.0.2.1/c\n\r\n--B--\r\n")
+	d, err := Decode(doc, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Part{
+		{ContentType: ContentIncludeURL, Body: []byte(include)},
+		{ContentType: ContentCloudConfigArchive, Body: []byte(archive)},
+		{ContentType: ContentIncludeOnceURL, Body: []byte("#include-once\nhttp://192.0.2.1/c\n")},
+	}
+	if !reflect.DeepEqual(d.Parts, want) {
+		t.Errorf("got %+v\nwant %+v", d.Parts, want)
 	}
 }

@@ -39,6 +39,45 @@
 // unbounded memory. gzip is inflated with Python's acceptance rules too (a
 // stream cloud-init rejects is rejected, and the other way round).
 //
+// Include and archive parts are not expanded. A text/x-include-url or
+// text/x-include-once-url part (or a document starting #include or
+// #include-once) and a text/cloud-config-archive part (or a document
+// starting #cloud-config-archive) are each reported as one part, with that
+// content type and their body unchanged. On a boot, cloud-init instead
+// fetches the URLs and acts on the parts of what it fetched, and turns each
+// archive entry into a part of its own, so the parts it acts on (and the
+// part-NNN names it gives parts without a filename after them) differ from
+// what Decode lists. Decode never touches the network. udkit inspect lists
+// the same parts, and the tests compare Decode with cloud-init's parser
+// with its include and archive expansion turned off, so both sides report
+// these parts unexpanded.
+//
+// # Known differences from cloud-init
+//
+// Decode gives cloud-init's parts on every input, with these exceptions,
+// where it returns an error although cloud-init's parser returns parts.
+// The tests (TestDecodeDifferential, TestDecodeMatchesCloudInit) fail on
+// any other such disagreement; the names in parentheses are the test's.
+//
+//   - message/* parts (message-parts): Python's email parser parses the
+//     message enclosed in a message/rfc822 (or other message/*) part, and
+//     cloud-init acts on that part and on every part inside it. Decode does
+//     not implement message/* parsing and refuses the document (its error
+//     says "message/rfc822 parts are not supported").
+//   - A corrupt gzip document (corrupt-gzip-document): when the whole
+//     document starts with the gzip magic bytes but does not inflate,
+//     cloud-init falls back to the compressed bytes and hands them on as
+//     one text/x-not-multipart part, which no handler acts on. Decode
+//     reports the corrupt gzip instead.
+//   - Uuencoded parts (uuencode): Content-Transfer-Encoding x-uuencode,
+//     uuencode, uue or x-uue; Python decodes them, Decode refuses them.
+//   - RFC 2231 parameters (rfc2231-charset) in a charset other than UTF-8,
+//     US-ASCII and Latin-1, or with a continuation number too large for an
+//     int: Python decodes them (with its codec registry), Decode refuses
+//     them.
+//   - Limits (limits): input beyond a [Limits] field is refused; cloud-init
+//     has no such caps.
+//
 // The package uses the standard library only and builds with
 // CGO_ENABLED=0.
 package userdata

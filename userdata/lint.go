@@ -31,6 +31,7 @@ const (
 	RuleDuplicateFilename = "duplicate-filename"
 	RuleRuncmdFilename    = "runcmd-filename"
 	RuleScriptOrder       = "script-order"
+	RuleGeneratedFilename = "generated-filename"
 )
 
 // Diagnostic is one finding of [Lint].
@@ -58,7 +59,13 @@ func (d Diagnostic) String() string {
 //     script cloud-init writes for the runcmd key;
 //   - shell-script parts of one kind whose filenames sort in another order
 //     than the parts are listed: cloud-init runs them sorted by filename
-//     (parts without a filename are named part-NNN after their position).
+//     (parts without a filename are named part-NNN after their position);
+//   - a part whose filename has the form cloud-init gives parts without a
+//     filename (part-%03d of the part's 1-based position, so part-001,
+//     part-042, part-1000): an error when a part without a filename in the
+//     same document gets that very name, so that one overwrites the other,
+//     a warning otherwise (an unnamed part added later, or one an include
+//     or archive brings in, takes it).
 //
 // The top-level keys of cloud-config parts come from a minimal scan, not a
 // YAML parser (this package uses the standard library only): every line
@@ -105,8 +112,52 @@ func Lint(d *Document) []Diagnostic {
 				Message: fmt.Sprintf("%s is named runcmd, the name of the script cloud-init writes for the runcmd key; one overwrites the other: rename the part", where)})
 		}
 	}
+	out = append(out, generatedFilenames(d)...)
 	out = append(out, scriptOrder(d)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
+	return out
+}
+
+// generatedName reports whether name has the form of the names cloud-init
+// gives parts without a filename: Python's "part-%03d" % n for n >= 0
+// (cloudinit.handlers.PART_FN_TPL), that is "part-" and three digits, or
+// more digits without a leading zero.
+func generatedName(name string) bool {
+	digits, ok := strings.CutPrefix(name, "part-")
+	if !ok || len(digits) < 3 || (len(digits) > 3 && digits[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// generatedFilenames finds caller-given filenames of the form cloud-init
+// gives unnamed parts.
+func generatedFilenames(d *Document) []Diagnostic {
+	var out []Diagnostic
+	unnamed := map[string]int{} // name cloud-init gives -> 1-based part
+	for i, p := range d.Parts {
+		if p.Filename == "" {
+			unnamed[fmt.Sprintf("part-%03d", i+1)] = i + 1
+		}
+	}
+	for i, p := range d.Parts {
+		if p.Filename == "" || !generatedName(p.Filename) {
+			continue
+		}
+		where := label(i, p.ContentType, p.Filename)
+		if j, ok := unnamed[p.Filename]; ok {
+			out = append(out, Diagnostic{Part: i + 1, Severity: Error, Rule: RuleGeneratedFilename,
+				Message: fmt.Sprintf("%s has the name cloud-init gives part %d, which has no filename; one overwrites the other: give the part a name not of the form part-NNN", where, j)})
+			continue
+		}
+		out = append(out, Diagnostic{Part: i + 1, Severity: Warning, Rule: RuleGeneratedFilename,
+			Message: fmt.Sprintf("%s is named like the parts cloud-init names itself (part-NNN, from the position of a part without a filename); it collides with any unnamed part that comes to stand at that position, one an include or archive adds too: give the part a name not of the form part-NNN", where)})
+	}
 	return out
 }
 

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/udkit/udkit/internal/realtools"
 )
 
 func TestLint(t *testing.T) {
@@ -42,6 +44,22 @@ func TestLint(t *testing.T) {
 		{"unnamed scripts sort by position", []Part{sh(""), sh("")}, nil},
 		{"unnamed after named", []Part{sh("x"), sh("")}, []want{{2, RuleScriptOrder, Warning, `part-002`}}},
 		{"order per kind", []Part{sh("20-b"), {ContentType: ContentShellScriptPerBoot, Filename: "10-a"}}, nil},
+		{"generated name taken by an unnamed part", []Part{sh(""), sh("part-001")},
+			[]want{{2, RuleGeneratedFilename, Error, "has the name cloud-init gives part 1"}}},
+		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
+			[]want{{1, RuleGeneratedFilename, Error, "has the name cloud-init gives part 3"}}},
+		{"generated name, no unnamed part", []Part{sh("part-001"), sh("part-002")},
+			[]want{{1, RuleGeneratedFilename, Warning, "part-NNN"}, {2, RuleGeneratedFilename, Warning, "part-NNN"}}},
+		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
+		{"generated name of part 0", []Part{sh("part-000")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
+		{"own name, same position", []Part{sh("part-001")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
+		{"two digits is not generated", []Part{sh("part-01")}, nil},
+		{"padded past three digits is not generated", []Part{sh("part-0001")}, nil},
+		{"suffix is not generated", []Part{sh("part-001.sh")}, nil},
+		{"prefix is not generated", []Part{sh("10-part-001")}, nil},
+		{"other case is not generated", []Part{sh("Part-001")}, nil},
+		{"sign is not generated", []Part{sh("part--01")}, nil},
+		{"part-handler name is not generated", []Part{{ContentType: ContentPartHandler, Filename: "part-handler-000", Body: []byte("#part-handler\n")}}, nil},
 		{"several findings sorted by part", []Part{sh("b"), sh("b"), sh("a")}, []want{
 			{2, RuleDuplicateFilename, Error, ""}, {3, RuleScriptOrder, Warning, ""}}},
 	}
@@ -66,5 +84,61 @@ func TestTopLevelKeys(t *testing.T) {
 	want := []string{"runcmd", "write_files", "quoted", "url"}
 	if got := TopLevelKeys([]byte(body)); !reflect.DeepEqual(got, want) {
 		t.Errorf("TopLevelKeys = %q, want %q", got, want)
+	}
+}
+
+// TestGeneratedFilenameMatchesCloudInit checks the generated-filename
+// rule against cloud-init's own naming: the rule reports an error exactly
+// when cloud-init hands two parts of the encoded document the same name
+// because one of them had none.
+func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
+	sh := func(name string) Part {
+		return Part{ContentType: ContentShellScript, Filename: name, Body: []byte("#!/bin/sh\n")}
+	}
+	boothook := Part{ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}
+	docs := []struct {
+		name  string
+		parts []Part
+	}{
+		{"unnamed first", []Part{sh(""), sh("part-001")}},
+		{"unnamed third", []Part{sh("part-003"), sh("a"), boothook}},
+		{"unnamed elsewhere", []Part{sh("part-003"), boothook}},
+		{"no unnamed part", []Part{sh("part-001"), sh("part-002")}},
+		{"all unnamed", []Part{sh(""), sh(""), boothook}},
+		{"padded", []Part{sh(""), sh("part-0001")}},
+	}
+	var encoded [][]byte
+	for _, d := range docs {
+		b, err := (&Document{Parts: d.parts}).Encode(Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", d.name, err)
+		}
+		encoded = append(encoded, b)
+	}
+	res := realtools.CloudInitParse(t, encoded...)
+	for i, d := range docs {
+		t.Run(d.name, func(t *testing.T) {
+			r := res[i]
+			if r.Err != "" || len(r.Parts) != len(d.parts) {
+				t.Fatalf("cloud-init: %d parts, error %q", len(r.Parts), r.Err)
+			}
+			collides := false
+			for a := range r.Parts {
+				for b := range r.Parts {
+					if a != b && r.Parts[a].Name == r.Parts[b].Name && r.Parts[a].Filename == "" {
+						collides = true
+					}
+				}
+			}
+			lintErr := false
+			for _, g := range Lint(&Document{Parts: d.parts}) {
+				if g.Rule == RuleGeneratedFilename && g.Severity == Error {
+					lintErr = true
+				}
+			}
+			if collides != lintErr {
+				t.Errorf("cloud-init names %v; generated-filename error: %v", r.Parts, lintErr)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/udkit/udkit/userdata"
@@ -28,6 +29,15 @@ MIME multipart, or a single document typed by its first line) and lists
 its parts: content type as cloud-init acts on it, filename, merge type,
 length and SHA-256 of the decoded payload. Reads standard input when FILE
 is - or absent.
+
+Content types, filenames and merge types come from the user data's
+headers: in the table, one that is not printable ASCII or holds a space
+or a double quote is printed Go-quoted in ASCII ("a\u0105 b.sh").
+
+Include (text/x-include-url, text/x-include-once-url) and archive
+(text/cloud-config-archive) parts are listed as one part each: URLs are
+not fetched and archives not expanded, although cloud-init acts on the
+parts they hold.
 
 --json prints one JSON object:
   {"encoding":{"base64":B,"gzip":B},"mime":B,"size":{"raw":N},
@@ -153,14 +163,30 @@ func writeInspectText(w io.Writer, where string, out inspectJSON) {
 		where, yesNo(out.Encoding.Base64), yesNo(out.Encoding.Gzip), yesNo(out.MIME), out.Size.Raw, len(out.Parts))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCONTENT TYPE\tFILENAME\tMERGE TYPE\tBYTES\tSHA256")
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
 	for _, p := range out.Parts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", p.Index, p.ContentType, dash(p.Filename), dash(p.MergeType), p.Length, p.SHA256[:16])
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", p.Index, cell(p.ContentType), cell(p.Filename), cell(p.MergeType), p.Length, p.SHA256[:16])
 	}
 	tw.Flush()
+}
+
+// cell formats a value that comes from the user data's MIME headers (so
+// from whoever wrote the user data) for the text table: "-" when empty, as
+// it is when it is printable ASCII without spaces or double quotes, and
+// otherwise quoted with Go escapes and only ASCII (strconv.QuoteToASCII),
+// so that a header can neither send escape sequences or newlines to the
+// terminal nor break or fake the table's columns. A value that is
+// literally "-" is quoted too, to tell it from an empty one.
+func cell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	if s == "-" {
+		return strconv.Quote(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }

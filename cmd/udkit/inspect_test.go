@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -65,5 +66,62 @@ func TestInspectJSONShape(t *testing.T) {
 	}
 	if len(v) != 4 {
 		t.Errorf("top-level keys: %v", v)
+	}
+}
+
+// TestInspectTextEscapesHeaders checks that content types, filenames and
+// merge types, which come from untrusted MIME headers, reach the text
+// table as they are only when they are printable ASCII without spaces or
+// double quotes, and Go-quoted in ASCII otherwise.
+func TestInspectTextEscapesHeaders(t *testing.T) {
+	mime := func(headers string) string {
+		return "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n" + headers + "\r\n#!/bin/sh\r\n--B--\r\n"
+	}
+	tests := []struct {
+		name    string
+		headers string
+		want    string // the row after the index, up to the byte count
+	}{
+		{"plain", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=10-register.sh\r\nX-Merge-Type: list(append)\r\n",
+			"text/x-shellscript  10-register.sh  list(append)"},
+		{"terminal escape in filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''%1B%5B2J%1B%5B31mx.sh\r\n",
+			`text/x-shellscript  "\x1b[2J\x1b[31mx.sh"  -`},
+		{"newline in filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''a%0A2%20%20text%2Fplain%20%20b\r\n",
+			`text/x-shellscript  "a\n2  text/plain  b"  -`},
+		{"non-ASCII filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''a%C4%85.sh\r\n",
+			`text/x-shellscript  "a\u0105.sh"  -`},
+		{"right-to-left override", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''a%E2%80%AEhs.exe\r\n",
+			`text/x-shellscript  "a\u202ehs.exe"  -`},
+		{"space in filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=\"a b.sh\"\r\n",
+			`text/x-shellscript  "a b.sh"  -`},
+		{"quote in filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=\"a\\\"b\"\r\n",
+			`text/x-shellscript  "a\"b"  -`},
+		{"dash filename", "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=-\r\n",
+			`text/x-shellscript  "-"  -`},
+		{"control character in merge type", "Content-Type: text/x-shellscript\r\nX-Merge-Type: list(append)\x07\r\n",
+			`text/x-shellscript  -  "list(append)\a"`},
+		{"non-ASCII content type", "Content-Type: text/x-\u00e9\r\n",
+			`"text/x-\u00e9"  -  -`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run([]string{"inspect", "-"}, strings.NewReader(mime(tc.headers)), &out, &errb); code != exitOK {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			lines := strings.Split(out.String(), "\n")
+			if len(lines) != 4 || lines[3] != "" {
+				t.Fatalf("want a summary, a heading and one row, got %q", out.String())
+			}
+			row := regexp.MustCompile(`   +`).ReplaceAllString(lines[2], "  ") // tabwriter padding
+			if !strings.HasPrefix(row, "1  "+tc.want+"  ") {
+				t.Errorf("row %q\nwant  %q", row, "1  "+tc.want+"  ...")
+			}
+			for _, c := range row {
+				if c < ' ' || c > '~' {
+					t.Errorf("row %q holds %U", row, c)
+				}
+			}
+		})
 	}
 }

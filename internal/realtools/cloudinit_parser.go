@@ -2,6 +2,7 @@ package realtools
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
@@ -19,6 +20,10 @@ type CloudInitPart struct {
 	// Filename is the part's own filename; empty when it had none (and
 	// cloud-init named it part-NNN).
 	Filename string
+	// Name is the filename cloud-init hands the part's handler: Filename,
+	// or the part-NNN (cloudinit.handlers.PART_FN_TPL, from the part's
+	// position) it gave a part without one.
+	Name string
 	// MergeType is the Merge-Type or X-Merge-Type header the cloud-config
 	// handler reads, empty when absent.
 	MergeType string
@@ -76,6 +81,7 @@ def parse(blob):
         parts.append({
             "content_type": part.get_content_type(),
             "filename": str(names.get(id(part), "")),
+            "name": str(part.get_filename() or ""),
             "merge_type": merge,
             "payload": b(util.fully_decoded_payload(part)),
         })
@@ -95,23 +101,29 @@ elif mode == "time":
     import timeit
     n = int(sys.argv[2])
     d = docs[0]
+    nparts = len(parse(d))
     t = timeit.Timer(lambda: ud.UserDataProcessor(None).process(d))
     best = min(t.repeat(repeat=3, number=n)) / n
-    json.dump({"seconds_per_op": best}, sys.stdout)
+    json.dump({"seconds_per_op": best, "parts": nparts}, sys.stdout)
 `
 
 // CloudInitParse runs cloud-init's own parser (via [Python]) on each
 // document and returns what it sees, one result per document. It ends the
 // test through [RequirePythonModule] when cloud-init is missing, and fails
-// it when the parser cannot be run at all.
+// it when the parser cannot be run at all or does not finish within two
+// minutes.
 func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 	t.Helper()
 	RequirePythonModule(t, "cloudinit")
-	out := runParser(t, "parse", docs)
+	out, err := runParser("parse", docs, parserTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var raw []struct {
 		Parts []struct {
 			ContentType string  `json:"content_type"`
 			Filename    string  `json:"filename"`
+			Name        string  `json:"name"`
 			MergeType   string  `json:"merge_type"`
 			Payload     *[]byte `json:"payload"`
 		} `json:"parts"`
@@ -127,7 +139,7 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 	for i, r := range raw {
 		res[i].Err = r.Error
 		for _, p := range r.Parts {
-			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, MergeType: p.MergeType}
+			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, Name: p.Name, MergeType: p.MergeType}
 			if p.Payload != nil {
 				cp.Payload = *p.Payload
 			}
@@ -139,34 +151,65 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 
 // CloudInitParseTime times cloud-init's parser on doc inside one Python
 // process (timeit, best of three runs of n parses) and returns the time
-// per parse.
+// per parse. It fails the test when cloud-init cannot parse doc or the
+// parser does not finish within two minutes.
 func CloudInitParseTime(t testing.TB, doc []byte, n int) time.Duration {
 	t.Helper()
 	RequirePythonModule(t, "cloudinit")
-	out := runParser(t, "time", [][]byte{doc}, strconv.Itoa(n))
-	var r struct {
-		Seconds float64 `json:"seconds_per_op"`
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("realtools: cloud-init timing output: %v", err)
-	}
-	return time.Duration(r.Seconds * float64(time.Second))
-}
-
-func runParser(t testing.TB, mode string, docs [][]byte, args ...string) []byte {
-	t.Helper()
-	in, err := json.Marshal(docs) // []byte marshals as base64
+	d, _, err := cloudInitParseTime(doc, n, parserTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(Python, append([]string{"-c", parserScript, mode}, args...)...)
+	return d
+}
+
+// cloudInitParseTime is CloudInitParseTime without the test: it also
+// returns the number of parts cloud-init found in doc, so that callers can
+// tell the document timed is the one they meant.
+func cloudInitParseTime(doc []byte, n int, timeout time.Duration) (time.Duration, int, error) {
+	out, err := runParser("time", [][]byte{doc}, timeout, strconv.Itoa(n))
+	if err != nil {
+		return 0, 0, err
+	}
+	var r struct {
+		Seconds float64 `json:"seconds_per_op"`
+		Parts   int     `json:"parts"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return 0, 0, fmt.Errorf("realtools: cloud-init timing output: %v", err)
+	}
+	return time.Duration(r.Seconds * float64(time.Second)), r.Parts, nil
+}
+
+// parserTimeout bounds every run of cloud-init's parser (one Python
+// process for all the documents of a call); a run that takes longer is
+// killed and the test fails saying so.
+const parserTimeout = 2 * time.Minute
+
+// runParser runs parserScript in mode on docs and returns what it printed.
+// A parser that does not finish within timeout is killed.
+func runParser(mode string, docs [][]byte, timeout time.Duration, args ...string) ([]byte, error) {
+	in, err := json.Marshal(docs) // []byte marshals as base64
+	if err != nil {
+		return nil, fmt.Errorf("realtools: cloud-init parser input: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Python, append([]string{"-c", parserScript, mode}, args...)...)
+	// Do not wait forever for pipes a killed process's children may hold.
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("realtools: running cloud-init's parser: %v\n%s", err, strings.TrimSpace(stderr.String()))
+	err = cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return nil, fmt.Errorf("realtools: cloud-init's parser (%s, mode %s, %d documents) did not finish within %v and was killed; "+
+			"look for a document that makes it loop, or parse fewer documents per call", Python, mode, len(docs), timeout)
 	}
-	return stdout.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("realtools: running cloud-init's parser (%s, mode %s, %d documents): %v\n%s", Python, mode, len(docs), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
 }
 
 // String formats a part for test failure messages.

@@ -2,13 +2,20 @@ package realtools
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
+
+// schemaTimeout bounds one run of cloud-init schema, which takes a few
+// seconds: a run that hangs is killed and fails the test.
+const schemaTimeout = 2 * time.Minute
 
 // SchemaVerdict is what `cloud-init schema --config-file` said about one
 // cloud-config.
@@ -62,7 +69,7 @@ func checkSchemaDiscriminates(ci string, env []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), env)
+	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), env, schemaTimeout)
 	switch {
 	case err != nil:
 		return err
@@ -75,15 +82,20 @@ func checkSchemaDiscriminates(ci string, env []string) error {
 // runSchema writes data to dir and runs cloud-init schema on it. Exit
 // status 0 is valid, 1 invalid; anything else is an error.
 func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
-	return runSchemaEnv(ci, dir, data, nil)
+	return runSchemaEnv(ci, dir, data, nil, schemaTimeout)
 }
 
-func runSchemaEnv(ci, dir string, data []byte, env []string) (SchemaVerdict, error) {
+// runSchemaEnv is runSchema with extra environment env, killing cloud-init
+// after timeout.
+func runSchemaEnv(ci, dir string, data []byte, env []string, timeout time.Duration) (SchemaVerdict, error) {
 	path := filepath.Join(dir, "user-data")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return SchemaVerdict{}, err
 	}
-	cmd := exec.Command(ci, "schema", "--config-file", path)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ci, "schema", "--config-file", path)
+	cmd.WaitDelay = 10 * time.Second // a child holding the output open cannot block Wait
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
@@ -92,6 +104,8 @@ func runSchemaEnv(ci, dir string, data []byte, env []string) (SchemaVerdict, err
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		return SchemaVerdict{}, fmt.Errorf("cloud-init schema --config-file %s did not finish within %v and was killed; it normally takes seconds: run it by hand to see where it hangs\n%s", path, timeout, out.String())
 	case err == nil:
 		return SchemaVerdict{Valid: true, Output: out.String()}, nil
 	case errors.As(err, &exit) && exit.ExitCode() == 1:

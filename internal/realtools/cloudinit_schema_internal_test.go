@@ -5,7 +5,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+// A cloud-init schema that hangs is killed after the timeout and reported
+// as such, rather than blocking the test run: here the real cloud-init,
+// stuck importing a jsonschema module that sleeps for 30 seconds.
+func TestCloudInitSchemaHangIsKilled(t *testing.T) {
+	ci := Require(t, "cloud-init")
+	RequirePythonModule(t, "cloudinit")
+	hang := t.TempDir()
+	if err := os.WriteFile(filepath.Join(hang, "jsonschema.py"), []byte("import time\ntime.sleep(30)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := runSchemaEnv(ci, t.TempDir(), []byte(knownBadCloudConfig), []string{"PYTHONPATH=" + hang}, 2*time.Second)
+	if err == nil {
+		t.Fatalf("cloud-init schema stuck for 30s returned a verdict within a 2s timeout: %+v", v)
+	}
+	if !strings.Contains(err.Error(), "did not finish within 2s and was killed") {
+		t.Errorf("err = %v, want it to say the run timed out", err)
+	}
+}
 
 // Why the self-check exists: with jsonschema unavailable, cloud-init schema
 // passes a known-bad config, and the self-check reports it.
@@ -19,7 +39,7 @@ func TestCloudInitSchemaWithoutJSONSchemaPassesSilently(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"PYTHONPATH=" + hide}
-	v, err := runSchemaEnv(ci, t.TempDir(), []byte(knownBadCloudConfig), env)
+	v, err := runSchemaEnv(ci, t.TempDir(), []byte(knownBadCloudConfig), env, schemaTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
