@@ -2,3 +2,9 @@ package registry
 
 // DecodeJSON exposes the handler's strict JSON decoding to the fuzz tests.
 var DecodeJSON = decodeJSON
+
+// Migrations exposes the schema steps to the migration tests.
+var Migrations = migrations
+
+// HashToken exposes how tokens are stored to the migration tests.
+var HashToken = hashToken

@@ -35,6 +35,14 @@ var migrations = []string{
 		hash       TEXT    NOT NULL,
 		created_at INTEGER NOT NULL
 	);`,
+	// 2: a member token belongs to one member. Before this, instances
+	// cloned from a registered one could register with the same token
+	// and deregister each other: members that share a token hash lose it
+	// (no token hashes to the placeholder), so only an admin can remove
+	// them (or reconcile), and they register again with a new token.
+	`UPDATE members SET token_hash = 'shared:' || cluster || '/' || instance_id
+		WHERE token_hash IN (SELECT token_hash FROM members GROUP BY token_hash HAVING COUNT(*) > 1);
+	CREATE UNIQUE INDEX members_token_hash ON members (token_hash);`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -443,6 +443,19 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	if err != nil {
 		return nil, err
 	}
+	// Who holds the member tokens the batch registers with: a member
+	// token belongs to one member only (an image baked from a registered
+	// instance must not hand its token to every clone).
+	var regHashes []string
+	for _, o := range ops {
+		if o.kind == opRegister {
+			regHashes = append(regHashes, o.memberHash)
+		}
+	}
+	holders, err := loadTokenHolders(ctx, tx, regHashes)
+	if err != nil {
+		return nil, err
+	}
 	final := make(map[memberKey]*row, len(initial))
 	for k, r := range initial {
 		final[k] = r
@@ -469,6 +482,11 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				results[i].err = errorf(CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
 				continue
 			}
+			if h, ok := holders[o.memberHash]; ok && h != k {
+				results[i].err = errorf(CodeConflict, "register %s: its member token already belongs to another member; every instance needs its own (an instance cloned from a registered one must make a new token: the register script does so when the instance id changes)", o.instanceID)
+				continue
+			}
+			holders[o.memberHash] = k
 			nr := &row{tokenHash: o.memberHash, Member: Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
@@ -488,6 +506,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				continue
 			}
 			final[k] = nil
+			delete(holders, cur.tokenHash)
 			results[i].removed = true
 		}
 	}
@@ -567,6 +586,41 @@ func loadJoinHashes(ctx context.Context, tx *sql.Tx, clusters []string) (map[str
 				return nil, err
 			}
 			out[c] = append(out[c], h)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadTokenHolders returns which member holds each of the token hashes.
+func loadTokenHolders(ctx context.Context, tx *sql.Tx, hashes []string) (map[string]memberKey, error) {
+	out := make(map[string]memberKey, len(hashes))
+	uniq := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		uniq[h] = true
+	}
+	for _, chunk := range chunks(sortedKeys(uniq), sqlParams) {
+		args := make([]any, len(chunk))
+		for i, h := range chunk {
+			args[i] = h
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT token_hash, cluster, instance_id FROM members WHERE token_hash IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var h string
+			var k memberKey
+			if err := rows.Scan(&h, &k.cluster, &k.instanceID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[h] = k
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err
