@@ -300,3 +300,106 @@ func TestScriptTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// TestScriptsClonedInstance: an image baked from a registered instance
+// carries its state directory (member token and instance id) to every
+// clone. A clone must register with a token of its own, and its deregister
+// script must neither use the original's id nor its token.
+func TestScriptsClonedInstance(t *testing.T) {
+	realtools.Require(t, "curl")
+	realtools.Require(t, "sh")
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	// Stands in for cloud-init query only; the id comes from the test.
+	stub := "#!/bin/sh\n[ \"$2\" = v1.instance_id ] && echo \"$TEST_INSTANCE_ID\" || exit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	state := filepath.Join(varTmp, "state")
+	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	reg, err := registry.RegisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dereg, err := registry.DeregisterScript(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(script []byte, instanceID string) (string, error) {
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "TEST_INSTANCE_ID=" + instanceID}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	members := func() []string {
+		ms, err := svc.client.Members(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, m := range ms {
+			ids = append(ids, m.InstanceID)
+		}
+		return ids
+	}
+	readToken := func() string {
+		b, err := os.ReadFile(filepath.Join(state, registry.MemberTokenFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+
+	if out, err := run(reg, "i-original"); err != nil || !strings.Contains(out, "(HTTP 201)") {
+		t.Fatalf("register the original: %v\n%s", err, out)
+	}
+	originalToken := readToken()
+	// The image is baked now: the clone boots with the same state
+	// directory. Before it registers, its stop hook must not touch the
+	// original.
+	if out, err := run(dereg, "i-clone"); err != nil || !strings.Contains(out, "never registered") {
+		t.Fatalf("deregister on a clone that has not registered: %v\n%s", err, out)
+	}
+	if got := members(); len(got) != 1 || got[0] != "i-original" {
+		t.Fatalf("members after the clone's stop hook: %v, want [i-original]", got)
+	}
+	if out, err := run(reg, "i-clone"); err != nil || !strings.Contains(out, "registered i-clone in cluster web (HTTP 201)") {
+		t.Fatalf("register the clone: %v\n%s", err, out)
+	}
+	if tok := readToken(); tok == originalToken {
+		t.Fatal("the clone registered with the original's member token")
+	}
+	if got := members(); len(got) != 2 {
+		t.Fatalf("members: %v, want the original and the clone", got)
+	}
+	// The clone's token does not remove the original, and its stop hook
+	// removes itself only.
+	if _, err := svc.client.WithToken(readToken()).Deregister(ctx, "web", "i-original"); !registry.IsCode(err, registry.CodeForbidden) {
+		t.Fatalf("the clone's token deregistering the original: got %v, want forbidden", err)
+	}
+	if out, err := run(dereg, "i-clone"); err != nil || !strings.Contains(out, "deregistered i-clone") {
+		t.Fatalf("deregister the clone: %v\n%s", err, out)
+	}
+	if got := members(); len(got) != 1 || got[0] != "i-original" {
+		t.Fatalf("members after the clone's deregistration: %v, want [i-original]", got)
+	}
+	// A reboot of the same instance keeps its token (a repeat, 200).
+	if out, err := run(reg, "i-clone"); err != nil || !strings.Contains(out, "(HTTP 201)") {
+		t.Fatalf("register the clone again: %v\n%s", err, out)
+	}
+	tok := readToken()
+	if out, err := run(reg, "i-clone"); err != nil || !strings.Contains(out, "(HTTP 200)") || readToken() != tok {
+		t.Fatalf("register the clone a second time: %v\n%s", err, out)
+	}
+}
