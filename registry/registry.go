@@ -117,9 +117,20 @@ type ReconcileRequest struct {
 	Live []string `json:"live"`
 	// RegisteredBefore protects instances that registered after the live
 	// set was taken. Take the time before asking the cloud for the live
-	// set. Required.
+	// set. Required, and no later than the service's clock plus
+	// [MaxReconcileSkew]: a time in the future would remove members that
+	// registered after the live set was taken.
 	RegisteredBefore time.Time `json:"registered_before"`
+	// AllowEmpty must be true for an empty Live: without it, an empty
+	// live set (a failed cloud query, an empty file) is refused instead of
+	// removing every member of the cluster.
+	AllowEmpty bool `json:"allow_empty,omitempty"`
 }
+
+// MaxReconcileSkew is how far a reconcile's RegisteredBefore may be ahead
+// of the service's clock (clock skew between the caller and the service);
+// a later time is refused (400).
+const MaxReconcileSkew = 5 * time.Second
 
 // ReconcileResponse lists the instance ids that reconcile removed, sorted.
 type ReconcileResponse struct {

@@ -810,13 +810,22 @@ func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
 
 // Reconcile removes the members of cluster that are not in req.Live and
 // registered before req.RegisteredBefore: instances whose stop hook never
-// ran. It returns the removed instance ids, sorted.
+// ran. It returns the removed instance ids, sorted. It refuses (with
+// [CodeInvalid]) a RegisteredBefore later than the store's clock plus
+// [MaxReconcileSkew], and an empty live set unless req.AllowEmpty.
 func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
 	if err := ValidateCluster(cluster); err != nil {
 		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	if req.RegisteredBefore.IsZero() {
 		return nil, errorf(CodeInvalid, "reconcile: registered_before is required: take the time before you ask the cloud for the live instances")
+	}
+	if now := s.opt.Now(); req.RegisteredBefore.After(now.Add(MaxReconcileSkew)) {
+		return nil, errorf(CodeInvalid, "reconcile: registered_before %s is later than the registry's clock (%s, allowing %v of skew): it would remove members that registered after the live set was taken; send the time taken before asking the cloud for the live instances",
+			req.RegisteredBefore.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), MaxReconcileSkew)
+	}
+	if len(req.Live) == 0 && !req.AllowEmpty {
+		return nil, errorf(CodeInvalid, "reconcile: the live set is empty, which would remove every member of cluster %q; if no instance of it is alive, set allow_empty", cluster)
 	}
 	live := make(map[string]bool, len(req.Live))
 	for i, id := range req.Live {

@@ -171,7 +171,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	// A bad live set names the line.
 	badLive := filepath.Join(t.TempDir(), "live")
 	os.WriteFile(badLive, []byte("i-1\nnot an id\n"), 0o600)
-	if code, _, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", badLive); code != exitUsage || !strings.Contains(errs, "line 2: instance_id") {
+	if code, _, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", badLive, "--registered-before", "2030-01-01T00:00:00Z"); code != exitUsage || !strings.Contains(errs, "line 2: instance_id") {
 		t.Fatalf("reconcile with a bad live set: %d %s", code, errs)
 	}
 	id := strings.Fields(out)[0]
@@ -213,11 +213,28 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 		t.Fatalf("udkit members --json (clusters): %v\n%s", err, out2)
 	}
 	// Reconcile: i-2's instance is gone without deregistering.
+	snapshot := time.Now().UTC().Format(time.RFC3339Nano) // taken before asking the cloud
 	live := filepath.Join(t.TempDir(), "live")
 	os.WriteFile(live, []byte("# from the cloud's API\ni-1\n\n"), 0o600)
-	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live)
+	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", snapshot)
 	if code != 0 || out != "i-2\n" {
 		t.Fatalf("reconcile: %d %q %s", code, out, errs)
+	}
+	// A live set taken from an empty file (a failed cloud query) removes
+	// no one: refused before it reaches the registry.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("# the cloud query printed nothing\n"), 0o600)
+	if code, out, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", empty, "--registered-before", snapshot); code != exitUsage || out != "" || !strings.Contains(errs, "--allow-empty") {
+		t.Fatalf("reconcile with an empty live set: %d %q %s", code, out, errs)
+	}
+	// A time in the future would remove members registered after the
+	// live set was taken: the registry refuses it.
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if code, out, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", future); code != exitFail || out != "" || !strings.Contains(errs, "later than the registry's clock") {
+		t.Fatalf("reconcile with a future time: %d %q %s", code, out, errs)
+	}
+	if ms, err := ac.Members(ctx, "web"); err != nil || len(ms) != 1 || ms[0].InstanceID != "i-1" {
+		t.Fatalf("members after refused reconciles: %+v, %v", ms, err)
 	}
 	// A member registered after the live set was taken stays.
 	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", "2000-01-01T00:00:00Z")
@@ -288,7 +305,10 @@ func TestServeFlagErrors(t *testing.T) {
 		{"revoke without id", []string{"token", "revoke", "--cluster", "web", "--data", "x"}, "want 1 argument"},
 		{"reconcile without live set", []string{"reconcile", "--cluster", "web", "--data", "x"}, "--live FILE are required"},
 		{"reconcile bad time", []string{"reconcile", "--cluster", "web", "--live", "-", "--registered-before", "yesterday"}, "want RFC 3339"},
-		{"reconcile missing file", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live"}, "no such file"},
+		{"reconcile missing file", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live", "--registered-before", "2030-01-01T00:00:00Z"}, "no such file"},
+		{"reconcile without registered-before", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live"}, "--registered-before TIME is required"},
+		{"reconcile stdin without registered-before", []string{"reconcile", "--cluster", "web", "--live", "-"}, "--registered-before TIME is required"},
+		{"reconcile empty live set", []string{"reconcile", "--cluster", "web", "--live", "-", "--registered-before", "2030-01-01T00:00:00Z"}, "holds no instance id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
