@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +33,10 @@ type handler struct {
 }
 
 // NewHandler returns the HTTP/JSON API on store. log receives one line per
-// failed request with a 5xx answer; nil discards.
+// failed request with a 5xx answer (and per failed health check), with the
+// error's detail and a request id; the client gets a generic message with
+// that id (also in the X-Request-Id header), never database error text.
+// nil discards.
 //
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
@@ -95,7 +100,12 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: err.Error()})
+		// No token is needed here: the detail (database errors, addresses)
+		// goes to the log only.
+		id := newRequestID()
+		h.log.Error("health check failed", "request_id", id, "err", err.Error())
+		w.Header().Set("X-Request-Id", id)
+		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: "the database does not answer (request id " + id + "; the service log has the detail)"})
 		return
 	}
 	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
@@ -341,8 +351,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		apiErr = errorf(CodeInternal, "%v", err)
 	}
 	status := apiErr.Code.Status()
+	msg := apiErr.Message
 	if status >= 500 {
-		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", apiErr.Message)
+		// The detail (SQL, dqlite and network errors) is for the
+		// operator's log, not for the client: the answer names the
+		// request so that the two can be matched.
+		id := newRequestID()
+		h.log.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", status, "err", apiErr.Message)
+		w.Header().Set("X-Request-Id", id)
+		if status == http.StatusServiceUnavailable {
+			msg = "registry: the service is unavailable for now (database unreachable, leader changing or shutting down); retry (request id " + id + ")"
+		} else {
+			msg = "registry: internal error (request id " + id + "; the service log has the detail)"
+		}
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -350,7 +371,15 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	writeJSON(w, status, Error{Code: apiErr.Code, Message: apiErr.Message})
+	writeJSON(w, status, Error{Code: apiErr.Code, Message: msg})
+}
+
+// newRequestID returns 16 random hex digits naming one failed request in
+// both the answer and the log.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
