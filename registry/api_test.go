@@ -132,8 +132,27 @@ func TestAuthRules(t *testing.T) {
 	}
 }
 
+// testClock is a clock the test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func TestRegisterIdempotent(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
+	clock := &testClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, nil, registry.Options{Now: clock.Now})
 	ctx := ctxT(t)
 	joiner := svc.client.WithToken(svc.join)
 	mine := mustToken(t, registry.MemberTokenPrefix)
@@ -145,14 +164,16 @@ func TestRegisterIdempotent(t *testing.T) {
 	}
 	// A retried launch: same token, maybe a new address. Answered 200,
 	// updated, registered once.
-	time.Sleep(2 * time.Millisecond)
+	t0 := clock.Now()
+	clock.Advance(time.Minute)
 	req.Address = "10.0.0.2"
 	second, err := joiner.Register(ctx, "web", req)
 	if err != nil || second.Created || second.MemberToken != mine {
 		t.Fatalf("second: %+v, %v", second, err)
 	}
-	if !second.Member.RegisteredAt.Equal(first.Member.RegisteredAt) || !second.Member.UpdatedAt.After(first.Member.UpdatedAt) {
-		t.Fatalf("timestamps: first %+v second %+v", first.Member, second.Member)
+	if !first.Member.RegisteredAt.Equal(t0) || !first.Member.UpdatedAt.Equal(t0) ||
+		!second.Member.RegisteredAt.Equal(t0) || !second.Member.UpdatedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("timestamps: first %+v second %+v; want registered at %v, updated a minute later", first.Member, second.Member, t0)
 	}
 	status, e, _ := call(t, "POST", svc.srv.URL+"/v1/clusters/web/members", svc.join, "application/json", `{"instance_id":"i-1","member_token":"`+mine+`"}`)
 	if status != 200 || e.Code != "" {
