@@ -118,6 +118,7 @@ type tokenOptions struct {
 	caFile    string
 	timeout   time.Duration
 	json      bool
+	insecure  bool
 }
 
 // client returns a registry client authenticated with the admin token
@@ -138,7 +139,11 @@ func (o *tokenOptions) client() (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.NewClient(o.url, admin, hc)
+	var opts []registry.ClientOption
+	if o.insecure {
+		opts = append(opts, registry.AllowInsecureHTTP())
+	}
+	return registry.NewClient(o.url, admin, hc, opts...)
 }
 
 func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
@@ -158,5 +163,6 @@ func adminFlags(name string, w io.Writer) (*flag.FlagSet, *tokenOptions) {
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of the CA to trust for an https URL")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "overall request timeout")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
+	fs.BoolVar(&o.insecure, "insecure-http", false, "send the admin token over plain http:// to a host that is not loopback (readable by anyone on the path; prefer https)")
 	return fs, o
 }
