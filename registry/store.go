@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -152,8 +154,15 @@ func (s *Store) Stats() Stats {
 }
 
 // IsTransient reports whether err is one of the errors that go away by
-// themselves when retried: the database is locked or busy, the dqlite
-// leader changed or is not known yet, or the connection to it broke.
+// themselves when retried: the connection to the database broke or was
+// refused (driver.ErrBadConn — which is also what go-dqlite returns when
+// the leader changed —, sql.ErrConnDone, io.EOF, io.ErrUnexpectedEOF,
+// ECONNREFUSED, ECONNRESET, EPIPE, any net.Error), or, for drivers whose
+// error types this pure-Go package cannot see, SQLite's own messages for a
+// locked or busy database and dqlite's for a missing leader. Matching is
+// on error identity and on those exact phrases, never on fragments such as
+// "eof". Servers on dqlite should use dqlitenode.IsTransient, which checks
+// dqlite's error codes first.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
@@ -162,8 +171,13 @@ func IsTransient(err error) bool {
 	if errors.As(err, &apiErr) {
 		return false
 	}
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
-		return true
+	for _, target := range []error{
+		driver.ErrBadConn, sql.ErrConnDone, io.EOF, io.ErrUnexpectedEOF,
+		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
@@ -172,9 +186,8 @@ func IsTransient(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{
 		"database is locked", "database is busy", "database table is locked",
-		"not leader", "leadership lost", "lost leadership", "no available dqlite leader",
-		"checkpoint in progress", "connection refused", "connection reset",
-		"broken pipe", "eof", "bad connection",
+		"not leader", "leadership lost", "lost leadership",
+		"no available dqlite leader", "checkpoint in progress",
 	} {
 		if strings.Contains(msg, s) {
 			return true

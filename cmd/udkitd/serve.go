@@ -156,7 +156,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch})
+	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
 	if err != nil {
 		shutdownNode()
 		return err
