@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -48,6 +50,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// freeAddr returns a loopback address whose port was free a moment ago.
+// Another process may take it before udkitd binds it: start daemons with
+// startFresh, which retries on a new port when that happens.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -56,6 +61,35 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// bindFailedRE matches udkitd's error when its dqlite address is taken
+// (go-dqlite reports it as "failed to set bind address").
+var bindFailedRE = regexp.MustCompile(`failed to set bind address|address already in use`)
+
+// startFresh starts `udkitd serve` with the arguments args builds for a
+// dqlite address from pick and a fresh data directory. dqlite needs a
+// fixed address (it is advertised to the other nodes and kept across
+// restarts), so udkitd cannot bind :0 for it; instead, if the port was
+// taken between pick and the bind, udkitd exits before it is ready and
+// startFresh tries again with a new address and data directory, up to 5
+// times. It returns the daemon, its dqlite address and its data directory.
+func startFresh(t *testing.T, pick func(*testing.T) string, args func(dq, data string) []string) (*daemon, string, string) {
+	t.Helper()
+	var logs []string
+	for attempt := 0; attempt < 5; attempt++ {
+		dq, data := pick(t), t.TempDir()
+		d, err := tryStartDaemon(t, args(dq, data)...)
+		if err == nil {
+			return d, dq, data
+		}
+		if !bindFailedRE.MatchString(d.logs()) {
+			t.Fatalf("%v\n%s", err, d.logs())
+		}
+		logs = append(logs, d.logs())
+	}
+	t.Fatalf("udkitd could not bind a dqlite address in 5 attempts:\n%s", strings.Join(logs, "\n"))
+	return nil, "", ""
 }
 
 // daemon is a udkitd serve process.
@@ -71,6 +105,17 @@ var readyRE = regexp.MustCompile(`msg=ready url=(\S+)`)
 
 // startDaemon runs `udkitd serve` with args and waits for it to be ready.
 func startDaemon(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	d, err := tryStartDaemon(t, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, d.logs())
+	}
+	return d
+}
+
+// tryStartDaemon runs `udkitd serve` with args and waits for it to be
+// ready; the error says why it is not (its log is in d.logs()).
+func tryStartDaemon(t *testing.T, args ...string) (*daemon, error) {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(binary, append([]string{"serve"}, args...)...), done: make(chan error, 1)}
 	stderr, err := d.cmd.StderrPipe()
@@ -101,13 +146,12 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	})
 	select {
 	case d.url = <-ready:
-		return d
+		return d, nil
 	case err := <-d.done:
-		t.Fatalf("udkitd exited before it was ready: %v\n%s", err, d.logs())
+		return d, fmt.Errorf("udkitd exited before it was ready: %v", err)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("udkitd not ready after 60s:\n%s", d.logs())
+		return d, errors.New("udkitd not ready after 60s")
 	}
-	return nil
 }
 
 func (d *daemon) logs() string {
@@ -146,9 +190,9 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestServeTokensSigtermRestart(t *testing.T) {
-	data := t.TempDir()
-	dq := freeAddr(t)
-	d := startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
 	fi, err := os.Stat(filepath.Join(data, "admin.token"))
 	if err != nil {
 		t.Fatal(err)
@@ -260,10 +304,12 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 }
 
 func TestServeJoin(t *testing.T) {
-	first := t.TempDir()
-	dq1 := freeAddr(t)
-	d1 := startDaemon(t, "--data", first, "--http", "127.0.0.1:0", "--dqlite", dq1, "--network-latency", "20ms")
-	d2 := startDaemon(t, "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", freeAddr(t), "--join", dq1, "--network-latency", "20ms")
+	d1, dq1, first := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--network-latency", "20ms"}
+	})
+	d2, _, _ := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--join", dq1, "--network-latency", "20ms"}
+	})
 	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d2.url, "--data", first)
 	if code != 0 {
 		t.Fatalf("token create through the joined node: %d %s", code, errs)
@@ -328,4 +374,30 @@ func TestServeRefusesPublicDqliteWithoutTLS(t *testing.T) {
 	if code != exitFail || !strings.Contains(errb.String(), "no authentication") {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
+}
+
+// TestStartFreshRetriesATakenPort: the port freeAddr found free is taken by
+// someone else before udkitd binds it (here, on purpose, by the test). The
+// start must move to another port instead of failing the test.
+func TestStartFreshRetriesATakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	picks := 0
+	pick := func(t *testing.T) string {
+		picks++
+		if picks == 1 {
+			return taken.Addr().String()
+		}
+		return freeAddr(t)
+	}
+	d, dq, _ := startFresh(t, pick, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	if picks != 2 || dq == taken.Addr().String() {
+		t.Fatalf("%d picks, dqlite on %s (taken: %s); want a second pick on another port", picks, dq, taken.Addr())
+	}
+	d.stop(t)
 }
