@@ -155,6 +155,29 @@ func (c *Client) RevokeJoinToken(ctx context.Context, cluster, id string) (bool,
 	return out.Revoked, err
 }
 
+// CreateAdminToken makes a new admin token (admin token); the answer's
+// Token is the only copy of the secret.
+func (c *Client) CreateAdminToken(ctx context.Context) (AdminToken, error) {
+	var out AdminToken
+	err := c.do(ctx, "POST", "/v1/admin-tokens", nil, &out)
+	return out, err
+}
+
+// AdminTokens lists the admin tokens (admin token).
+func (c *Client) AdminTokens(ctx context.Context) ([]AdminToken, error) {
+	var out AdminTokensResponse
+	err := c.do(ctx, "GET", "/v1/admin-tokens", nil, &out)
+	return out.AdminTokens, err
+}
+
+// RevokeAdminToken deletes an admin token by id (admin token). The last
+// admin token cannot be revoked ([CodeConflict]).
+func (c *Client) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
+	var out RevokeResponse
+	err := c.do(ctx, "DELETE", "/v1/admin-tokens/"+url.PathEscape(id), nil, &out)
+	return out.Revoked, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	// The path's segments are escaped already.
 	u, err := url.Parse(c.base.String() + path)

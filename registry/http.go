@@ -50,6 +50,9 @@ type handler struct {
 //	POST   /v1/clusters/{cluster}/join-tokens           admin   -> JoinToken (201, with the secret)
 //	GET    /v1/clusters/{cluster}/join-tokens           admin   JoinTokensResponse
 //	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
+//	POST   /v1/admin-tokens                             admin   -> AdminToken (201, with the secret)
+//	GET    /v1/admin-tokens                             admin   AdminTokensResponse
+//	DELETE /v1/admin-tokens/{id}                        admin   RevokeResponse (409 for the last one)
 //
 // Errors answer with the status of their [Code] and an [Error] body.
 func NewHandler(store *Store, log *slog.Logger) http.Handler {
@@ -64,6 +67,8 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	h.route("/v1/clusters/{cluster}/reconcile", map[string]http.HandlerFunc{"POST": h.reconcile})
 	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
+	h.route("/v1/admin-tokens", map[string]http.HandlerFunc{"POST": h.createAdminToken, "GET": h.adminTokens})
+	h.route("/v1/admin-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeAdminToken})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the documentation of registry.NewHandler", truncate(r.URL.Path)))
 	})
@@ -218,6 +223,42 @@ func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, err := h.store.RevokeJoinToken(r.Context(), r.PathValue("cluster"), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RevokeResponse{Revoked: ok})
+}
+
+func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	at, err := h.store.CreateAdminToken(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, at)
+}
+
+func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	ats, err := h.store.AdminTokens(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, AdminTokensResponse{AdminTokens: ats})
+}
+
+func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	ok, err := h.store.RevokeAdminToken(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

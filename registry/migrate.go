@@ -43,6 +43,13 @@ var migrations = []string{
 	`UPDATE members SET token_hash = 'shared:' || cluster || '/' || instance_id
 		WHERE token_hash IN (SELECT token_hash FROM members GROUP BY token_hash HAVING COUNT(*) > 1);
 	CREATE UNIQUE INDEX members_token_hash ON members (token_hash);`,
+	// 3: revoked admin tokens are remembered by id, so that a node that
+	// finds a revoked token in its DATA/admin.token at start does not
+	// bring it back.
+	`CREATE TABLE revoked_admin_tokens (
+		id         TEXT    PRIMARY KEY,
+		revoked_at INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this package writes.

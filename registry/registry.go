@@ -15,8 +15,10 @@
 // Three kinds of bearer token, told apart by their prefix, each 32 random
 // bytes in hex, and stored only as SHA-256 hashes:
 //
-//   - admin ("udka_"): operators; lists members, manages join tokens,
-//     reconciles, and may deregister any member.
+//   - admin ("udka_"): operators; lists members, manages join and admin
+//     tokens, reconciles, and may deregister any member. Rotate one by
+//     creating a new admin token, installing it, and revoking the old one;
+//     the last one cannot be revoked.
 //   - join ("udkj_"): one cluster's; lets an instance register in that
 //     cluster and nothing else.
 //   - member ("udkm_"): one member's; the only token besides an admin's
@@ -145,6 +147,20 @@ type JoinToken struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Token is set only in the answer to the creation.
 	Token string `json:"token,omitempty"`
+}
+
+// AdminToken describes an admin token. The token itself is shown once,
+// when it is created, and never stored.
+type AdminToken struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// Token is set only in the answer to the creation.
+	Token string `json:"token,omitempty"`
+}
+
+// AdminTokensResponse lists the admin tokens, oldest first.
+type AdminTokensResponse struct {
+	AdminTokens []AdminToken `json:"admin_tokens"`
 }
 
 // JoinTokensResponse lists a cluster's join tokens, sorted by creation.

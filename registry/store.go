@@ -976,17 +976,138 @@ func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, 
 
 // AddAdminToken stores the hash of an admin token (make one with
 // NewToken(AdminTokenPrefix)). Adding a token that is already there does
-// nothing.
+// nothing; adding one that was revoked is a [CodeForbidden] error, so that
+// an old copy of a token (a node's DATA/admin.token) cannot bring it back.
 func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
 	if k, err := ParseToken(tok); err != nil || k != KindAdmin {
 		return errorf(CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
 	}
 	h := hashToken(tok)
+	id := tokenID(h)
 	now := s.opt.Now().UTC().UnixNano()
-	return s.retry(ctx, "add admin token", func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, tokenID(h), h, now)
+	revoked := false
+	err := s.retry(ctx, "add admin token", func(ctx context.Context) error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_admin_tokens WHERE id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if revoked = n > 0; revoked {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, id, h, now); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return errorf(CodeForbidden, "add admin token: admin token %s was revoked; use a current one (udkitd token admin-create)", id)
+	}
+	return nil
+}
+
+// CreateAdminToken makes a new admin token and returns it; its Token field
+// is the only copy of the secret.
+func (s *Store) CreateAdminToken(ctx context.Context) (AdminToken, error) {
+	tok, err := NewToken(AdminTokenPrefix)
+	if err != nil {
+		return AdminToken{}, errorf(CodeInternal, "%v", err)
+	}
+	h := hashToken(tok)
+	at := AdminToken{ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
+	err = s.retry(ctx, "create admin token", func(ctx context.Context) error {
+		// OR IGNORE: a retry after an ambiguous commit is harmless.
+		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, at.ID, h, at.CreatedAt.UnixNano())
 		return err
 	})
+	if err != nil {
+		return AdminToken{}, err
+	}
+	return at, nil
+}
+
+// AdminTokens lists the admin tokens (without their secrets), oldest
+// first.
+func (s *Store) AdminTokens(ctx context.Context) ([]AdminToken, error) {
+	var out []AdminToken
+	err := s.retry(ctx, "list admin tokens", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM admin_tokens ORDER BY created_at, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var at AdminToken
+			var created int64
+			if err := rows.Scan(&at.ID, &created); err != nil {
+				return err
+			}
+			at.CreatedAt = time.Unix(0, created).UTC()
+			out = append(out, at)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []AdminToken{}
+	}
+	return out, nil
+}
+
+// RevokeAdminToken deletes the admin token with the given id and remembers
+// the id, so that the token cannot be added again. It answers false if no
+// such token exists, and refuses ([CodeConflict]) to revoke the last one:
+// create its successor first.
+func (s *Store) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
+	if !tokenIDRE.MatchString(id) {
+		return false, errorf(CodeInvalid, "revoke: admin token id %q: want 16 lower-case hex digits (see the admin token list)", truncate(id))
+	}
+	var removed, last bool
+	now := s.opt.Now().UTC().UnixNano()
+	err := s.retry(ctx, "revoke admin token "+id, func(ctx context.Context) error {
+		removed, last = false, false
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var exists, total int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(id = ?), 0) FROM admin_tokens`, id).Scan(&total, &exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return nil
+		}
+		if total == 1 {
+			last = true
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM admin_tokens WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revoked_admin_tokens (id, revoked_at) VALUES (?, ?)`, id, now); err != nil {
+			return err
+		}
+		removed = true
+		return tx.Commit()
+	})
+	if err != nil {
+		return false, err
+	}
+	if last {
+		return false, errorf(CodeConflict, "revoke: admin token %s is the last one; create another (udkitd token admin-create), install it, then revoke this one", id)
+	}
+	return removed, nil
 }
 
 // HasAdminToken reports whether any admin token exists.

@@ -401,3 +401,54 @@ func TestStartFreshRetriesATakenPort(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// TestAdminTokenRotationSurvivesRestart: rotate the admin token with the
+// CLI, restart the node with the old token still in DATA/admin.token: the
+// revoked token stays revoked (udkitd used to re-add that file at every
+// start), the new one works.
+func TestAdminTokenRotationSurvivesRestart(t *testing.T) {
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	code, out, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data)
+	if code != 0 || len(strings.Fields(out)) != 2 {
+		t.Fatalf("admin-list: %d %q %s", code, out, errs)
+	}
+	oldID := strings.Fields(out)[0]
+	code, out, errs = runCLI(t, "token", "admin-create", "--url", d.url, "--data", data)
+	if code != 0 {
+		t.Fatalf("admin-create: %d %s", code, errs)
+	}
+	newTok := strings.TrimSpace(out)
+	newFile := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(newFile, []byte(newTok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "token", "admin-revoke", "--url", d.url, "--admin-token-file", newFile, oldID); code != 0 || out != "revoked "+oldID+"\n" {
+		t.Fatalf("admin-revoke: %d %q %s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data); code != exitFail || !strings.Contains(errs, "unknown admin token") {
+		t.Fatalf("admin-list with the revoked token: %d %s", code, errs)
+	}
+	d.stop(t)
+
+	d = startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	if !strings.Contains(d.logs(), "not restoring the admin token") {
+		t.Errorf("no warning about the revoked DATA/admin.token:\n%s", d.logs())
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data); code != exitFail || !strings.Contains(errs, "unknown admin token") {
+		t.Fatalf("the revoked admin token works again after a restart: %d %s", code, errs)
+	}
+	code, out, errs = runCLI(t, "token", "admin-list", "--url", d.url, "--admin-token-file", newFile)
+	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) != 1 || strings.Contains(out, oldID) {
+		t.Fatalf("admin-list with the new token: %d %q %s", code, out, errs)
+	}
+	newID := strings.Fields(out)[0]
+	if code, _, errs := runCLI(t, "token", "admin-revoke", "--url", d.url, "--admin-token-file", newFile, newID); code != exitFail || !strings.Contains(errs, "last one") {
+		t.Fatalf("revoking the last admin token: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--cluster", "web", "--url", d.url, "--admin-token-file", newFile); code != exitUsage || !strings.Contains(errs, "drop --cluster") {
+		t.Fatalf("admin-list with --cluster: %d %s", code, errs)
+	}
+	d.stop(t)
+}
