@@ -273,7 +273,8 @@ done
 // DeregisterScript returns the deregister script: a POSIX sh script for the
 // stop hook's ExecStop. It makes one attempt, bounded by `curl --fail
 // --max-time DeregisterMaxTime`, to remove the instance (its id from
-// `cloud-init query v1.instance_id`) with its member token, and exits 0 if
+// `cloud-init query v1.instance_id`, or cloud-init's per-boot
+// /run/cloud-init/.instance-id if the query fails) with its member token, and exits 0 if
 // the instance never registered: no member token, or one kept for another
 // instance id (a clone of a registered instance).
 // It keeps the member token, so that registering again after a reboot
@@ -303,7 +304,10 @@ if [ ! -s "$state_dir/member-token" ]; then
 fi
 # This instance's id, never the stored one: on an instance cloned from a
 # registered one, the state directory holds the original's id and token.
-instance_id=$(cloud-init query v1.instance_id) || { log "cloud-init query v1.instance_id failed"; exit 1; }
+# If cloud-init query fails this late, cloud-init's note of this boot's id
+# (under /run, so never one baked into an image) is the fallback.
+instance_id=$(cloud-init query v1.instance_id) ||
+	instance_id=$(cat /run/cloud-init/.instance-id) || { log "cloud-init query v1.instance_id failed and /run/cloud-init/.instance-id is unreadable"; exit 1; }
 case $instance_id in
 	'' | *[!A-Za-z0-9._:-]*) log "unusable instance id from cloud-init: '$instance_id'"; exit 1 ;;
 esac

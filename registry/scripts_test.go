@@ -402,3 +402,65 @@ func TestScriptsClonedInstance(t *testing.T) {
 		t.Fatalf("register the clone a second time: %v\n%s", err, out)
 	}
 }
+
+// TestDeregisterScriptInstanceIDFallback: when `cloud-init query` fails at
+// shutdown, the deregister script takes this boot's id from cloud-init's
+// /run/cloud-init/.instance-id, and with neither it removes no one. /run is
+// a private tmpfs in a mount namespace (unshare), so the host's is left
+// alone.
+func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
+	realtools.Require(t, "curl")
+	unshare := realtools.Require(t, "unshare")
+	svc := newService(t, nil, registry.Options{})
+	ctx := ctxT(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	// Answers the query while TEST_INSTANCE_ID is set, fails otherwise.
+	stub := "#!/bin/sh\n[ -n \"${TEST_INSTANCE_ID:-}\" ] && [ \"$2\" = v1.instance_id ] && echo \"$TEST_INSTANCE_ID\" || exit 1\n"
+	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(stub), 0o755)
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: filepath.Join(varTmp, "state"),
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	reg, _ := registry.RegisterScript(spec)
+	dereg, _ := registry.DeregisterScript(spec)
+	scriptFile := filepath.Join(dir, "deregister")
+	os.WriteFile(scriptFile, dereg, 0o755)
+	env := []string{"PATH=" + bin + ":/usr/bin:/bin"}
+	cmd := exec.Command("sh", "-c", string(reg))
+	cmd.Env = append(env, "TEST_INSTANCE_ID=i-fallback")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("register: %v\n%s", err, out)
+	}
+	// runWithRun runs the deregister script with a fresh /run that holds
+	// .instance-id = runID (none if empty).
+	runWithRun := func(runID string) (string, error) {
+		setup := "mount -t tmpfs udkit-test-run /run && mkdir -p /run/cloud-init"
+		if runID != "" {
+			setup += " && printf '%s\\n' " + runID + " >/run/cloud-init/.instance-id"
+		}
+		cmd := exec.Command(unshare, "--mount", "--propagation", "private", "sh", "-c", setup+" && exec sh "+scriptFile)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := runWithRun("")
+	if err == nil || !strings.Contains(out, "/run/cloud-init/.instance-id is unreadable") {
+		t.Fatalf("deregister with no instance id at all: %v\n%s", err, out)
+	}
+	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 1 {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+	if out, err := runWithRun("i-fallback"); err != nil || !strings.Contains(out, "deregistered i-fallback") {
+		t.Fatalf("deregister with the id from /run: %v\n%s", err, out)
+	}
+	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+		t.Fatalf("members after deregister: %+v, %v", ms, err)
+	}
+}
