@@ -21,9 +21,6 @@ const (
 	dfMinMatch   = 3
 	dfMaxMatch   = 258
 	dfHashBits   = 15
-	dfMaxChain   = 4096
-	dfGoodLen    = 32
-	dfNiceLen    = 258
 	dfTooFar     = 4096
 	dfBlockSyms  = 16383 // symbols per block, as zlib at memLevel 8
 	dfEOB        = 256
@@ -33,6 +30,14 @@ const (
 	dfMaxBitsCL  = 7
 	dfStoredMax  = 65535
 	dfLengthBase = 257
+)
+
+// zlib's level-9 parameters (configuration_table[9] in deflate.c).
+const (
+	dfMaxChain = 4096
+	dfGoodLen  = 32
+	dfNiceLen  = 258
+	dfMaxLazy  = 258
 )
 
 // token is a literal (dist == 0) or a match.
@@ -97,6 +102,7 @@ type deflater struct {
 	lastLen int
 	prev    []int32
 	tokens  []token
+	cl      []clSym
 	bw      bitWriter
 }
 
@@ -193,7 +199,7 @@ func (d *deflater) compress(dst, in []byte) []byte {
 	for i := 0; i < len(in); {
 		d.insert(in, i)
 		curLen, curDist := dfMinMatch-1, 0
-		if i+dfMinMatch <= len(in) && prevLen < dfMaxMatch {
+		if i+dfMinMatch <= len(in) && prevLen < dfMaxLazy {
 			if l, dd := d.longestMatch(in, i, prevLen); l > 0 {
 				curLen, curDist = l, dd
 				if curLen == dfMinMatch && curDist > dfTooFar {
@@ -287,7 +293,8 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 	var all [dfNumLitLen + dfNumDist]uint8
 	n := copy(all[:], litLen[:hlit])
 	n += copy(all[n:], distLen[:hdist])
-	cl := rleLengths(all[:n])
+	d.cl = rleLengths(d.cl, all[:n])
+	cl := d.cl
 	var clFreq [19]int
 	for _, c := range cl {
 		clFreq[c.sym]++
@@ -346,7 +353,8 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 		for i := 0; i < hclen; i++ {
 			d.bw.write(uint64(clLen[clOrder[i]]), 3)
 		}
-		clCodes := canonicalCodes(clLen[:])
+		var clCodes [19]uint16
+		canonicalCodes(clCodes[:], clLen[:])
 		for _, c := range cl {
 			d.bw.write(uint64(clCodes[c.sym]), uint(clLen[c.sym]))
 			if c.extraBits > 0 {
@@ -359,8 +367,11 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 }
 
 func (d *deflater) writeTokens(ll, dl []uint8) {
-	lc := canonicalCodes(ll)
-	dc := canonicalCodes(dl)
+	var lcBuf [288]uint16
+	var dcBuf [dfNumDist]uint16
+	lc, dc := lcBuf[:len(ll)], dcBuf[:len(dl)]
+	canonicalCodes(lc, ll)
+	canonicalCodes(dc, dl)
 	for _, t := range d.tokens {
 		if t.dist == 0 {
 			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
@@ -407,8 +418,8 @@ type clSym struct {
 
 // rleLengths encodes code lengths with the code-length alphabet (16:
 // repeat previous 3-6, 17: zeros 3-10, 18: zeros 11-138), as zlib does.
-func rleLengths(lens []uint8) []clSym {
-	var out []clSym
+func rleLengths(out []clSym, lens []uint8) []clSym {
+	out = out[:0]
 	for i := 0; i < len(lens); {
 		l := lens[i]
 		run := 1
@@ -449,13 +460,14 @@ func rleLengths(lens []uint8) []clSym {
 // (Moffat and Katajainen's in-place algorithm), limited to maxBits by
 // moving leaves up the tree as JPEG's Annex K.3 does.
 func huffmanLengths(freq []int, lens []uint8, maxBits int) {
-	type leaf struct{ w, sym int }
-	var buf [dfNumLitLen]leaf
+	// Leaves sort by weight, then symbol: packed into one key each, so
+	// the sort compares plain integers.
+	var buf [dfNumLitLen]uint64
 	leaves := buf[:0]
 	for s, f := range freq {
 		lens[s] = 0
 		if f > 0 {
-			leaves = append(leaves, leaf{f, s})
+			leaves = append(leaves, uint64(f)<<16|uint64(s))
 		}
 	}
 	n := len(leaves)
@@ -463,19 +475,14 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 	case 0:
 		return
 	case 1:
-		lens[leaves[0].sym] = 1
+		lens[leaves[0]&0xffff] = 1
 		return
 	}
-	slices.SortFunc(leaves, func(a, b leaf) int {
-		if a.w != b.w {
-			return a.w - b.w
-		}
-		return a.sym - b.sym
-	})
+	slices.Sort(leaves)
 	var abuf [dfNumLitLen]int
 	A := abuf[:n]
 	for i, l := range leaves {
-		A[i] = l.w
+		A[i] = int(l >> 16)
 	}
 	A[0] += A[1]
 	root, lf := 0, 2
@@ -538,7 +545,7 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 	k := n - 1
 	for l := 1; l <= maxBits; l++ {
 		for c := count[l]; c > 0; c-- {
-			lens[leaves[k].sym] = uint8(l)
+			lens[leaves[k]&0xffff] = uint8(l)
 			k--
 		}
 	}
@@ -546,7 +553,7 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 
 // canonicalCodes gives the canonical Huffman codes for lens, bit-reversed
 // for DEFLATE's LSB-first bit order.
-func canonicalCodes(lens []uint8) []uint16 {
+func canonicalCodes(codes []uint16, lens []uint8) {
 	var count [16]int
 	for _, l := range lens {
 		count[l]++
@@ -558,7 +565,6 @@ func canonicalCodes(lens []uint8) []uint16 {
 		code = (code + count[b-1]) << 1
 		next[b] = code
 	}
-	codes := make([]uint16, len(lens))
 	for s, l := range lens {
 		if l == 0 {
 			continue
@@ -572,7 +578,6 @@ func canonicalCodes(lens []uint8) []uint16 {
 		}
 		codes[s] = uint16(r)
 	}
-	return codes
 }
 
 // bitWriter writes DEFLATE's LSB-first bit stream.
@@ -583,18 +588,28 @@ type bitWriter struct {
 }
 
 func (w *bitWriter) write(v uint64, n uint) {
+	// n is at most 16 and fewer than 48 bits are pending: six whole
+	// bytes go out at once.
 	w.bits |= v << w.nbits
 	w.nbits += n
-	for w.nbits >= 8 {
-		w.out = append(w.out, byte(w.bits))
-		w.bits >>= 8
-		w.nbits -= 8
+	if w.nbits >= 48 {
+		b := w.bits
+		w.out = append(w.out, byte(b), byte(b>>8), byte(b>>16), byte(b>>24), byte(b>>32), byte(b>>40))
+		w.bits >>= 48
+		w.nbits -= 48
 	}
 }
 
+// alignByte pads with zero bits to a byte boundary and writes out every
+// pending byte.
 func (w *bitWriter) alignByte() {
-	if w.nbits > 0 {
-		w.write(0, 8-w.nbits%8)
+	if r := w.nbits % 8; r != 0 {
+		w.nbits += 8 - r
+	}
+	for w.nbits > 0 {
+		w.out = append(w.out, byte(w.bits))
+		w.bits >>= 8
+		w.nbits -= 8
 	}
 }
 
