@@ -11,7 +11,7 @@ import (
 func lineEnds(s string) []int {
 	nl := strings.Count(s, "\n")
 	ends := make([]int, 0, nl+1)
-	if strings.Count(s, "\r") == strings.Count(s, "\r\n") {
+	if !hasBareCR(s) {
 		// No bare CR, the usual case: lines end after each \n.
 		for start := 0; start < len(s); {
 			i := strings.IndexByte(s[start:], '\n')
@@ -41,6 +41,20 @@ func lineEnds(s string) []int {
 		start += end
 	}
 	return ends
+}
+
+// hasBareCR reports whether s holds a \r not followed by \n.
+func hasBareCR(s string) bool {
+	for {
+		i := strings.IndexByte(s, '\r')
+		if i < 0 {
+			return false
+		}
+		if i+1 == len(s) || s[i+1] != '\n' {
+			return true
+		}
+		s = s[i+2:]
+	}
 }
 
 // lineSource is feedparser.BufferedSubFile with all input present: the

@@ -28,6 +28,7 @@ const fastBits = 9
 // huffman is a canonical Huffman decoding table.
 type huffman struct {
 	fast    [1 << fastBits]uint16 // sym<<4 | length; 0 when the code is longer
+	mask    uint64                // the fast table's index bits: min(max, fastBits)
 	count   [16]uint16
 	symbols [288]uint16
 	max     int
@@ -49,9 +50,13 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			break
 		}
 	}
+	// The fast table is only as wide as the longest code: small codes
+	// (distances, code lengths) need small tables, quick to fill.
+	tb := min(max(h.max, 1), fastBits)
+	h.mask = 1<<tb - 1
 	if int(h.count[0]) == len(lens) {
 		// No codes at all: fine until one is needed.
-		h.fast = [1 << fastBits]uint16{}
+		clear(h.fast[:1<<tb])
 		return true
 	}
 	left := 1
@@ -79,16 +84,16 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 	// covers every entry but those of codes longer than fastBits, which
 	// are cleared below; an incomplete one needs a clear table.
 	if left > 0 {
-		h.fast = [1 << fastBits]uint16{}
+		clear(h.fast[:1<<tb])
 	}
 	code, idx := 0, 0
-	for l := 1; l <= fastBits; l++ {
+	for l := 1; l <= tb; l++ {
 		for i := 0; i < int(h.count[l]); i++ {
 			sym := h.symbols[idx]
 			idx++
 			// Codes are sent MSB first; the bit reader is LSB first.
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			for k := rev; k < 1<<fastBits; k += 1 << l {
+			for k := rev; k < 1<<tb; k += 1 << l {
 				h.fast[k] = sym<<4 | uint16(l)
 			}
 			code++
@@ -96,9 +101,9 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 		code <<= 1
 	}
 	if left == 0 {
-		// The fastBits-bit prefixes of the longer codes follow.
-		for c := code >> 1; c < 1<<fastBits; c++ {
-			h.fast[bits.Reverse16(uint16(c))>>(16-fastBits)] = 0
+		// The tb-bit prefixes of the longer codes follow.
+		for c := code >> 1; c < 1<<tb; c++ {
+			h.fast[bits.Reverse16(uint16(c))>>(16-tb)] = 0
 		}
 	}
 	return true
@@ -157,7 +162,7 @@ func (f *inflater) truncated() bool { return f.over > f.nb }
 
 func (f *inflater) decode(h *huffman) (int, error) {
 	f.need(15)
-	if e := h.fast[f.bits&(1<<fastBits-1)]; e != 0 {
+	if e := h.fast[f.bits&h.mask]; e != 0 {
 		l := uint(e & 15)
 		f.bits >>= l
 		f.nb -= l
@@ -314,6 +319,7 @@ func (f *inflater) codes(lit, dist *huffman) error {
 	out := f.out
 	bits, nb, pos, over := f.bits, f.nb, f.pos, f.over
 	in := f.in
+	lmask, dmask := lit.mask, dist.mask
 	var err error
 loop:
 	for {
@@ -335,7 +341,7 @@ loop:
 			}
 		}
 		var sym int
-		if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 {
+		if e := lit.fast[bits&lmask]; e != 0 {
 			l := uint(e & 15)
 			bits >>= l
 			nb -= l
@@ -380,7 +386,7 @@ loop:
 		bits >>= e
 		nb -= e
 		var ds int
-		if de := dist.fast[bits&(1<<fastBits-1)]; de != 0 {
+		if de := dist.fast[bits&dmask]; de != 0 {
 			l := uint(de & 15)
 			bits >>= l
 			nb -= l
@@ -459,6 +465,7 @@ var fixedLit, fixedDist = func() (l, d huffman) {
 	}
 	d.symbols[30], d.symbols[31] = 30, 31
 	d.max = 5
+	d.mask = 1<<fastBits - 1
 	code := 0
 	for i := 0; i < 32; i++ {
 		rev := 0

@@ -5,6 +5,7 @@ package userdata
 // the 'raw-unicode-escape' codec.
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode"
@@ -114,14 +115,7 @@ func typeFromStartsWith(b []byte) string {
 // \UXXXXXXXX. cloud-init's parser hands 7bit/8bit parts' non-ASCII text to
 // handlers in this form.
 func rawUnicodeEscape(s []byte) []byte {
-	ascii := true
-	for _, c := range s {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCIIBytes(s) {
 		return s
 	}
 	out := make([]byte, 0, len(s)+8)
@@ -150,7 +144,14 @@ func appendHex(dst []byte, v uint32, digits int) []byte {
 	return append(dst, s...)
 }
 
+// isASCIIBytes reports whether b is all ASCII, eight bytes at a time.
 func isASCIIBytes(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c >= 0x80 {
 			return false
