@@ -165,11 +165,24 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 	if !d.Gzip {
 		p.inflateBudget = lim.MaxInflated
 	}
+	p.parts = make([]Part, 0, countLeaves(root))
 	if err := p.walk(root); err != nil {
 		return nil, err
 	}
 	d.Parts = p.parts
 	return d, nil
+}
+
+// countLeaves counts the messages that are not multipart containers.
+func countLeaves(m *message) int {
+	if !m.multi {
+		return 1
+	}
+	n := 0
+	for _, sub := range m.parts {
+		n += countLeaves(sub)
+	}
+	return n
 }
 
 func isMIME(data []byte) bool {

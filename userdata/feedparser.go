@@ -2,6 +2,7 @@ package userdata
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -9,21 +10,10 @@ import (
 // each \r\n, \r or \n as in Python's io.StringIO readlines with
 // newline set to the empty string.
 func lineEnds(s string) []int {
-	nl := strings.Count(s, "\n")
-	ends := make([]int, 0, nl+1)
-	if !hasBareCR(s) {
-		// No bare CR, the usual case: lines end after each \n.
-		for start := 0; start < len(s); {
-			i := strings.IndexByte(s[start:], '\n')
-			if i < 0 {
-				ends = append(ends, len(s))
-				break
-			}
-			start += i + 1
-			ends = append(ends, start)
-		}
+	if ends, ok := lineEndsLF(s); ok {
 		return ends
 	}
+	ends := make([]int, 0, strings.Count(s, "\n")+strings.Count(s, "\r")+1)
 	for start := 0; start < len(s); {
 		seg := s[start:]
 		nl := strings.IndexByte(seg, '\n')
@@ -43,18 +33,55 @@ func lineEnds(s string) []int {
 	return ends
 }
 
-// hasBareCR reports whether s holds a \r not followed by \n.
-func hasBareCR(s string) bool {
-	for {
-		i := strings.IndexByte(s, '\r')
-		if i < 0 {
-			return false
+// lineEndsLF is lineEnds for the usual input, where every \r is followed
+// by \n and lines end after each \n; ok is false when s has a bare \r.
+// It looks at eight bytes at a time: lines are short, and a call to
+// IndexByte per line costs more than the line.
+func lineEndsLF(s string) (ends []int, ok bool) {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	ends = make([]int, 0, len(s)/24+4)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// Bytes equal to c give a high bit in (x-lo)&^x&hi, x = w^(c*lo);
+		// a byte above a match may too, so every candidate is checked.
+		xn := w ^ (lo * '\n')
+		xr := w ^ (lo * '\r')
+		mn := (xn - lo) &^ xn & hi
+		mr := (xr - lo) &^ xr & hi
+		for mr != 0 {
+			j := i + bits.TrailingZeros64(mr)>>3
+			mr &= mr - 1
+			if s[j] == '\r' && (j+1 == len(s) || s[j+1] != '\n') {
+				return nil, false
+			}
 		}
-		if i+1 == len(s) || s[i+1] != '\n' {
-			return true
+		for mn != 0 {
+			j := i + bits.TrailingZeros64(mn)>>3
+			mn &= mn - 1
+			if s[j] == '\n' {
+				ends = append(ends, j+1)
+			}
 		}
-		s = s[i+2:]
 	}
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			ends = append(ends, i+1)
+		case '\r':
+			if i+1 == len(s) || s[i+1] != '\n' {
+				return nil, false
+			}
+		}
+	}
+	if len(s) > 0 && s[len(s)-1] != '\n' {
+		ends = append(ends, len(s))
+	}
+	return ends, true
 }
 
 // lineSource is feedparser.BufferedSubFile with all input present: the
@@ -158,12 +185,21 @@ func matchBoundary(line, sep string) (end bool, linesep string, ok bool) {
 		end = true
 		rest = rest[2:]
 	}
-	rest = strings.TrimLeft(rest, " \t")
+	rest = trimBlanks(rest)
 	switch rest {
 	case "", "\r\n", "\r", "\n":
 		return end, rest, true
 	}
 	return false, "", false
+}
+
+// trimBlanks removes leading spaces and tabs.
+func trimBlanks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return s[i:]
 }
 
 // isNL is NLCRE.match: the line starts with a line ending (so it is one).
@@ -206,6 +242,33 @@ type parser struct {
 	in       lineSource
 	messages int
 	lim      Limits
+	// Messages and headers come out of chunks, a few allocations per
+	// document instead of two per part.
+	msgs []message
+	hdrs []header
+	// Inline first buffers for the line stacks.
+	backArr  [8]int
+	matchArr [4]string
+	hdrArr   [16]int
+}
+
+func (p *parser) newMessage() *message {
+	if len(p.msgs) == cap(p.msgs) {
+		p.msgs = make([]message, 0, 4)
+	}
+	p.msgs = append(p.msgs, message{defaultType: "text/plain"})
+	return &p.msgs[len(p.msgs)-1]
+}
+
+// newHeaders returns an empty slice with room for n headers, capped so
+// that appending to it never reaches another message's headers.
+func (p *parser) newHeaders(n int) []header {
+	if cap(p.hdrs)-len(p.hdrs) < n {
+		p.hdrs = make([]header, 0, max(n, 16))
+	}
+	l := len(p.hdrs)
+	p.hdrs = p.hdrs[:l+n]
+	return p.hdrs[l : l : l+n]
 }
 
 type parseError struct{ msg string }
@@ -215,6 +278,7 @@ func (e *parseError) Error() string { return e.msg }
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
 	p := &parser{in: lineSource{src: s, ends: lineEnds(s)}, lim: lim}
+	p.in.back, p.in.matchers, p.hdrBuf = p.backArr[:0], p.matchArr[:0], p.hdrArr[:0]
 	return p.parsegen(nil, 0)
 }
 
@@ -226,7 +290,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	if depth > p.lim.MaxDepth {
 		return nil, &parseError{fmt.Sprintf("multipart nesting deeper than %d (Limits.MaxDepth)", p.lim.MaxDepth)}
 	}
-	msg := &message{defaultType: "text/plain"}
+	msg := p.newMessage()
 	if parent != nil {
 		if parent.contentType() == "multipart/digest" {
 			msg.defaultType = "message/rfc822"
@@ -324,13 +388,13 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 // header_source_parse.
 func (p *parser) parseHeaders(msg *message, lineNos []int) {
 	first, last := -1, -1 // positions in lineNos of the current header's lines
-	msg.headers = make([]header, 0, len(lineNos))
+	msg.headers = p.newHeaders(len(lineNos))
 	flush := func() {
 		if first < 0 {
 			return
 		}
 		name, value, _ := strings.Cut(p.in.text(lineNos[first]), ":")
-		value = strings.TrimLeft(value, " \t")
+		value = trimBlanks(value)
 		if last > first {
 			if lineNos[last]-lineNos[first] == last-first {
 				// Consecutive source lines: one substring.

@@ -39,9 +39,21 @@ type huffman struct {
 // incomplete code for literal/length and distance codes, not for the
 // code-length code).
 func (h *huffman) build(lens []uint8, single bool) bool {
-	h.count = [16]uint16{}
-	for _, l := range lens {
-		h.count[l]++
+	// Four counters per length, so that runs of equal lengths do not
+	// wait on each other's increments.
+	var c4 [4][16]uint16
+	i := 0
+	for ; i+4 <= len(lens); i += 4 {
+		c4[0][lens[i]&15]++
+		c4[1][lens[i+1]&15]++
+		c4[2][lens[i+2]&15]++
+		c4[3][lens[i+3]&15]++
+	}
+	for ; i < len(lens); i++ {
+		c4[0][lens[i]&15]++
+	}
+	for l := range h.count {
+		h.count[l] = c4[0][l] + c4[1][l] + c4[2][l] + c4[3][l]
 	}
 	h.max = 0
 	for l := 15; l > 0; l-- {
@@ -80,31 +92,24 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			offs[l]++
 		}
 	}
-	// Fast table: walk the canonical codes in order. A complete code
-	// covers every entry but those of codes longer than fastBits, which
-	// are cleared below; an incomplete one needs a clear table.
-	if left > 0 {
-		clear(h.fast[:1<<tb])
-	}
-	code, idx := 0, 0
+	// Fast table: the codes of length l go into a table of 1<<l entries,
+	// which is then doubled (its copy is the same entries with one more
+	// bit above); entries of shorter codes are so repeated for every
+	// longer index, and the prefixes of codes longer than tb (or missing
+	// from an incomplete code) stay 0.
+	h.fast[0] = 0
+	code, idx, size := 0, 0, 1
 	for l := 1; l <= tb; l++ {
+		copy(h.fast[size:2*size], h.fast[:size])
+		size *= 2
 		for i := 0; i < int(h.count[l]); i++ {
 			sym := h.symbols[idx]
 			idx++
 			// Codes are sent MSB first; the bit reader is LSB first.
-			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			for k := rev; k < 1<<tb; k += 1 << l {
-				h.fast[k] = sym<<4 | uint16(l)
-			}
+			h.fast[bits.Reverse16(uint16(code))>>(16-l)] = sym<<4 | uint16(l)
 			code++
 		}
 		code <<= 1
-	}
-	if left == 0 {
-		// The tb-bit prefixes of the longer codes follow.
-		for c := code >> 1; c < 1<<tb; c++ {
-			h.fast[bits.Reverse16(uint16(c))>>(16-tb)] = 0
-		}
 	}
 	return true
 }
@@ -265,40 +270,68 @@ func (f *inflater) dynamic() error {
 	if !f.cl.build(lens[:19], false) {
 		return errors.New("invalid code lengths set")
 	}
+	// The code-length code is complete and at most 7 bits long, so its
+	// fast table resolves every code; the loop keeps the bit buffer in
+	// locals (a refill gives the 14 bits a code and its repeat count
+	// can need).
+	bits, nb := f.bits, f.nb
 	for i := 0; i < nlen+ndist; {
-		sym, err := f.decode(&f.cl)
-		if err != nil {
+		if nb < 16 {
+			f.bits, f.nb = bits, nb
+			f.refill()
+			bits, nb = f.bits, f.nb
+		}
+		e := f.cl.fast[bits&f.cl.mask]
+		if e == 0 {
+			f.bits, f.nb = bits, nb
 			return errors.New("invalid code lengths set")
 		}
+		l := uint(e & 15)
+		bits >>= l
+		nb -= l
+		sym := int(e >> 4)
 		if sym < 16 {
 			lens[i] = uint8(sym)
 			i++
 			continue
 		}
-		var l uint8
+		var ln uint8
 		var rep int
 		switch sym {
 		case 16:
 			if i == 0 {
+				f.bits, f.nb = bits, nb
 				return errors.New("invalid bit length repeat")
 			}
-			l = lens[i-1]
-			rep = 3 + int(f.take(2))
+			ln = lens[i-1]
+			rep = 3 + int(bits&3)
+			bits >>= 2
+			nb -= 2
 		case 17:
-			rep = 3 + int(f.take(3))
+			rep = 3 + int(bits&7)
+			bits >>= 3
+			nb -= 3
 		default:
-			rep = 11 + int(f.take(7))
+			rep = 11 + int(bits&127)
+			bits >>= 7
+			nb -= 7
 		}
 		if i+rep > nlen+ndist {
+			f.bits, f.nb = bits, nb
 			return errors.New("invalid bit length repeat")
 		}
 		for ; rep > 0; rep-- {
-			lens[i] = l
+			lens[i] = ln
 			i++
 		}
-		if f.truncated() {
+		if f.over > nb {
+			f.bits, f.nb = bits, nb
 			return errInflateEOF
 		}
+	}
+	f.bits, f.nb = bits, nb
+	if f.truncated() {
+		return errInflateEOF
 	}
 	if lens[256] == 0 {
 		return errors.New("invalid code -- missing end-of-block")
@@ -366,11 +399,26 @@ loop:
 			break loop
 		}
 		if sym < 256 {
-			if len(out) >= f.limit {
-				err = errTooLarge
-				break loop
+			if len(out)+1 >= f.limit {
+				if len(out) >= f.limit {
+					err = errTooLarge
+					break loop
+				}
+				out = append(out, byte(sym))
+				continue
 			}
 			out = append(out, byte(sym))
+			// Literals come in runs: a refill leaves at least 47 bits
+			// after one fast code, enough for a second one. A second
+			// literal in the fast table is taken here; anything else
+			// goes round the loop. Bits past the end of the input
+			// (over > 0) leave it to the checks of the loop.
+			if e := lit.fast[bits&lmask]; e != 0 && e < 256<<4 && over == 0 {
+				l := uint(e & 15)
+				bits >>= l
+				nb -= l
+				out = append(out, byte(e>>4))
+			}
 			continue
 		}
 		if sym == 256 {

@@ -17,11 +17,30 @@ func pyIsSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
+// isASCIISpace is pyIsSpace for a byte below 0x80.
+func isASCIISpace(c byte) bool { return (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= ' ') }
+
 // pyStrip is Python's str.strip() on a valid UTF-8 string.
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+func pyStrip(s string) string {
+	for len(s) > 0 && isASCIISpace(s[0]) {
+		s = s[1:]
+	}
+	if len(s) > 0 && s[0] >= 0x80 {
+		s = strings.TrimLeftFunc(s, pyIsSpace)
+	}
+	return pyRStrip(s)
+}
 
 // pyRStrip is Python's str.rstrip().
-func pyRStrip(s string) string { return strings.TrimRightFunc(s, pyIsSpace) }
+func pyRStrip(s string) string {
+	for len(s) > 0 && isASCIISpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && s[len(s)-1] >= 0x80 {
+		s = strings.TrimRightFunc(s, pyIsSpace)
+	}
+	return s
+}
 
 // pyLower is Python's str.lower(): the full lower-case mapping, which
 // differs from Go's simple mapping for U+0130 (İ becomes "i̇", two code
