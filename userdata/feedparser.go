@@ -2,108 +2,65 @@ package userdata
 
 import (
 	"fmt"
-	"math/bits"
 	"strings"
 )
 
-// lineEnds returns the end offset of every line of s, lines ending after
-// each \r\n, \r or \n as in Python's io.StringIO readlines with
-// newline set to the empty string.
-func lineEnds(s string) []int {
-	if ends, ok := lineEndsLF(s); ok {
-		return ends
-	}
-	ends := make([]int, 0, strings.Count(s, "\n")+strings.Count(s, "\r")+1)
-	for start := 0; start < len(s); {
-		seg := s[start:]
-		nl := strings.IndexByte(seg, '\n')
-		if nl < 0 {
-			nl = len(seg)
+// hasBareCR reports whether s holds a \r not followed by \n.
+func hasBareCR(s string) bool {
+	for {
+		i := strings.IndexByte(s, '\r')
+		if i < 0 {
+			return false
 		}
-		end := nl + 1 // just after the \n (or past the end: no \n)
-		if cr := strings.IndexByte(seg[:nl], '\r'); cr >= 0 && cr < nl-1 {
-			end = cr + 1 // a bare CR ends the line
-		} else if cr == nl-1 && nl == len(seg) {
-			end = nl // a CR at the very end of the input
+		if i+1 == len(s) || s[i+1] != '\n' {
+			return true
 		}
-		end = min(end, len(seg))
-		ends = append(ends, start+end)
-		start += end
+		s = s[i+2:]
 	}
-	return ends
-}
-
-// lineEndsLF is lineEnds for the usual input, where every \r is followed
-// by \n and lines end after each \n; ok is false when s has a bare \r.
-// It looks at eight bytes at a time: lines are short, and a call to
-// IndexByte per line costs more than the line.
-func lineEndsLF(s string) (ends []int, ok bool) {
-	const (
-		lo = 0x0101010101010101
-		hi = 0x8080808080808080
-	)
-	ends = make([]int, 0, len(s)/24+4)
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// Bytes equal to c give a high bit in (x-lo)&^x&hi, x = w^(c*lo);
-		// a byte above a match may too, so every candidate is checked.
-		xn := w ^ (lo * '\n')
-		xr := w ^ (lo * '\r')
-		mn := (xn - lo) &^ xn & hi
-		mr := (xr - lo) &^ xr & hi
-		for mr != 0 {
-			j := i + bits.TrailingZeros64(mr)>>3
-			mr &= mr - 1
-			if s[j] == '\r' && (j+1 == len(s) || s[j+1] != '\n') {
-				return nil, false
-			}
-		}
-		for mn != 0 {
-			j := i + bits.TrailingZeros64(mn)>>3
-			mn &= mn - 1
-			if s[j] == '\n' {
-				ends = append(ends, j+1)
-			}
-		}
-	}
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case '\n':
-			ends = append(ends, i+1)
-		case '\r':
-			if i+1 == len(s) || s[i+1] != '\n' {
-				return nil, false
-			}
-		}
-	}
-	if len(s) > 0 && s[len(s)-1] != '\n' {
-		ends = append(ends, len(s))
-	}
-	return ends, true
 }
 
 // lineSource is feedparser.BufferedSubFile with all input present: the
 // lines of src, a push-back stack, and a stack of end-of-part matchers.
-// Lines are numbered from 0; -1 is the end of input (Python's ”).
+// A line is named by the offset where it starts; -1 is the end of input
+// (Python's ”). Lines end after each \r\n, \r or \n, as in Python's
+// io.StringIO readlines with newline set to the empty string.
 type lineSource struct {
 	src      string
-	ends     []int
-	pos      int
+	bareCR   bool // src has a \r not followed by \n: lines may end at one
+	pos      int  // the next line not read yet
 	back     []int
 	matchers []string // separators ("--" + boundary) of enclosing multiparts
+}
+
+func newLineSource(src string) lineSource {
+	return lineSource{src: src, bareCR: hasBareCR(src)}
+}
+
+// end returns the offset just past line i.
+func (r *lineSource) end(i int) int {
+	seg := r.src[i:]
+	nl := strings.IndexByte(seg, '\n')
+	if !r.bareCR {
+		if nl < 0 {
+			return len(r.src)
+		}
+		return i + nl + 1
+	}
+	if nl < 0 {
+		nl = len(seg)
+	}
+	end := nl + 1 // just after the \n (or past the end: no \n)
+	if cr := strings.IndexByte(seg[:nl], '\r'); cr >= 0 && cr < nl-1 {
+		end = cr + 1 // a bare CR ends the line
+	}
+	return i + min(end, len(seg))
 }
 
 func (r *lineSource) text(i int) string {
 	if i < 0 {
 		return ""
 	}
-	start := 0
-	if i > 0 {
-		start = r.ends[i-1]
-	}
-	return r.src[start:r.ends[i]]
+	return r.src[i:r.end(i)]
 }
 
 func (r *lineSource) readline() int {
@@ -111,35 +68,67 @@ func (r *lineSource) readline() int {
 	if n := len(r.back); n > 0 {
 		i = r.back[n-1]
 		r.back = r.back[:n-1]
-	} else if r.pos < len(r.ends) {
+	} else if r.pos < len(r.src) {
 		i = r.pos
-		r.pos++
+		r.pos = r.end(i)
 	} else {
 		return -1
 	}
 	if i < 0 {
 		return -1
 	}
-	if len(r.matchers) > 0 {
-		line := r.text(i)
-		if len(line) >= 2 && line[0] == '-' && line[1] == '-' {
-			for j := len(r.matchers) - 1; j >= 0; j-- {
-				if _, _, ok := matchBoundary(line, r.matchers[j]); ok {
-					r.back = append(r.back, i)
-					return -1
-				}
-			}
-		}
+	if r.isDelimiter(i) {
+		r.back = append(r.back, i)
+		return -1
 	}
 	return i
 }
 
+// isDelimiter reports whether line i ends the current part: it matches
+// the separator of an enclosing multipart.
+func (r *lineSource) isDelimiter(i int) bool {
+	if len(r.matchers) == 0 || i+2 > len(r.src) || r.src[i] != '-' || r.src[i+1] != '-' {
+		return false
+	}
+	line := r.text(i)
+	for j := len(r.matchers) - 1; j >= 0; j-- {
+		if _, _, ok := matchBoundary(line, r.matchers[j]); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *lineSource) unread(i int) { r.back = append(r.back, i) }
+
+// readRestScan enables readRest's scan for the next delimiter; tests turn
+// it off to compare it with reading line by line.
+var readRestScan = true
 
 // readRest joins the lines up to the end of the current part: a substring
 // of the source when they are consecutive, as they nearly always are.
 func (r *lineSource) readRest() string {
-	first, last := -1, -1
+	if len(r.back) == 0 && !r.bareCR && readRestScan {
+		// Every line from pos on is unread and ends at a \n: the part
+		// runs to the first line that starts with "--" and is a
+		// delimiter, found without splitting the lines before it.
+		start := r.pos
+		for p := start; ; {
+			k := strings.Index(r.src[p:], "--")
+			if k < 0 {
+				r.pos = len(r.src)
+				return r.src[start:]
+			}
+			c := p + k
+			if (c == start || r.src[c-1] == '\n') && r.isDelimiter(c) {
+				r.pos = r.end(c)
+				r.back = append(r.back, c) // as readline leaves it
+				return r.src[start:c]
+			}
+			p = c + 1
+		}
+	}
+	first, lastEnd := -1, -1
 	var b *strings.Builder
 	for {
 		i := r.readline()
@@ -150,14 +139,12 @@ func (r *lineSource) readRest() string {
 		case b != nil:
 			b.WriteString(r.text(i))
 		case first < 0:
-			first, last = i, i
-		case i == last+1:
-			last = i
+			first, lastEnd = i, r.end(i)
+		case i == lastEnd:
+			lastEnd = r.end(i)
 		default:
 			b = &strings.Builder{}
-			for j := first; j <= last; j++ {
-				b.WriteString(r.text(j))
-			}
+			b.WriteString(r.src[first:lastEnd])
 			b.WriteString(r.text(i))
 		}
 	}
@@ -167,11 +154,7 @@ func (r *lineSource) readRest() string {
 	if first < 0 {
 		return ""
 	}
-	start := 0
-	if first > 0 {
-		start = r.ends[first-1]
-	}
-	return r.src[start:r.ends[last]]
+	return r.src[first:lastEnd]
 }
 
 // matchBoundary is feedparser's boundaryre:
@@ -277,7 +260,7 @@ func (e *parseError) Error() string { return e.msg }
 
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
-	p := &parser{in: lineSource{src: s, ends: lineEnds(s)}, lim: lim}
+	p := &parser{in: newLineSource(s), lim: lim}
 	p.in.back, p.in.matchers, p.hdrBuf = p.backArr[:0], p.matchArr[:0], p.hdrArr[:0]
 	return p.parsegen(nil, 0)
 }
@@ -396,9 +379,13 @@ func (p *parser) parseHeaders(msg *message, lineNos []int) {
 		name, value, _ := strings.Cut(p.in.text(lineNos[first]), ":")
 		value = trimBlanks(value)
 		if last > first {
-			if lineNos[last]-lineNos[first] == last-first {
+			consecutive := true
+			for k := first; k < last && consecutive; k++ {
+				consecutive = p.in.end(lineNos[k]) == lineNos[k+1]
+			}
+			if consecutive {
 				// Consecutive source lines: one substring.
-				value = p.in.src[p.in.ends[lineNos[first]]-len(value) : p.in.ends[lineNos[last]]]
+				value = p.in.src[p.in.end(lineNos[first])-len(value) : p.in.end(lineNos[last])]
 			} else {
 				var b strings.Builder
 				b.WriteString(value)

@@ -1,6 +1,7 @@
 package userdata
 
 import (
+	"fmt"
 	"math/rand"
 	"slices"
 	"strings"
@@ -28,6 +29,18 @@ func naiveLineEnds(s string) []int {
 	return ends
 }
 
+// lineEnds reads every line of s through a lineSource.
+func lineEnds(s string) []int {
+	r := newLineSource(s)
+	var ends []int
+	for i := r.readline(); i >= 0; i = r.readline() {
+		ends = append(ends, r.end(i))
+	}
+	return ends
+}
+
+// TestLineEnds checks the line splitting of lineSource against a
+// byte-by-byte reference.
 func TestLineEnds(t *testing.T) {
 	tests := map[string]string{
 		"empty": "", "no newline": "abc", "lf": "a\nb\n", "crlf": "a\r\nb\r\n", "bare cr": "a\rb\r",
@@ -70,6 +83,45 @@ func TestPyStripFastPath(t *testing.T) {
 		}
 		if got, want := pyRStrip(s), strings.TrimRightFunc(s, pyIsSpace); got != want {
 			t.Fatalf("pyRStrip(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestReadRestScan checks that finding the end of a part by scanning for
+// the next delimiter gives the same messages as reading line by line, on
+// random documents made of boundary-like pieces.
+func TestReadRestScan(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	pieces := []string{"--B", "--B--", "--C", "--C--", "--", "-", "\n", "\r\n", "\r", "x", " ", "\t",
+		"Content-Type: multipart/mixed; boundary=C\n", "Content-Type: text/plain\n", "X: y\n", "\n\n"}
+	head := "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+	dump := func(m *message) string {
+		var b strings.Builder
+		var walk func(m *message, depth int)
+		walk = func(m *message, depth int) {
+			fmt.Fprintf(&b, "%d %q %v %q\n", depth, m.headers, m.multi, m.payload)
+			for _, sub := range m.parts {
+				walk(sub, depth+1)
+			}
+		}
+		walk(m, 0)
+		return b.String()
+	}
+	defer func() { readRestScan = true }()
+	for n := 0; n < 3000; n++ {
+		s := head
+		for k := rng.Intn(30); k > 0; k-- {
+			s += pieces[rng.Intn(len(pieces))]
+		}
+		readRestScan = true
+		fast, errFast := parseMessage(s, Limits{}.withDefaults())
+		readRestScan = false
+		slow, errSlow := parseMessage(s, Limits{}.withDefaults())
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("%q: errors differ: %v / %v", s, errFast, errSlow)
+		}
+		if errFast == nil && dump(fast) != dump(slow) {
+			t.Fatalf("%q:\nscan:\n%s\nline by line:\n%s", s, dump(fast), dump(slow))
 		}
 	}
 }
