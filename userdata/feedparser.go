@@ -30,14 +30,26 @@ type lineSource struct {
 	pos      int  // the next line not read yet
 	back     []int
 	matchers []string // separators ("--" + boundary) of enclosing multiparts
+	// The last line end computed: readline, text and isDelimiter all
+	// want the end of the same line.
+	memoLine, memoEnd int
 }
 
 func newLineSource(src string) lineSource {
-	return lineSource{src: src, bareCR: hasBareCR(src)}
+	return lineSource{src: src, bareCR: hasBareCR(src), memoLine: -1}
 }
 
 // end returns the offset just past line i.
 func (r *lineSource) end(i int) int {
+	if i == r.memoLine {
+		return r.memoEnd
+	}
+	e := r.lineEnd(i)
+	r.memoLine, r.memoEnd = i, e
+	return e
+}
+
+func (r *lineSource) lineEnd(i int) int {
 	seg := r.src[i:]
 	nl := strings.IndexByte(seg, '\n')
 	if !r.bareCR {

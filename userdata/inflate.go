@@ -29,6 +29,7 @@ const fastBits = 9
 type huffman struct {
 	fast    [1 << fastBits]uint16 // sym<<4 | length; 0 when the code is longer
 	mask    uint64                // the fast table's index bits: min(max, fastBits)
+	minBits int                   // the narrowest fast table build makes
 	count   [16]uint16
 	symbols [288]uint16
 	max     int
@@ -64,7 +65,7 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 	}
 	// The fast table is only as wide as the longest code: small codes
 	// (distances, code lengths) need small tables, quick to fill.
-	tb := min(max(h.max, 1), fastBits)
+	tb := min(max(h.max, h.minBits, 1), fastBits)
 	h.mask = 1<<tb - 1
 	if int(h.count[0]) == len(lens) {
 		// No codes at all: fine until one is needed.
@@ -336,6 +337,9 @@ func (f *inflater) dynamic() error {
 	if lens[256] == 0 {
 		return errors.New("invalid code -- missing end-of-block")
 	}
+	// The literal/length table is always full width: the hot loop
+	// indexes it with a constant mask.
+	f.lit.minBits = fastBits
 	if !f.lit.build(lens[:nlen], true) {
 		return errors.New("invalid literal/lengths set")
 	}
@@ -352,7 +356,7 @@ func (f *inflater) codes(lit, dist *huffman) error {
 	out := f.out
 	bits, nb, pos, over := f.bits, f.nb, f.pos, f.over
 	in := f.in
-	lmask, dmask := lit.mask, dist.mask
+	dmask := dist.mask
 	var err error
 loop:
 	for {
@@ -374,7 +378,7 @@ loop:
 			}
 		}
 		var sym int
-		if e := lit.fast[bits&lmask]; e != 0 {
+		if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 {
 			l := uint(e & 15)
 			bits >>= l
 			nb -= l
@@ -413,7 +417,7 @@ loop:
 			// literal in the fast table is taken here; anything else
 			// goes round the loop. Bits past the end of the input
 			// (over > 0) leave it to the checks of the loop.
-			if e := lit.fast[bits&lmask]; e != 0 && e < 256<<4 && over == 0 {
+			if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 && e < 256<<4 && over == 0 {
 				l := uint(e & 15)
 				bits >>= l
 				nb -= l
@@ -500,6 +504,7 @@ var fixedLit, fixedDist = func() (l, d huffman) {
 			lens[i] = 8
 		}
 	}
+	l.minBits = fastBits
 	l.build(lens[:], true)
 	var dl [30]uint8
 	for i := range dl {
