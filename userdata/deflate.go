@@ -18,6 +18,7 @@ import (
 
 const (
 	dfWindow     = 1 << 15
+	dfWMask      = dfWindow - 1
 	dfMinMatch   = 3
 	dfMaxMatch   = 258
 	dfHashBits   = 15
@@ -38,6 +39,9 @@ const (
 	dfGoodLen  = 32
 	dfNiceLen  = 258
 	dfMaxLazy  = 258
+	// dfSkipScan bounds how many positions of a candidate's match are
+	// looked at to skip ahead on the chain.
+	dfSkipScan = 32
 )
 
 // token is a literal (dist == 0) or a match.
@@ -100,10 +104,14 @@ type deflater struct {
 	head    [1 << dfHashBits]int32
 	base    int32
 	lastLen int
-	prev    []int32
-	tokens  []token
-	cl      []clSym
-	bw      bitWriter
+	// prev links each position p of the window to the previous one
+	// with the same hash: prev[p&dfWMask] is the distance back to it,
+	// 0 when there is none within the window. 64 KiB, so that walking
+	// a chain stays in cache.
+	prev   [dfWindow]uint16
+	tokens []token
+	cl     []clSym
+	bw     bitWriter
 }
 
 func dfHash(b []byte, i int) uint32 {
@@ -123,27 +131,62 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 	}
 	best := prevLen
 	limit := i - dfWindow
-	// insert(i) has put the previous head of i's hash chain in prev[i].
-	for v := d.prev[i]; v >= d.base && chain > 0; v = d.prev[v-d.base] {
-		cand := int(v - d.base)
-		if cand <= limit {
+	// The walk follows the hash chain of position i+off, whose entries
+	// p stand for the candidates p-off. It starts on i's own chain.
+	// insert(i) has linked i to the previous position with its hash.
+	off := 0
+	d0 := int(d.prev[i&dfWMask])
+	if d0 == 0 {
+		return 0, 0
+	}
+	// A candidate below 0 or the window, or a chain that ends, means
+	// there is none left.
+	for cand := i - d0; cand > limit && cand >= 0 && chain > 0; {
+		chain--
+		p := cand + off
+		dp := int(d.prev[p&dfWMask])
+		ended := dp == 0
+		next := p - dp - off
+		if best >= maxLen {
 			break
 		}
-		chain--
-		if best >= maxLen || in[cand+best] != in[i+best] || in[cand] != in[i] {
-			if best >= maxLen {
-				break
+		if in[cand+best] == in[i+best] && in[cand] == in[i] {
+			n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
+			if n > best {
+				best, length, dist = n, n, i-cand
+				if n >= dfNiceLen || n >= maxLen {
+					break
+				}
 			}
-			continue
-		}
-		n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
-		if n > best {
-			best, length, dist = n, n, i-cand
-			if n >= dfNiceLen || n >= maxLen {
-				break
+			// Skip ahead: a later candidate c that beats best (> n)
+			// has the three bytes at i+k for every k <= n-3, as cand
+			// does, so c+k is on the hash chain of cand+k, at or
+			// before the position that one links to. Walking on from
+			// there, on the chain of offset k, skips only candidates
+			// that cannot win; the k whose chain goes furthest back is
+			// taken, and when one of these chains ends, no candidate
+			// is left.
+			kmax := min(n-dfMinMatch, i-1-cand, dfSkipScan)
+			for k := 1; k <= kmax; k++ {
+				q := cand + k
+				dq := int(d.prev[q&dfWMask])
+				if dq == 0 {
+					return d.matchResult(length, dist)
+				}
+				if w := q - dq - k; w < next {
+					next, off = w, k
+				}
 			}
 		}
+		if ended {
+			break
+		}
+		cand = next
 	}
+	return d.matchResult(length, dist)
+}
+
+func (d *deflater) matchResult(length, dist int) (int, int) {
 	if length < dfMinMatch {
 		return 0, 0
 	}
@@ -171,7 +214,13 @@ func (d *deflater) insert(in []byte, i int) {
 		return
 	}
 	h := dfHash(in, i)
-	d.prev[i] = d.head[h]
+	link := 0
+	if v := d.head[h]; v >= d.base {
+		if dd := i - int(v-d.base); dd < dfWindow {
+			link = dd
+		}
+	}
+	d.prev[i&dfWMask] = uint16(link)
 	d.head[h] = d.base + int32(i)
 }
 
@@ -185,13 +234,10 @@ func (d *deflater) compress(dst, in []byte) []byte {
 		d.base += int32(d.lastLen) + 1
 	}
 	d.lastLen = len(in)
-	if cap(d.prev) < len(in) {
-		d.prev = make([]int32, len(in))
-	}
-	d.prev = d.prev[:len(in)]
 	d.tokens = d.tokens[:0]
 	d.bw = bitWriter{out: dst}
 
+	maxLazy := dfMaxLazy
 	// zlib's deflate_slow: lazy evaluation of matches.
 	prevLen, prevDist := dfMinMatch-1, 0
 	matchAvailable := false
@@ -199,7 +245,7 @@ func (d *deflater) compress(dst, in []byte) []byte {
 	for i := 0; i < len(in); {
 		d.insert(in, i)
 		curLen, curDist := dfMinMatch-1, 0
-		if i+dfMinMatch <= len(in) && prevLen < dfMaxLazy {
+		if i+dfMinMatch <= len(in) && prevLen < maxLazy {
 			if l, dd := d.longestMatch(in, i, prevLen); l > 0 {
 				curLen, curDist = l, dd
 				if curLen == dfMinMatch && curDist > dfTooFar {
