@@ -7,6 +7,9 @@ import (
 
 // hasBareCR reports whether s holds a \r not followed by \n.
 func hasBareCR(s string) bool {
+	if strings.IndexByte(s, '\r') < 0 {
+		return false
+	}
 	for {
 		i := strings.IndexByte(s, '\r')
 		if i < 0 {
