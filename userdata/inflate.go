@@ -477,9 +477,21 @@ loop:
 			err = errTooLarge
 			break loop
 		}
+		from := len(out) - d
+		if n := len(out); d >= 8 && length <= 32 && cap(out)-n >= 40 {
+			// Short copy from at least eight bytes back: eight bytes
+			// at a time, into the spare capacity (the few bytes
+			// written past the match are overwritten later, and are
+			// past len meanwhile).
+			buf := out[:n+40]
+			for k := 0; k < length; k += 8 {
+				binary.LittleEndian.PutUint64(buf[n+k:], binary.LittleEndian.Uint64(buf[from+k:]))
+			}
+			out = out[:n+length]
+			continue
+		}
 		// An overlapping copy repeats out[from:] with period d: append
 		// what is there, which doubles the source each round.
-		from := len(out) - d
 		for length > 0 {
 			n := min(length, len(out)-from)
 			out = append(out, out[from:from+n]...)
