@@ -143,9 +143,12 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 	// of it become part bodies without a copy (see processor.bytes).
 	doc := unsafe.String(unsafe.SliceData(data), len(data))
 	var root *message
+	// An all-ASCII document (the usual one) is valid UTF-8, and its
+	// substrings need no raw-unicode-escape pass.
+	ascii := isASCIIBytes(data)
 	if isMIME(data) {
 		d.MIME = true
-		if !utf8.Valid(data) {
+		if !ascii && !utf8.Valid(data) {
 			off := invalidUTF8At(data)
 			return nil, fmt.Errorf("userdata: document: MIME document is not valid UTF-8 at byte %d, and cloud-init fails on it; encode binary parts in base64", off)
 		}
@@ -161,7 +164,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 			payload:     doc,
 		}
 	}
-	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data), buf: data}
+	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data), buf: data, ascii: ascii}
 	if !d.Gzip {
 		p.inflateBudget = lim.MaxInflated
 	}
@@ -288,8 +291,10 @@ type processor struct {
 	parts      []Part
 	// inflateBudget is what is left of Limits.MaxInflated.
 	inflateBudget int
-	// buf is the document the parser's strings point into.
-	buf []byte
+	// buf is the document the parser's strings point into; ascii says
+	// it is all ASCII.
+	buf   []byte
+	ascii bool
 }
 
 // bytes returns s as bytes: the very bytes of p.buf when s is a substring
@@ -298,16 +303,31 @@ type processor struct {
 // the headers that names and types come from, so a caller writing to one
 // body changes nothing else it was given.
 func (p *processor) bytes(s string) []byte {
-	if len(s) == 0 || len(p.buf) == 0 {
+	off, ok := p.offset(s)
+	if !ok {
 		return []byte(s)
+	}
+	return p.buf[off : off+len(s) : off+len(s)]
+}
+
+// offset returns where s starts in p.buf, when it is a non-empty
+// substring of it.
+func (p *processor) offset(s string) (int, bool) {
+	if len(s) == 0 || len(p.buf) == 0 {
+		return 0, false
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(p.buf)))
 	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
 	if at < base || at-base > uintptr(len(p.buf)-len(s)) {
-		return []byte(s)
+		return 0, false
 	}
-	off := int(at - base)
-	return p.buf[off : off+len(s) : off+len(s)]
+	return int(at - base), true
+}
+
+// inBuf reports whether s is a substring of p.buf.
+func (p *processor) inBuf(s string) bool {
+	_, ok := p.offset(s)
+	return ok
 }
 
 func (p *processor) walk(m *message) error {
@@ -425,7 +445,10 @@ func (p *processor) payload(m *message) ([]byte, error) {
 	if m == p.root && p.binaryRoot {
 		return p.bytes(m.payload), nil
 	}
-	b := rawUnicodeEscape(p.bytes(m.payload))
+	b := p.bytes(m.payload)
+	if !p.ascii || !p.inBuf(m.payload) {
+		b = rawUnicodeEscape(b)
+	}
 	cte, _ := m.get("content-transfer-encoding")
 	switch pyLower(cte) {
 	case "quoted-printable":

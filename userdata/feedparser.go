@@ -244,6 +244,7 @@ type parser struct {
 	// document instead of two per part.
 	msgs []message
 	hdrs []header
+	ptrs []*message
 	// Inline first buffers for the line stacks.
 	backArr  [8]int
 	matchArr [4]string
@@ -256,6 +257,18 @@ func (p *parser) newMessage() *message {
 	}
 	p.msgs = append(p.msgs, message{defaultType: "text/plain"})
 	return &p.msgs[len(p.msgs)-1]
+}
+
+// newParts returns an empty slice for a multipart's sub-messages, with
+// room for a few, capped so that appending never reaches another's.
+func (p *parser) newParts() []*message {
+	const n = 4
+	if cap(p.ptrs)-len(p.ptrs) < n {
+		p.ptrs = make([]*message, 0, 4*n)
+	}
+	l := len(p.ptrs)
+	p.ptrs = p.ptrs[:l+n]
+	return p.ptrs[l : l : l+n]
 }
 
 // newHeaders returns an empty slice with room for n headers, capped so
@@ -292,6 +305,9 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	if parent != nil {
 		if parent.contentType() == "multipart/digest" {
 			msg.defaultType = "message/rfc822"
+		}
+		if parent.parts == nil {
+			parent.parts = p.newParts()
 		}
 		parent.parts = append(parent.parts, msg)
 		parent.multi = true
