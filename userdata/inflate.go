@@ -23,7 +23,7 @@ var (
 	errTooLarge   = errors.New("inflates past the limit")
 )
 
-const fastBits = 9
+const fastBits = 10
 
 // huffman is a canonical Huffman decoding table.
 type huffman struct {
