@@ -357,6 +357,7 @@ func (f *inflater) codes(lit, dist *huffman) error {
 	bits, nb, pos, over := f.bits, f.nb, f.pos, f.over
 	in := f.in
 	dmask := dist.mask
+	limit, start := f.limit, f.start
 	var err error
 loop:
 	for {
@@ -403,8 +404,8 @@ loop:
 			break loop
 		}
 		if sym < 256 {
-			if len(out)+1 >= f.limit {
-				if len(out) >= f.limit {
+			if len(out)+1 >= limit {
+				if len(out) >= limit {
 					err = errTooLarge
 					break loop
 				}
@@ -469,11 +470,11 @@ loop:
 			err = errInflateEOF
 			break loop
 		}
-		if d > len(out)-f.start {
+		if d > len(out)-start {
 			err = errors.New("invalid distance too far back")
 			break loop
 		}
-		if len(out)+length > f.limit {
+		if len(out)+length > limit {
 			err = errTooLarge
 			break loop
 		}
