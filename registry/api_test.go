@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,8 +132,27 @@ func TestAuthRules(t *testing.T) {
 	}
 }
 
+// testClock is a clock the test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func TestRegisterIdempotent(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
+	clock := &testClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, nil, registry.Options{Now: clock.Now})
 	ctx := ctxT(t)
 	joiner := svc.client.WithToken(svc.join)
 	mine := mustToken(t, registry.MemberTokenPrefix)
@@ -144,14 +164,16 @@ func TestRegisterIdempotent(t *testing.T) {
 	}
 	// A retried launch: same token, maybe a new address. Answered 200,
 	// updated, registered once.
-	time.Sleep(2 * time.Millisecond)
+	t0 := clock.Now()
+	clock.Advance(time.Minute)
 	req.Address = "10.0.0.2"
 	second, err := joiner.Register(ctx, "web", req)
 	if err != nil || second.Created || second.MemberToken != mine {
 		t.Fatalf("second: %+v, %v", second, err)
 	}
-	if !second.Member.RegisteredAt.Equal(first.Member.RegisteredAt) || !second.Member.UpdatedAt.After(first.Member.UpdatedAt) {
-		t.Fatalf("timestamps: first %+v second %+v", first.Member, second.Member)
+	if !first.Member.RegisteredAt.Equal(t0) || !first.Member.UpdatedAt.Equal(t0) ||
+		!second.Member.RegisteredAt.Equal(t0) || !second.Member.UpdatedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("timestamps: first %+v second %+v; want registered at %v, updated a minute later", first.Member, second.Member, t0)
 	}
 	status, e, _ := call(t, "POST", svc.srv.URL+"/v1/clusters/web/members", svc.join, "application/json", `{"instance_id":"i-1","member_token":"`+mine+`"}`)
 	if status != 200 || e.Code != "" {
@@ -249,6 +271,58 @@ func TestReconcile(t *testing.T) {
 	ms, err := svc.client.Members(ctx, "web")
 	if err != nil || len(ms) != 2 || ms[0].InstanceID != "i-2" || ms[1].InstanceID != "i-4" {
 		t.Fatalf("members after reconcile: %+v, %v", ms, err)
+	}
+}
+
+// TestReconcileRefusals: a registered_before ahead of the service's clock
+// (beyond MaxReconcileSkew) and an empty live set without allow_empty are
+// refused with 400 and remove no one; within the skew, and with
+// allow_empty, reconcile proceeds.
+func TestReconcileRefusals(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	svc := newService(t, nil, registry.Options{Now: clock})
+	ctx := ctxT(t)
+	joiner := svc.client.WithToken(svc.join)
+	for _, id := range []string{"i-1", "i-2"} {
+		if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := svc.srv.URL + "/v1/clusters/web/reconcile"
+	tests := []struct {
+		name, body string
+		want       string
+	}{
+		{"an hour ahead", `{"live":["i-1"],"registered_before":"2030-01-01T13:00:00Z"}`, "later than the registry's clock"},
+		{"just past the skew", `{"live":["i-1"],"registered_before":"2030-01-01T12:00:05.001Z"}`, "later than the registry's clock"},
+		{"empty live set", `{"live":[],"registered_before":"2030-01-01T12:00:00Z"}`, "allow_empty"},
+		{"no live set", `{"registered_before":"2030-01-01T12:00:00Z"}`, "allow_empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, e, body := call(t, "POST", url, svc.admin, "application/json", tc.body)
+			if status != 400 || e.Code != registry.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+				t.Fatalf("got %d %q; want 400 mentioning %q; body %s", status, e.Code, tc.want, body)
+			}
+		})
+	}
+	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 2 {
+		t.Fatalf("members after refused reconciles: %+v, %v", ms, err)
+	}
+	// Within the skew allowance: i-2 goes.
+	mu.Lock()
+	now = now.Add(time.Second)
+	mu.Unlock()
+	removed, err := svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-1"}, RegisteredBefore: clock().Add(registry.MaxReconcileSkew)})
+	if err != nil || strings.Join(removed, ",") != "i-2" {
+		t.Fatalf("reconcile within the skew: %v, %v", removed, err)
+	}
+	// An empty live set, said on purpose.
+	removed, err = svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{RegisteredBefore: clock(), AllowEmpty: true})
+	if err != nil || strings.Join(removed, ",") != "i-1" {
+		t.Fatalf("reconcile with allow_empty: %v, %v", removed, err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,16 +24,34 @@ const maxAnswerBytes = 32 << 20
 // decides (registration and deregistration are idempotent, so retrying is
 // safe).
 type Client struct {
-	base  *url.URL
-	token string
-	hc    *http.Client
+	base         *url.URL
+	token        string
+	hc           *http.Client
+	insecureHTTP bool
+}
+
+// DefaultClientTimeout bounds every request of a [Client] made with a nil
+// *http.Client.
+const DefaultClientTimeout = 30 * time.Second
+
+// ClientOption changes how [NewClient] sets up a client.
+type ClientOption func(*Client)
+
+// AllowInsecureHTTP lets the client send its bearer token over plain
+// http:// to a host that is not loopback, where anyone on the path can
+// read it. Without it, such a request fails before anything is sent. Use it
+// only on a network you trust; prefer https.
+func AllowInsecureHTTP() ClientOption {
+	return func(c *Client) { c.insecureHTTP = true }
 }
 
 // NewClient returns a client for the registry at baseURL (http or https,
 // e.g. "http://127.0.0.1:8180") that authenticates with token (may be
-// empty for Health). hc nil means http.DefaultClient; give one with a
-// timeout and, for a private CA, a TLS configuration.
-func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
+// empty for Health). hc nil means a client with DefaultClientTimeout; give
+// one with a TLS configuration for a private CA ([HTTPClient]). A token is
+// sent over plain http only to a loopback host (127.0.0.0/8, ::1,
+// localhost) unless [AllowInsecureHTTP] is given.
+func NewClient(baseURL, token string, hc *http.Client, opts ...ClientOption) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("registry: URL %q: %v", truncate(baseURL), err)
@@ -43,9 +62,23 @@ func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{Timeout: DefaultClientTimeout}
 	}
-	return &Client{base: u, token: token, hc: hc}, nil
+	c := &Client{base: u, token: token, hc: hc}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// isLoopbackHost reports whether host (no port) names this machine
+// without a DNS lookup: localhost, or a loopback IP literal.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // WithToken returns a copy of c that authenticates with token.
@@ -122,6 +155,29 @@ func (c *Client) RevokeJoinToken(ctx context.Context, cluster, id string) (bool,
 	return out.Revoked, err
 }
 
+// CreateAdminToken makes a new admin token (admin token); the answer's
+// Token is the only copy of the secret.
+func (c *Client) CreateAdminToken(ctx context.Context) (AdminToken, error) {
+	var out AdminToken
+	err := c.do(ctx, "POST", "/v1/admin-tokens", nil, &out)
+	return out, err
+}
+
+// AdminTokens lists the admin tokens (admin token).
+func (c *Client) AdminTokens(ctx context.Context) ([]AdminToken, error) {
+	var out AdminTokensResponse
+	err := c.do(ctx, "GET", "/v1/admin-tokens", nil, &out)
+	return out.AdminTokens, err
+}
+
+// RevokeAdminToken deletes an admin token by id (admin token). The last
+// admin token cannot be revoked ([CodeConflict]).
+func (c *Client) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
+	var out RevokeResponse
+	err := c.do(ctx, "DELETE", "/v1/admin-tokens/"+url.PathEscape(id), nil, &out)
+	return out.Revoked, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	// The path's segments are escaped already.
 	u, err := url.Parse(c.base.String() + path)
@@ -145,6 +201,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
+		if u.Scheme == "http" && !c.insecureHTTP && !isLoopbackHost(u.Hostname()) {
+			return fmt.Errorf("registry: %s %s: refusing to send the token over plain http to %s, which is not loopback: anyone on the path could read it; use an https URL (with a CA file for a private CA), or opt in explicitly (registry.AllowInsecureHTTP, --insecure-http) on a network you trust", method, redact(*u), u.Host)
+		}
 		if strings.ContainsAny(c.token, "\r\n") {
 			return fmt.Errorf("registry: %s %s: the token contains a line break; check the token file", method, path)
 		}

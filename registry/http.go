@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +33,10 @@ type handler struct {
 }
 
 // NewHandler returns the HTTP/JSON API on store. log receives one line per
-// failed request with a 5xx answer; nil discards.
+// failed request with a 5xx answer (and per failed health check), with the
+// error's detail and a request id; the client gets a generic message with
+// that id (also in the X-Request-Id header), never database error text.
+// nil discards.
 //
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
@@ -45,6 +50,9 @@ type handler struct {
 //	POST   /v1/clusters/{cluster}/join-tokens           admin   -> JoinToken (201, with the secret)
 //	GET    /v1/clusters/{cluster}/join-tokens           admin   JoinTokensResponse
 //	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
+//	POST   /v1/admin-tokens                             admin   -> AdminToken (201, with the secret)
+//	GET    /v1/admin-tokens                             admin   AdminTokensResponse
+//	DELETE /v1/admin-tokens/{id}                        admin   RevokeResponse (409 for the last one)
 //
 // Errors answer with the status of their [Code] and an [Error] body.
 func NewHandler(store *Store, log *slog.Logger) http.Handler {
@@ -59,6 +67,8 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	h.route("/v1/clusters/{cluster}/reconcile", map[string]http.HandlerFunc{"POST": h.reconcile})
 	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
+	h.route("/v1/admin-tokens", map[string]http.HandlerFunc{"POST": h.createAdminToken, "GET": h.adminTokens})
+	h.route("/v1/admin-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeAdminToken})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the documentation of registry.NewHandler", truncate(r.URL.Path)))
 	})
@@ -95,7 +105,12 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: err.Error()})
+		// No token is needed here: the detail (database errors, addresses)
+		// goes to the log only.
+		id := newRequestID()
+		h.log.Error("health check failed", "request_id", id, "err", err.Error())
+		w.Header().Set("X-Request-Id", id)
+		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: "the database does not answer (request id " + id + "; the service log has the detail)"})
 		return
 	}
 	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
@@ -208,6 +223,42 @@ func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok, err := h.store.RevokeJoinToken(r.Context(), r.PathValue("cluster"), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RevokeResponse{Revoked: ok})
+}
+
+func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	at, err := h.store.CreateAdminToken(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, at)
+}
+
+func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	ats, err := h.store.AdminTokens(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, AdminTokensResponse{AdminTokens: ats})
+}
+
+func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) || !h.noBody(w, r) {
+		return
+	}
+	ok, err := h.store.RevokeAdminToken(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -341,8 +392,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		apiErr = errorf(CodeInternal, "%v", err)
 	}
 	status := apiErr.Code.Status()
+	msg := apiErr.Message
 	if status >= 500 {
-		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", apiErr.Message)
+		// The detail (SQL, dqlite and network errors) is for the
+		// operator's log, not for the client: the answer names the
+		// request so that the two can be matched.
+		id := newRequestID()
+		h.log.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", status, "err", apiErr.Message)
+		w.Header().Set("X-Request-Id", id)
+		if status == http.StatusServiceUnavailable {
+			msg = "registry: the service is unavailable for now (database unreachable, leader changing or shutting down); retry (request id " + id + ")"
+		} else {
+			msg = "registry: internal error (request id " + id + "; the service log has the detail)"
+		}
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -350,7 +412,15 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	writeJSON(w, status, Error{Code: apiErr.Code, Message: apiErr.Message})
+	writeJSON(w, status, Error{Code: apiErr.Code, Message: msg})
+}
+
+// newRequestID returns 16 random hex digits naming one failed request in
+// both the answer and the log.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

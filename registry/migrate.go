@@ -35,6 +35,21 @@ var migrations = []string{
 		hash       TEXT    NOT NULL,
 		created_at INTEGER NOT NULL
 	);`,
+	// 2: a member token belongs to one member. Before this, instances
+	// cloned from a registered one could register with the same token
+	// and deregister each other: members that share a token hash lose it
+	// (no token hashes to the placeholder), so only an admin can remove
+	// them (or reconcile), and they register again with a new token.
+	`UPDATE members SET token_hash = 'shared:' || cluster || '/' || instance_id
+		WHERE token_hash IN (SELECT token_hash FROM members GROUP BY token_hash HAVING COUNT(*) > 1);
+	CREATE UNIQUE INDEX members_token_hash ON members (token_hash);`,
+	// 3: revoked admin tokens are remembered by id, so that a node that
+	// finds a revoked token in its DATA/admin.token at start does not
+	// bring it back.
+	`CREATE TABLE revoked_admin_tokens (
+		id         TEXT    PRIMARY KEY,
+		revoked_at INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion is the schema version this package writes.

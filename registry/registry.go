@@ -15,8 +15,10 @@
 // Three kinds of bearer token, told apart by their prefix, each 32 random
 // bytes in hex, and stored only as SHA-256 hashes:
 //
-//   - admin ("udka_"): operators; lists members, manages join tokens,
-//     reconciles, and may deregister any member.
+//   - admin ("udka_"): operators; lists members, manages join and admin
+//     tokens, reconciles, and may deregister any member. Rotate one by
+//     creating a new admin token, installing it, and revoking the old one;
+//     the last one cannot be revoked.
 //   - join ("udkj_"): one cluster's; lets an instance register in that
 //     cluster and nothing else.
 //   - member ("udkm_"): one member's; the only token besides an admin's
@@ -117,9 +119,20 @@ type ReconcileRequest struct {
 	Live []string `json:"live"`
 	// RegisteredBefore protects instances that registered after the live
 	// set was taken. Take the time before asking the cloud for the live
-	// set. Required.
+	// set. Required, and no later than the service's clock plus
+	// [MaxReconcileSkew]: a time in the future would remove members that
+	// registered after the live set was taken.
 	RegisteredBefore time.Time `json:"registered_before"`
+	// AllowEmpty must be true for an empty Live: without it, an empty
+	// live set (a failed cloud query, an empty file) is refused instead of
+	// removing every member of the cluster.
+	AllowEmpty bool `json:"allow_empty,omitempty"`
 }
+
+// MaxReconcileSkew is how far a reconcile's RegisteredBefore may be ahead
+// of the service's clock (clock skew between the caller and the service);
+// a later time is refused (400).
+const MaxReconcileSkew = 5 * time.Second
 
 // ReconcileResponse lists the instance ids that reconcile removed, sorted.
 type ReconcileResponse struct {
@@ -134,6 +147,20 @@ type JoinToken struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Token is set only in the answer to the creation.
 	Token string `json:"token,omitempty"`
+}
+
+// AdminToken describes an admin token. The token itself is shown once,
+// when it is created, and never stored.
+type AdminToken struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// Token is set only in the answer to the creation.
+	Token string `json:"token,omitempty"`
+}
+
+// AdminTokensResponse lists the admin tokens, oldest first.
+type AdminTokensResponse struct {
+	AdminTokens []AdminToken `json:"admin_tokens"`
 }
 
 // JoinTokensResponse lists a cluster's join tokens, sorted by creation.

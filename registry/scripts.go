@@ -159,9 +159,11 @@ func shQuote(s string) string {
 // RegisterScript returns the register script: a POSIX sh script for
 // cloud-init's runcmd (or a boot-time ExecStart) that registers the
 // instance with the registry. It reads the instance id with `cloud-init
-// query v1.instance_id`, makes a member token once and keeps it (0600)
-// under StateDir before the first attempt, so that every retry sends the
-// same token and a repeated registration is recognised as one. It tries at
+// query v1.instance_id`, makes a member token once per instance id and
+// keeps it (0600) with that id under StateDir before the first attempt, so
+// that every retry sends the same token and a repeated registration is
+// recognised as one; an instance whose stored id is another's (cloned from
+// an image of a registered instance) makes its own token. It tries at
 // most RegisterAttempts times, each bounded by `curl --fail --max-time`,
 // backing off between attempts, and gives up early on an answer that
 // retrying cannot change (400, 401, 403, 409, 413, 415). Tokens never
@@ -208,14 +210,20 @@ esac
 
 mkdir -p "$state_dir"
 chmod 700 "$state_dir"
-# Made once, before the first attempt: every retry sends the same token.
-if [ ! -s "$state_dir/member-token" ]; then
+# The member token belongs to the instance id it was made for. Made once per
+# instance, before the first attempt, so that every retry and reboot sends
+# the same token; made anew when the stored id is another instance's (an
+# image baked from a registered instance): a clone must not hold a token
+# that deregisters the original.
+stored_id=$(cat "$state_dir/instance-id" 2>/dev/null) || stored_id=''
+if [ "$stored_id" != "$instance_id" ] || [ ! -s "$state_dir/member-token" ]; then
 	token="udkm_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 	printf '%s\n' "$token" >"$state_dir/member-token.new"
+	printf '%s\n' "$instance_id" >"$state_dir/instance-id.new"
 	mv "$state_dir/member-token.new" "$state_dir/member-token"
+	mv "$state_dir/instance-id.new" "$state_dir/instance-id"
 fi
 member_token=$(cat "$state_dir/member-token")
-printf '%s\n' "$instance_id" >"$state_dir/instance-id"
 
 address=$(cloud-init query v1.local_hostname 2>/dev/null) || address=''
 case $address in
@@ -264,8 +272,11 @@ done
 
 // DeregisterScript returns the deregister script: a POSIX sh script for the
 // stop hook's ExecStop. It makes one attempt, bounded by `curl --fail
-// --max-time DeregisterMaxTime`, to remove the instance with its member
-// token, and exits 0 if the instance never registered (no member token).
+// --max-time DeregisterMaxTime`, to remove the instance (its id from
+// `cloud-init query v1.instance_id`, or cloud-init's per-boot
+// /run/cloud-init/.instance-id if the query fails) with its member token, and exits 0 if
+// the instance never registered: no member token, or one kept for another
+// instance id (a clone of a registered instance).
 // It keeps the member token, so that registering again after a reboot
 // reuses it. Same spec, same bytes.
 func DeregisterScript(spec ScriptSpec) ([]byte, error) {
@@ -291,13 +302,21 @@ if [ ! -s "$state_dir/member-token" ]; then
 	log "no member token in $state_dir: this instance never registered; nothing to do"
 	exit 0
 fi
-member_token=$(cat "$state_dir/member-token")
-# Kept at registration; cloud-init query is the fallback.
-instance_id=$(cat "$state_dir/instance-id" 2>/dev/null) ||
-	instance_id=$(cloud-init query v1.instance_id) || { log "no instance id"; exit 1; }
+# This instance's id, never the stored one: on an instance cloned from a
+# registered one, the state directory holds the original's id and token.
+# If cloud-init query fails this late, cloud-init's note of this boot's id
+# (under /run, so never one baked into an image) is the fallback.
+instance_id=$(cloud-init query v1.instance_id) ||
+	instance_id=$(cat /run/cloud-init/.instance-id) || { log "cloud-init query v1.instance_id failed and /run/cloud-init/.instance-id is unreadable"; exit 1; }
 case $instance_id in
-	'' | *[!A-Za-z0-9._:-]*) log "unusable instance id: '$instance_id'"; exit 1 ;;
+	'' | *[!A-Za-z0-9._:-]*) log "unusable instance id from cloud-init: '$instance_id'"; exit 1 ;;
 esac
+stored_id=$(cat "$state_dir/instance-id" 2>/dev/null) || stored_id=''
+if [ "$stored_id" != "$instance_id" ]; then
+	log "the member token in $state_dir was made for instance '$stored_id', not $instance_id: this instance never registered; nothing to do"
+	exit 0
+fi
+member_token=$(cat "$state_dir/member-token")
 case $member_token in
 	udkm_*) ;;
 	*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;

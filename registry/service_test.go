@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/dqlitenode"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
 )
 
@@ -26,6 +27,9 @@ func openStore(t testing.TB, db *sql.DB, opt registry.Options) *registry.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if opt.Transient == nil {
+		opt.Transient = dqlitenode.IsTransient // as udkitd does
+	}
 	s, err := registry.OpenStore(ctx, db, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -152,8 +154,15 @@ func (s *Store) Stats() Stats {
 }
 
 // IsTransient reports whether err is one of the errors that go away by
-// themselves when retried: the database is locked or busy, the dqlite
-// leader changed or is not known yet, or the connection to it broke.
+// themselves when retried: the connection to the database broke or was
+// refused (driver.ErrBadConn — which is also what go-dqlite returns when
+// the leader changed —, sql.ErrConnDone, io.EOF, io.ErrUnexpectedEOF,
+// ECONNREFUSED, ECONNRESET, EPIPE, any net.Error), or, for drivers whose
+// error types this pure-Go package cannot see, SQLite's own messages for a
+// locked or busy database and dqlite's for a missing leader. Matching is
+// on error identity and on those exact phrases, never on fragments such as
+// "eof". Servers on dqlite should use dqlitenode.IsTransient, which checks
+// dqlite's error codes first.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
@@ -162,8 +171,13 @@ func IsTransient(err error) bool {
 	if errors.As(err, &apiErr) {
 		return false
 	}
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
-		return true
+	for _, target := range []error{
+		driver.ErrBadConn, sql.ErrConnDone, io.EOF, io.ErrUnexpectedEOF,
+		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
@@ -172,9 +186,8 @@ func IsTransient(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{
 		"database is locked", "database is busy", "database table is locked",
-		"not leader", "leadership lost", "lost leadership", "no available dqlite leader",
-		"checkpoint in progress", "connection refused", "connection reset",
-		"broken pipe", "eof", "bad connection",
+		"not leader", "leadership lost", "lost leadership",
+		"no available dqlite leader", "checkpoint in progress",
 	} {
 		if strings.Contains(msg, s) {
 			return true
@@ -443,6 +456,19 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	if err != nil {
 		return nil, err
 	}
+	// Who holds the member tokens the batch registers with: a member
+	// token belongs to one member only (an image baked from a registered
+	// instance must not hand its token to every clone).
+	var regHashes []string
+	for _, o := range ops {
+		if o.kind == opRegister {
+			regHashes = append(regHashes, o.memberHash)
+		}
+	}
+	holders, err := loadTokenHolders(ctx, tx, regHashes)
+	if err != nil {
+		return nil, err
+	}
 	final := make(map[memberKey]*row, len(initial))
 	for k, r := range initial {
 		final[k] = r
@@ -469,6 +495,11 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				results[i].err = errorf(CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
 				continue
 			}
+			if h, ok := holders[o.memberHash]; ok && h != k {
+				results[i].err = errorf(CodeConflict, "register %s: its member token already belongs to another member; every instance needs its own (an instance cloned from a registered one must make a new token: the register script does so when the instance id changes)", o.instanceID)
+				continue
+			}
+			holders[o.memberHash] = k
 			nr := &row{tokenHash: o.memberHash, Member: Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
@@ -488,6 +519,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				continue
 			}
 			final[k] = nil
+			delete(holders, cur.tokenHash)
 			results[i].removed = true
 		}
 	}
@@ -567,6 +599,41 @@ func loadJoinHashes(ctx context.Context, tx *sql.Tx, clusters []string) (map[str
 				return nil, err
 			}
 			out[c] = append(out[c], h)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadTokenHolders returns which member holds each of the token hashes.
+func loadTokenHolders(ctx context.Context, tx *sql.Tx, hashes []string) (map[string]memberKey, error) {
+	out := make(map[string]memberKey, len(hashes))
+	uniq := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		uniq[h] = true
+	}
+	for _, chunk := range chunks(sortedKeys(uniq), sqlParams) {
+		args := make([]any, len(chunk))
+		for i, h := range chunk {
+			args[i] = h
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT token_hash, cluster, instance_id FROM members WHERE token_hash IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var h string
+			var k memberKey
+			if err := rows.Scan(&h, &k.cluster, &k.instanceID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[h] = k
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err
@@ -756,13 +823,22 @@ func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
 
 // Reconcile removes the members of cluster that are not in req.Live and
 // registered before req.RegisteredBefore: instances whose stop hook never
-// ran. It returns the removed instance ids, sorted.
+// ran. It returns the removed instance ids, sorted. It refuses (with
+// [CodeInvalid]) a RegisteredBefore later than the store's clock plus
+// [MaxReconcileSkew], and an empty live set unless req.AllowEmpty.
 func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
 	if err := ValidateCluster(cluster); err != nil {
 		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	if req.RegisteredBefore.IsZero() {
 		return nil, errorf(CodeInvalid, "reconcile: registered_before is required: take the time before you ask the cloud for the live instances")
+	}
+	if now := s.opt.Now(); req.RegisteredBefore.After(now.Add(MaxReconcileSkew)) {
+		return nil, errorf(CodeInvalid, "reconcile: registered_before %s is later than the registry's clock (%s, allowing %v of skew): it would remove members that registered after the live set was taken; send the time taken before asking the cloud for the live instances",
+			req.RegisteredBefore.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), MaxReconcileSkew)
+	}
+	if len(req.Live) == 0 && !req.AllowEmpty {
+		return nil, errorf(CodeInvalid, "reconcile: the live set is empty, which would remove every member of cluster %q; if no instance of it is alive, set allow_empty", cluster)
 	}
 	live := make(map[string]bool, len(req.Live))
 	for i, id := range req.Live {
@@ -900,17 +976,138 @@ func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, 
 
 // AddAdminToken stores the hash of an admin token (make one with
 // NewToken(AdminTokenPrefix)). Adding a token that is already there does
-// nothing.
+// nothing; adding one that was revoked is a [CodeForbidden] error, so that
+// an old copy of a token (a node's DATA/admin.token) cannot bring it back.
 func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
 	if k, err := ParseToken(tok); err != nil || k != KindAdmin {
 		return errorf(CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
 	}
 	h := hashToken(tok)
+	id := tokenID(h)
 	now := s.opt.Now().UTC().UnixNano()
-	return s.retry(ctx, "add admin token", func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, tokenID(h), h, now)
+	revoked := false
+	err := s.retry(ctx, "add admin token", func(ctx context.Context) error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_admin_tokens WHERE id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if revoked = n > 0; revoked {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, id, h, now); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return errorf(CodeForbidden, "add admin token: admin token %s was revoked; use a current one (udkitd token admin-create)", id)
+	}
+	return nil
+}
+
+// CreateAdminToken makes a new admin token and returns it; its Token field
+// is the only copy of the secret.
+func (s *Store) CreateAdminToken(ctx context.Context) (AdminToken, error) {
+	tok, err := NewToken(AdminTokenPrefix)
+	if err != nil {
+		return AdminToken{}, errorf(CodeInternal, "%v", err)
+	}
+	h := hashToken(tok)
+	at := AdminToken{ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
+	err = s.retry(ctx, "create admin token", func(ctx context.Context) error {
+		// OR IGNORE: a retry after an ambiguous commit is harmless.
+		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, at.ID, h, at.CreatedAt.UnixNano())
 		return err
 	})
+	if err != nil {
+		return AdminToken{}, err
+	}
+	return at, nil
+}
+
+// AdminTokens lists the admin tokens (without their secrets), oldest
+// first.
+func (s *Store) AdminTokens(ctx context.Context) ([]AdminToken, error) {
+	var out []AdminToken
+	err := s.retry(ctx, "list admin tokens", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM admin_tokens ORDER BY created_at, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var at AdminToken
+			var created int64
+			if err := rows.Scan(&at.ID, &created); err != nil {
+				return err
+			}
+			at.CreatedAt = time.Unix(0, created).UTC()
+			out = append(out, at)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []AdminToken{}
+	}
+	return out, nil
+}
+
+// RevokeAdminToken deletes the admin token with the given id and remembers
+// the id, so that the token cannot be added again. It answers false if no
+// such token exists, and refuses ([CodeConflict]) to revoke the last one:
+// create its successor first.
+func (s *Store) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
+	if !tokenIDRE.MatchString(id) {
+		return false, errorf(CodeInvalid, "revoke: admin token id %q: want 16 lower-case hex digits (see the admin token list)", truncate(id))
+	}
+	var removed, last bool
+	now := s.opt.Now().UTC().UnixNano()
+	err := s.retry(ctx, "revoke admin token "+id, func(ctx context.Context) error {
+		removed, last = false, false
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var exists, total int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(id = ?), 0) FROM admin_tokens`, id).Scan(&total, &exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return nil
+		}
+		if total == 1 {
+			last = true
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM admin_tokens WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO revoked_admin_tokens (id, revoked_at) VALUES (?, ?)`, id, now); err != nil {
+			return err
+		}
+		removed = true
+		return tx.Commit()
+	})
+	if err != nil {
+		return false, err
+	}
+	if last {
+		return false, errorf(CodeConflict, "revoke: admin token %s is the last one; create another (udkitd token admin-create), install it, then revoke this one", id)
+	}
+	return removed, nil
 }
 
 // HasAdminToken reports whether any admin token exists.

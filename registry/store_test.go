@@ -5,10 +5,13 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/udkit/udkit/registry"
@@ -31,6 +34,15 @@ func TestIsTransient(t *testing.T) {
 		{"constraint", errors.New("UNIQUE constraint failed: members.cluster, members.instance_id"), false},
 		{"syntax", errors.New(`near "SELEC": syntax error`), false},
 		{"api error", &registry.Error{Code: registry.CodeUnavailable, Message: "registry: connection refused"}, false},
+		{"io.EOF, wrapped", fmt.Errorf("read answer: %w", io.EOF), true},
+		{"io.ErrUnexpectedEOF, wrapped", fmt.Errorf("read row: %w", io.ErrUnexpectedEOF), true},
+		{"connection refused (errno)", fmt.Errorf("dial: %w", syscall.ECONNREFUSED), true},
+		{"connection reset (errno)", &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}, true},
+		{"broken pipe (errno)", fmt.Errorf("write: %w", syscall.EPIPE), true},
+		{"eof inside a word", errors.New(`no such column: geofence`), false},
+		{"eof in a user's value", errors.New(`CHECK constraint failed: label "eof"`), false},
+		{"EOF as text only", errors.New("unexpected EOF in the schema file"), false},
+		{"connection refused as text only", errors.New("label value: connection refused"), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Default decoding limits, used for the zero fields of [Limits].
@@ -109,8 +110,11 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		return nil, fmt.Errorf("userdata: input is %d bytes, over the limit of %d bytes (Limits.MaxInput)", len(data), lim.MaxInput)
 	}
 	d := &Decoded{}
+	// owned says data is a buffer of Decode's own (base64-decoded or
+	// inflated), not the caller's.
+	owned := false
 	if raw, ok := maybeBase64(data); ok {
-		data, d.Base64 = raw, true
+		data, d.Base64, owned = raw, true, true
 	}
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 		raw, err := gunzip(data, lim.MaxInflated)
@@ -128,18 +132,28 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 			}
 			return nil, fmt.Errorf("userdata: document: %v; %s", err, what)
 		}
-		data, d.Gzip = raw, true
+		data, d.Gzip, owned = raw, true, true
+	}
+	if !owned {
+		data = bytes.Clone(data)
 	}
 	d.Size = len(data)
+	// The parser reads the document as a string over the buffer, which
+	// nothing writes to from here on; payloads that are plain substrings
+	// of it become part bodies without a copy (see processor.bytes).
+	doc := unsafe.String(unsafe.SliceData(data), len(data))
 	var root *message
+	// An all-ASCII document (the usual one) is valid UTF-8, and its
+	// substrings need no raw-unicode-escape pass.
+	ascii := isASCIIBytes(data)
 	if isMIME(data) {
 		d.MIME = true
-		if !utf8.Valid(data) {
+		if !ascii && !utf8.Valid(data) {
 			off := invalidUTF8At(data)
 			return nil, fmt.Errorf("userdata: document: MIME document is not valid UTF-8 at byte %d, and cloud-init fails on it; encode binary parts in base64", off)
 		}
 		var err error
-		root, err = parseMessage(string(data), lim)
+		root, err = parseMessage(doc, lim)
 		if err != nil {
 			return nil, fmt.Errorf("userdata: document: %v", err)
 		}
@@ -147,18 +161,31 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		root = &message{
 			headers:     []header{{"Content-Type", ContentNotMultipart}, {"MIME-Version", "1.0"}},
 			defaultType: "text/plain",
-			payload:     string(data),
+			payload:     doc,
 		}
 	}
-	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data)}
+	p := processor{lim: lim, binaryRoot: !d.MIME, root: root, inflateBudget: lim.MaxInflated - len(data), buf: data, ascii: ascii}
 	if !d.Gzip {
 		p.inflateBudget = lim.MaxInflated
 	}
+	p.parts = make([]Part, 0, countLeaves(root))
 	if err := p.walk(root); err != nil {
 		return nil, err
 	}
 	d.Parts = p.parts
 	return d, nil
+}
+
+// countLeaves counts the messages that are not multipart containers.
+func countLeaves(m *message) int {
+	if !m.multi {
+		return 1
+	}
+	n := 0
+	for _, sub := range m.parts {
+		n += countLeaves(sub)
+	}
+	return n
 }
 
 func isMIME(data []byte) bool {
@@ -264,6 +291,43 @@ type processor struct {
 	parts      []Part
 	// inflateBudget is what is left of Limits.MaxInflated.
 	inflateBudget int
+	// buf is the document the parser's strings point into; ascii says
+	// it is all ASCII.
+	buf   []byte
+	ascii bool
+}
+
+// bytes returns s as bytes: the very bytes of p.buf when s is a substring
+// of it (capacity capped, so an append to one part's body cannot reach
+// the next), else a copy. Parts' payloads never overlap each other nor
+// the headers that names and types come from, so a caller writing to one
+// body changes nothing else it was given.
+func (p *processor) bytes(s string) []byte {
+	off, ok := p.offset(s)
+	if !ok {
+		return []byte(s)
+	}
+	return p.buf[off : off+len(s) : off+len(s)]
+}
+
+// offset returns where s starts in p.buf, when it is a non-empty
+// substring of it.
+func (p *processor) offset(s string) (int, bool) {
+	if len(s) == 0 || len(p.buf) == 0 {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(p.buf)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if at < base || at-base > uintptr(len(p.buf)-len(s)) {
+		return 0, false
+	}
+	return int(at - base), true
+}
+
+// inBuf reports whether s is a substring of p.buf.
+func (p *processor) inBuf(s string) bool {
+	_, ok := p.offset(s)
+	return ok
 }
 
 func (p *processor) walk(m *message) error {
@@ -379,9 +443,12 @@ func isASCII(s string) bool {
 // after its Content-Transfer-Encoding.
 func (p *processor) payload(m *message) ([]byte, error) {
 	if m == p.root && p.binaryRoot {
-		return []byte(m.payload), nil
+		return p.bytes(m.payload), nil
 	}
-	b := rawUnicodeEscape([]byte(m.payload))
+	b := p.bytes(m.payload)
+	if !p.ascii || !p.inBuf(m.payload) {
+		b = rawUnicodeEscape(b)
+	}
 	cte, _ := m.get("content-transfer-encoding")
 	switch pyLower(cte) {
 	case "quoted-printable":

@@ -182,3 +182,60 @@ func TestDecodeKeepsIncludeAndArchiveParts(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", d.Parts, want)
 	}
 }
+
+// TestDecodeBodiesIndependent checks that part bodies share nothing with
+// the caller's input or with each other: Decode hands out slices of its
+// own copy of the document, capped so that an append cannot spill into
+// the next part.
+func TestDecodeBodiesIndependent(t *testing.T) {
+	doc := mustEncode(t, seedDocument(t))
+	for _, tc := range []struct {
+		name string
+		in   []byte
+	}{
+		{"plain", bytes.Clone(doc)},
+		{"gzip", gz(t, doc)},
+		{"base64", []byte(base64.StdEncoding.EncodeToString(doc))},
+		{"single part", []byte("#!/bin/sh\necho one\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Decode(tc.in, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Decode(bytes.Clone(tc.in), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The caller reuses its input buffer.
+			for i := range tc.in {
+				tc.in[i] = 'X'
+			}
+			for i := range d.Parts {
+				if !bytes.Equal(d.Parts[i].Body, want.Parts[i].Body) {
+					t.Fatalf("part %d body changed with the caller's input", i+1)
+				}
+			}
+			// Growing (into whatever capacity a body offers) and
+			// overwriting one body leaves the others alone.
+			for i := range d.Parts {
+				body := d.Parts[i].Body
+				b := append(body, bytes.Repeat([]byte("Y"), cap(body)-len(body))...)
+				for j := range b {
+					b[j] = 'Y'
+				}
+				d.Parts[i].Body = b[:0]
+				for j := i + 1; j < len(d.Parts); j++ {
+					if !bytes.Equal(d.Parts[j].Body, want.Parts[j].Body) {
+						t.Fatalf("writing part %d changed part %d", i+1, j+1)
+					}
+				}
+				for j := range d.Parts {
+					if d.Parts[j].Filename != want.Parts[j].Filename || d.Parts[j].ContentType != want.Parts[j].ContentType {
+						t.Fatalf("writing part %d changed the name or type of part %d", i+1, j+1)
+					}
+				}
+			}
+		})
+	}
+}

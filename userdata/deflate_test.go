@@ -85,3 +85,73 @@ func FuzzDeflate(f *testing.F) {
 		}
 	})
 }
+
+// refChains is zlib's match finder written plainly: full hash chains of
+// int32 positions, walked one link at a time with no limit.
+type refChains struct {
+	head [1 << dfHashBits]int32
+	prev []int32
+}
+
+func (r *refChains) insert(in []byte, i int) {
+	h := dfHash(in, i)
+	r.prev[i] = r.head[h]
+	r.head[h] = int32(i) + 1
+}
+
+func (r *refChains) longest(in []byte, i, prevLen int) (length, dist int) {
+	maxLen := min(dfMaxMatch, len(in)-i)
+	best := prevLen
+	for v := r.prev[i]; v >= 1; v = r.prev[v-1] {
+		cand := int(v - 1)
+		if cand <= i-dfWindow || best >= maxLen {
+			break
+		}
+		if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
+			best, length, dist = n, n, i-cand
+			if n >= dfNiceLen || n >= maxLen {
+				break
+			}
+		}
+	}
+	if length < dfMinMatch {
+		return 0, 0
+	}
+	return length, dist
+}
+
+// TestLongestMatchSkipAhead checks the deflater's match finder (a 64 KiB
+// ring of chain links, skipping ahead on the chain of a later offset)
+// against the plain walk: the same longest, nearest match at every
+// position, for several lengths to beat. The inputs are small enough, or
+// varied enough, that the chain limit does not come into play.
+func TestLongestMatchSkipAhead(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	var words []byte
+	for i := 0; i < 8000; i++ {
+		w := []string{"the ", "cloud ", "config ", "  - ", "path: ", "/etc/", "\n", "    ", "ExecStop=", "register", "0644 "}
+		words = append(words, w[rng.Intn(len(w))]...)
+	}
+	inputs := map[string][]byte{
+		"seed": mustEncode(t, seedDocument(t)), "large": mustEncode(t, largeBundle(t)),
+		"encodings": mustEncode(t, encodingsDocument()), "words": words,
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			d := new(deflater)
+			d.base = 1
+			r := &refChains{prev: make([]int32, len(in))}
+			for i := 0; i+dfMinMatch <= len(in); i++ {
+				d.insert(in, i)
+				r.insert(in, i)
+				for _, prevLen := range []int{2, 3, 5, 12} {
+					l1, d1 := r.longest(in, i, prevLen)
+					l2, d2 := d.longestMatch(in, i, prevLen)
+					if l1 != l2 || d1 != d2 {
+						t.Fatalf("position %d, beating %d: plain walk %d bytes at %d, deflater %d at %d", i, prevLen, l1, d1, l2, d2)
+					}
+				}
+			}
+		})
+	}
+}

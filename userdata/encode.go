@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -263,27 +264,35 @@ func (d *Document) encode(o Options, wantReport bool) ([]byte, SizeReport, error
 
 // checkPart validates part i and says whether its body needs base64.
 func checkPart(i int, p *Part, allowUnknown bool) (bool, error) {
-	where := label(i, p.ContentType, p.Filename)
+	if err := checkPartRules(p, allowUnknown); err != nil {
+		return false, fmt.Errorf("userdata: %s: %w", label(i, p.ContentType, p.Filename), err)
+	}
+	return !sevenBitClean(p.Body), nil
+}
+
+// checkPartRules is checkPart without the part's label, which the caller
+// puts in front of the error (built only when there is one).
+func checkPartRules(p *Part, allowUnknown bool) error {
 	if err := checkContentType(p.ContentType); err != nil {
-		return false, fmt.Errorf("userdata: %s: %v", where, err)
+		return err
 	}
 	if !allowUnknown && !knownTypes[p.ContentType] {
-		return false, fmt.Errorf("userdata: %s: content type %q has no cloud-init handler; use one of the Content* constants, or set Options.AllowUnknownTypes for a custom part-handler", where, p.ContentType)
+		return fmt.Errorf("content type %q has no cloud-init handler; use one of the Content* constants, or set Options.AllowUnknownTypes for a custom part-handler", p.ContentType)
 	}
 	if err := checkFilename(p.Filename); err != nil {
-		return false, fmt.Errorf("userdata: %s: filename: %v", where, err)
+		return fmt.Errorf("filename: %w", err)
 	}
 	if err := checkHeaderValue(p.MergeType); err != nil {
-		return false, fmt.Errorf("userdata: %s: merge type: %v", where, err)
+		return fmt.Errorf("merge type: %w", err)
 	}
 	switch p.ContentType {
 	case ContentShellScript, ContentPlain, ContentNotMultipart:
 		// cloud-init re-types these from the first line of the body.
 		if t := typeFromStartsWith(p.Body); t != "" && t != p.ContentType {
-			return false, fmt.Errorf("userdata: %s: the body starts like %s, so cloud-init would act on it as %s; give the part that content type or change the first line", where, t, t)
+			return fmt.Errorf("the body starts like %s, so cloud-init would act on it as %s; give the part that content type or change the first line", t, t)
 		}
 	}
-	return !sevenBitClean(p.Body), nil
+	return nil
 }
 
 func checkContentType(ct string) error {
@@ -357,22 +366,51 @@ func checkHeaderValue(s string) error {
 // tabs and LF line endings, lines of at most 998 bytes. Anything else (CR,
 // NUL, control or 8-bit bytes) goes base64 so that it arrives unaltered.
 func sevenBitClean(b []byte) bool {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
 	line := 0
-	for _, c := range b {
-		switch {
-		case c == '\n':
-			line = 0
+	for len(b) >= 8 {
+		// Eight printable bytes (0x20-0x7e) at once: no byte below
+		// 0x20, none at 0x7f or above.
+		w := binary.LittleEndian.Uint64(b)
+		if ((w-0x20*lo)&^w|(w|(w+lo)))&hi == 0 {
+			line += 8
+			if line > 998 {
+				return false
+			}
+			b = b[8:]
 			continue
-		case c == '\t' || (c >= ' ' && c < 0x7f):
-		default:
-			return false
 		}
-		line++
-		if line > 998 {
+		for _, c := range b[:8] {
+			if line = sevenBitStep(c, line); line < 0 {
+				return false
+			}
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if line = sevenBitStep(c, line); line < 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// sevenBitStep takes one byte of a 7bit body: the new line length, or -1
+// when the byte or the line breaks the rule.
+func sevenBitStep(c byte, line int) int {
+	switch {
+	case c == '\n':
+		return 0
+	case c == '\t' || (c >= ' ' && c < 0x7f):
+		if line++; line > 998 {
+			return -1
+		}
+		return line
+	}
+	return -1
 }
 
 // makeBoundary derives the boundary from the parts, and re-derives it until
@@ -443,9 +481,6 @@ var deflaters = sync.Pool{New: func() any { return new(deflater) }}
 func gzipBytes(b []byte) []byte {
 	d := deflaters.Get().(*deflater)
 	out := gzipDeflate(d, b)
-	if cap(d.prev) > 1<<20 {
-		d.prev = nil // do not keep huge buffers around
-	}
 	deflaters.Put(d)
 	return out
 }

@@ -5,64 +5,77 @@ import (
 	"strings"
 )
 
-// lineEnds returns the end offset of every line of s, lines ending after
-// each \r\n, \r or \n as in Python's io.StringIO readlines with
-// newline set to the empty string.
-func lineEnds(s string) []int {
-	nl := strings.Count(s, "\n")
-	ends := make([]int, 0, nl+1)
-	if strings.Count(s, "\r") == strings.Count(s, "\r\n") {
-		// No bare CR, the usual case: lines end after each \n.
-		for start := 0; start < len(s); {
-			i := strings.IndexByte(s[start:], '\n')
-			if i < 0 {
-				ends = append(ends, len(s))
-				break
-			}
-			start += i + 1
-			ends = append(ends, start)
-		}
-		return ends
+// hasBareCR reports whether s holds a \r not followed by \n.
+func hasBareCR(s string) bool {
+	if strings.IndexByte(s, '\r') < 0 {
+		return false
 	}
-	for start := 0; start < len(s); {
-		seg := s[start:]
-		nl := strings.IndexByte(seg, '\n')
-		if nl < 0 {
-			nl = len(seg)
+	for {
+		i := strings.IndexByte(s, '\r')
+		if i < 0 {
+			return false
 		}
-		end := nl + 1 // just after the \n (or past the end: no \n)
-		if cr := strings.IndexByte(seg[:nl], '\r'); cr >= 0 && cr < nl-1 {
-			end = cr + 1 // a bare CR ends the line
-		} else if cr == nl-1 && nl == len(seg) {
-			end = nl // a CR at the very end of the input
+		if i+1 == len(s) || s[i+1] != '\n' {
+			return true
 		}
-		end = min(end, len(seg))
-		ends = append(ends, start+end)
-		start += end
+		s = s[i+2:]
 	}
-	return ends
 }
 
 // lineSource is feedparser.BufferedSubFile with all input present: the
 // lines of src, a push-back stack, and a stack of end-of-part matchers.
-// Lines are numbered from 0; -1 is the end of input (Python's ”).
+// A line is named by the offset where it starts; -1 is the end of input
+// (Python's ”). Lines end after each \r\n, \r or \n, as in Python's
+// io.StringIO readlines with newline set to the empty string.
 type lineSource struct {
 	src      string
-	ends     []int
-	pos      int
+	bareCR   bool // src has a \r not followed by \n: lines may end at one
+	pos      int  // the next line not read yet
 	back     []int
 	matchers []string // separators ("--" + boundary) of enclosing multiparts
+	// The last line end computed: readline, text and isDelimiter all
+	// want the end of the same line.
+	memoLine, memoEnd int
+}
+
+func newLineSource(src string) lineSource {
+	return lineSource{src: src, bareCR: hasBareCR(src), memoLine: -1}
+}
+
+// end returns the offset just past line i.
+func (r *lineSource) end(i int) int {
+	if i == r.memoLine {
+		return r.memoEnd
+	}
+	e := r.lineEnd(i)
+	r.memoLine, r.memoEnd = i, e
+	return e
+}
+
+func (r *lineSource) lineEnd(i int) int {
+	seg := r.src[i:]
+	nl := strings.IndexByte(seg, '\n')
+	if !r.bareCR {
+		if nl < 0 {
+			return len(r.src)
+		}
+		return i + nl + 1
+	}
+	if nl < 0 {
+		nl = len(seg)
+	}
+	end := nl + 1 // just after the \n (or past the end: no \n)
+	if cr := strings.IndexByte(seg[:nl], '\r'); cr >= 0 && cr < nl-1 {
+		end = cr + 1 // a bare CR ends the line
+	}
+	return i + min(end, len(seg))
 }
 
 func (r *lineSource) text(i int) string {
 	if i < 0 {
 		return ""
 	}
-	start := 0
-	if i > 0 {
-		start = r.ends[i-1]
-	}
-	return r.src[start:r.ends[i]]
+	return r.src[i:r.end(i)]
 }
 
 func (r *lineSource) readline() int {
@@ -70,35 +83,67 @@ func (r *lineSource) readline() int {
 	if n := len(r.back); n > 0 {
 		i = r.back[n-1]
 		r.back = r.back[:n-1]
-	} else if r.pos < len(r.ends) {
+	} else if r.pos < len(r.src) {
 		i = r.pos
-		r.pos++
+		r.pos = r.end(i)
 	} else {
 		return -1
 	}
 	if i < 0 {
 		return -1
 	}
-	if len(r.matchers) > 0 {
-		line := r.text(i)
-		if len(line) >= 2 && line[0] == '-' && line[1] == '-' {
-			for j := len(r.matchers) - 1; j >= 0; j-- {
-				if _, _, ok := matchBoundary(line, r.matchers[j]); ok {
-					r.back = append(r.back, i)
-					return -1
-				}
-			}
-		}
+	if r.isDelimiter(i) {
+		r.back = append(r.back, i)
+		return -1
 	}
 	return i
 }
 
+// isDelimiter reports whether line i ends the current part: it matches
+// the separator of an enclosing multipart.
+func (r *lineSource) isDelimiter(i int) bool {
+	if len(r.matchers) == 0 || i+2 > len(r.src) || r.src[i] != '-' || r.src[i+1] != '-' {
+		return false
+	}
+	line := r.text(i)
+	for j := len(r.matchers) - 1; j >= 0; j-- {
+		if _, _, ok := matchBoundary(line, r.matchers[j]); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *lineSource) unread(i int) { r.back = append(r.back, i) }
+
+// readRestScan enables readRest's scan for the next delimiter; tests turn
+// it off to compare it with reading line by line.
+var readRestScan = true
 
 // readRest joins the lines up to the end of the current part: a substring
 // of the source when they are consecutive, as they nearly always are.
 func (r *lineSource) readRest() string {
-	first, last := -1, -1
+	if len(r.back) == 0 && !r.bareCR && readRestScan {
+		// Every line from pos on is unread and ends at a \n: the part
+		// runs to the first line that starts with "--" and is a
+		// delimiter, found without splitting the lines before it.
+		start := r.pos
+		for p := start; ; {
+			k := strings.Index(r.src[p:], "--")
+			if k < 0 {
+				r.pos = len(r.src)
+				return r.src[start:]
+			}
+			c := p + k
+			if (c == start || r.src[c-1] == '\n') && r.isDelimiter(c) {
+				r.pos = r.end(c)
+				r.back = append(r.back, c) // as readline leaves it
+				return r.src[start:c]
+			}
+			p = c + 1
+		}
+	}
+	first, lastEnd := -1, -1
 	var b *strings.Builder
 	for {
 		i := r.readline()
@@ -109,14 +154,12 @@ func (r *lineSource) readRest() string {
 		case b != nil:
 			b.WriteString(r.text(i))
 		case first < 0:
-			first, last = i, i
-		case i == last+1:
-			last = i
+			first, lastEnd = i, r.end(i)
+		case i == lastEnd:
+			lastEnd = r.end(i)
 		default:
 			b = &strings.Builder{}
-			for j := first; j <= last; j++ {
-				b.WriteString(r.text(j))
-			}
+			b.WriteString(r.src[first:lastEnd])
 			b.WriteString(r.text(i))
 		}
 	}
@@ -126,11 +169,7 @@ func (r *lineSource) readRest() string {
 	if first < 0 {
 		return ""
 	}
-	start := 0
-	if first > 0 {
-		start = r.ends[first-1]
-	}
-	return r.src[start:r.ends[last]]
+	return r.src[first:lastEnd]
 }
 
 // matchBoundary is feedparser's boundaryre:
@@ -144,12 +183,21 @@ func matchBoundary(line, sep string) (end bool, linesep string, ok bool) {
 		end = true
 		rest = rest[2:]
 	}
-	rest = strings.TrimLeft(rest, " \t")
+	rest = trimBlanks(rest)
 	switch rest {
 	case "", "\r\n", "\r", "\n":
 		return end, rest, true
 	}
 	return false, "", false
+}
+
+// trimBlanks removes leading spaces and tabs.
+func trimBlanks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return s[i:]
 }
 
 // isNL is NLCRE.match: the line starts with a line ending (so it is one).
@@ -192,6 +240,46 @@ type parser struct {
 	in       lineSource
 	messages int
 	lim      Limits
+	// Messages and headers come out of chunks, a few allocations per
+	// document instead of two per part.
+	msgs []message
+	hdrs []header
+	ptrs []*message
+	// Inline first buffers for the line stacks.
+	backArr  [8]int
+	matchArr [4]string
+	hdrArr   [16]int
+}
+
+func (p *parser) newMessage() *message {
+	if len(p.msgs) == cap(p.msgs) {
+		p.msgs = make([]message, 0, 4)
+	}
+	p.msgs = append(p.msgs, message{defaultType: "text/plain"})
+	return &p.msgs[len(p.msgs)-1]
+}
+
+// newParts returns an empty slice for a multipart's sub-messages, with
+// room for a few, capped so that appending never reaches another's.
+func (p *parser) newParts() []*message {
+	const n = 4
+	if cap(p.ptrs)-len(p.ptrs) < n {
+		p.ptrs = make([]*message, 0, 4*n)
+	}
+	l := len(p.ptrs)
+	p.ptrs = p.ptrs[:l+n]
+	return p.ptrs[l : l : l+n]
+}
+
+// newHeaders returns an empty slice with room for n headers, capped so
+// that appending to it never reaches another message's headers.
+func (p *parser) newHeaders(n int) []header {
+	if cap(p.hdrs)-len(p.hdrs) < n {
+		p.hdrs = make([]header, 0, max(n, 16))
+	}
+	l := len(p.hdrs)
+	p.hdrs = p.hdrs[:l+n]
+	return p.hdrs[l : l : l+n]
 }
 
 type parseError struct{ msg string }
@@ -200,7 +288,8 @@ func (e *parseError) Error() string { return e.msg }
 
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
-	p := &parser{in: lineSource{src: s, ends: lineEnds(s)}, lim: lim}
+	p := &parser{in: newLineSource(s), lim: lim}
+	p.in.back, p.in.matchers, p.hdrBuf = p.backArr[:0], p.matchArr[:0], p.hdrArr[:0]
 	return p.parsegen(nil, 0)
 }
 
@@ -212,10 +301,13 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	if depth > p.lim.MaxDepth {
 		return nil, &parseError{fmt.Sprintf("multipart nesting deeper than %d (Limits.MaxDepth)", p.lim.MaxDepth)}
 	}
-	msg := &message{defaultType: "text/plain"}
+	msg := p.newMessage()
 	if parent != nil {
 		if parent.contentType() == "multipart/digest" {
 			msg.defaultType = "message/rfc822"
+		}
+		if parent.parts == nil {
+			parent.parts = p.newParts()
 		}
 		parent.parts = append(parent.parts, msg)
 		parent.multi = true
@@ -310,17 +402,21 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 // header_source_parse.
 func (p *parser) parseHeaders(msg *message, lineNos []int) {
 	first, last := -1, -1 // positions in lineNos of the current header's lines
-	msg.headers = make([]header, 0, len(lineNos))
+	msg.headers = p.newHeaders(len(lineNos))
 	flush := func() {
 		if first < 0 {
 			return
 		}
 		name, value, _ := strings.Cut(p.in.text(lineNos[first]), ":")
-		value = strings.TrimLeft(value, " \t")
+		value = trimBlanks(value)
 		if last > first {
-			if lineNos[last]-lineNos[first] == last-first {
+			consecutive := true
+			for k := first; k < last && consecutive; k++ {
+				consecutive = p.in.end(lineNos[k]) == lineNos[k+1]
+			}
+			if consecutive {
 				// Consecutive source lines: one substring.
-				value = p.in.src[p.in.ends[lineNos[first]]-len(value) : p.in.ends[lineNos[last]]]
+				value = p.in.src[p.in.end(lineNos[first])-len(value) : p.in.end(lineNos[last])]
 			} else {
 				var b strings.Builder
 				b.WriteString(value)

@@ -23,11 +23,13 @@ var (
 	errTooLarge   = errors.New("inflates past the limit")
 )
 
-const fastBits = 9
+const fastBits = 10
 
 // huffman is a canonical Huffman decoding table.
 type huffman struct {
 	fast    [1 << fastBits]uint16 // sym<<4 | length; 0 when the code is longer
+	mask    uint64                // the fast table's index bits: min(max, fastBits)
+	minBits int                   // the narrowest fast table build makes
 	count   [16]uint16
 	symbols [288]uint16
 	max     int
@@ -38,9 +40,21 @@ type huffman struct {
 // incomplete code for literal/length and distance codes, not for the
 // code-length code).
 func (h *huffman) build(lens []uint8, single bool) bool {
-	h.count = [16]uint16{}
-	for _, l := range lens {
-		h.count[l]++
+	// Four counters per length, so that runs of equal lengths do not
+	// wait on each other's increments.
+	var c4 [4][16]uint16
+	i := 0
+	for ; i+4 <= len(lens); i += 4 {
+		c4[0][lens[i]&15]++
+		c4[1][lens[i+1]&15]++
+		c4[2][lens[i+2]&15]++
+		c4[3][lens[i+3]&15]++
+	}
+	for ; i < len(lens); i++ {
+		c4[0][lens[i]&15]++
+	}
+	for l := range h.count {
+		h.count[l] = c4[0][l] + c4[1][l] + c4[2][l] + c4[3][l]
 	}
 	h.max = 0
 	for l := 15; l > 0; l-- {
@@ -49,9 +63,13 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			break
 		}
 	}
+	// The fast table is only as wide as the longest code: small codes
+	// (distances, code lengths) need small tables, quick to fill.
+	tb := min(max(h.max, h.minBits, 1), fastBits)
+	h.mask = 1<<tb - 1
 	if int(h.count[0]) == len(lens) {
 		// No codes at all: fine until one is needed.
-		h.fast = [1 << fastBits]uint16{}
+		clear(h.fast[:1<<tb])
 		return true
 	}
 	left := 1
@@ -75,31 +93,24 @@ func (h *huffman) build(lens []uint8, single bool) bool {
 			offs[l]++
 		}
 	}
-	// Fast table: walk the canonical codes in order. A complete code
-	// covers every entry but those of codes longer than fastBits, which
-	// are cleared below; an incomplete one needs a clear table.
-	if left > 0 {
-		h.fast = [1 << fastBits]uint16{}
-	}
-	code, idx := 0, 0
-	for l := 1; l <= fastBits; l++ {
+	// Fast table: the codes of length l go into a table of 1<<l entries,
+	// which is then doubled (its copy is the same entries with one more
+	// bit above); entries of shorter codes are so repeated for every
+	// longer index, and the prefixes of codes longer than tb (or missing
+	// from an incomplete code) stay 0.
+	h.fast[0] = 0
+	code, idx, size := 0, 0, 1
+	for l := 1; l <= tb; l++ {
+		copy(h.fast[size:2*size], h.fast[:size])
+		size *= 2
 		for i := 0; i < int(h.count[l]); i++ {
 			sym := h.symbols[idx]
 			idx++
 			// Codes are sent MSB first; the bit reader is LSB first.
-			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			for k := rev; k < 1<<fastBits; k += 1 << l {
-				h.fast[k] = sym<<4 | uint16(l)
-			}
+			h.fast[bits.Reverse16(uint16(code))>>(16-l)] = sym<<4 | uint16(l)
 			code++
 		}
 		code <<= 1
-	}
-	if left == 0 {
-		// The fastBits-bit prefixes of the longer codes follow.
-		for c := code >> 1; c < 1<<fastBits; c++ {
-			h.fast[bits.Reverse16(uint16(c))>>(16-fastBits)] = 0
-		}
 	}
 	return true
 }
@@ -157,7 +168,7 @@ func (f *inflater) truncated() bool { return f.over > f.nb }
 
 func (f *inflater) decode(h *huffman) (int, error) {
 	f.need(15)
-	if e := h.fast[f.bits&(1<<fastBits-1)]; e != 0 {
+	if e := h.fast[f.bits&h.mask]; e != 0 {
 		l := uint(e & 15)
 		f.bits >>= l
 		f.nb -= l
@@ -260,44 +271,75 @@ func (f *inflater) dynamic() error {
 	if !f.cl.build(lens[:19], false) {
 		return errors.New("invalid code lengths set")
 	}
+	// The code-length code is complete and at most 7 bits long, so its
+	// fast table resolves every code; the loop keeps the bit buffer in
+	// locals (a refill gives the 14 bits a code and its repeat count
+	// can need).
+	bits, nb := f.bits, f.nb
 	for i := 0; i < nlen+ndist; {
-		sym, err := f.decode(&f.cl)
-		if err != nil {
+		if nb < 16 {
+			f.bits, f.nb = bits, nb
+			f.refill()
+			bits, nb = f.bits, f.nb
+		}
+		e := f.cl.fast[bits&f.cl.mask]
+		if e == 0 {
+			f.bits, f.nb = bits, nb
 			return errors.New("invalid code lengths set")
 		}
+		l := uint(e & 15)
+		bits >>= l
+		nb -= l
+		sym := int(e >> 4)
 		if sym < 16 {
 			lens[i] = uint8(sym)
 			i++
 			continue
 		}
-		var l uint8
+		var ln uint8
 		var rep int
 		switch sym {
 		case 16:
 			if i == 0 {
+				f.bits, f.nb = bits, nb
 				return errors.New("invalid bit length repeat")
 			}
-			l = lens[i-1]
-			rep = 3 + int(f.take(2))
+			ln = lens[i-1]
+			rep = 3 + int(bits&3)
+			bits >>= 2
+			nb -= 2
 		case 17:
-			rep = 3 + int(f.take(3))
+			rep = 3 + int(bits&7)
+			bits >>= 3
+			nb -= 3
 		default:
-			rep = 11 + int(f.take(7))
+			rep = 11 + int(bits&127)
+			bits >>= 7
+			nb -= 7
 		}
 		if i+rep > nlen+ndist {
+			f.bits, f.nb = bits, nb
 			return errors.New("invalid bit length repeat")
 		}
 		for ; rep > 0; rep-- {
-			lens[i] = l
+			lens[i] = ln
 			i++
 		}
-		if f.truncated() {
+		if f.over > nb {
+			f.bits, f.nb = bits, nb
 			return errInflateEOF
 		}
+	}
+	f.bits, f.nb = bits, nb
+	if f.truncated() {
+		return errInflateEOF
 	}
 	if lens[256] == 0 {
 		return errors.New("invalid code -- missing end-of-block")
 	}
+	// The literal/length table is always full width: the hot loop
+	// indexes it with a constant mask.
+	f.lit.minBits = fastBits
 	if !f.lit.build(lens[:nlen], true) {
 		return errors.New("invalid literal/lengths set")
 	}
@@ -314,6 +356,8 @@ func (f *inflater) codes(lit, dist *huffman) error {
 	out := f.out
 	bits, nb, pos, over := f.bits, f.nb, f.pos, f.over
 	in := f.in
+	dmask := dist.mask
+	limit, start := f.limit, f.start
 	var err error
 loop:
 	for {
@@ -360,11 +404,26 @@ loop:
 			break loop
 		}
 		if sym < 256 {
-			if len(out) >= f.limit {
-				err = errTooLarge
-				break loop
+			if len(out)+1 >= limit {
+				if len(out) >= limit {
+					err = errTooLarge
+					break loop
+				}
+				out = append(out, byte(sym))
+				continue
 			}
 			out = append(out, byte(sym))
+			// Literals come in runs: a refill leaves at least 47 bits
+			// after one fast code, enough for a second one. A second
+			// literal in the fast table is taken here; anything else
+			// goes round the loop. Bits past the end of the input
+			// (over > 0) leave it to the checks of the loop.
+			if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 && e < 256<<4 && over == 0 {
+				l := uint(e & 15)
+				bits >>= l
+				nb -= l
+				out = append(out, byte(e>>4))
+			}
 			continue
 		}
 		if sym == 256 {
@@ -380,7 +439,7 @@ loop:
 		bits >>= e
 		nb -= e
 		var ds int
-		if de := dist.fast[bits&(1<<fastBits-1)]; de != 0 {
+		if de := dist.fast[bits&dmask]; de != 0 {
 			l := uint(de & 15)
 			bits >>= l
 			nb -= l
@@ -411,17 +470,29 @@ loop:
 			err = errInflateEOF
 			break loop
 		}
-		if d > len(out)-f.start {
+		if d > len(out)-start {
 			err = errors.New("invalid distance too far back")
 			break loop
 		}
-		if len(out)+length > f.limit {
+		if len(out)+length > limit {
 			err = errTooLarge
 			break loop
 		}
+		from := len(out) - d
+		if n := len(out); d >= 8 && length <= 32 && cap(out)-n >= 40 {
+			// Short copy from at least eight bytes back: eight bytes
+			// at a time, into the spare capacity (the few bytes
+			// written past the match are overwritten later, and are
+			// past len meanwhile).
+			buf := out[:n+40]
+			for k := 0; k < length; k += 8 {
+				binary.LittleEndian.PutUint64(buf[n+k:], binary.LittleEndian.Uint64(buf[from+k:]))
+			}
+			out = out[:n+length]
+			continue
+		}
 		// An overlapping copy repeats out[from:] with period d: append
 		// what is there, which doubles the source each round.
-		from := len(out) - d
 		for length > 0 {
 			n := min(length, len(out)-from)
 			out = append(out, out[from:from+n]...)
@@ -446,6 +517,7 @@ var fixedLit, fixedDist = func() (l, d huffman) {
 			lens[i] = 8
 		}
 	}
+	l.minBits = fastBits
 	l.build(lens[:], true)
 	var dl [30]uint8
 	for i := range dl {
@@ -459,6 +531,7 @@ var fixedLit, fixedDist = func() (l, d huffman) {
 	}
 	d.symbols[30], d.symbols[31] = 30, 31
 	d.max = 5
+	d.mask = 1<<fastBits - 1
 	code := 0
 	for i := 0; i < 32; i++ {
 		rev := 0

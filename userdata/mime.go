@@ -31,11 +31,21 @@ type message struct {
 
 func (m *message) get(name string) (string, bool) {
 	for _, h := range m.headers {
-		if strings.EqualFold(h.name, name) {
+		if nameIs(h.name, name) {
 			return h.value, true
 		}
 	}
 	return "", false
+}
+
+// nameIs is strings.EqualFold(h, name) for an ASCII name, without the
+// fold when h is ASCII of another length (only non-ASCII letters such as
+// U+212A KELVIN SIGN fold to ASCII from a different number of bytes).
+func nameIs(h, name string) bool {
+	if len(h) != len(name) && isASCII(h) {
+		return false
+	}
+	return strings.EqualFold(h, name)
 }
 
 func (m *message) hasExact(name string) bool {
@@ -52,7 +62,7 @@ func (m *message) hasExact(name string) bool {
 func (m *message) replace(name, value string) {
 	hs := m.headers[:0]
 	for _, h := range m.headers {
-		if !strings.EqualFold(h.name, name) {
+		if !nameIs(h.name, name) {
 			hs = append(hs, h)
 		}
 	}

@@ -5,6 +5,7 @@ package userdata
 // the 'raw-unicode-escape' codec.
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,11 +17,30 @@ func pyIsSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
+// isASCIISpace is pyIsSpace for a byte below 0x80.
+func isASCIISpace(c byte) bool { return (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= ' ') }
+
 // pyStrip is Python's str.strip() on a valid UTF-8 string.
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+func pyStrip(s string) string {
+	for len(s) > 0 && isASCIISpace(s[0]) {
+		s = s[1:]
+	}
+	if len(s) > 0 && s[0] >= 0x80 {
+		s = strings.TrimLeftFunc(s, pyIsSpace)
+	}
+	return pyRStrip(s)
+}
 
 // pyRStrip is Python's str.rstrip().
-func pyRStrip(s string) string { return strings.TrimRightFunc(s, pyIsSpace) }
+func pyRStrip(s string) string {
+	for len(s) > 0 && isASCIISpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && s[len(s)-1] >= 0x80 {
+		s = strings.TrimRightFunc(s, pyIsSpace)
+	}
+	return s
+}
 
 // pyLower is Python's str.lower(): the full lower-case mapping, which
 // differs from Go's simple mapping for U+0130 (İ becomes "i̇", two code
@@ -114,14 +134,7 @@ func typeFromStartsWith(b []byte) string {
 // \UXXXXXXXX. cloud-init's parser hands 7bit/8bit parts' non-ASCII text to
 // handlers in this form.
 func rawUnicodeEscape(s []byte) []byte {
-	ascii := true
-	for _, c := range s {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCIIBytes(s) {
 		return s
 	}
 	out := make([]byte, 0, len(s)+8)
@@ -150,7 +163,14 @@ func appendHex(dst []byte, v uint32, digits int) []byte {
 	return append(dst, s...)
 }
 
+// isASCIIBytes reports whether b is all ASCII, eight bytes at a time.
 func isASCIIBytes(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
 	for _, c := range b {
 		if c >= 0x80 {
 			return false

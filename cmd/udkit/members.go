@@ -46,6 +46,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ca := fs.String("ca", os.Getenv(envRegistryCA), "PEM `FILE` of the CA to trust for an https URL (env "+envRegistryCA+")")
 	asJSON := fs.Bool("json", false, "print the registry's JSON answer")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall request timeout")
+	insecure := fs.Bool("insecure-http", false, "send the admin token over plain http:// to a host that is not loopback (readable by anyone on the path; prefer https)")
 	fs.Usage = func() {
 		io.WriteString(stderr, membersUsage)
 		fs.PrintDefaults()
@@ -74,7 +75,11 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	c, err := registry.NewClient(*url, tok, hc)
+	var opts []registry.ClientOption
+	if *insecure {
+		opts = append(opts, registry.AllowInsecureHTTP())
+	}
+	c, err := registry.NewClient(*url, tok, hc, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage

@@ -20,12 +20,16 @@ func TestServeClusterSurvivesNodeLoss(t *testing.T) {
 	if testing.Short() {
 		t.Skip("4-process cluster test skipped in -short mode")
 	}
-	first := t.TempDir()
-	dq1 := freeAddr(t)
 	common := []string{"--http", "127.0.0.1:0", "--network-latency", "20ms", "--shutdown-timeout", "5s"}
-	ds := []*daemon{startDaemon(t, append([]string{"--data", first, "--dqlite", dq1}, common...)...)}
+	d1, dq1, first := startFresh(t, freeAddr, func(dq, data string) []string {
+		return append([]string{"--data", data, "--dqlite", dq}, common...)
+	})
+	ds := []*daemon{d1}
 	for i := 0; i < 3; i++ {
-		ds = append(ds, startDaemon(t, append([]string{"--data", t.TempDir(), "--dqlite", freeAddr(t), "--join", dq1}, common...)...))
+		d, _, _ := startFresh(t, freeAddr, func(dq, data string) []string {
+			return append([]string{"--data", data, "--dqlite", dq, "--join", dq1}, common...)
+		})
+		ds = append(ds, d)
 	}
 	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", ds[3].url, "--data", first)
 	if code != 0 {

@@ -54,8 +54,9 @@ func writeServerCert(t *testing.T) (ca, cert, key string) {
 
 func TestServeHTTPS(t *testing.T) {
 	ca, cert, key := writeServerCert(t)
-	data := t.TempDir()
-	d := startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", freeAddr(t), "--http-cert", cert, "--http-key", key)
+	d, _, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--http-cert", cert, "--http-key", key}
+	})
 	if !strings.HasPrefix(d.url, "https://") {
 		t.Fatalf("ready URL %q is not https", d.url)
 	}

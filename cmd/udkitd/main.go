@@ -8,14 +8,17 @@
 //	udkitd token create --cluster NAME [--url URL] [--admin-token-file FILE | --data DIR]
 //	udkitd token list   --cluster NAME [...]
 //	udkitd token revoke --cluster NAME [...] ID
-//	udkitd reconcile --cluster NAME --live FILE [--registered-before TIME] [...]
+//	udkitd token admin-create|admin-list [...]
+//	udkitd token admin-revoke [...] ID
+//	udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [...]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
 // bootstrap node makes an admin token and writes it to DIR/admin.token
 // (mode 0600); a node started with an admin.token file in its data
-// directory (re)stores that token, so copying the file to the other nodes
-// lets `--data` find it there too.
+// directory (re)stores that token, unless it was revoked, so copying the
+// file to the other nodes lets `--data` find it there too. Rotate it with
+// `udkitd token admin-create`, then `admin-revoke` of the old id.
 //
 // More nodes: `udkitd serve --data DIR --dqlite ADDR --join ADDR1,...` with
 // the address of any running node (first start only; a restarted node
@@ -84,7 +87,7 @@ func usage(w io.Writer) {
 
 commands:
   serve     run the registry: a dqlite node and the HTTP API
-  token     create, list or revoke a cluster's join tokens
+  token     create, list or revoke join tokens and admin tokens
   reconcile remove members whose instances no longer exist
 
 Run "udkitd COMMAND -h" for its flags.

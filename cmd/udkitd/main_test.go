@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -48,6 +50,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// freeAddr returns a loopback address whose port was free a moment ago.
+// Another process may take it before udkitd binds it: start daemons with
+// startFresh, which retries on a new port when that happens.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -56,6 +61,35 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// bindFailedRE matches udkitd's error when its dqlite address is taken
+// (go-dqlite reports it as "failed to set bind address").
+var bindFailedRE = regexp.MustCompile(`failed to set bind address|address already in use`)
+
+// startFresh starts `udkitd serve` with the arguments args builds for a
+// dqlite address from pick and a fresh data directory. dqlite needs a
+// fixed address (it is advertised to the other nodes and kept across
+// restarts), so udkitd cannot bind :0 for it; instead, if the port was
+// taken between pick and the bind, udkitd exits before it is ready and
+// startFresh tries again with a new address and data directory, up to 5
+// times. It returns the daemon, its dqlite address and its data directory.
+func startFresh(t *testing.T, pick func(*testing.T) string, args func(dq, data string) []string) (*daemon, string, string) {
+	t.Helper()
+	var logs []string
+	for attempt := 0; attempt < 5; attempt++ {
+		dq, data := pick(t), t.TempDir()
+		d, err := tryStartDaemon(t, args(dq, data)...)
+		if err == nil {
+			return d, dq, data
+		}
+		if !bindFailedRE.MatchString(d.logs()) {
+			t.Fatalf("%v\n%s", err, d.logs())
+		}
+		logs = append(logs, d.logs())
+	}
+	t.Fatalf("udkitd could not bind a dqlite address in 5 attempts:\n%s", strings.Join(logs, "\n"))
+	return nil, "", ""
 }
 
 // daemon is a udkitd serve process.
@@ -71,6 +105,17 @@ var readyRE = regexp.MustCompile(`msg=ready url=(\S+)`)
 
 // startDaemon runs `udkitd serve` with args and waits for it to be ready.
 func startDaemon(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	d, err := tryStartDaemon(t, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, d.logs())
+	}
+	return d
+}
+
+// tryStartDaemon runs `udkitd serve` with args and waits for it to be
+// ready; the error says why it is not (its log is in d.logs()).
+func tryStartDaemon(t *testing.T, args ...string) (*daemon, error) {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(binary, append([]string{"serve"}, args...)...), done: make(chan error, 1)}
 	stderr, err := d.cmd.StderrPipe()
@@ -101,13 +146,12 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	})
 	select {
 	case d.url = <-ready:
-		return d
+		return d, nil
 	case err := <-d.done:
-		t.Fatalf("udkitd exited before it was ready: %v\n%s", err, d.logs())
+		return d, fmt.Errorf("udkitd exited before it was ready: %v", err)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("udkitd not ready after 60s:\n%s", d.logs())
+		return d, errors.New("udkitd not ready after 60s")
 	}
-	return nil
 }
 
 func (d *daemon) logs() string {
@@ -146,9 +190,9 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestServeTokensSigtermRestart(t *testing.T) {
-	data := t.TempDir()
-	dq := freeAddr(t)
-	d := startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
 	fi, err := os.Stat(filepath.Join(data, "admin.token"))
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +215,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	// A bad live set names the line.
 	badLive := filepath.Join(t.TempDir(), "live")
 	os.WriteFile(badLive, []byte("i-1\nnot an id\n"), 0o600)
-	if code, _, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", badLive); code != exitUsage || !strings.Contains(errs, "line 2: instance_id") {
+	if code, _, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", badLive, "--registered-before", "2030-01-01T00:00:00Z"); code != exitUsage || !strings.Contains(errs, "line 2: instance_id") {
 		t.Fatalf("reconcile with a bad live set: %d %s", code, errs)
 	}
 	id := strings.Fields(out)[0]
@@ -213,11 +257,28 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 		t.Fatalf("udkit members --json (clusters): %v\n%s", err, out2)
 	}
 	// Reconcile: i-2's instance is gone without deregistering.
+	snapshot := time.Now().UTC().Format(time.RFC3339Nano) // taken before asking the cloud
 	live := filepath.Join(t.TempDir(), "live")
 	os.WriteFile(live, []byte("# from the cloud's API\ni-1\n\n"), 0o600)
-	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live)
+	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", snapshot)
 	if code != 0 || out != "i-2\n" {
 		t.Fatalf("reconcile: %d %q %s", code, out, errs)
+	}
+	// A live set taken from an empty file (a failed cloud query) removes
+	// no one: refused before it reaches the registry.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("# the cloud query printed nothing\n"), 0o600)
+	if code, out, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", empty, "--registered-before", snapshot); code != exitUsage || out != "" || !strings.Contains(errs, "--allow-empty") {
+		t.Fatalf("reconcile with an empty live set: %d %q %s", code, out, errs)
+	}
+	// A time in the future would remove members registered after the
+	// live set was taken: the registry refuses it.
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if code, out, errs := runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", future); code != exitFail || out != "" || !strings.Contains(errs, "later than the registry's clock") {
+		t.Fatalf("reconcile with a future time: %d %q %s", code, out, errs)
+	}
+	if ms, err := ac.Members(ctx, "web"); err != nil || len(ms) != 1 || ms[0].InstanceID != "i-1" {
+		t.Fatalf("members after refused reconciles: %+v, %v", ms, err)
 	}
 	// A member registered after the live set was taken stays.
 	code, out, errs = runCLI(t, "reconcile", "--cluster", "web", "--url", d.url, "--data", data, "--live", live, "--registered-before", "2000-01-01T00:00:00Z")
@@ -243,10 +304,12 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 }
 
 func TestServeJoin(t *testing.T) {
-	first := t.TempDir()
-	dq1 := freeAddr(t)
-	d1 := startDaemon(t, "--data", first, "--http", "127.0.0.1:0", "--dqlite", dq1, "--network-latency", "20ms")
-	d2 := startDaemon(t, "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", freeAddr(t), "--join", dq1, "--network-latency", "20ms")
+	d1, dq1, first := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--network-latency", "20ms"}
+	})
+	d2, _, _ := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--join", dq1, "--network-latency", "20ms"}
+	})
 	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d2.url, "--data", first)
 	if code != 0 {
 		t.Fatalf("token create through the joined node: %d %s", code, errs)
@@ -288,7 +351,10 @@ func TestServeFlagErrors(t *testing.T) {
 		{"revoke without id", []string{"token", "revoke", "--cluster", "web", "--data", "x"}, "want 1 argument"},
 		{"reconcile without live set", []string{"reconcile", "--cluster", "web", "--data", "x"}, "--live FILE are required"},
 		{"reconcile bad time", []string{"reconcile", "--cluster", "web", "--live", "-", "--registered-before", "yesterday"}, "want RFC 3339"},
-		{"reconcile missing file", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live"}, "no such file"},
+		{"reconcile missing file", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live", "--registered-before", "2030-01-01T00:00:00Z"}, "no such file"},
+		{"reconcile without registered-before", []string{"reconcile", "--cluster", "web", "--live", "/nonexistent/live"}, "--registered-before TIME is required"},
+		{"reconcile stdin without registered-before", []string{"reconcile", "--cluster", "web", "--live", "-"}, "--registered-before TIME is required"},
+		{"reconcile empty live set", []string{"reconcile", "--cluster", "web", "--live", "-", "--registered-before", "2030-01-01T00:00:00Z"}, "holds no instance id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,4 +374,81 @@ func TestServeRefusesPublicDqliteWithoutTLS(t *testing.T) {
 	if code != exitFail || !strings.Contains(errb.String(), "no authentication") {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
+}
+
+// TestStartFreshRetriesATakenPort: the port freeAddr found free is taken by
+// someone else before udkitd binds it (here, on purpose, by the test). The
+// start must move to another port instead of failing the test.
+func TestStartFreshRetriesATakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	picks := 0
+	pick := func(t *testing.T) string {
+		picks++
+		if picks == 1 {
+			return taken.Addr().String()
+		}
+		return freeAddr(t)
+	}
+	d, dq, _ := startFresh(t, pick, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	if picks != 2 || dq == taken.Addr().String() {
+		t.Fatalf("%d picks, dqlite on %s (taken: %s); want a second pick on another port", picks, dq, taken.Addr())
+	}
+	d.stop(t)
+}
+
+// TestAdminTokenRotationSurvivesRestart: rotate the admin token with the
+// CLI, restart the node with the old token still in DATA/admin.token: the
+// revoked token stays revoked (udkitd used to re-add that file at every
+// start), the new one works.
+func TestAdminTokenRotationSurvivesRestart(t *testing.T) {
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	code, out, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data)
+	if code != 0 || len(strings.Fields(out)) != 2 {
+		t.Fatalf("admin-list: %d %q %s", code, out, errs)
+	}
+	oldID := strings.Fields(out)[0]
+	code, out, errs = runCLI(t, "token", "admin-create", "--url", d.url, "--data", data)
+	if code != 0 {
+		t.Fatalf("admin-create: %d %s", code, errs)
+	}
+	newTok := strings.TrimSpace(out)
+	newFile := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(newFile, []byte(newTok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "token", "admin-revoke", "--url", d.url, "--admin-token-file", newFile, oldID); code != 0 || out != "revoked "+oldID+"\n" {
+		t.Fatalf("admin-revoke: %d %q %s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data); code != exitFail || !strings.Contains(errs, "unknown admin token") {
+		t.Fatalf("admin-list with the revoked token: %d %s", code, errs)
+	}
+	d.stop(t)
+
+	d = startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	if !strings.Contains(d.logs(), "not restoring the admin token") {
+		t.Errorf("no warning about the revoked DATA/admin.token:\n%s", d.logs())
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data); code != exitFail || !strings.Contains(errs, "unknown admin token") {
+		t.Fatalf("the revoked admin token works again after a restart: %d %s", code, errs)
+	}
+	code, out, errs = runCLI(t, "token", "admin-list", "--url", d.url, "--admin-token-file", newFile)
+	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) != 1 || strings.Contains(out, oldID) {
+		t.Fatalf("admin-list with the new token: %d %q %s", code, out, errs)
+	}
+	newID := strings.Fields(out)[0]
+	if code, _, errs := runCLI(t, "token", "admin-revoke", "--url", d.url, "--admin-token-file", newFile, newID); code != exitFail || !strings.Contains(errs, "last one") {
+		t.Fatalf("revoking the last admin token: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "token", "admin-list", "--cluster", "web", "--url", d.url, "--admin-token-file", newFile); code != exitUsage || !strings.Contains(errs, "drop --cluster") {
+		t.Fatalf("admin-list with --cluster: %d %s", code, errs)
+	}
+	d.stop(t)
 }

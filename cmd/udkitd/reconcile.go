@@ -14,13 +14,20 @@ import (
 	"github.com/udkit/udkit/registry"
 )
 
-const reconcileUsage = `usage: udkitd reconcile --cluster NAME --live FILE [--registered-before TIME] [flags]
+const reconcileUsage = `usage: udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [flags]
 
 Removes the members of the cluster whose instance id is not in FILE (one id
 a line; "-" reads standard input; blank lines and #comments are skipped):
-instances whose stop hook never ran (forced stop, hardware loss). Members
-that registered at or after --registered-before (default: now) stay, so
-take the time before you ask the cloud for the live instances. Prints the
+instances whose stop hook never ran (forced stop, hardware loss).
+
+--registered-before is required: the time taken just BEFORE you asked the
+cloud for the live instances (e.g. t=$(date -u +%Y-%m-%dT%H:%M:%SZ)).
+Members that registered at or after it stay, since the live set could not
+know them. The registry refuses a time more than a few seconds ahead of its
+clock.
+
+An empty live set would remove every member; it is refused unless
+--allow-empty says the cluster really has no live instance. Prints the
 removed ids.
 
 flags:
@@ -32,7 +39,8 @@ const maxLiveIDs = 100000
 func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs, o := adminFlags("udkitd reconcile", stderr)
 	live := fs.String("live", "", "`FILE` of live instance ids, one a line (\"-\": standard input); required")
-	before := fs.String("registered-before", "", "RFC 3339 `TIME`; only members registered before it may be removed (default: now)")
+	before := fs.String("registered-before", "", "RFC 3339 `TIME` taken before the live set was; only members registered before it may be removed; required")
+	allowEmpty := fs.Bool("allow-empty", false, "accept an empty live set (removes every member registered before --registered-before)")
 	fs.Usage = func() {
 		io.WriteString(stderr, reconcileUsage)
 		fs.PrintDefaults()
@@ -51,18 +59,23 @@ func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintln(stderr, "udkitd reconcile: --cluster NAME and --live FILE are required")
 		return exitUsage
 	}
-	req := registry.ReconcileRequest{RegisteredBefore: time.Now().UTC()}
-	if *before != "" {
-		t, err := time.Parse(time.RFC3339Nano, *before)
-		if err != nil {
-			fmt.Fprintf(stderr, "udkitd reconcile: --registered-before %q: want RFC 3339, e.g. 2030-01-02T15:04:05Z\n", *before)
-			return exitUsage
-		}
-		req.RegisteredBefore = t
+	if *before == "" {
+		io.WriteString(stderr, "udkitd reconcile: --registered-before TIME is required: the time taken before you asked the cloud for the live instances (RFC 3339, e.g. from date -u +%Y-%m-%dT%H:%M:%SZ); members registered after it stay\n")
+		return exitUsage
 	}
+	t, err := time.Parse(time.RFC3339Nano, *before)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkitd reconcile: --registered-before %q: want RFC 3339, e.g. 2030-01-02T15:04:05Z\n", *before)
+		return exitUsage
+	}
+	req := registry.ReconcileRequest{RegisteredBefore: t, AllowEmpty: *allowEmpty}
 	ids, err := readLive(*live, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
+		return exitUsage
+	}
+	if len(ids) == 0 && !*allowEmpty {
+		fmt.Fprintf(stderr, "udkitd reconcile: --live %s holds no instance id: that would remove every member of cluster %q; if none is alive, add --allow-empty\n", *live, o.cluster)
 		return exitUsage
 	}
 	req.Live = ids

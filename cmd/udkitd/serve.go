@@ -156,7 +156,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch})
+	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
 	if err != nil {
 		shutdownNode()
 		return err
@@ -219,7 +219,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin.token") }
 
 // ensureAdminToken makes sure an operator can get in: a token already in
-// DIR/admin.token is (re)stored; otherwise the first node of a cluster
+// DIR/admin.token is (re)stored unless it was revoked; otherwise the first node of a cluster
 // that has no admin token yet makes one and writes it there, 0600.
 func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig, joining bool, log *slog.Logger) error {
 	path := adminTokenFile(c)
@@ -228,7 +228,15 @@ func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig
 		if err != nil {
 			return err
 		}
-		return store.AddAdminToken(ctx, tok)
+		err = store.AddAdminToken(ctx, tok)
+		if registry.IsCode(err, registry.CodeForbidden) {
+			// Revoked (udkitd token admin-revoke): a restart must not
+			// bring it back. The node serves; operators use a current
+			// token.
+			log.Warn("not restoring the admin token in "+path+": it was revoked; put a current one there (udkitd token admin-create)", "err", err.Error())
+			return nil
+		}
+		return err
 	}
 	has, err := store.HasAdminToken(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/udkit/udkit/registry"
@@ -17,12 +18,20 @@ const tokenUsage = `usage:
   udkitd token create --cluster NAME [flags]       print a new join token (its only copy)
   udkitd token list   --cluster NAME [flags]       list the cluster's join tokens (ids, no secrets)
   udkitd token revoke --cluster NAME [flags] ID    revoke a join token
+  udkitd token admin-create [flags]                print a new admin token (its only copy)
+  udkitd token admin-list   [flags]                list the admin tokens (ids, no secrets)
+  udkitd token admin-revoke [flags] ID             revoke an admin token (not the last one)
+
+Rotating the admin token: admin-create, write the new token to every node's
+DATA/admin.token (0600) and wherever operators keep it, then admin-revoke
+the old id, authenticated with the new token. A revoked token found in a
+DATA/admin.token at start is not restored.
 
 flags:
 `
 
-// token manages join tokens through the HTTP API of a running udkitd,
-// authenticated with the admin token.
+// token manages join and admin tokens through the HTTP API of a running
+// udkitd, authenticated with an admin token.
 func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		w, code := stderr, exitUsage
@@ -35,8 +44,11 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	sub := args[0]
-	if sub != "create" && sub != "list" && sub != "revoke" {
-		fmt.Fprintf(stderr, "udkitd token: unknown subcommand %q; want create, list or revoke\n", sub)
+	admin := strings.HasPrefix(sub, "admin-")
+	switch sub {
+	case "create", "list", "revoke", "admin-create", "admin-list", "admin-revoke":
+	default:
+		fmt.Fprintf(stderr, "udkitd token: unknown subcommand %q; want create, list, revoke, admin-create, admin-list or admin-revoke\n", sub)
 		return exitUsage
 	}
 	fs, o := tokenFlags(stderr)
@@ -47,15 +59,19 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	wantArgs := 0
-	if sub == "revoke" {
+	if strings.HasSuffix(sub, "revoke") {
 		wantArgs = 1
 	}
 	if fs.NArg() != wantArgs {
 		fmt.Fprintf(stderr, "udkitd token %s: want %d argument(s) after the flags, got %d\n", sub, wantArgs, fs.NArg())
 		return exitUsage
 	}
-	if o.cluster == "" {
+	if o.cluster == "" && !admin {
 		fmt.Fprintf(stderr, "udkitd token %s: --cluster NAME is required\n", sub)
+		return exitUsage
+	}
+	if o.cluster != "" && admin {
+		fmt.Fprintf(stderr, "udkitd token %s: admin tokens belong to no cluster; drop --cluster\n", sub)
 		return exitUsage
 	}
 	c, err := o.client()
@@ -104,6 +120,45 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 		out = registry.RevokeResponse{Revoked: true}
+	case "admin-create":
+		at, err := c.CreateAdminToken(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token admin-create: %v\n", err)
+			return exitFail
+		}
+		if !o.json {
+			fmt.Fprintln(stdout, at.Token)
+			return exitOK
+		}
+		out = at
+	case "admin-list":
+		ats, err := c.AdminTokens(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token admin-list: %v\n", err)
+			return exitFail
+		}
+		if !o.json {
+			for _, at := range ats {
+				fmt.Fprintf(stdout, "%s  %s\n", at.ID, at.CreatedAt.Format(time.RFC3339))
+			}
+			return exitOK
+		}
+		out = registry.AdminTokensResponse{AdminTokens: ats}
+	case "admin-revoke":
+		ok, err := c.RevokeAdminToken(ctx, fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "udkitd token admin-revoke: %v\n", err)
+			return exitFail
+		}
+		if !ok {
+			fmt.Fprintf(stderr, "udkitd token admin-revoke: no admin token %q (already revoked?)\n", fs.Arg(0))
+			return exitFail
+		}
+		if !o.json {
+			fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
+			return exitOK
+		}
+		out = registry.RevokeResponse{Revoked: true}
 	}
 	b, _ := json.MarshalIndent(out, "", "  ")
 	fmt.Fprintf(stdout, "%s\n", b)
@@ -118,6 +173,7 @@ type tokenOptions struct {
 	caFile    string
 	timeout   time.Duration
 	json      bool
+	insecure  bool
 }
 
 // client returns a registry client authenticated with the admin token
@@ -138,7 +194,11 @@ func (o *tokenOptions) client() (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.NewClient(o.url, admin, hc)
+	var opts []registry.ClientOption
+	if o.insecure {
+		opts = append(opts, registry.AllowInsecureHTTP())
+	}
+	return registry.NewClient(o.url, admin, hc, opts...)
 }
 
 func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
@@ -151,12 +211,13 @@ func adminFlags(name string, w io.Writer) (*flag.FlagSet, *tokenOptions) {
 	o := &tokenOptions{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
-	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required)")
+	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required, but for admin tokens)")
 	fs.StringVar(&o.url, "url", "http://"+DefaultHTTPAddress, "registry `URL`")
 	fs.StringVar(&o.adminFile, "admin-token-file", "", "`FILE` holding the admin token")
 	fs.StringVar(&o.data, "data", "", "udkitd data `DIR`; the admin token is read from DIR/admin.token")
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of the CA to trust for an https URL")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "overall request timeout")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
+	fs.BoolVar(&o.insecure, "insecure-http", false, "send the admin token over plain http:// to a host that is not loopback (readable by anyone on the path; prefer https)")
 	return fs, o
 }

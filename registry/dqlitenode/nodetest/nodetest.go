@@ -5,6 +5,7 @@ package nodetest
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,12 +34,52 @@ func FreeLoopbackAddress(t testing.TB) string {
 // (with handover) when the test ends.
 func Start(t testing.TB) *dqlitenode.Node {
 	t.Helper()
-	return StartIn(t, t.TempDir(), FreeLoopbackAddress(t), nil)
+	n, _ := StartFresh(t, nil)
+	return n
+}
+
+// StartFresh starts a node on a free loopback port in a fresh temporary
+// directory, joining the given addresses if any, and returns it with its
+// directory. A port found free by FreeLoopbackAddress may be taken by
+// another process before the node binds it (dqlite needs a fixed address,
+// so it cannot bind port 0): then StartFresh tries a new port and
+// directory, up to 5 times.
+func StartFresh(t testing.TB, join []string) (*dqlitenode.Node, string) {
+	t.Helper()
+	var errs []string
+	for attempt := 0; attempt < 5; attempt++ {
+		dir := t.TempDir()
+		n, err := start(t, dir, FreeLoopbackAddress(t), join)
+		if err == nil {
+			return n, dir
+		}
+		if !isBindFailure(err) {
+			t.Fatalf("nodetest: %v", err)
+		}
+		errs = append(errs, err.Error())
+	}
+	t.Fatalf("nodetest: no free port in 5 attempts: %s", strings.Join(errs, "; "))
+	return nil, ""
+}
+
+// isBindFailure reports whether a start failed because the address was
+// taken (go-dqlite says "failed to set bind address").
+func isBindFailure(err error) bool {
+	return strings.Contains(err.Error(), "failed to set bind address") || strings.Contains(err.Error(), "address already in use")
 }
 
 // StartIn starts a node in dir at addr, joining the given addresses if any,
 // and closes it when the test ends (a no-op if the test closed it first).
 func StartIn(t testing.TB, dir, addr string, join []string) *dqlitenode.Node {
+	t.Helper()
+	n, err := start(t, dir, addr, join)
+	if err != nil {
+		t.Fatalf("nodetest: %v", err)
+	}
+	return n
+}
+
+func start(t testing.TB, dir, addr string, join []string) (*dqlitenode.Node, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -49,14 +90,14 @@ func StartIn(t testing.TB, dir, addr string, join []string) *dqlitenode.Node {
 		NetworkLatency: Latency,
 	})
 	if err != nil {
-		t.Fatalf("nodetest: %v", err)
+		return nil, err
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		n.Close(ctx)
 	})
-	return n
+	return n, nil
 }
 
 // StartCluster starts size nodes, the first one bootstrapping the cluster
@@ -65,10 +106,11 @@ func StartIn(t testing.TB, dir, addr string, join []string) *dqlitenode.Node {
 func StartCluster(t testing.TB, size int) []*dqlitenode.Node {
 	t.Helper()
 	nodes := make([]*dqlitenode.Node, 0, size)
-	first := StartIn(t, t.TempDir(), FreeLoopbackAddress(t), nil)
+	first, _ := StartFresh(t, nil)
 	nodes = append(nodes, first)
 	for i := 1; i < size; i++ {
-		nodes = append(nodes, StartIn(t, t.TempDir(), FreeLoopbackAddress(t), []string{first.Address()}))
+		n, _ := StartFresh(t, []string{first.Address()})
+		nodes = append(nodes, n)
 	}
 	want := size
 	if want > 3 {
