@@ -22,7 +22,7 @@ func init() {
 	})
 }
 
-const inspectUsage = `usage: udkit inspect [--json] [FILE|-]
+const inspectUsage = `usage: udkit inspect [--json] [--extract DIR [--force]] [FILE|-]
 
 Decodes user data as cloud-init reads it (base64 as EC2 takes it, gzip,
 MIME multipart, or a single document typed by its first line) and lists
@@ -45,8 +45,26 @@ parts they hold.
              "merge_type":"...","length":N,"sha256":"..."}]}
 size.raw is the size of the document after base64 and gzip decoding.
 
-Exit status: 0 on success, 1 when the input cannot be decoded, 2 on a
-usage error.
+--extract DIR also writes each part's decoded payload (the bytes the
+sha256 is of) into DIR, to read or diff what an instance will run. File
+names do not trust the headers: each is NNN-NAME, NNN the part's index
+zero-padded to three digits, NAME the part's filename with every byte
+other than ASCII letters, digits and . _ + - replaced by _, a . that
+starts NAME or follows another . replaced by _, cut to 100 bytes; a part
+without a filename gets cloud-init's name for it, part-NNN. So
+filename="../../x" is written as DIR/001-_._.._x, never outside DIR.
+Every file is mode 0644, shell scripts too: nothing extracted becomes an
+executable by accident. DIR is created (0755) if missing, its parent must
+exist. A DIR that exists must be empty, unless --force: then files of
+the same names are replaced and other files left alone. Nothing is
+written unless everything is: the files go to a temporary directory next
+to DIR first and are renamed into place at the end; on an error DIR is
+left as it was, and the error names the part and the file. With --json,
+each part gains "extracted":"DIR/NNN-NAME" (only with --extract); the
+text output ends with a line saying where the parts went.
+
+Exit status: 0 on success, 1 when the input cannot be decoded or the
+parts cannot be extracted, 2 on a usage error.
 `
 
 // inspectJSON is the --json output; field order is the documented one.
@@ -69,12 +87,15 @@ type inspectPart struct {
 	MergeType   string `json:"merge_type"`
 	Length      int    `json:"length"`
 	SHA256      string `json:"sha256"`
+	Extracted   string `json:"extracted,omitempty"`
 }
 
 func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	extract := fs.String("extract", "", "write each part's decoded payload into `DIR`")
+	force := fs.Bool("force", false, "with --extract, write into a non-empty DIR")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, inspectUsage)
@@ -85,6 +106,16 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(stderr, "udkit inspect: one input at most, got %d\n%s", fs.NArg(), inspectUsage)
+		return exitUsage
+	}
+	extractSet := false
+	fs.Visit(func(f *flag.Flag) { extractSet = extractSet || f.Name == "extract" })
+	if extractSet && *extract == "" {
+		fmt.Fprintf(stderr, "udkit inspect: --extract needs a directory\n%s", inspectUsage)
+		return exitUsage
+	}
+	if *force && !extractSet {
+		fmt.Fprintf(stderr, "udkit inspect: --force only goes with --extract\n%s", inspectUsage)
 		return exitUsage
 	}
 	name := "-"
@@ -115,6 +146,16 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.Parts[i] = inspectPart{Index: i + 1, ContentType: p.ContentType, Filename: p.Filename,
 			MergeType: p.MergeType, Length: len(p.Body), SHA256: hex.EncodeToString(sum[:])}
 	}
+	if extractSet {
+		paths, err := extractParts(d, *extract, *force)
+		if err != nil {
+			fmt.Fprintf(stderr, "udkit inspect: --extract: %v\n", err)
+			return exitFail
+		}
+		for i, p := range paths {
+			out.Parts[i].Extracted = p
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
@@ -125,6 +166,9 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	writeInspectText(stdout, where, out)
+	if extractSet {
+		fmt.Fprintf(stdout, "extracted %d parts into %s\n", len(out.Parts), cell(*extract))
+	}
 	return exitOK
 }
 
