@@ -52,7 +52,7 @@ zero-padded to three digits, NAME the part's filename with every byte
 other than ASCII letters, digits and . _ + - replaced by _, a . that
 starts NAME or follows another . replaced by _, cut to 100 bytes; a part
 without a filename gets cloud-init's name for it, part-NNN. So
-filename="../../x" is written as DIR/001-_._.._x, never outside DIR.
+filename="../../x" is written as DIR/001-_._.__x, never outside DIR.
 Every file is mode 0644, shell scripts too: nothing extracted becomes an
 executable by accident. DIR is created (0755) if missing, its parent must
 exist. A DIR that exists must be empty, unless --force: then files of
