@@ -28,6 +28,11 @@ func TestInspectExitCodes(t *testing.T) {
 		{name: "two files", args: []string{"a", "b"}, wantCode: exitUsage, wantStderr: "one input at most"},
 		{name: "bad flag", args: []string{"--nope"}, wantCode: exitUsage, wantStderr: "not defined"},
 		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantStdout: "usage: udkit inspect"},
+		{name: "extract without dir", args: []string{"--json", "--extract"}, wantCode: exitUsage, wantStderr: "flag needs an argument: -extract"},
+		{name: "extract empty dir", args: []string{"--extract", "", seed}, wantCode: exitUsage, wantStderr: "--extract needs a directory"},
+		{name: "force without extract", args: []string{"--force", seed}, wantCode: exitUsage, wantStderr: "--force only goes with --extract"},
+		{name: "extract undecodable", args: []string{"--extract", filepath.Join(t.TempDir(), "x"), "-"}, stdin: "MIME-Version: 1.0\n\n\xff", wantCode: exitFail, wantStderr: "not valid UTF-8"},
+		{name: "extract parent missing", args: []string{"--extract", filepath.Join(t.TempDir(), "no", "x"), seed}, wantCode: exitFail, wantStderr: "does not exist; create it first"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
