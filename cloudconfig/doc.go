@@ -16,7 +16,11 @@
 //   - the output starts with "#cloud-config\n", uses two-space indentation
 //     and a fixed key order, and ends with exactly one newline;
 //   - multi-line strings are literal block scalars, so golden files read
-//     like the files they describe;
+//     like the files they describe; tabs stay verbatim in them. Text that
+//     a block scalar cannot hold exactly is double-quoted instead: a space
+//     before a line break or at the end, a tab as the very first
+//     character (yaml.v3 cannot read that back), a leading line break,
+//     a CR or another control character;
 //   - strings that YAML 1.1 (cloud-init's PyYAML) or YAML 1.2 would read as
 //     something else ("on", "yes", "0644", "a: b", "*x") are quoted;
 //   - the same Config renders to the same bytes, always.

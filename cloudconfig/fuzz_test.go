@@ -13,12 +13,23 @@ import (
 // renders, parses back, and renders to the same bytes again; Validate and
 // Lint must not panic either; a rendering over MaxSize (aliases expanded)
 // must be refused for its size. Seeds: the round-trip corpus, the render
-// goldens and testdata/fuzz/FuzzParse.
+// goldens, texts with tabs and testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/corpus/*.yaml", "testdata/render/*.golden"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			f.Add(readFile(f, file))
+		}
+	}
+	// Tabs: in a literal block (inside a line, at a later line's start,
+	// trailing, tab-only lines) and double-quoted (at the very start).
+	f.Add([]byte("#cloud-config\nwrite_files:\n  - path: /etc/a\n    content: |\n      a\tb\n      \tc\t\n      \t\n      d  \te\nruncmd:\n  - \"\\tfirst\\nsecond\\n\"\n  - |-\n      x\n      \ty\n"))
+	// A tab first in a block scalar: PyYAML reads it, yaml.v3 refuses it.
+	f.Add([]byte("#cloud-config\nruncmd:\n  - |-\n      \tx\n"))
+	for _, tt := range tabCases {
+		c := &cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/etc/t", Content: tt.text}}}
+		if out, err := c.Marshal(); err == nil {
+			f.Add(out)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -136,12 +136,23 @@ func plainIsString(s string, inFlow bool) bool {
 }
 
 // printable reports whether s can be written in a single-quoted scalar:
-// valid UTF-8 without control characters, line breaks or a BOM.
+// valid UTF-8 without control characters (tab included), line breaks or a
+// BOM.
 func printable(s string) bool {
+	return printableTab(s, false)
+}
+
+// printableTab is printable, with tabs allowed when tab is true: a literal
+// block scalar holds tabs verbatim, a single-quoted one does not (the
+// emitter double-quotes any text with a tab outside a block scalar).
+func printableTab(s string, tab bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
+		if r == '\t' && tab {
+			continue
+		}
 		if r == '\uFEFF' || (!unicode.IsPrint(r) && r != ' ') {
 			return false
 		}
@@ -168,23 +179,35 @@ func strNode(s string, inFlow bool) *yaml.Node {
 	return n
 }
 
-// literalOK reports whether s can be a literal block scalar and read back
-// exactly: printable lines, no trailing spaces before a line break (the
-// emitter refuses those), no CR.
+// literalOK reports whether s can be a literal block scalar that both
+// PyYAML (cloud-init's reader) and yaml.v3 (Parse) read back exactly:
+//
+//   - printable lines, tabs allowed anywhere but at the very start of s;
+//   - no space before a line break or at the end (the emitter refuses
+//     those and falls back to quotes); a trailing tab is kept as content
+//     by both readers, so it is fine;
+//   - no CR, and s neither starts with a line break nor is only breaks.
+//
+// A tab at the start of the first line is the one case PyYAML reads back
+// but yaml.v3 does not: the emitter writes no indentation indicator for it
+// (it does for a leading space), and while yaml.v3's scanner is still
+// detecting the block's indentation it rejects a tab ("found a tab
+// character where an indentation space is expected"). Such text is double
+// quoted. A tab at the start of any later line, once the indentation is
+// known, is content to both readers.
 func literalOK(s string) bool {
-	if !utf8.ValidString(s) {
+	if s == "" || s[0] == '\n' || s[0] == '\t' || strings.TrimLeft(s, "\n") == "" {
+		// Leading breaks or only breaks read back fine, but libyaml's
+		// emitter falls back to quotes for them; keep it predictable.
 		return false
 	}
 	for _, line := range strings.Split(s, "\n") {
-		if !printable(line) && line != "" {
+		if !printableTab(line, true) {
 			return false
 		}
-		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+		if strings.HasSuffix(line, " ") {
 			return false
 		}
 	}
-	// A block scalar that is only line breaks, or starts with one, reads
-	// back fine but libyaml's emitter falls back to quotes for it; keep
-	// it predictable.
-	return strings.TrimLeft(s, "\n") != "" && s[0] != '\n'
+	return true
 }
