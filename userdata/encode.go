@@ -309,7 +309,11 @@ func checkContentType(ct string) error {
 			continue
 		}
 		if !isTokenChar(c) || ('A' <= c && c <= 'Z') {
-			return fmt.Errorf("content type %q: byte %q is not allowed (lower-case MIME token characters only)", ct, c)
+			b := fmt.Sprintf("%#x", c)
+			if ' ' <= c && c <= '~' {
+				b = fmt.Sprintf("%q", c)
+			}
+			return fmt.Errorf("content type %+q: byte %s is not allowed (lower-case MIME token characters only)", ct, b)
 		}
 	}
 	if strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "message/") {

@@ -101,10 +101,30 @@ func (d *Document) Add(contentType, filename string, body []byte) *Document {
 }
 
 // label names part i (0-based) in error messages the way users count
-// them: `part 3 (text/x-shellscript "register.sh")`.
+// them: `part 3 (text/x-shellscript "register.sh")`. The content type and
+// filename come from the user data's headers, so they pass through
+// [QuoteHeader] and [strconv.QuoteToASCII]: a hostile header cannot put
+// escape sequences or line breaks into an error message.
 func label(i int, ct, filename string) string {
 	if filename == "" {
-		return fmt.Sprintf("part %d (%s)", i+1, ct)
+		return fmt.Sprintf("part %d (%s)", i+1, QuoteHeader(ct))
 	}
-	return fmt.Sprintf("part %d (%s %s)", i+1, ct, strconv.Quote(filename))
+	return fmt.Sprintf("part %d (%s %s)", i+1, QuoteHeader(ct), strconv.QuoteToASCII(filename))
+}
+
+// QuoteHeader makes a value taken from a MIME header (content type,
+// filename, merge type: whatever the author of the user data wrote) safe
+// to print on a terminal or in a one-line message. It returns s unchanged
+// when s is printable ASCII without spaces or double quotes, and otherwise
+// strconv.QuoteToASCII(s), so control characters, escape sequences, line
+// breaks, bidirectional overrides and other non-ASCII text come out as Go
+// escapes and the value's ends stay visible. The empty string is returned
+// as is.
+func QuoteHeader(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }

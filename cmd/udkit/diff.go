@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -133,9 +134,9 @@ func partLabel(m partMatch) string {
 		p, i = m.pb, m.b
 	}
 	if p.Filename == "" {
-		return fmt.Sprintf("part %d (%s)", i+1, p.ContentType)
+		return fmt.Sprintf("part %d (%s)", i+1, userdata.QuoteHeader(p.ContentType))
 	}
-	return fmt.Sprintf("part %d (%s %q)", i+1, p.ContentType, p.Filename)
+	return fmt.Sprintf("part %d (%s %s)", i+1, userdata.QuoteHeader(p.ContentType), strconv.QuoteToASCII(p.Filename))
 }
 
 // matchParts pairs the parts of a and b: by content type and filename when
@@ -183,12 +184,12 @@ func matchParts(a, b []userdata.Part) []partMatch {
 
 func diffPart(out *diffWriter, a, b userdata.Part) {
 	if a.ContentType != b.ContentType {
-		out.add("-", "content type", a.ContentType)
-		out.add("+", "content type", b.ContentType)
+		out.add("-", "content type", userdata.QuoteHeader(a.ContentType))
+		out.add("+", "content type", userdata.QuoteHeader(b.ContentType))
 	}
 	if a.MergeType != b.MergeType {
-		out.add("-", "merge type", a.MergeType)
-		out.add("+", "merge type", b.MergeType)
+		out.add("-", "merge type", userdata.QuoteHeader(a.MergeType))
+		out.add("+", "merge type", userdata.QuoteHeader(b.MergeType))
 	}
 	if a.ContentType == userdata.ContentCloudConfig && b.ContentType == userdata.ContentCloudConfig {
 		var na, nb yaml.Node

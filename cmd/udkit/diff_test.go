@@ -86,3 +86,67 @@ func FuzzDiff(f *testing.F) {
 		}
 	})
 }
+
+func TestDiffEscapesHeaders(t *testing.T) {
+	mime := func(parts ...string) []byte {
+		s := "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+		for _, p := range parts {
+			s += "--B\r\n" + p + "\r\n#!/bin/sh\r\n"
+		}
+		return []byte(s + "--B--\r\n")
+	}
+	const plain = "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=a.sh\r\n"
+	tests := []struct {
+		name string
+		a, b []byte
+		want string // a line of the output
+	}{
+		{"terminal escape in filename of an added part", mime(plain),
+			mime(plain, "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''%1B%5B2J%1B%5D0%3Bpwned%07x.sh\r\n"),
+			`@@ part 2 (text/x-shellscript "\x1b[2J\x1b]0;pwned\ax.sh") @@`},
+		{"newline in filename of a removed part",
+			mime(plain, "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''x%0A%2Bonly%20in%20b\r\n"), mime(plain),
+			`@@ part 2 (text/x-shellscript "x\n+only in b") @@`},
+		{"right-to-left override in filename", mime(plain),
+			mime(plain, "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''a%E2%80%AEhs.exe\r\n"),
+			`@@ part 2 (text/x-shellscript "a\u202ehs.exe") @@`},
+		{"NUL in filename", mime(plain),
+			mime(plain, "Content-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename*=utf-8''a%00b\r\n"),
+			`@@ part 2 (text/x-shellscript "a\x00b") @@`},
+		{"terminal escape in content type", mime("Content-Type: text/x-a\r\n"), mime("Content-Type: text/x-\x1b[31ma\x00\r\n"),
+			`+content type: "text/x-\x1b[31ma\x00"`},
+		{"terminal escape in content type of an added part", mime(plain), mime(plain, "Content-Type: text/x-\x1b[31ma\r\n"),
+			`@@ part 2 ("text/x-\x1b[31ma") @@`},
+		{"right-to-left override in content type", mime("Content-Type: text/x-a\r\n"), mime("Content-Type: text/x-\u202ea\r\n"),
+			`+content type: "text/x-\u202ea"`},
+		{"control characters in merge type", mime(plain + "X-Merge-Type: list(append)\r\n"),
+			mime(plain + "X-Merge-Type: list(append)\x1b[2K\x00\u202e\r\n"),
+			`+merge type: "list(append)\x1b[2K\x00\u202e"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := userdata.Decode(tc.a, userdata.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := userdata.Decode(tc.b, userdata.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if compareDocs(&out, "a", "b", a, b) {
+				t.Fatalf("no difference found:\n%s", out.String())
+			}
+			got := out.String()
+			if !strings.Contains("\n"+got, "\n"+tc.want+"\n") {
+				t.Errorf("output lacks the line %s:\n%s", tc.want, got)
+			}
+			for i := 0; i < len(got); i++ {
+				if c := got[i]; (c < ' ' && c != '\n') || c > '~' {
+					t.Errorf("output holds byte %#x at %d: %q", c, i, got)
+					break
+				}
+			}
+		})
+	}
+}

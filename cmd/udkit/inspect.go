@@ -214,12 +214,12 @@ func writeInspectText(w io.Writer, where string, out inspectJSON) {
 }
 
 // cell formats a value that comes from the user data's MIME headers (so
-// from whoever wrote the user data) for the text table: "-" when empty, as
-// it is when it is printable ASCII without spaces or double quotes, and
-// otherwise quoted with Go escapes and only ASCII (strconv.QuoteToASCII),
-// so that a header can neither send escape sequences or newlines to the
-// terminal nor break or fake the table's columns. A value that is
-// literally "-" is quoted too, to tell it from an empty one.
+// from whoever wrote the user data) for the text table: "-" when empty,
+// otherwise as userdata.QuoteHeader gives it (as is when printable ASCII
+// without spaces or double quotes, else strconv.QuoteToASCII), so that a
+// header can neither send escape sequences or newlines to the terminal nor
+// break or fake the table's columns. A value that is literally "-" is
+// quoted too, to tell it from an empty one.
 func cell(s string) string {
 	if s == "" {
 		return "-"
@@ -227,10 +227,5 @@ func cell(s string) string {
 	if s == "-" {
 		return strconv.Quote(s)
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
+	return userdata.QuoteHeader(s)
 }
