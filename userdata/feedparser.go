@@ -333,7 +333,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	ct := msg.contentType()
 	switch maintype(ct) {
 	case "message":
-		return nil, &parseError{fmt.Sprintf("%s parts are not supported (cloud-init has no handler for them)", QuoteHeader(ct))}
+		return nil, &parseError{fmt.Sprintf("%s parts are not supported (udkit does not decode them, while cloud-init reads the parts inside; send those parts directly instead)", QuoteHeader(ct))}
 	case "multipart":
 		return msg, p.parseMultipart(msg, depth)
 	}
