@@ -10,33 +10,22 @@ import (
 	"github.com/udkit/udkit/userdata"
 )
 
-// Severity ranks a [Diagnostic].
-type Severity int
+// Severity ranks a [Diagnostic]. It is [unit.Severity], so the root
+// package and the unit linter share one scale and one String method.
+type Severity = unit.Severity
 
+// The severities, from the least to the most serious.
 const (
 	// Info is a fact worth knowing, not a fault (for example: the hook
 	// never starts if its mount fails).
-	Info Severity = iota
+	Info = unit.Info
 	// Warning is a likely mistake that still works as written.
-	Warning
+	Warning = unit.Warning
 	// Error means part of the user data is lost or the hook does not run
 	// as meant. [Bundle.Encode] refuses user data with errors unless
 	// [Options.AcceptErrors] is set.
-	Error
+	Error = unit.Error
 )
-
-// String returns "info", "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Info:
-		return "info"
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return fmt.Sprintf("severity(%d)", int(s))
-}
 
 // Diagnostic is one finding of the unit, cloud-config or user-data rules,
 // on a built [Bundle] or on the input of [Lint].
@@ -112,13 +101,7 @@ func fromUnit(d unit.Diagnostic) (string, Severity) {
 	if d.Line > 0 {
 		where = fmt.Sprintf("unit line %d", d.Line)
 	}
-	switch d.Severity {
-	case unit.Error:
-		return where, Error
-	case unit.Warning:
-		return where, Warning
-	}
-	return where, Info
+	return where, d.Severity
 }
 
 func fromCloudConfig(s cloudconfig.Severity) Severity {
