@@ -42,7 +42,7 @@ func onMount(d *udkitd, token string) *udkit.Spec {
 	return &udkit.Spec{
 		Name:       managedName,
 		Register:   &udkit.Action{Command: []string{mountPoint + "/bin/register"}},
-		Deregister: udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
+		Deregister: &udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
 		Mounts:     []string{mountPoint},
 		Files: []cloudconfig.WriteFile{
 			{Path: joinTokenPath, Content: token + "\n", Permissions: "0600"},

@@ -15,16 +15,20 @@ import (
 // DefaultLimit is EC2's limit on user data: 16384 bytes before base64.
 const DefaultLimit = 16384
 
-// GzipMode says when [Document.Encode] compresses the whole document.
+// GzipMode says when [Document.Encode] compresses the whole document. The
+// zero value is [GzipAuto]. It reads and writes itself as "auto",
+// "always" or "never" ([GzipMode.UnmarshalText]).
 type GzipMode int
 
 const (
+	// GzipAuto compresses only when the plain document is over the limit.
+	// It is the zero value: a document that fits is sent as it is, one
+	// that does not is gzip'd rather than refused.
+	GzipAuto GzipMode = iota
 	// GzipNever never compresses.
-	GzipNever GzipMode = iota
+	GzipNever
 	// GzipAlways always compresses.
 	GzipAlways
-	// GzipAuto compresses only when the plain document is over the limit.
-	GzipAuto
 )
 
 // String returns "never", "always" or "auto".
@@ -40,8 +44,9 @@ func (m GzipMode) String() string {
 	return fmt.Sprintf("GzipMode(%d)", int(m))
 }
 
-// Options control [Document.Encode]. The zero value encodes a plain MIME
-// document limited to [DefaultLimit] bytes.
+// Options control [Document.Encode]. The zero value encodes a MIME
+// document limited to [DefaultLimit] bytes, gzip'd only when it does not
+// fit otherwise ([GzipAuto]).
 type Options struct {
 	// Gzip says whether to gzip the whole document (cloud-init detects
 	// gzip by trying to decompress).
@@ -156,7 +161,7 @@ func (d *Document) Sizes(o Options) (SizeReport, error) {
 
 func (d *Document) encode(o Options, wantReport bool) ([]byte, SizeReport, error) {
 	var rep SizeReport
-	if o.Gzip < GzipNever || o.Gzip > GzipAuto {
+	if o.Gzip < GzipAuto || o.Gzip > GzipAlways {
 		return nil, rep, fmt.Errorf("userdata: unknown gzip mode %d; use GzipNever, GzipAlways or GzipAuto", int(o.Gzip))
 	}
 	if len(d.Parts) == 0 {

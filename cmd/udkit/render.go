@@ -80,7 +80,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sf, err = udkit.ParseSpecFile(data, nil)
 		var se *udkit.SpecError
 		if errors.As(err, &se) {
-			err = &udkit.FileError{Name: "-", Err: se}
+			se.File = "-"
 		}
 	} else {
 		sf, err = udkit.ReadSpecFile(pos[0])
@@ -93,7 +93,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if set["gzip"] {
-		if o.Gzip, err = udkit.ParseGzipMode(*gzip); err != nil {
+		if err = o.Gzip.UnmarshalText([]byte(*gzip)); err != nil {
 			fmt.Fprintf(stderr, "udkit render: --gzip: %v\n%s\n", err, renderUsage)
 			return exitUsage
 		}

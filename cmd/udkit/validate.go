@@ -15,6 +15,7 @@ import (
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/userdata"
 )
 
@@ -109,17 +110,14 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else if err := c.Validate(); err != nil {
 			var ve *cloudconfig.ValidationError
 			if errors.As(err, &ve) {
-				lines := map[string]int{}
-				if d.file {
-					lines = findingLines(d.body)
-				}
 				for _, dg := range ve.Diagnostics {
 					label := d.label
-					if l := lines[dg.Path+"\x00"+dg.Rule]; l > 0 {
-						label = fmt.Sprintf("%s:%d", d.label, l)
+					if d.file && dg.Line > 0 {
+						// Parse kept the positions: no second parse.
+						label = fmt.Sprintf("%s:%d", d.label, dg.Line)
 					}
 					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
-					if dg.Severity == cloudconfig.Error {
+					if dg.Severity == diag.Error {
 						bad = true
 					}
 				}
@@ -153,27 +151,6 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
-}
-
-// findingLines maps the YAML path and rule of each finding in a
-// cloud-config document to its line (the line within the document, which
-// for a part of user data is not a line of the file: only plain
-// cloud-config files get lines).
-func findingLines(body []byte) map[string]int {
-	m := map[string]int{}
-	if udkit.DetectKind(body) != udkit.KindCloudConfig {
-		return m
-	}
-	_, diags, err := udkit.Lint(body)
-	if err != nil {
-		return m
-	}
-	for _, d := range diags {
-		if _, ok := m[d.Where+"\x00"+d.Rule]; !ok && d.Line > 0 {
-			m[d.Where+"\x00"+d.Rule] = d.Line
-		}
-	}
-	return m
 }
 
 type schemaVerdict struct {
