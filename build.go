@@ -116,14 +116,17 @@ func Build(s *Spec) (*Bundle, error) {
 		cfg.Start = register
 		cfg.Description = "Register " + s.Name + " at boot and deregister it at shutdown"
 	}
-	if probs := cfg.Check(); len(probs) > 0 {
-		for i := range probs {
-			probs[i].Path = hookField(probs[i].Path)
-			probs[i].Rule = RuleSpec
+	hook, err := unit.StopHook(cfg)
+	var he *unit.StopHookError
+	if errors.As(err, &he) {
+		// checkSpec found nothing, but the hook's own checks did: the
+		// problems name the StopHookConfig fields they are about.
+		probs := make(diag.List, len(he.Problems))
+		for i, p := range he.Problems {
+			probs[i] = problem(hookField(p.Path), "%s", p.Message)
 		}
 		return nil, &SpecError{Problems: probs}
 	}
-	hook, err := unit.StopHook(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("udkit: the stop hook: %w", err)
 	}
@@ -155,7 +158,13 @@ func Build(s *Spec) (*Bundle, error) {
 	cc := own
 	if s.CloudConfig != nil {
 		base := s.CloudConfig.Clone()
-		if err := cloudconfig.Merge(base, own); err != nil {
+		if base.Lookup("write_files") == nil && base.Lookup("runcmd") == nil {
+			// Both lists are typed: appending own's entries is what
+			// Merge does (own has nothing else), without rendering
+			// both configs to YAML nodes and reading them back.
+			base.WriteFiles = append(base.WriteFiles, own.WriteFiles...)
+			base.Runcmd = append(base.Runcmd, own.Runcmd...)
+		} else if err := cloudconfig.Merge(base, own); err != nil {
 			return nil, &SpecError{Problems: diag.List{problem("cloud_config", "%v", err)}}
 		}
 		cc = base

@@ -1,6 +1,7 @@
 package udkit_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/userdata"
+	"gopkg.in/yaml.v3"
 )
 
 func baseSpec() *udkit.Spec {
@@ -329,5 +331,41 @@ func TestRenderLimit(t *testing.T) {
 	}
 	if _, _, err := udkit.Render(s, udkit.Options{Limit: -1}); err != nil {
 		t.Fatalf("no limit: %v", err)
+	}
+}
+
+// Build appends its write_files and runcmd entries to the caller's typed
+// lists directly; the result is what cloudconfig.Merge gives, which Build
+// uses when a list is kept in Extra.
+func TestBuildAppendIsMerge(t *testing.T) {
+	typed := baseSpec()
+	typed.CloudConfig = &cloudconfig.Config{
+		WriteFiles:    []cloudconfig.WriteFile{{Path: "/etc/app.conf", Content: "on\n", Permissions: "0640"}},
+		Runcmd:        []cloudconfig.Command{cloudconfig.Argv("echo", "yes"), cloudconfig.Shell("echo $HOME")},
+		PackageUpdate: cloudconfig.Bool(true),
+		FinalMessage:  "done",
+	}
+	viaMerge := baseSpec()
+	viaMerge.CloudConfig = typed.CloudConfig.Clone()
+	viaMerge.CloudConfig.Runcmd = nil
+	var runcmd yaml.Node
+	if err := yaml.Unmarshal([]byte("- [echo, 'yes']\n- echo $HOME\n"), &runcmd); err != nil {
+		t.Fatal(err)
+	}
+	// Kept in Extra, as Parse keeps a list that does not fit.
+	viaMerge.CloudConfig.Extra = append(viaMerge.CloudConfig.Extra, cloudconfig.Field{Key: "runcmd", Value: runcmd.Content[0]})
+	a, err := udkit.Build(typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := udkit.Build(viaMerge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ab, bb := a.Document.Parts[0].Body, b.Document.Parts[0].Body; !bytes.Equal(ab, bb) {
+		t.Errorf("append and Merge differ:\n%s\n---\n%s", ab, bb)
+	}
+	if len(typed.CloudConfig.WriteFiles) != 1 || len(typed.CloudConfig.Runcmd) != 2 {
+		t.Error("Build modified the spec's cloud-config")
 	}
 }

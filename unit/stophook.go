@@ -110,16 +110,12 @@ type Hook struct {
 // finds problems in gives a *[StopHookError] listing them all, each with
 // its field.
 func StopHook(c StopHookConfig) (*Hook, error) {
-	if probs := c.Check(); len(probs) > 0 {
+	probs, stop, start := c.check()
+	if len(probs) > 0 {
 		return nil, &StopHookError{Problems: probs}
 	}
 	name := strings.TrimSuffix(c.Name, ".service")
 	full := name + ".service"
-	stop, _ := Exec(c.Stop)
-	start := "/bin/true"
-	if len(c.Start) > 0 {
-		start, _ = Exec(c.Start)
-	}
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = DefaultStopTimeout
@@ -248,7 +244,14 @@ func (e *StopHookError) Error() string {
 // field it is about in Path, severity [diag.Error] and rule
 // [RuleStopHookConfig]; nil when c is usable.
 func (c StopHookConfig) Check() diag.List {
-	var out diag.List
+	probs, _, _ := c.check()
+	return probs
+}
+
+// check is Check that also returns the rendered ExecStop= and ExecStart=
+// values (ExecStart= is /bin/true without Start).
+func (c StopHookConfig) check() (out diag.List, stop, start string) {
+	start = "/bin/true"
 	add := func(field, format string, args ...any) {
 		out = append(out, diag.Diagnostic{Path: field, Severity: diag.Error, Rule: RuleStopHookConfig, Message: fmt.Sprintf(format, args...)})
 	}
@@ -275,12 +278,16 @@ func (c StopHookConfig) Check() diag.List {
 	}
 	if len(c.Stop) == 0 {
 		add("Stop", "is empty; give the command that deregisters, e.g. []string{\"/usr/local/bin/deregister\"}")
-	} else if _, err := Exec(c.Stop); err != nil {
+	} else if v, err := Exec(c.Stop); err != nil {
 		add("Stop", "%v", err)
+	} else {
+		stop = v
 	}
 	if len(c.Start) > 0 {
-		if _, err := Exec(c.Start); err != nil {
+		if v, err := Exec(c.Start); err != nil {
 			add("Start", "%v", err)
+		} else {
+			start = v
 		}
 	}
 	if t := c.Timeout; t != 0 && (t < time.Second || t > MaxStopTimeout || t%time.Second != 0) {
@@ -310,7 +317,7 @@ func (c StopHookConfig) Check() diag.List {
 			add("Description", "%v", err)
 		}
 	}
-	return out
+	return out, stop, start
 }
 
 func (c StopHookConfig) environmentFile(name string) string {
