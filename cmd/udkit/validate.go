@@ -105,7 +105,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bad := false
 		c, err := cloudconfig.Parse(d.body)
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: error: %s\n", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
+			label := d.label
+			var pe *cloudconfig.ParseError
+			if errors.As(err, &pe) && d.file && pe.Line > 0 {
+				label = fmt.Sprintf("%s:%d", d.label, pe.Line)
+			}
+			if pe != nil {
+				fmt.Fprintf(stdout, "%s: error: [%s] %s\n", label, cloudconfig.RuleParse, pe.Message)
+			} else {
+				fmt.Fprintf(stdout, "%s: error: %v\n", label, err)
+			}
 			bad = true
 		} else if err := c.Validate(); err != nil {
 			var ve *cloudconfig.ValidationError
