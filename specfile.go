@@ -102,7 +102,7 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &SpecError{Problems: diag.List{problemAt(1, 0, "(file)", "the spec is empty; give at least name and deregister")}}
 	}
-	d.data, d.root = data, root.Content[0]
+	d.data = data
 	// An unknown version says why: the other problems would be noise.
 	if top := root.Content[0]; top.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(top.Content); i += 2 {
@@ -147,7 +147,6 @@ func problemAt(line, col int, path, format string, args ...any) diag.Diagnostic 
 
 type specDecoder struct {
 	data  []byte
-	root  *yaml.Node
 	dir   fs.FS
 	sf    *SpecFile
 	probs diag.List
@@ -197,38 +196,6 @@ func (d *specDecoder) failed(path string, n int) bool {
 
 func within(path, parent string) bool {
 	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
-}
-
-// cloudConfigSource returns the cloud_config mapping v as a cloud-config
-// document cut from the spec's own text, with its lines where they are in
-// the spec, so that cloud-config errors give spec lines.
-func (d *specDecoder) cloudConfigSource(v *yaml.Node) []byte {
-	lines := strings.SplitAfter(string(d.data), "\n")
-	end := len(lines) // index after the last line of v
-	for i := 1; i < len(d.root.Content); i += 2 {
-		if d.root.Content[i] == v && i+1 < len(d.root.Content) {
-			end = d.root.Content[i+1].Line - 1
-		}
-	}
-	start := v.Line - 1
-	if start < 0 || start >= len(lines) || end <= start || end > len(lines) {
-		body, _ := yaml.Marshal(v)
-		return append([]byte(cloudconfig.Header+"\n"), body...)
-	}
-	var b strings.Builder
-	b.WriteString(cloudconfig.Header + "\n")
-	for i := 1; i < start; i++ {
-		b.WriteString("\n")
-	}
-	first := lines[start]
-	if c := v.Column - 1; c > 0 && c <= len(first) {
-		first = strings.Repeat(" ", c) + first[c:]
-	}
-	b.WriteString(first)
-	for _, l := range lines[start+1 : end] {
-		b.WriteString(l)
-	}
-	return []byte(b.String())
 }
 
 func kindName(n *yaml.Node) string {
@@ -414,9 +381,10 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				d.errf(v, p, "must be a mapping of cloud-config keys, not %s", kindName(v))
 				return
 			}
-			// The source keeps the spec's lines, so positions in
-			// cloud-config errors are lines of the spec file.
-			c, err := cloudconfig.Parse(d.cloudConfigSource(v))
+			// Read from the spec's own nodes: positions in cloud-config
+			// findings are lines of the spec file, and the YAML is not
+			// decoded a second time.
+			c, err := cloudconfig.ParseNode(v, len(d.data))
 			if err != nil {
 				var pe *cloudconfig.ParseError
 				if errors.As(err, &pe) && pe.Line > 0 {

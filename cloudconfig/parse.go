@@ -83,6 +83,11 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return fromRoot(root)
+}
+
+// fromRoot reads a config from its top-level mapping, aliases expanded.
+func fromRoot(root *yaml.Node) (*Config, error) {
 	c := &Config{src: root}
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(root.Content); i += 2 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/cloudconfig"
 )
@@ -72,5 +73,35 @@ func TestParseErrorTyped(t *testing.T) {
 		if d := pe.Diagnostic(); d.Rule != cloudconfig.RuleParse || d.Line != pe.Line {
 			t.Errorf("Diagnostic = %+v", d)
 		}
+	}
+}
+
+// ParseNode reads a mapping decoded by the caller, with the caller's
+// lines, to the same config as Parse.
+func TestParseNode(t *testing.T) {
+	file := "name: app\ncloud_config:\n  runcmd:\n    - [echo, 5]\n  packages: [jq]\n"
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(file), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cloudconfig.ParseNode(doc.Content[0].Content[3], len(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := cloudconfig.Parse([]byte("#cloud-config\nruncmd:\n  - [echo, 5]\npackages: [jq]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.Marshal()
+	b, _ := want.Marshal()
+	if string(a) != string(b) {
+		t.Errorf("ParseNode gives\n%s\nParse gives\n%s", a, b)
+	}
+	var ve *cloudconfig.ValidationError
+	if err := c.Validate(); !errors.As(err, &ve) || ve.Diagnostics[0].Line != 4 {
+		t.Errorf("Validate: %v, want a finding on line 4 of the file", err)
+	}
+	if _, err := cloudconfig.ParseNode(doc.Content[0].Content[1], len(file)); err == nil {
+		t.Error("a scalar parsed as a config")
 	}
 }
