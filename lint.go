@@ -70,6 +70,13 @@ func DetectKind(data []byte) Kind {
 // root package needs no other import to read findings.
 type Diagnostic = diag.Diagnostic
 
+// List is a list of findings ([diag.List]): what [Render], [Lint] and
+// [Bundle.Diagnostics] hold, with Max, Errors, AtLeast, Without and Sort.
+type List = diag.List
+
+// Rule documents one rule ([diag.Rule]): its id, usual severity and doc.
+type Rule = diag.Rule
+
 // Severity ranks a [Diagnostic]: [Info] < [Warning] < [Error].
 type Severity = diag.Severity
 
