@@ -36,7 +36,7 @@ func (bp *BootPlan) Text(name string) string {
 		}
 	}
 	b.WriteString("\nLATER BOOTS OF THE SAME INSTANCE\n")
-	var notAgain []string
+	var notAgain, systemd []string
 	again := false
 	for _, st := range bp.Stages {
 		for _, s := range st.Steps {
@@ -45,7 +45,12 @@ func (bp *BootPlan) Text(name string) string {
 			}
 			var ev []PlanAction
 			for _, a := range s.Actions {
-				if a.EveryBoot {
+				switch {
+				case a.Kind == "arm-stop-hook" && a.EveryBoot && s.Frequency != FreqAlways:
+					// Not this step: systemd starts the
+					// enabled unit.
+					systemd = append(systemd, fmt.Sprintf("  systemd: start %s (enabled on the first boot); its ExecStop= runs at the next shutdown\n", diag.Escape(a.Name)))
+				case a.EveryBoot:
 					ev = append(ev, a)
 				}
 			}
@@ -67,6 +72,10 @@ func (bp *BootPlan) Text(name string) string {
 				writeAction(&b, "    ", a)
 			}
 		}
+	}
+	for _, l := range systemd {
+		b.WriteString(l)
+		again = true
 	}
 	if !again {
 		b.WriteString("  nothing from this user data runs again\n")
