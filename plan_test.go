@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -602,4 +603,42 @@ func TestPlanRulesDocumented(t *testing.T) {
 	}
 	_ = diag.Error
 	_ = cloudconfig.Header
+}
+
+// FuzzPlan: Plan never panics on input Decode accepts, is deterministic,
+// and its JSON and text forms can always be made. Seeds: the table tests'
+// documents (testdata/fuzz/FuzzPlan) and userdata's decode corpus.
+func FuzzPlan(f *testing.F) {
+	files, _ := filepath.Glob("userdata/testdata/decode/*")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add(doc(f, cc("a", "runcmd: [a]\nwrite_files: [{path: /x, defer: true}]\n"), ccm("b", "list(append)+dict(recurse_list)", "runcmd: [b]\nmerge_how: [[dict, replace]]\n"),
+		script(userdata.ContentShellScript, "", "x"), userdata.Part{ContentType: userdata.ContentBoothook, Body: []byte("#cloud-boothook\n")}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := userdata.Decode(data, userdata.Limits{}); err != nil {
+			if _, err := Plan(data, PlanOptions{}); err == nil {
+				t.Fatal("Plan accepts what Decode refuses")
+			}
+			return
+		}
+		p1, err := Plan(data, PlanOptions{})
+		if err != nil {
+			t.Fatalf("Plan fails where Decode does not: %v", err)
+		}
+		p2, _ := Plan(data, PlanOptions{})
+		j1, err := json.Marshal(p1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j2, _ := json.Marshal(p2)
+		if !bytes.Equal(j1, j2) {
+			t.Fatalf("two plans of the same input differ:\n%s\n%s", j1, j2)
+		}
+		if txt := p1.Text("fuzz"); strings.ContainsAny(txt, "\x1b\x07\r") {
+			t.Fatalf("unescaped control character in the text:\n%q", txt)
+		}
+	})
 }
