@@ -125,7 +125,9 @@ type PlanAction struct {
 	Owner string `json:"owner,omitempty"`
 	// Append is set when write_files appends to the file.
 	Append bool `json:"append,omitempty"`
-	// Command is a command line, as a shell would read it.
+	// Command is a command line as cloud-init writes it into the script
+	// it runs (util.shellify: a list's words each in single quotes); for
+	// the runcmd script, its lines.
 	Command string `json:"command,omitempty"`
 	// Position is a script's 1-based place in its scripts module's run.
 	Position int `json:"position,omitempty"`
@@ -194,17 +196,18 @@ func cleanFilename(fn string) string {
 
 // planner holds the state of one Plan call.
 type planner struct {
-	cfg      *CloudCfg
-	parts    []userdata.Part
-	out      *BootPlan
-	labels   []string
-	merged   map[string]any
-	ok       bool           // at least one cloud-config part merged
-	setBy    map[string]int // top-level key -> last part that set it
-	scripts  map[string]int // instance script name -> part
-	perFreq  map[string]map[string]int
-	hooks    map[string]int
-	uncertOK bool // false once an include or archive part makes part-NNN names uncertain
+	cfg           *CloudCfg
+	parts         []userdata.Part
+	out           *BootPlan
+	labels        []string
+	merged        map[string]any
+	ok            bool           // at least one cloud-config part merged
+	setBy         map[string]int // top-level key -> last part that set it
+	scripts       map[string]int // instance script name -> part
+	perFreq       map[string]map[string]int
+	hooks         map[string]int
+	runcmdWritten bool // the runcmd module has written its script
+	uncertOK      bool // false once an include or archive part makes part-NNN names uncertain
 }
 
 // Plan decodes user data (anything udkit inspect accepts) and returns what
@@ -596,8 +599,9 @@ func (p *planner) module(e ModuleEntry, listed map[string]bool) (PlanStep, bool)
 	}
 	switch e.ID {
 	case "bootcmd":
-		for i, c := range asList(p.merged["bootcmd"]) {
-			add(PlanAction{Kind: "run-command", Part: p.setBy["bootcmd"], From: fmt.Sprintf("bootcmd[%d]", i), Command: commandLine(c)})
+		cmds, _ := p.commands("bootcmd")
+		for _, c := range cmds {
+			add(PlanAction{Kind: "run-command", Part: p.setBy["bootcmd"], From: fmt.Sprintf("bootcmd[%d]", c.index), Command: c.line})
 		}
 	case "write_files", "write_files_deferred":
 		deferred := e.ID == "write_files_deferred"
@@ -645,11 +649,15 @@ func (p *planner) module(e ModuleEntry, listed map[string]bool) (PlanStep, bool)
 			add(PlanAction{Kind: "swap", Part: p.setBy["swap"], From: "swap", File: fmt.Sprint(sw["filename"])})
 		}
 	case "runcmd":
-		cmds := asList(p.merged["runcmd"])
+		cmds, ok := p.commands("runcmd")
+		if !ok {
+			break
+		}
 		lines := make([]string, len(cmds))
 		for i, c := range cmds {
-			lines[i] = commandLine(c)
+			lines[i] = c.line
 		}
+		p.runcmdWritten = true
 		add(PlanAction{Kind: "write-script", Part: p.setBy["runcmd"], From: "runcmd", Name: "runcmd", File: instanceScripts + "/runcmd", Mode: "0700",
 			Command: strings.Join(lines, "\n"), Detail: fmt.Sprintf("%d command(s), run by scripts-user in %s among the script parts, sorted by name", len(cmds), StageFinal)})
 	case "scripts_user":
@@ -657,8 +665,8 @@ func (p *planner) module(e ModuleEntry, listed map[string]bool) (PlanStep, bool)
 		for n := range p.scripts {
 			names = append(names, n)
 		}
-		_, hasRuncmd := p.merged["runcmd"]
-		if hasRuncmd && listed["runcmd"] {
+		hasRuncmd := p.runcmdWritten
+		if hasRuncmd {
 			if _, dup := p.scripts["runcmd"]; !dup {
 				names = append(names, "runcmd")
 			} else {
@@ -668,7 +676,7 @@ func (p *planner) module(e ModuleEntry, listed map[string]bool) (PlanStep, bool)
 		sort.Strings(names)
 		for i, n := range names {
 			a := PlanAction{Kind: "run-script", Name: n, File: instanceScripts + "/" + n, Position: i + 1}
-			if n == "runcmd" && hasRuncmd && listed["runcmd"] {
+			if n == "runcmd" && hasRuncmd {
 				a.From = "runcmd"
 				a.Part = p.setBy["runcmd"]
 				a.Detail = "the runcmd commands"
@@ -819,11 +827,11 @@ func (p *planner) stopHooks() {
 		line string
 		freq string
 	}
-	for i, c := range asList(p.merged["bootcmd"]) {
-		cmds = append(cmds, struct{ from, line, freq string }{fmt.Sprintf("bootcmd[%d]", i), commandLine(c), "bootcmd"})
-	}
-	for i, c := range asList(p.merged["runcmd"]) {
-		cmds = append(cmds, struct{ from, line, freq string }{fmt.Sprintf("runcmd[%d]", i), commandLine(c), "runcmd"})
+	for _, key := range []string{"bootcmd", "runcmd"} {
+		l, _ := v2cmds(p.merged[key])
+		for _, c := range l {
+			cmds = append(cmds, struct{ from, line, freq string }{fmt.Sprintf("%s[%d]", key, c.index), c.line, key})
+		}
 	}
 	for i, f := range files {
 		fm, _ := f.(map[string]any)
@@ -835,13 +843,14 @@ func (p *planner) stopHooks() {
 		unitName := path.Base(ps)
 		var arm *PlanAction
 		for _, c := range cmds {
-			if !strings.Contains(c.line, "systemctl") || !strings.Contains(c.line, unitName) {
+			plain := strings.ReplaceAll(c.line, "'", "") // shellify's quotes
+			if !strings.Contains(plain, "systemctl") || !strings.Contains(plain, unitName) {
 				continue
 			}
-			if !(strings.Contains(c.line, " start") || strings.Contains(c.line, "--now") || strings.Contains(c.line, "restart")) {
+			if !(strings.Contains(plain, " start") || strings.Contains(plain, "--now") || strings.Contains(plain, "restart")) {
 				continue
 			}
-			enabled := strings.Contains(c.line, " enable") && strings.Contains(content, "WantedBy=")
+			enabled := strings.Contains(plain, " enable") && strings.Contains(content, "WantedBy=")
 			stage, module := StageFinal, "scripts-user (the runcmd script)"
 			if c.freq == "bootcmd" {
 				stage, module = StageNetwork, "bootcmd"
@@ -882,29 +891,85 @@ func asList(v any) []any {
 }
 
 // commandLine renders a bootcmd or runcmd entry as cloud-init's
-// util.shellify writes it: a string as is, a list as its words, each in
-// single quotes.
-func commandLine(c any) string {
+// util.shellify writes it into the script: a string as is, a list as its
+// words each in single quotes (a ' inside as '\”), Python's str() of
+// non-string words. ok is false for an entry shellify fails on (a
+// mapping, a number); a null entry gives "" and ok (shellify skips it).
+func commandLine(c any) (line string, ok bool) {
 	switch x := c.(type) {
+	case nil:
+		return "", true
 	case string:
-		return x
+		return x, true
 	case []any:
 		w := make([]string, len(x))
 		for i, a := range x {
-			w[i] = shellQuote(fmt.Sprint(a))
+			w[i] = "'" + strings.ReplaceAll(pyStr(a), "'", `'\''`) + "'"
 		}
-		return strings.Join(w, " ")
+		return strings.Join(w, " "), true
 	}
-	return fmt.Sprint(c)
+	return "", false
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@%+,", r))
-	}) < 0 {
-		return s
+// pyStr is Python's str() of a YAML value, for the scalars commands hold.
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case string:
+		return x
+	case []byte:
+		return fmt.Sprintf("b%q", x)
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+	return fmt.Sprint(v)
+}
+
+// v2cmds renders a command list without reporting anything.
+func v2cmds(v any) ([]cmdLine, bool) {
+	var out []cmdLine
+	for i, c := range asList(v) {
+		if line, ok := commandLine(c); ok && c != nil {
+			out = append(out, cmdLine{i, line})
+		}
+	}
+	return out, true
+}
+
+// cmdLine is one command of bootcmd or runcmd and its index in the list.
+type cmdLine struct {
+	index int
+	line  string
+}
+
+// commands renders a bootcmd or runcmd list, reporting entries cloud-init
+// fails on; it returns nil, false when the module fails.
+func (p *planner) commands(key string) ([]cmdLine, bool) {
+	v, ok := p.merged[key]
+	if !ok {
+		return nil, true
+	}
+	l, isList := v.([]any)
+	if !isList {
+		p.find(p.setBy[key], key, diag.Error, RulePlanBadPart, "%s is %s, not a list: cloud-init's %s module fails", key, pyType(v), key)
+		return nil, false
+	}
+	var out []cmdLine
+	for i, c := range l {
+		line, ok := commandLine(c)
+		if !ok {
+			p.find(p.setBy[key], fmt.Sprintf("%s[%d]", key, i), diag.Error, RulePlanBadPart, "%s: cloud-init's shellify fails on it, and the whole %s module with it", pyType(c), key)
+			return nil, false
+		}
+		if c != nil {
+			out = append(out, cmdLine{i, line})
+		}
+	}
+	return out, true
 }
 
 // pyBool is util.get_cfg_option_bool's translate_bool: true for true and

@@ -140,14 +140,14 @@ func TestPlanRules(t *testing.T) {
 				"init-network user-data run-boothook part-001",
 				"init-network user-data write-script part-002",
 				"init-network user-data merge-config dict(replace)+list()+str()",
-				"init-network bootcmd run-command echo 'two words'",
+				"init-network bootcmd run-command 'echo' 'two words'",
 				"modules-final scripts-user run-script part-002",
 			},
 			later: []string{
 				"init-network user-data run-boothook part-001",
 				"init-network user-data write-script part-002",
 				"init-network user-data merge-config dict(replace)+list()+str()",
-				"init-network bootcmd run-command echo 'two words'",
+				"init-network bootcmd run-command 'echo' 'two words'",
 			},
 		},
 		{

@@ -371,6 +371,18 @@ func TestPlanMatchesBoot(t *testing.T) {
 	if got := m.dir1("/var/lib/cloud/instance/boothooks"); !slices.Equal(got, hooks) {
 		t.Errorf("/var/lib/cloud/instance/boothooks holds %q, plan says %q", got, hooks)
 	}
+	// The runcmd script holds the plan's commands, as cloud-init wrote
+	// them.
+	for _, s := range p.Stages[2].Steps {
+		for _, a := range s.Actions {
+			if a.Kind == "write-script" && a.Name == "runcmd" {
+				out, err := m.exec("cat", a.File)
+				if want := "#!/bin/sh\n" + a.Command + "\n"; err != nil || string(out) != want {
+					t.Errorf("%s holds %q (%v), plan says %q", a.File, out, err, want)
+				}
+			}
+		}
+	}
 	configStage := m.mtime("/var/lib/cloud/instance/scripts/runcmd") // written by runcmd in modules-config
 	for _, want := range []string{"/etc/plan/early", "/etc/plan/late", "/etc/plan/default"} {
 		if !slices.ContainsFunc(files, func(w written) bool { return w.file == want }) {
