@@ -21,6 +21,7 @@ import (
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
 )
 
@@ -278,7 +279,8 @@ func (m *machine) lines(p string) []string {
 // dir1 lists a directory of the running machine (inside it: the paths
 // hold absolute symbolic links, /var/lib/cloud/instance).
 func (m *machine) dir1(p string) []string {
-	out, err := m.exec("ls", "-1A", p)
+	// A directory cloud-init never made holds nothing.
+	out, err := m.exec("sh", "-c", `test -d "$1" || exit 0; ls -1A "$1"`, "sh", p)
 	if err != nil {
 		m.t.Errorf("ls %s: %v: %s", p, err, out)
 		return nil
@@ -308,10 +310,145 @@ func (m *machine) exists(p string) bool {
 	return err == nil
 }
 
+// written is a file the plan writes with write_files.
+type written struct {
+	file, mode, owner, stage string
+	every                    bool
+}
+
+// planFacts are the parts of a plan checkPlan compares with a machine.
+type planFacts struct {
+	scripts, hooks []string
+	files          []written
+	arm            *udkit.PlanAction
+	runcmd         *udkit.PlanAction
+}
+
+func factsOf(p *udkit.BootPlan) planFacts {
+	var f planFacts
+	for _, st := range p.Stages {
+		for _, s := range st.Steps {
+			for i, a := range s.Actions {
+				switch {
+				case a.Kind == "run-script" && moduleID(s.Module) == "scripts_user":
+					f.scripts = append(f.scripts, a.Name)
+				case a.Kind == "run-boothook":
+					f.hooks = append(f.hooks, a.Name)
+				case a.Kind == "write-file":
+					f.files = append(f.files, written{a.File, a.Mode, a.Owner, st.Name, a.EveryBoot})
+				case a.Kind == "arm-stop-hook":
+					f.arm = &s.Actions[i]
+				case a.Kind == "write-script" && a.Name == "runcmd" && st.Name != udkit.StageNetwork:
+					f.runcmd = &s.Actions[i]
+				}
+			}
+		}
+	}
+	sort.Strings(f.scripts)
+	sort.Strings(f.hooks)
+	return f
+}
+
+func moduleID(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// checkPlan compares `udkit plan --json` of the machine's user data (its
+// NoCloud seed) with what cloud-init did on the boot that just finished
+// (the machine's boot number m.boots): the module events of
+// cloud-init.log, the scripts and boothooks directories, the runcmd
+// script's text, and after the first boot the mode, owner and stage of
+// every write_files file; and whether the stop hook is active. It needs
+// no cooperation from the user data, so any scenario can call it after
+// m.boot() or m.reboot(). It returns the plan.
+func checkPlan(t *testing.T, m *machine) *udkit.BootPlan {
+	t.Helper()
+	ud, err := os.ReadFile(filepath.Join(m.seed, "user-data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planFor(t, m, ud)
+	boot := m.boots
+	boots := moduleEvents(t, m.file("/var/log/cloud-init.log"))
+	if len(boots) != boot {
+		t.Fatalf("cloud-init.log: %d boots, want %d", len(boots), boot)
+	}
+	checkModules(t, p, boots[boot-1], boot)
+
+	f := factsOf(p)
+	for _, st := range p.Stages {
+		for _, s := range st.Steps {
+			for _, a := range s.Actions {
+				if a.Kind == "run-script" && moduleID(s.Module) != "scripts_user" {
+					if got := m.dir1(path.Dir(a.File)); !slices.Contains(got, a.Name) {
+						t.Errorf("boot %d: %s: %s not there (has %q)", boot, path.Dir(a.File), a.Name, got)
+					}
+				}
+			}
+		}
+	}
+	if got := m.dir1("/var/lib/cloud/instance/scripts"); !slices.Equal(got, f.scripts) {
+		t.Errorf("boot %d: /var/lib/cloud/instance/scripts holds %q, plan says %q", boot, got, f.scripts)
+	}
+	if got := m.dir1("/var/lib/cloud/instance/boothooks"); !slices.Equal(got, f.hooks) {
+		t.Errorf("boot %d: /var/lib/cloud/instance/boothooks holds %q, plan says %q", boot, got, f.hooks)
+	}
+	// The runcmd script holds the plan's commands, as cloud-init wrote
+	// them.
+	if a := f.runcmd; a != nil {
+		out, err := m.exec("cat", a.File)
+		if want := "#!/bin/sh\n" + a.Command + "\n"; err != nil || string(out) != want {
+			t.Errorf("%s holds %q (%v), plan says %q", a.File, out, err, want)
+		}
+	}
+	if boot == 1 {
+		var configStage time.Time // runcmd's script is written in modules-config
+		if f.runcmd != nil {
+			configStage = m.mtime(f.runcmd.File)
+		}
+		for _, w := range f.files {
+			out, err := m.exec("stat", "-c", "%a %U:%G", w.file)
+			if err != nil {
+				t.Errorf("%s: %v: %s", w.file, err, out)
+				continue
+			}
+			if got, want := strings.TrimSpace(string(out)), strings.TrimLeft(w.mode, "0")+" "+w.owner; got != want {
+				t.Errorf("%s: mode and owner %q, plan says %q", w.file, got, want)
+			}
+			if configStage.IsZero() {
+				continue
+			}
+			mt := m.mtime(w.file)
+			switch w.stage {
+			case udkit.StageNetwork:
+				if !mt.Before(configStage) {
+					t.Errorf("%s written at %s, not before the config stage (%s), where the plan has it (init-network)", w.file, mt, configStage)
+				}
+			case udkit.StageFinal:
+				if !mt.After(configStage) {
+					t.Errorf("%s written at %s, not after the config stage (%s), where the plan has it (modules-final)", w.file, mt, configStage)
+				}
+			default:
+				t.Errorf("%s: plan writes it in %s", w.file, w.stage)
+			}
+		}
+	}
+	if a := f.arm; a != nil {
+		want := boot == 1 || a.EveryBoot
+		out, _ := m.exec("systemctl", "is-active", a.Name)
+		if got := strings.TrimSpace(string(out)) == "active"; got != want {
+			t.Errorf("boot %d: %s is %s; plan says armed=%v", boot, a.Name, strings.TrimSpace(string(out)), want)
+		}
+	}
+	return p
+}
+
+// TestPlanMatchesBoot boots planDocument, whose every command writes a
+// marker, and checks the plan against the boot and a reboot.
 func TestPlanMatchesBoot(t *testing.T) {
 	ud := planDocument(t)
 	m := newMachine(t)
-	p := planFor(t, m, ud)
+	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: ud})
+	m.boot()
+	p := checkPlan(t, m)
 
 	// The plan itself: the replaced bootcmd is a finding.
 	replaced := false
@@ -321,116 +458,28 @@ func TestPlanMatchesBoot(t *testing.T) {
 	if !replaced {
 		t.Errorf("plan: no %s finding for the first part's bootcmd; findings: %v", udkit.RulePlanReplaced, p.Findings)
 	}
-
-	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: ud})
-	m.boot()
-
 	// Boot 1: markers in the plan's order.
 	if got, want := m.lines(orderLog), expectedMarkers(p, false); !slices.Equal(got, want) {
 		t.Errorf("boot 1: what ran, in order:\n got %q\nplan %q", got, want)
 	}
-	boots := moduleEvents(t, m.file("/var/log/cloud-init.log"))
-	if len(boots) != 1 {
-		t.Fatalf("cloud-init.log: %d boots, want 1", len(boots))
-	}
-	checkModules(t, p, boots[0], 1)
-
-	// Files: scripts and boothooks directories, written files.
-	var scripts, hooks []string
-	type written struct {
-		file, mode, owner, stage string
-		every                    bool
-	}
-	var files []written
-	var arm *udkit.PlanAction
-	for _, st := range p.Stages {
-		for _, s := range st.Steps {
-			for i, a := range s.Actions {
-				switch {
-				case a.Kind == "run-script" && s.Module == "scripts-user" || a.Kind == "run-script" && s.Module == "scripts_user":
-					scripts = append(scripts, a.Name)
-				case a.Kind == "run-boothook":
-					hooks = append(hooks, a.Name)
-				case a.Kind == "write-file":
-					files = append(files, written{a.File, a.Mode, a.Owner, st.Name, a.EveryBoot})
-				case a.Kind == "arm-stop-hook":
-					arm = &s.Actions[i]
-				case a.Kind == "run-script":
-					if got := m.dir1(path.Dir(a.File)); !slices.Contains(got, a.Name) {
-						t.Errorf("%s: %s not there (has %q)", path.Dir(a.File), a.Name, got)
-					}
-				}
-			}
-		}
-	}
-	sort.Strings(scripts)
-	sort.Strings(hooks)
-	if got := m.dir1("/var/lib/cloud/instance/scripts"); !slices.Equal(got, scripts) {
-		t.Errorf("/var/lib/cloud/instance/scripts holds %q, plan says %q", got, scripts)
-	}
-	if got := m.dir1("/var/lib/cloud/instance/boothooks"); !slices.Equal(got, hooks) {
-		t.Errorf("/var/lib/cloud/instance/boothooks holds %q, plan says %q", got, hooks)
-	}
-	// The runcmd script holds the plan's commands, as cloud-init wrote
-	// them.
-	for _, s := range p.Stages[2].Steps {
-		for _, a := range s.Actions {
-			if a.Kind == "write-script" && a.Name == "runcmd" {
-				out, err := m.exec("cat", a.File)
-				if want := "#!/bin/sh\n" + a.Command + "\n"; err != nil || string(out) != want {
-					t.Errorf("%s holds %q (%v), plan says %q", a.File, out, err, want)
-				}
-			}
-		}
-	}
-	configStage := m.mtime("/var/lib/cloud/instance/scripts/runcmd") // written by runcmd in modules-config
+	f := factsOf(p)
 	for _, want := range []string{"/etc/plan/early", "/etc/plan/late", "/etc/plan/default"} {
-		if !slices.ContainsFunc(files, func(w written) bool { return w.file == want }) {
-			t.Errorf("plan does not write %s: %+v", want, files)
+		if !slices.ContainsFunc(f.files, func(w written) bool { return w.file == want }) {
+			t.Errorf("plan does not write %s: %+v", want, f.files)
 		}
 	}
-	for _, f := range files {
-		out, err := m.exec("stat", "-c", "%a %U:%G", f.file)
-		if err != nil {
-			t.Errorf("%s: %v: %s", f.file, err, out)
-			continue
-		}
-		if got, want := strings.TrimSpace(string(out)), strings.TrimLeft(f.mode, "0")+" "+f.owner; got != want {
-			t.Errorf("%s: mode and owner %q, plan says %q", f.file, got, want)
-		}
-		mt := m.mtime(f.file)
-		switch f.stage {
-		case udkit.StageNetwork:
-			if !mt.Before(configStage) {
-				t.Errorf("%s written at %s, not before the config stage (%s), where the plan has it (init-network)", f.file, mt, configStage)
-			}
-		case udkit.StageFinal:
-			if !mt.After(configStage) {
-				t.Errorf("%s written at %s, not after the config stage (%s), where the plan has it (modules-final)", f.file, mt, configStage)
-			}
-		default:
-			t.Errorf("%s: plan writes it in %s", f.file, f.stage)
-		}
+	if f.arm == nil || f.runcmd == nil {
+		t.Fatalf("plan does not arm the stop hook or write runcmd:\n%+v", f)
 	}
-	if arm == nil {
-		t.Fatalf("plan does not arm the stop hook")
-	}
-	checkActive := func(boot int, want bool) {
-		out, _ := m.exec("systemctl", "is-active", arm.Name)
-		if got := strings.TrimSpace(string(out)) == "active"; got != want {
-			t.Errorf("boot %d: %s is %s; plan says armed=%v", boot, arm.Name, strings.TrimSpace(string(out)), want)
-		}
-	}
-	checkActive(1, true)
 
 	// Boot 2: forget the markers and the written files (not the stop
 	// hook's unit), reboot.
 	args := []string{"rm", "-f", orderLog}
 	var removed []written
-	for _, f := range files {
-		if f.file != arm.File {
-			args = append(args, f.file)
-			removed = append(removed, f)
+	for _, w := range f.files {
+		if w.file != f.arm.File {
+			args = append(args, w.file)
+			removed = append(removed, w)
 		}
 	}
 	if out, err := m.exec(args...); err != nil {
@@ -438,26 +487,40 @@ func TestPlanMatchesBoot(t *testing.T) {
 	}
 	m.exec("sync")
 	m.reboot()
+	checkPlan(t, m)
 	if got, want := m.lines(orderLog), expectedMarkers(p, true); !slices.Equal(got, want) {
 		t.Errorf("boot 2: what ran, in order:\n got %q\nplan %q", got, want)
 	}
-	boots = moduleEvents(t, m.file("/var/log/cloud-init.log"))
-	if len(boots) != 2 {
-		t.Fatalf("cloud-init.log: %d boots, want 2", len(boots))
-	}
-	checkModules(t, p, boots[1], 2)
-	for _, f := range removed {
-		if back := m.exists(f.file); back != f.every {
-			t.Errorf("boot 2: %s written again: %v; plan says every boot: %v", f.file, back, f.every)
+	for _, w := range removed {
+		if back := m.exists(w.file); back != w.every {
+			t.Errorf("boot 2: %s written again: %v; plan says every boot: %v", w.file, back, w.every)
 		}
 	}
-	checkActive(2, arm.EveryBoot)
 	m.poweroff()
 	want := 1 // at the reboot
-	if arm.EveryBoot {
+	if f.arm.EveryBoot {
 		want++ // and at the poweroff
 	}
 	if n := len(m.lines("/var/log/plan-stop")); n != want {
 		t.Errorf("the stop hook's ExecStop= ran %d times, the plan says %d", n, want)
 	}
+}
+
+// The plan of the other e2e scenarios' user data matches their boots:
+// the canonical hook written by a plain cloud-config, and udkit's
+// registry hook registering on every boot, each booted and rebooted.
+func TestPlanMatchesScenarios(t *testing.T) {
+	t.Run("canonical-hook", func(t *testing.T) {
+		text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
+		m, _ := bootWithReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+		checkPlan(t, m)
+		m.reboot()
+		checkPlan(t, m)
+	})
+	t.Run("registry-hook-every-boot", func(t *testing.T) {
+		m, _ := bootManaged(t, registryHook(true), udkit.Options{})
+		checkPlan(t, m)
+		m.reboot()
+		checkPlan(t, m)
+	})
 }
