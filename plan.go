@@ -488,7 +488,7 @@ func (p *planner) mergePart(n int, pt userdata.Part) bool {
 	}
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "cloudconfig: ")
-		p.find(n, "", diag.Error, RulePlanBadPart, "udkit cannot read this cloud-config (%s); cloud-init ignores a part whose YAML does not load, so the plan leaves it out", diag.Escape(msg))
+		p.find(n, "", diag.Error, RulePlanBadPart, "udkit cannot read this cloud-config (%s), so the plan leaves it out: cloud-init ignores a part whose YAML does not load or is not a mapping, but loads some that udkit refuses (of duplicate keys it keeps the last); fix the part", diag.Escape(msg))
 		return false
 	}
 	var parsed [][2]any

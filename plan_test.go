@@ -642,3 +642,93 @@ func FuzzPlan(f *testing.F) {
 		}
 	})
 }
+
+// handlerScript runs cloud-init's own part handlers (shell scripts, the
+// per-frequency scripts, boothooks, with the boothook's execution
+// stubbed) on each document, in a temporary cloud_dir, and prints the
+// files they wrote, relative to /var/lib/cloud with instances/iid shown
+// as instance.
+const handlerScript = `
+import base64, json, os, sys, tempfile, logging
+logging.disable(logging.CRITICAL)
+from cloudinit import user_data as ud, handlers, helpers, subp
+from cloudinit.handlers.shell_script import ShellScriptPartHandler
+from cloudinit.handlers.shell_script_by_frequency import ShellScriptByFreqPartHandler
+from cloudinit.handlers.boot_hook import BootHookPartHandler
+from cloudinit.settings import PER_ALWAYS, PER_INSTANCE, PER_ONCE
+ud.INCLUDE_TYPES = []
+ud.ARCHIVE_TYPES = []
+subp.subp = lambda *a, **k: ("", "")
+class DS:
+    def get_instance_id(self):
+        return "iid"
+out = []
+for d in json.load(sys.stdin):
+    tmp = tempfile.mkdtemp()
+    paths = helpers.Paths({"cloud_dir": tmp}, ds=DS())
+    os.makedirs(os.path.join(tmp, "instances", "iid"))
+    os.symlink(os.path.join(tmp, "instances", "iid"), os.path.join(tmp, "instance"))
+    ch = helpers.ContentHandlers()
+    for h in [ShellScriptPartHandler(paths=paths), ShellScriptByFreqPartHandler(PER_ALWAYS, paths=paths),
+              ShellScriptByFreqPartHandler(PER_INSTANCE, paths=paths), ShellScriptByFreqPartHandler(PER_ONCE, paths=paths),
+              BootHookPartHandler(paths=paths, datasource=DS())]:
+        ch.register(h)
+    msg = ud.UserDataProcessor(paths).process(base64.b64decode(d))
+    handlers.walk(msg, handlers.walker_callback, data={"handlers": ch, "data": None, "frequency": PER_INSTANCE,
+        "handlercount": 0, "excluded": [], "handlerdir": tmp})
+    files = []
+    for root, dirs, fs in os.walk(tmp):
+        for f in fs:
+            rel = os.path.relpath(os.path.join(root, f), tmp).replace("instances/iid/", "instance/")
+            files.append("/var/lib/cloud/" + rel)
+    out.append(sorted(files))
+json.dump(out, sys.stdout)
+`
+
+// TestPlanFilesMatchCloudInit: the files Plan says the handlers write
+// (clean_filename, part-NNN, per-frequency directories, basename for the
+// per-frequency scripts) are those cloud-init's own handlers write.
+func TestPlanFilesMatchCloudInit(t *testing.T) {
+	realtools.RequirePythonModule(t, "cloudinit.handlers.shell_script_by_frequency")
+	hook := func(name string) userdata.Part {
+		return userdata.Part{ContentType: userdata.ContentBoothook, Filename: name, Body: []byte("#cloud-boothook\n#!/bin/sh\n")}
+	}
+	docs := [][]byte{
+		doc(t, script(userdata.ContentShellScript, "", "a"), hook(""), cc("", "{}\n"), script(userdata.ContentShellScript, "", "b"),
+			script(userdata.ContentShellScriptPerBoot, "", "c"), script(userdata.ContentShellScriptPerOnce, "", "d")),
+		doc(t, script(userdata.ContentShellScript, "../up/x y(1).sh", "a"), script(userdata.ContentShellScriptPerBoot, "../up/x y(1).sh", "b"),
+			script(userdata.ContentShellScriptPerInst, "dir/i.sh", "c"), hook("h/o o.k"), script(userdata.ContentShellScript, "a;b&c.sh", "d")),
+		[]byte("#!/bin/sh\necho single\n"),
+		[]byte("#cloud-boothook\n#!/bin/sh\necho hook\n"),
+	}
+	var in []string
+	for _, d := range docs {
+		in = append(in, base64.StdEncoding.EncodeToString(d))
+	}
+	js, _ := json.Marshal(in)
+	cmd := exec.Command(realtools.Python, "-c", handlerScript)
+	cmd.Stdin = bytes.NewReader(js)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	var want [][]string
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		p := mustPlan(t, d, PlanOptions{})
+		var got []string
+		for _, pt := range p.Parts {
+			if pt.File != "" {
+				got = append(got, pt.File)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want[i]) {
+			t.Errorf("document %d: plan writes\n %q\ncloud-init's handlers wrote\n %q", i, got, want[i])
+		}
+	}
+}
