@@ -732,3 +732,18 @@ func TestPlanFilesMatchCloudInit(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPlan plans the README's example document.
+func BenchmarkPlan(b *testing.B) {
+	data, err := os.ReadFile("testdata/plan/example.mime")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		if _, err := Plan(data, PlanOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
