@@ -157,13 +157,13 @@ func planFor(t *testing.T, m *machine, ud []byte) *udkit.BootPlan {
 }
 
 // expectedMarkers is what the run actions of the plan write to orderLog,
-// in order; later selects the actions that happen again on later boots.
-func expectedMarkers(p *udkit.BootPlan, later bool) []string {
+// in order, on a boot of the given kind.
+func expectedMarkers(p *udkit.BootPlan, kind bootKind) []string {
 	var out []string
 	for _, st := range p.Stages {
 		for _, s := range st.Steps {
 			for _, a := range s.Actions {
-				if later && !a.EveryBoot {
+				if kind == sameInstance && !a.EveryBoot || !runs(kind, s.Frequency) {
 					continue
 				}
 				switch a.Kind {
@@ -232,7 +232,7 @@ func moduleEvents(t *testing.T, log string) [][]moduleEvent {
 }
 
 // checkModules compares the plan's module steps with one boot's events.
-func checkModules(t *testing.T, p *udkit.BootPlan, events []moduleEvent, boot int) {
+func checkModules(t *testing.T, p *udkit.BootPlan, events []moduleEvent, boot int, kind bootKind) {
 	t.Helper()
 	for _, st := range p.Stages {
 		var got []moduleEvent
@@ -258,7 +258,7 @@ func checkModules(t *testing.T, p *udkit.BootPlan, events []moduleEvent, boot in
 				t.Errorf("boot %d: %s: %s ran with frequency %s, plan says %s", boot, st.Name, s.Module, e.freq, s.Frequency)
 			}
 			want := "ran successfully"
-			if boot > 1 && s.Frequency != udkit.FreqAlways {
+			if !runs(kind, s.Frequency) {
 				want = "previously ran"
 			}
 			if e.result != want {
@@ -361,6 +361,36 @@ func moduleID(name string) string { return strings.ReplaceAll(name, "-", "_") }
 // m.boot() or m.reboot(). It returns the plan.
 func checkPlan(t *testing.T, m *machine) *udkit.BootPlan {
 	t.Helper()
+	kind := sameInstance
+	if m.boots == 1 {
+		kind = firstBoot
+	}
+	return checkPlanAt(t, m, kind)
+}
+
+// bootKind says which boot of its instance a boot is.
+type bootKind int
+
+const (
+	firstBoot    bootKind = iota // the first boot of the machine
+	sameInstance                 // a later boot, same instance ID
+	newInstance                  // a later boot with a new instance ID
+)
+
+// runs reports whether a step of frequency freq runs on a boot of kind.
+func runs(kind bootKind, freq string) bool {
+	switch kind {
+	case firstBoot:
+		return true
+	case newInstance:
+		return freq != udkit.FreqOnce
+	}
+	return freq == udkit.FreqAlways
+}
+
+// checkPlanAt is checkPlan for a boot of the given kind.
+func checkPlanAt(t *testing.T, m *machine, kind bootKind) *udkit.BootPlan {
+	t.Helper()
 	ud, err := os.ReadFile(filepath.Join(m.seed, "user-data"))
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +401,7 @@ func checkPlan(t *testing.T, m *machine) *udkit.BootPlan {
 	if len(boots) != boot {
 		t.Fatalf("cloud-init.log: %d boots, want %d", len(boots), boot)
 	}
-	checkModules(t, p, boots[boot-1], boot)
+	checkModules(t, p, boots[boot-1], boot, kind)
 
 	f := factsOf(p)
 	for _, st := range p.Stages {
@@ -399,7 +429,7 @@ func checkPlan(t *testing.T, m *machine) *udkit.BootPlan {
 			t.Errorf("%s holds %q (%v), plan says %q", a.File, out, err, want)
 		}
 	}
-	if boot == 1 {
+	if kind != sameInstance {
 		var configStage time.Time // runcmd's script is written in modules-config
 		if f.runcmd != nil {
 			configStage = m.mtime(f.runcmd.File)
@@ -432,7 +462,7 @@ func checkPlan(t *testing.T, m *machine) *udkit.BootPlan {
 		}
 	}
 	if a := f.arm; a != nil {
-		want := boot == 1 || a.EveryBoot
+		want := kind != sameInstance || a.EveryBoot
 		out, _ := m.exec("systemctl", "is-active", a.Name)
 		if got := strings.TrimSpace(string(out)) == "active"; got != want {
 			t.Errorf("boot %d: %s is %s; plan says armed=%v", boot, a.Name, strings.TrimSpace(string(out)), want)
@@ -459,7 +489,7 @@ func TestPlanMatchesBoot(t *testing.T) {
 		t.Errorf("plan: no %s finding for the first part's bootcmd; findings: %v", udkit.RulePlanReplaced, p.Findings)
 	}
 	// Boot 1: markers in the plan's order.
-	if got, want := m.lines(orderLog), expectedMarkers(p, false); !slices.Equal(got, want) {
+	if got, want := m.lines(orderLog), expectedMarkers(p, firstBoot); !slices.Equal(got, want) {
 		t.Errorf("boot 1: what ran, in order:\n got %q\nplan %q", got, want)
 	}
 	f := factsOf(p)
@@ -488,7 +518,7 @@ func TestPlanMatchesBoot(t *testing.T) {
 	m.exec("sync")
 	m.reboot()
 	checkPlan(t, m)
-	if got, want := m.lines(orderLog), expectedMarkers(p, true); !slices.Equal(got, want) {
+	if got, want := m.lines(orderLog), expectedMarkers(p, sameInstance); !slices.Equal(got, want) {
 		t.Errorf("boot 2: what ran, in order:\n got %q\nplan %q", got, want)
 	}
 	for _, w := range removed {
@@ -496,8 +526,26 @@ func TestPlanMatchesBoot(t *testing.T) {
 			t.Errorf("boot 2: %s written again: %v; plan says every boot: %v", w.file, back, w.every)
 		}
 	}
+
+	// Boot 3, a new instance ID: once-per-instance steps run again,
+	// once steps do not, and the files come back.
+	if out, err := m.exec(args...); err != nil {
+		t.Fatalf("rm: %v: %s", err, out)
+	}
+	m.writeSeed(seedData{instanceID: "iid2-" + m.name, userData: ud})
+	m.exec("sync")
+	m.reboot()
+	checkPlanAt(t, m, newInstance)
+	if got, want := m.lines(orderLog), expectedMarkers(p, newInstance); !slices.Equal(got, want) {
+		t.Errorf("boot 3 (new instance): what ran, in order:\n got %q\nplan %q", got, want)
+	}
+	for _, w := range removed {
+		if !m.exists(w.file) {
+			t.Errorf("boot 3 (new instance): %s not written again (write_files runs once per instance)", w.file)
+		}
+	}
 	m.poweroff()
-	want := 1 // at the reboot
+	want := 2 // at both reboots
 	if f.arm.EveryBoot {
 		want++ // and at the poweroff
 	}
