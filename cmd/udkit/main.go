@@ -1,4 +1,4 @@
-// Command udkit renders, inspects, compares, lints and validates cloud-init
+// Command udkit renders, inspects, plans, compares, lints and validates cloud-init
 // user data built with the udkit library.
 //
 // Usage:
