@@ -80,7 +80,7 @@ func runs(p *BootPlan, later bool) []string {
 	return out
 }
 
-func rules(p *BootPlan) []string {
+func findingRules(p *BootPlan) []string {
 	var out []string
 	for _, d := range p.Findings {
 		out = append(out, d.Severity.String()+" "+d.Rule+" "+d.Path)
@@ -317,7 +317,7 @@ func TestPlanRules(t *testing.T) {
 					t.Errorf("later boots:\n got %q\nwant %q", got, tc.later)
 				}
 			}
-			if got := rules(p); !slices.Equal(got, tc.findings) && !(len(got) == 0 && len(tc.findings) == 0) {
+			if got := findingRules(p); !slices.Equal(got, tc.findings) && !(len(got) == 0 && len(tc.findings) == 0) {
 				t.Errorf("findings:\n got %q\nwant %q\n%s", got, tc.findings, p.Findings)
 			}
 			if t.Failed() {
@@ -330,7 +330,7 @@ func TestPlanRules(t *testing.T) {
 // The stop hook udkit builds is armed by the runcmd script in
 // scripts-user on the first boot and, enabled, by systemd later.
 func TestPlanStopHook(t *testing.T) {
-	b, err := Build(&Spec{Name: "app", Deregister: Action{Command: []string{"/usr/local/bin/dereg"}}})
+	b, err := Build(&Spec{Name: "app", Deregister: &Action{Command: []string{"/usr/local/bin/dereg"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestPlanStopHook(t *testing.T) {
 	// A unit with ExecStop= that nothing starts.
 	data = doc(t, cc("c", "write_files:\n  - path: /etc/systemd/system/x.service\n    content: |\n      [Service]\n      ExecStop=/bin/true\n"))
 	p = mustPlan(t, data, PlanOptions{})
-	if got := rules(p); !slices.Equal(got, []string{"warning plan-stop-hook write_files[0]"}) {
+	if got := findingRules(p); !slices.Equal(got, []string{"warning plan-stop-hook write_files[0]"}) {
 		t.Errorf("findings = %q", got)
 	}
 }

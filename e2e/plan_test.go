@@ -66,7 +66,7 @@ func planDocument(t *testing.T) []byte {
 	sh := func(body string) []byte { return []byte("#!/bin/sh\n" + body + "\n") }
 	spec := &udkit.Spec{
 		Name:       "plan",
-		Deregister: udkit.Action{Command: []string{"/bin/sh", "-c", "echo stopped >> /var/log/plan-stop"}},
+		Deregister: &udkit.Action{Command: []string{"/bin/sh", "-c", "echo stopped >> /var/log/plan-stop"}},
 		CloudConfig: &cloudconfig.Config{
 			Bootcmd: []cloudconfig.Command{cloudconfig.Shell(`echo "bootcmd replaced" >> ` + orderLog)},
 			Runcmd:  []cloudconfig.Command{cloudconfig.Shell(marker("script"))},
