@@ -9,7 +9,10 @@ import (
 	"strings"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
+	"github.com/udkit/udkit/registry/client"
 	"github.com/udkit/udkit/registry/dqlitenode"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // An instance's life as the registry sees it: a dqlite node, the store on
@@ -28,22 +31,22 @@ func Example() {
 		return
 	}
 	defer node.Close(ctx)
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{})
+	st, err := store.Open(ctx, node.DB(), store.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer store.Close()
-	srv := httptest.NewServer(registry.NewHandler(store, nil))
+	defer st.Close()
+	srv := httptest.NewServer(api.NewHandler(st, nil))
 	defer srv.Close()
 
 	admin, _ := registry.NewToken(registry.AdminTokenPrefix)
-	store.AddAdminToken(ctx, admin)
-	operator, _ := registry.NewClient(srv.URL, admin, nil)
+	st.AddAdminToken(ctx, admin)
+	operator, _ := client.New(srv.URL, admin, nil)
 	jt, _ := operator.CreateJoinToken(ctx, "web")
 
 	// At launch, with the cluster's join token.
-	instance, _ := registry.NewClient(srv.URL, jt.Token, nil)
+	instance, _ := client.New(srv.URL, jt.Token, nil)
 	reg, err := instance.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-0abc", Address: "10.0.0.7"})
 	fmt.Println("registered:", reg.Created, err)
 

@@ -2,13 +2,16 @@
 // their cluster when they launch and deregister from their stop hook when
 // they shut down; operators list who is in each cluster.
 //
-// The package is pure Go. It holds the domain types ([Member],
-// [RegisterRequest], ...), the [Store] on database/sql (with schema
-// migrations, group commit and retry of transient errors), the HTTP/JSON
-// API ([NewHandler]), a Go [Client] for that API, and the generators of the
-// register and deregister shell scripts ([RegisterScript],
-// [DeregisterScript]). The dqlite node the store normally runs on lives in
-// the cgo package registry/dqlitenode; the daemon is cmd/udkitd.
+// This package holds what a program that only renders user data needs,
+// and imports neither net/http, crypto/tls nor database/sql: the domain
+// types ([Member], [RegisterRequest], ...), their validation, the tokens'
+// form, the API's [Error], and the generators of the register and
+// deregister shell scripts ([RegisterScript], [DeregisterScript]). The
+// service itself is in sub-packages: registry/store (the store on
+// database/sql, with schema migrations, group commit and retry of
+// transient errors), registry/api (the HTTP/JSON API), registry/client (a
+// Go client for that API) and the cgo package registry/dqlitenode (the
+// dqlite node the store normally runs on); the daemon is cmd/udkitd.
 //
 // # Tokens
 //
@@ -43,11 +46,12 @@ package registry
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -110,6 +114,18 @@ type DeregisterResponse struct {
 type MembersResponse struct {
 	Cluster string   `json:"cluster"`
 	Members []Member `json:"members"`
+}
+
+// ClusterSummary counts the members of one cluster.
+type ClusterSummary struct {
+	Cluster string `json:"cluster"`
+	Members int    `json:"members"`
+}
+
+// ClustersResponse lists the clusters that have members or join tokens,
+// sorted by name.
+type ClustersResponse struct {
+	Clusters []ClusterSummary `json:"clusters"`
 }
 
 // ReconcileRequest names the instances of a cluster that are still alive.
@@ -223,7 +239,7 @@ func (c Code) Status() int {
 }
 
 // Error is an API error: the JSON body of every 4xx and 5xx answer, and the
-// error the [Store] and the [Client] return for a refused request.
+// error the store (registry/store) and the client (registry/client) return for a refused request.
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
@@ -239,7 +255,15 @@ func (e *Error) Error() string {
 	return "registry: " + e.Message
 }
 
-func errorf(code Code, format string, args ...any) *Error {
+// IsCode reports whether err is an [*Error] with the given code.
+func IsCode(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// Errorf returns an [*Error] with the given code whose message is
+// "registry: " and the formatted text.
+func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: "registry: " + fmt.Sprintf(format, args...), Status: code.Status()}
 }
 
@@ -288,27 +312,11 @@ func NewToken(prefix string) (string, error) {
 	return prefix + hex.EncodeToString(b[:]), nil
 }
 
-// hashToken returns the hex SHA-256 of a token, the form stored.
-func hashToken(tok string) string {
-	h := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(h[:])
-}
-
-// tokenID is the public id of a stored token: the first 16 hex digits of
-// its hash.
-func tokenID(hash string) string { return hash[:16] }
-
-// sameHash compares two token hashes in constant time.
-func sameHash(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
 var (
 	clusterRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 	instanceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
 	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`)
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	tokenIDRE  = regexp.MustCompile(`^[0-9a-f]{16}$`)
 	hostRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 )
 
@@ -373,7 +381,7 @@ func (r *RegisterRequest) Validate() error {
 		}
 	}
 	if len(probs) > 0 {
-		return errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
+		return Errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
 	}
 	return nil
 }
@@ -417,4 +425,23 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:77] + "..."
+}
+
+// ReadTokenFile reads a token from a file holding it on one line (a
+// trailing newline is fine) and checks its form.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("registry: token file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1024))
+	if err != nil {
+		return "", fmt.Errorf("registry: token file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if _, err := ParseToken(tok); err != nil {
+		return "", fmt.Errorf("registry: token file %s: %s", path, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	return tok, nil
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/udkit/udkit/golden"
 	"github.com/udkit/udkit/internal/realtools"
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
 var scriptCases = []struct {
@@ -139,7 +141,7 @@ func TestScriptSpecErrors(t *testing.T) {
 func TestScriptsAgainstRegistry(t *testing.T) {
 	realtools.Require(t, "curl")
 	realtools.Require(t, "sh")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -149,7 +151,7 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinFile := filepath.Join(dir, "join-token")
-	if err := os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The state directory may not be under /tmp (cleaned at boot), where
@@ -160,7 +162,7 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
 	state := filepath.Join(varTmp, "state")
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
 		Labels: map[string]string{"role": "app"}, RegisterAttempts: 2, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, err := registry.RegisterScript(spec)
 	if err != nil {
@@ -196,14 +198,14 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	if out, err := runScript(reg); err != nil || !strings.Contains(out, "(HTTP 200)") {
 		t.Fatalf("second register: %v\n%s", err, out)
 	}
-	ms, err := svc.client.Members(ctx, "web")
+	ms, err := svc.Client.Members(ctx, "web")
 	if err != nil || len(ms) != 1 || ms[0].InstanceID != "i-0abc123" || ms[0].Address != "ip-10-0-0-7" || ms[0].Labels["role"] != "app" {
 		t.Fatalf("members: %+v, %v", ms, err)
 	}
 	if out, err := runScript(dereg); err != nil || !strings.Contains(out, "deregistered i-0abc123 from cluster web (HTTP 200)") {
 		t.Fatalf("deregister: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
 	}
 	// A wrong join token is refused at once, not retried.
@@ -231,11 +233,11 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 func TestScriptsOverHTTPSWithCA(t *testing.T) {
 	realtools.Require(t, "curl")
 	node := nodetest.Start(t)
-	store := openStore(t, node.DB(), registry.Options{})
-	srv := httptest.NewTLSServer(registry.NewHandler(store, nil))
+	st := openStore(t, node.DB(), store.Options{})
+	srv := httptest.NewTLSServer(api.NewHandler(st, nil))
 	t.Cleanup(srv.Close)
 	ctx := ctxT(t)
-	jt, err := store.CreateJoinToken(ctx, "web")
+	jt, err := st.CreateJoinToken(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +309,7 @@ func TestScriptTimeouts(t *testing.T) {
 func TestScriptsClonedInstance(t *testing.T) {
 	realtools.Require(t, "curl")
 	realtools.Require(t, "sh")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -318,14 +320,14 @@ func TestScriptsClonedInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinFile := filepath.Join(dir, "join-token")
-	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
 	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
 	state := filepath.Join(varTmp, "state")
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
 		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, err := registry.RegisterScript(spec)
 	if err != nil {
@@ -342,7 +344,7 @@ func TestScriptsClonedInstance(t *testing.T) {
 		return string(out), err
 	}
 	members := func() []string {
-		ms, err := svc.client.Members(ctx, "web")
+		ms, err := svc.Client.Members(ctx, "web")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,7 +386,7 @@ func TestScriptsClonedInstance(t *testing.T) {
 	}
 	// The clone's token does not remove the original, and its stop hook
 	// removes itself only.
-	if _, err := svc.client.WithToken(readToken()).Deregister(ctx, "web", "i-original"); !registry.IsCode(err, registry.CodeForbidden) {
+	if _, err := svc.Client.WithToken(readToken()).Deregister(ctx, "web", "i-original"); !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("the clone's token deregistering the original: got %v, want forbidden", err)
 	}
 	if out, err := run(dereg, "i-clone"); err != nil || !strings.Contains(out, "deregistered i-clone") {
@@ -411,7 +413,7 @@ func TestScriptsClonedInstance(t *testing.T) {
 func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	realtools.Require(t, "curl")
 	unshare := realtools.Require(t, "unshare")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -420,13 +422,13 @@ func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	stub := "#!/bin/sh\n[ -n \"${TEST_INSTANCE_ID:-}\" ] && [ \"$2\" = v1.instance_id ] && echo \"$TEST_INSTANCE_ID\" || exit 1\n"
 	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(stub), 0o755)
 	joinFile := filepath.Join(dir, "join-token")
-	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
 	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: filepath.Join(varTmp, "state"),
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: filepath.Join(varTmp, "state"),
 		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, _ := registry.RegisterScript(spec)
 	dereg, _ := registry.DeregisterScript(spec)
@@ -454,13 +456,13 @@ func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	if err == nil || !strings.Contains(out, "/run/cloud-init/.instance-id is unreadable") {
 		t.Fatalf("deregister with no instance id at all: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 1 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 1 {
 		t.Fatalf("members: %+v, %v", ms, err)
 	}
 	if out, err := runWithRun("i-fallback"); err != nil || !strings.Contains(out, "deregistered i-fallback") {
 		t.Fatalf("deregister with the id from /run: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // Environment variables that give `udkit members` its defaults.
@@ -70,16 +71,16 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	hc, err := registry.HTTPClient(*ca, *timeout)
+	hc, err := client.HTTPClient(*ca, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	var opts []registry.ClientOption
+	var opts []client.Option
 	if *insecure {
-		opts = append(opts, registry.AllowInsecureHTTP())
+		opts = append(opts, client.AllowInsecureHTTP())
 	}
-	c, err := registry.NewClient(*url, tok, hc, opts...)
+	c, err := client.New(*url, tok, hc, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage

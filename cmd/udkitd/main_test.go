@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // binary is udkitd built for the tests; udkitBinary is the pure-Go udkit
@@ -221,7 +222,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	id := strings.Fields(out)[0]
 
 	ctx := context.Background()
-	c, err := registry.NewClient(d.url, join, nil)
+	c, err := client.New(d.url, join, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac, err := registry.NewClient(d.url, admin, nil)
+	ac, err := client.New(d.url, admin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	if code != exitFail || !strings.Contains(errs, "already revoked") {
 		t.Fatalf("second revoke: %d %s", code, errs)
 	}
-	c, _ = registry.NewClient(d.url, join, nil)
+	c, _ = client.New(d.url, join, nil)
 	if _, err := c.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-3"}); !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("register with the revoked join token: %v", err)
 	}
@@ -315,7 +316,7 @@ func TestServeJoin(t *testing.T) {
 		t.Fatalf("token create through the joined node: %d %s", code, errs)
 	}
 	ctx := context.Background()
-	c, _ := registry.NewClient(d2.url, strings.TrimSpace(out), nil)
+	c, _ := client.New(d2.url, strings.TrimSpace(out), nil)
 	if _, err := c.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func TestServeJoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac, _ := registry.NewClient(d1.url, admin, nil)
+	ac, _ := client.New(d1.url, admin, nil)
 	ms, err := ac.Members(ctx, "web")
 	if err != nil || len(ms) != 1 || ms[0].InstanceID != "i-1" {
 		t.Fatalf("members seen from the first node: %+v, %v", ms, err)

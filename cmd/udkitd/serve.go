@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // DefaultHTTPAddress is where the API listens unless told otherwise.
@@ -156,25 +158,25 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
+	st, err := store.Open(ctx, node.DB(), store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
 	if err != nil {
 		shutdownNode()
 		return err
 	}
-	if err := ensureAdminToken(ctx, store, c, len(cfg.Join) > 0, log); err != nil {
-		store.Close()
+	if err := ensureAdminToken(ctx, st, c, len(cfg.Join) > 0, log); err != nil {
+		st.Close()
 		shutdownNode()
 		return err
 	}
 
 	ln, err := net.Listen("tcp", c.httpAddr)
 	if err != nil {
-		store.Close()
+		st.Close()
 		shutdownNode()
 		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           registry.NewHandler(store, log),
+		Handler:           api.NewHandler(st, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -208,7 +210,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		log.Warn("HTTP drain: " + err.Error())
 	}
 	cancel()
-	store.Close()
+	st.Close()
 	shutdownNode()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
@@ -221,14 +223,14 @@ func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin
 // ensureAdminToken makes sure an operator can get in: a token already in
 // DIR/admin.token is (re)stored unless it was revoked; otherwise the first node of a cluster
 // that has no admin token yet makes one and writes it there, 0600.
-func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig, joining bool, log *slog.Logger) error {
+func ensureAdminToken(ctx context.Context, st *store.Store, c *serveConfig, joining bool, log *slog.Logger) error {
 	path := adminTokenFile(c)
 	if _, err := os.Stat(path); err == nil {
 		tok, err := registry.ReadTokenFile(path)
 		if err != nil {
 			return err
 		}
-		err = store.AddAdminToken(ctx, tok)
+		err = st.AddAdminToken(ctx, tok)
 		if registry.IsCode(err, registry.CodeForbidden) {
 			// Revoked (udkitd token admin-revoke): a restart must not
 			// bring it back. The node serves; operators use a current
@@ -238,7 +240,7 @@ func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig
 		}
 		return err
 	}
-	has, err := store.HasAdminToken(ctx)
+	has, err := st.HasAdminToken(ctx)
 	if err != nil {
 		return err
 	}
@@ -252,7 +254,7 @@ func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig
 	if err := writeSecret(path, tok+"\n"); err != nil {
 		return err
 	}
-	if err := store.AddAdminToken(ctx, tok); err != nil {
+	if err := st.AddAdminToken(ctx, tok); err != nil {
 		os.Remove(path)
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 const tokenUsage = `usage:
@@ -178,7 +179,7 @@ type tokenOptions struct {
 
 // client returns a registry client authenticated with the admin token
 // named by the flags.
-func (o *tokenOptions) client() (*registry.Client, error) {
+func (o *tokenOptions) client() (*client.Client, error) {
 	tokFile := o.adminFile
 	if tokFile == "" {
 		if o.data == "" {
@@ -190,15 +191,15 @@ func (o *tokenOptions) client() (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := registry.HTTPClient(o.caFile, o.timeout)
+	hc, err := client.HTTPClient(o.caFile, o.timeout)
 	if err != nil {
 		return nil, err
 	}
-	var opts []registry.ClientOption
+	var opts []client.Option
 	if o.insecure {
-		opts = append(opts, registry.AllowInsecureHTTP())
+		opts = append(opts, client.AllowInsecureHTTP())
 	}
-	return registry.NewClient(o.url, admin, hc, opts...)
+	return client.New(o.url, admin, hc, opts...)
 }
 
 func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {

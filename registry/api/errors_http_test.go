@@ -1,4 +1,4 @@
-package registry_test
+package api_test
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // syncBuffer is a log sink the handler writes from its goroutines.
@@ -40,14 +42,14 @@ func (s *syncBuffer) String() string {
 func TestServerErrorsHideDetail(t *testing.T) {
 	node := nodetest.Start(t)
 	db := node.DB()
-	store := openStore(t, db, registry.Options{RetryFor: time.Second})
+	st := openStore(t, db, store.Options{RetryFor: time.Second})
 	var logs syncBuffer
-	srv := httptest.NewServer(registry.NewHandler(store, slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(api.NewHandler(st, slog.New(slog.NewTextHandler(&logs, nil))))
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin := mustToken(t, registry.AdminTokenPrefix)
-	if err := store.AddAdminToken(ctx, admin); err != nil {
+	if err := st.AddAdminToken(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
 	// A broken schema: every member query now fails inside SQLite.

@@ -1,4 +1,7 @@
-package registry
+// Package api is the udkit registry's HTTP/JSON API ([NewHandler]) on a
+// [store.Store], with limits that keep an unauthenticated flood from
+// stalling registrations.
+package api
 
 import (
 	"context"
@@ -14,6 +17,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // Request body limits.
@@ -27,10 +33,13 @@ const (
 
 // handler serves the API; see NewHandler.
 type handler struct {
-	store *Store
-	log   *slog.Logger
-	mux   *http.ServeMux
+	st  *store.Store
+	log *slog.Logger
+	mux *http.ServeMux
 }
+
+// Option changes how [NewHandler] sets up the handler.
+type Option func(*handler)
 
 // NewHandler returns the HTTP/JSON API on store. log receives one line per
 // failed request with a 5xx answer (and per failed health check), with the
@@ -41,25 +50,28 @@ type handler struct {
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
 //
-//	GET    /healthz                                     none    HealthResponse (200, or 503)
-//	GET    /v1/clusters                                 admin   ClustersResponse
-//	POST   /v1/clusters/{cluster}/members               join    RegisterRequest -> RegisterResponse (201 new, 200 repeated)
-//	GET    /v1/clusters/{cluster}/members               admin   MembersResponse
-//	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> DeregisterResponse
-//	POST   /v1/clusters/{cluster}/reconcile             admin   ReconcileRequest -> ReconcileResponse
-//	POST   /v1/clusters/{cluster}/join-tokens           admin   -> JoinToken (201, with the secret)
-//	GET    /v1/clusters/{cluster}/join-tokens           admin   JoinTokensResponse
-//	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   RevokeResponse
-//	POST   /v1/admin-tokens                             admin   -> AdminToken (201, with the secret)
-//	GET    /v1/admin-tokens                             admin   AdminTokensResponse
-//	DELETE /v1/admin-tokens/{id}                        admin   RevokeResponse (409 for the last one)
+//	GET    /healthz                                     none    registry.HealthResponse (200, or 503)
+//	GET    /v1/clusters                                 admin   registry.ClustersResponse
+//	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
+//	GET    /v1/clusters/{cluster}/members               admin   registry.MembersResponse
+//	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> registry.DeregisterResponse
+//	POST   /v1/clusters/{cluster}/reconcile             admin   registry.ReconcileRequest -> registry.ReconcileResponse
+//	POST   /v1/clusters/{cluster}/join-tokens           admin   -> registry.JoinToken (201, with the secret)
+//	GET    /v1/clusters/{cluster}/join-tokens           admin   registry.JoinTokensResponse
+//	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   registry.RevokeResponse
+//	POST   /v1/admin-tokens                             admin   -> registry.AdminToken (201, with the secret)
+//	GET    /v1/admin-tokens                             admin   registry.AdminTokensResponse
+//	DELETE /v1/admin-tokens/{id}                        admin   registry.RevokeResponse (409 for the last one)
 //
-// Errors answer with the status of their [Code] and an [Error] body.
-func NewHandler(store *Store, log *slog.Logger) http.Handler {
+// Errors answer with the status of their [registry.Code] and an [registry.Error] body.
+func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h := &handler{store: store, log: log, mux: http.NewServeMux()}
+	h := &handler{st: st, log: log, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(h)
+	}
 	h.route("/healthz", map[string]http.HandlerFunc{"GET": h.health})
 	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
 	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
@@ -70,7 +82,7 @@ func NewHandler(store *Store, log *slog.Logger) http.Handler {
 	h.route("/v1/admin-tokens", map[string]http.HandlerFunc{"POST": h.createAdminToken, "GET": h.adminTokens})
 	h.route("/v1/admin-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeAdminToken})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, errorf(CodeNotFound, "no such endpoint %q; see the API list in the documentation of registry.NewHandler", truncate(r.URL.Path)))
+		h.fail(w, r, registry.Errorf(registry.CodeNotFound, "no such endpoint %q; see the API list in the documentation of api.NewHandler", truncate(r.URL.Path)))
 	})
 	return h
 }
@@ -94,7 +106,7 @@ func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 		f, ok := byMethod[r.Method]
 		if !ok {
 			w.Header().Set("Allow", allow)
-			h.fail(w, r, errorf(CodeMethod, "method %s not allowed on %s; use %s", r.Method, pattern, allow))
+			h.fail(w, r, registry.Errorf(registry.CodeMethod, "method %s not allowed on %s; use %s", r.Method, pattern, allow))
 			return
 		}
 		f(w, r)
@@ -104,28 +116,28 @@ func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.store.Ping(ctx); err != nil {
+	if err := h.st.Ping(ctx); err != nil {
 		// No token is needed here: the detail (database errors, addresses)
 		// goes to the log only.
 		id := newRequestID()
 		h.log.Error("health check failed", "request_id", id, "err", err.Error())
 		w.Header().Set("X-Request-Id", id)
-		writeJSON(w, http.StatusServiceUnavailable, HealthResponse{Status: "unavailable", Error: "the database does not answer (request id " + id + "; the service log has the detail)"})
+		writeJSON(w, http.StatusServiceUnavailable, registry.HealthResponse{Status: "unavailable", Error: "the database does not answer (request id " + id + "; the service log has the detail)"})
 		return
 	}
-	writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ok"})
 }
 
 func (h *handler) clusters(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
-	cs, err := h.store.Clusters(r.Context())
+	cs, err := h.st.Clusters(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ClustersResponse{Clusters: cs})
+	writeJSON(w, http.StatusOK, registry.ClustersResponse{Clusters: cs})
 }
 
 func (h *handler) register(w http.ResponseWriter, r *http.Request) {
@@ -133,11 +145,11 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req RegisterRequest
+	var req registry.RegisterRequest
 	if !h.decode(w, r, MaxBodyBytes, &req) {
 		return
 	}
-	res, err := h.store.Register(r.Context(), r.PathValue("cluster"), tok, req)
+	res, err := h.st.Register(r.Context(), r.PathValue("cluster"), tok, req)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -154,12 +166,12 @@ func (h *handler) members(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cluster := r.PathValue("cluster")
-	ms, err := h.store.Members(r.Context(), cluster)
+	ms, err := h.st.Members(r.Context(), cluster)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MembersResponse{Cluster: cluster, Members: ms})
+	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms})
 }
 
 func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +182,7 @@ func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
 	if !h.noBody(w, r) {
 		return
 	}
-	res, err := h.store.Deregister(r.Context(), r.PathValue("cluster"), r.PathValue("instance"), tok)
+	res, err := h.st.Deregister(r.Context(), r.PathValue("cluster"), r.PathValue("instance"), tok)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -182,23 +194,23 @@ func (h *handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
-	var req ReconcileRequest
+	var req registry.ReconcileRequest
 	if !h.decode(w, r, MaxReconcileBodyBytes, &req) {
 		return
 	}
-	removed, err := h.store.Reconcile(r.Context(), r.PathValue("cluster"), req)
+	removed, err := h.st.Reconcile(r.Context(), r.PathValue("cluster"), req)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ReconcileResponse{Removed: removed})
+	writeJSON(w, http.StatusOK, registry.ReconcileResponse{Removed: removed})
 }
 
 func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
-	jt, err := h.store.CreateJoinToken(r.Context(), r.PathValue("cluster"))
+	jt, err := h.st.CreateJoinToken(r.Context(), r.PathValue("cluster"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -210,31 +222,31 @@ func (h *handler) joinTokens(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
-	jts, err := h.store.JoinTokens(r.Context(), r.PathValue("cluster"))
+	jts, err := h.st.JoinTokens(r.Context(), r.PathValue("cluster"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, JoinTokensResponse{JoinTokens: jts})
+	writeJSON(w, http.StatusOK, registry.JoinTokensResponse{JoinTokens: jts})
 }
 
 func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
-	ok, err := h.store.RevokeJoinToken(r.Context(), r.PathValue("cluster"), r.PathValue("id"))
+	ok, err := h.st.RevokeJoinToken(r.Context(), r.PathValue("cluster"), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RevokeResponse{Revoked: ok})
+	writeJSON(w, http.StatusOK, registry.RevokeResponse{Revoked: ok})
 }
 
 func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
-	at, err := h.store.CreateAdminToken(r.Context())
+	at, err := h.st.CreateAdminToken(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -246,36 +258,36 @@ func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
-	ats, err := h.store.AdminTokens(r.Context())
+	ats, err := h.st.AdminTokens(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, AdminTokensResponse{AdminTokens: ats})
+	writeJSON(w, http.StatusOK, registry.AdminTokensResponse{AdminTokens: ats})
 }
 
 func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
-	ok, err := h.store.RevokeAdminToken(r.Context(), r.PathValue("id"))
+	ok, err := h.st.RevokeAdminToken(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RevokeResponse{Revoked: ok})
+	writeJSON(w, http.StatusOK, registry.RevokeResponse{Revoked: ok})
 }
 
 // bearer returns the request's bearer token, or answers 401.
 func (h *handler) bearer(w http.ResponseWriter, r *http.Request) (string, bool) {
 	v := r.Header.Get("Authorization")
 	if v == "" {
-		h.fail(w, r, errorf(CodeUnauthorized, "no Authorization header; send \"Authorization: Bearer TOKEN\""))
+		h.fail(w, r, registry.Errorf(registry.CodeUnauthorized, "no Authorization header; send \"Authorization: Bearer TOKEN\""))
 		return "", false
 	}
 	scheme, tok, ok := strings.Cut(v, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		h.fail(w, r, errorf(CodeUnauthorized, "the Authorization header is not \"Bearer TOKEN\""))
+		h.fail(w, r, registry.Errorf(registry.CodeUnauthorized, "the Authorization header is not \"Bearer TOKEN\""))
 		return "", false
 	}
 	return strings.TrimSpace(tok), true
@@ -286,7 +298,7 @@ func (h *handler) admin(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if err := h.store.CheckAdmin(r.Context(), tok); err != nil {
+	if err := h.st.CheckAdmin(r.Context(), tok); err != nil {
 		h.fail(w, r, err)
 		return false
 	}
@@ -298,11 +310,11 @@ func (h *handler) admin(w http.ResponseWriter, r *http.Request) bool {
 func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		h.fail(w, r, errorf(CodeUnsupportedMedia, "Content-Type %q: send application/json", truncate(ct)))
+		h.fail(w, r, registry.Errorf(registry.CodeUnsupportedMedia, "Content-Type %q: send application/json", truncate(ct)))
 		return false
 	}
 	if r.ContentLength > limit {
-		h.fail(w, r, errorf(CodeTooLarge, "request body of %d bytes is over the limit of %d", r.ContentLength, limit))
+		h.fail(w, r, registry.Errorf(registry.CodeTooLarge, "request body of %d bytes is over the limit of %d", r.ContentLength, limit))
 		return false
 	}
 	if err := decodeJSON(r.Body, limit, v); err != nil {
@@ -316,7 +328,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v 
 var errTooLarge = errors.New("body too large")
 
 // decodeJSON reads one JSON value from r into v strictly: at most limit
-// bytes, no unknown fields, nothing after the value. Errors are *Error.
+// bytes, no unknown fields, nothing after the value. Errors are *registry.Error.
 func decodeJSON(r io.Reader, limit int64, v any) error {
 	lr := &limitedReader{r: r, left: limit}
 	dec := json.NewDecoder(lr)
@@ -361,18 +373,18 @@ func decodeError(err error, limit int64) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, errTooLarge):
-		return errorf(CodeTooLarge, "request body is over the limit of %d bytes", limit)
+		return registry.Errorf(registry.CodeTooLarge, "request body is over the limit of %d bytes", limit)
 	case errors.As(err, &syn):
-		return errorf(CodeInvalid, "request body: invalid JSON at byte %d: %v", syn.Offset, err)
+		return registry.Errorf(registry.CodeInvalid, "request body: invalid JSON at byte %d: %v", syn.Offset, err)
 	case errors.As(err, &typ):
-		return errorf(CodeInvalid, "request body: field %q: got JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+		return registry.Errorf(registry.CodeInvalid, "request body: field %q: got JSON %s, want %s", typ.Field, typ.Value, typ.Type)
 	case errors.Is(err, io.EOF):
-		return errorf(CodeInvalid, "request body is empty; send a JSON object")
+		return registry.Errorf(registry.CodeInvalid, "request body is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errorf(CodeInvalid, "request body: JSON ends too early")
+		return registry.Errorf(registry.CodeInvalid, "request body: JSON ends too early")
 	default:
 		// Unknown fields, trailing data and the like.
-		return errorf(CodeInvalid, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return registry.Errorf(registry.CodeInvalid, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 }
 
@@ -380,16 +392,16 @@ func decodeError(err error, limit int64) error {
 func (h *handler) noBody(w http.ResponseWriter, r *http.Request) bool {
 	n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
 	if n > 0 {
-		h.fail(w, r, errorf(CodeInvalid, "%s %s takes no request body", r.Method, r.URL.Path))
+		h.fail(w, r, registry.Errorf(registry.CodeInvalid, "%s %s takes no request body", r.Method, r.URL.Path))
 		return false
 	}
 	return true
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var apiErr *Error
+	var apiErr *registry.Error
 	if !errors.As(err, &apiErr) {
-		apiErr = errorf(CodeInternal, "%v", err)
+		apiErr = registry.Errorf(registry.CodeInternal, "%v", err)
 	}
 	status := apiErr.Code.Status()
 	msg := apiErr.Message
@@ -412,7 +424,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	writeJSON(w, status, Error{Code: apiErr.Code, Message: msg})
+	writeJSON(w, status, registry.Error{Code: apiErr.Code, Message: msg})
 }
 
 // newRequestID returns 16 random hex digits naming one failed request in
@@ -433,4 +445,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
+}
+
+// truncate shortens a value quoted in an error message.
+func truncate(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:77] + "..."
 }

@@ -1,9 +1,11 @@
-package registry
+package store
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/udkit/udkit/registry"
 )
 
 // migrations are the schema changes, in order; migration i brings the
@@ -79,7 +81,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			cur := int(v.Int64)
 			if cur > len(migrations) {
-				return errorf(CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
+				return registry.Errorf(registry.CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
 			}
 			if cur == len(migrations) {
 				done = true
