@@ -341,6 +341,11 @@ func TestServeFlagErrors(t *testing.T) {
 	}{
 		{"no data", []string{"serve"}, "--data DIR is required"},
 		{"public http without tls", []string{"serve", "--data", "x", "--http", "192.0.2.1:8180"}, "not loopback"},
+		// Issue 16 item 8: a join to another host in clear was retried
+		// forever instead of refused.
+		{"public join without tls", []string{"serve", "--data", "x", "--join", "127.0.0.1:9181, 192.0.2.1:9180"}, `--join "192.0.2.1:9180" is not loopback`},
+		{"join host name without tls", []string{"serve", "--data", "x", "--join", "db.internal:9180"}, "no authentication"},
+		{"bad join addr", []string{"serve", "--data", "x", "--join", "nope"}, "use host:port"},
 		{"bad http addr", []string{"serve", "--data", "x", "--http", "nope"}, "use host:port"},
 		{"half http tls", []string{"serve", "--data", "x", "--http-cert", "c.pem"}, "go together"},
 		{"half dqlite tls", []string{"serve", "--data", "x", "--tls-cert", "c.pem"}, "go together"},

@@ -82,6 +82,23 @@ func (c *serveConfig) check() error {
 	if n != 0 && n != 3 {
 		return errors.New("--tls-cert, --tls-key and --tls-ca go together")
 	}
+	if c.tlsCert == "" {
+		// Like --dqlite: the join handshake and the Raft traffic after
+		// it would go in clear to a peer nobody authenticated.
+		for _, a := range strings.Split(c.join, ",") {
+			a = strings.TrimSpace(a)
+			if a == "" {
+				continue
+			}
+			h, _, err := net.SplitHostPort(a)
+			if err != nil {
+				return fmt.Errorf("--join %q: %v; use host:port", a, err)
+			}
+			if !isLoopbackHost(h) {
+				return fmt.Errorf("--join %q is not loopback and the dqlite protocol has no authentication: give --tls-cert, --tls-key and --tls-ca (every node of the cluster needs them)", a)
+			}
+		}
+	}
 	if c.maxBatch < 0 {
 		return errors.New("--max-batch must be 0 or more")
 	}

@@ -115,8 +115,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("dqlitenode: address %q is not loopback and the dqlite protocol has no authentication: configure TLS (cert, key and cluster CA) or bind to 127.0.0.1", addr)
 	}
 	for i, j := range cfg.Join {
-		if _, _, err := net.SplitHostPort(j); err != nil {
+		loop, err := isLoopback(j)
+		if err != nil {
 			return nil, fmt.Errorf("dqlitenode: join address %d %q: %v; use host:port", i+1, j, err)
+		}
+		// The join handshake and everything after it would travel in
+		// clear to a peer nobody authenticated.
+		if !loop && cfg.TLS == nil {
+			return nil, fmt.Errorf("dqlitenode: join address %d %q is not loopback and the dqlite protocol has no authentication: configure TLS (cert, key and cluster CA) to join a node on another host", i+1, j)
 		}
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
