@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -67,11 +68,37 @@ func New(baseURL, token string, hc *http.Client, opts ...Option) (*Client, error
 	if hc == nil {
 		hc = &http.Client{Timeout: DefaultTimeout}
 	}
-	c := &Client{base: u, token: token, hc: hc}
+	// A copy, so that the caller's client keeps its own redirect policy.
+	own := *hc
+	own.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	c := &Client{base: u, token: token, hc: &own}
 	for _, o := range opts {
 		o(c)
 	}
 	return c, nil
+}
+
+// checkRedirect wraps a redirect policy (nil: Go's default of at most 10)
+// so that a request carrying a bearer token never follows a redirect to
+// another scheme or host: Go's http.Client would forward Authorization
+// across a change from https to http on the same host, or to another port.
+// The registry never redirects; whoever does is not to get the token.
+func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0]
+		if first.Header.Get("Authorization") != "" &&
+			(!strings.EqualFold(req.URL.Scheme, first.URL.Scheme) || !strings.EqualFold(req.URL.Host, first.URL.Host)) {
+			req.Header.Del("Authorization")
+			return fmt.Errorf("registry: the answer redirected to %s, another scheme or host than %s://%s; not following it with the token: give the client the registry's real URL", redact(*req.URL), first.URL.Scheme, first.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // isLoopbackHost reports whether host (no port) names this machine
