@@ -105,8 +105,11 @@ type RegisterResponse struct {
 
 // DeregisterResponse answers a deregistration.
 type DeregisterResponse struct {
-	// Deregistered is false when there was no such member (already
-	// deregistered, or never registered).
+	// Deregistered is false when no member of that instance id holds the
+	// token (already deregistered, never registered, or, for a member
+	// token, registered with another token): the answer is the same
+	// whether or not the member exists, so that a member token tells
+	// nothing about other members.
 	Deregistered bool `json:"deregistered"`
 }
 

@@ -54,7 +54,9 @@ func TestAuthRules(t *testing.T) {
 		{"register with the admin token", "POST", "/v1/clusters/web/members", svc.Admin, reg, 403, registry.CodeForbidden},
 		{"register in a cluster with no join token", "POST", "/v1/clusters/cache/members", svc.Join, reg, 403, registry.CodeForbidden},
 		{"join token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", svc.Join, "", 403, registry.CodeForbidden},
-		{"member A cannot deregister B", "DELETE", "/v1/clusters/web/members/i-b", a.MemberToken, "", 403, registry.CodeForbidden},
+		// Issue 16 item 9: a member token that is not B's gets the answer
+		// for an absent member, whether or not B exists.
+		{"member A cannot deregister B", "DELETE", "/v1/clusters/web/members/i-b", a.MemberToken, "", 200, ""},
 		{"deregister without token", "DELETE", "/v1/clusters/web/members/i-a", "", "", 401, registry.CodeUnauthorized},
 		{"deregister in the wrong cluster", "DELETE", "/v1/clusters/db/members/i-a", a.MemberToken, "", 200, ""},
 		{"unknown admin token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", unknownAdmin, "", 403, registry.CodeForbidden},
@@ -376,5 +378,40 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	_, err := store.Open(ctx, node.DB(), store.Options{})
 	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this program's") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMemberTokenIsNoOracle reproduces issue 16 item 9: with a member
+// token it made up (or its own), a caller asked DELETE for instance ids
+// and told present members (403) from absent ones (200 false). Both now
+// get the same status and the same body, and nobody is removed.
+func TestMemberTokenIsNoOracle(t *testing.T) {
+	svc := newService(t, nil, store.Options{})
+	ctx := ctxT(t)
+	joiner := svc.Client.WithToken(svc.Join)
+	own, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-present"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{mustToken(t, registry.MemberTokenPrefix), other.MemberToken} {
+		sp, _, present := call(t, "DELETE", svc.Srv.URL+"/v1/clusters/web/members/i-present", tok, "", "")
+		sa, _, absent := call(t, "DELETE", svc.Srv.URL+"/v1/clusters/web/members/i-absent", tok, "", "")
+		if sp != sa || string(present) != string(absent) {
+			t.Errorf("present member: %d %s; absent member: %d %s; want the same answer", sp, present, sa, absent)
+		}
+		if sp != 200 || strings.TrimSpace(string(present)) != `{"deregistered":false}` {
+			t.Errorf("got %d %s, want 200 {\"deregistered\":false}", sp, present)
+		}
+	}
+	ms, err := svc.Client.Members(ctx, "web")
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("members: %+v, %v; want both still there", ms, err)
+	}
+	if r, err := svc.Client.WithToken(own.MemberToken).Deregister(ctx, "web", "i-present"); err != nil || !r.Deregistered {
+		t.Fatalf("the member's own token: %+v, %v", r, err)
 	}
 }

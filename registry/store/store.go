@@ -283,7 +283,9 @@ func (s *Store) Register(ctx context.Context, cluster, joinToken string, req reg
 
 // Deregister removes a member, authorised by its member token or an admin
 // token. It is idempotent: removing a member that is not there answers
-// false. A join token, or another member's token, is [registry.CodeForbidden].
+// false. A member token answers false, too, when the member exists but
+// the token is not its own, so that a made-up token cannot tell present
+// members from absent ones. A join token is [registry.CodeForbidden].
 func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token string) (registry.DeregisterResponse, error) {
 	if err := registry.ValidateCluster(cluster); err != nil {
 		return registry.DeregisterResponse{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
@@ -525,7 +527,9 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				continue // already gone: removed=false
 			}
 			if !o.admin && !sameHash(cur.tokenHash, o.memberHash) {
-				results[i].err = registry.Errorf(registry.CodeForbidden, "deregister %s: the member token does not belong to this member of cluster %q", o.instanceID, o.cluster)
+				// Answered as for an absent member: a member token
+				// that is not this member's must not tell whether
+				// the member exists.
 				continue
 			}
 			final[k] = nil
