@@ -56,6 +56,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -370,8 +371,8 @@ func (r *RegisterRequest) Validate() error {
 			if !labelKeyRE.MatchString(k) {
 				probs = append(probs, fmt.Sprintf("labels key %q: want 1-63 characters of A-Z a-z 0-9 . _ / -, starting with a letter or digit", truncate(k)))
 			}
-			if len(v) > MaxLabelValueLen || !utf8.ValidString(v) || strings.ContainsFunc(v, isControl) {
-				probs = append(probs, fmt.Sprintf("labels[%q]: want at most %d bytes of UTF-8 without control characters", truncate(k), MaxLabelValueLen))
+			if len(v) > MaxLabelValueLen || !ValidLabelValue(v) {
+				probs = append(probs, fmt.Sprintf("labels[%q]: want at most %d bytes of printable UTF-8: no control, format (bidi, zero-width) or line-separator characters", truncate(k), MaxLabelValueLen))
 			}
 		}
 	}
@@ -387,6 +388,24 @@ func (r *RegisterRequest) Validate() error {
 		return Errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// ValidLabelValue reports whether v may be a label value: valid UTF-8
+// whose every character is graphic (letters, marks, numbers, punctuation,
+// symbols, spaces). Control characters (C0, DEL, C1 such as the CSI
+// U+009B), format characters (bidi overrides such as U+202E, zero-width
+// characters) and line or paragraph separators (U+2028, U+2029) are
+// refused: a terminal or a log reader would act on them.
+func ValidLabelValue(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if !unicode.IsGraphic(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

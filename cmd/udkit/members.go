@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/client"
 )
@@ -142,8 +143,8 @@ func formatMembers(ms []registry.Member) string {
 		if len(ud) > 12 {
 			ud = ud[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.InstanceID, dash(m.Address),
-			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(ud), dash(formatLabels(m.Labels)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", memberCell(m.InstanceID), dash(memberCell(m.Address)),
+			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(memberCell(ud)), dash(formatLabels(m.Labels)))
 	}
 	tw.Flush()
 	fmt.Fprintf(&b, "%d member(s)\n", len(ms))
@@ -155,7 +156,7 @@ func formatClusters(cs []registry.ClusterSummary) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tMEMBERS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%d\n", c.Cluster, c.Members)
+		fmt.Fprintf(tw, "%s\t%d\n", memberCell(c.Cluster), c.Members)
 	}
 	tw.Flush()
 	return b.String()
@@ -169,9 +170,32 @@ func formatLabels(l map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + l[k]
+		parts[i] = labelWord(k) + "=" + labelWord(l[k])
 	}
 	return strings.Join(parts, ",")
+}
+
+// labelWord prints a label key or value as is when that is unambiguous in
+// "k=v,k=v" and safe on a terminal, and quoted (diag.Quote, with Go
+// escapes for anything a terminal would act on) otherwise: a value with
+// ',' or '=' must not read as more labels.
+func labelWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, ",=\"\\ ") && memberCell(s) == s {
+		return s
+	}
+	return diag.Quote(s)
+}
+
+// memberCell makes a value from the registry safe for one table cell: control,
+// format (bidi) and separator characters and tabs escaped. The registry
+// validates what it stores, but an older one did not, and the answer
+// comes over the network.
+func memberCell(s string) string {
+	e := diag.Escape(s)
+	if strings.ContainsAny(e, "\t\n\r") {
+		return diag.Quote(s)
+	}
+	return e
 }
 
 func dash(s string) string {

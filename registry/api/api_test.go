@@ -187,6 +187,12 @@ func TestBadRequests(t *testing.T) {
 		{"bad member token", "POST", u, js, `{"instance_id":"i-1","member_token":"udkm_short"}`, 400, registry.CodeInvalid, "member_token"},
 		{"bad label key", "POST", u, js, `{"instance_id":"i-1","labels":{"a b":"c"}}`, 400, registry.CodeInvalid, "labels key"},
 		{"control char in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\n"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
+		// Issue 16 item 10: C1 controls, line separators and bidi or
+		// zero-width format characters are stored no more.
+		{"C1 CSI in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\u009b2J"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
+		{"U+2028 in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"x\u2028y"}}`, 400, registry.CodeInvalid, "line-separator"},
+		{"U+202E in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\u202etxt.exe"}}`, 400, registry.CodeInvalid, "bidi"},
+		{"zero-width space in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"x\u200by"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
 		{"every problem named", "POST", u, js, `{"instance_id":"","address":"a b"}`, 400, registry.CodeInvalid, "; address"},
 		{"oversized body", "POST", u, js, big, 413, registry.CodeTooLarge, "over the limit"},
 		{"wrong content type", "POST", u, "text/plain", `{"instance_id":"i-1"}`, 415, registry.CodeUnsupportedMedia, "application/json"},
@@ -413,5 +419,21 @@ func TestMemberTokenIsNoOracle(t *testing.T) {
 	}
 	if r, err := svc.Client.WithToken(own.MemberToken).Deregister(ctx, "web", "i-present"); err != nil || !r.Deregistered {
 		t.Fatalf("the member's own token: %+v, %v", r, err)
+	}
+}
+
+// TestLabelSeparatorsStayOneLabel: ',' and '=' are allowed in a label
+// value (issue 16 item 10 escapes them on output rather than refusing
+// them); the registry keeps such a value as one label.
+func TestLabelSeparatorsStayOneLabel(t *testing.T) {
+	svc := newService(t, nil, store.Options{})
+	ctx := ctxT(t)
+	labels := map[string]string{"note": "x,admin=true", "city": "Zürich"}
+	if _, err := svc.Client.WithToken(svc.Join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1", Labels: labels}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := svc.Client.Members(ctx, "web")
+	if err != nil || len(ms) != 1 || len(ms[0].Labels) != 2 || ms[0].Labels["note"] != "x,admin=true" {
+		t.Fatalf("members: %+v, %v", ms, err)
 	}
 }
