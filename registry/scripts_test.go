@@ -3,11 +3,14 @@ package registry_test
 import (
 	"bytes"
 	"encoding/pem"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,6 +117,11 @@ func TestScriptSpecErrors(t *testing.T) {
 		{"bad label", func(s *registry.ScriptSpec) { s.Labels = map[string]string{"a b": "c"} }, "labels key"},
 		{"attempts", func(s *registry.ScriptSpec) { s.RegisterAttempts = 1000 }, "RegisterAttempts 1000"},
 		{"fractional max time", func(s *registry.ScriptSpec) { s.DeregisterMaxTime = 1500 * time.Millisecond }, "DeregisterMaxTime 1.5s"},
+		// Issue 16 item 11: curl expands {a,b} and [1-2] into several
+		// requests.
+		{"url with braces", func(s *registry.ScriptSpec) { s.URL = "https://r.example/{a,b}" }, "must not contain {, }, [ or ]"},
+		{"url with brackets in path", func(s *registry.ScriptSpec) { s.URL = "https://r.example/v[1-2]" }, "must not contain {, }, [ or ]"},
+		{"url with a bracketed non-address", func(s *registry.ScriptSpec) { s.URL = "https://[r.example]:8180" }, "invalid host"},
 		{"all problems at once", func(s *registry.ScriptSpec) { s.URL = ""; s.Cluster = "" }, "URL: required (e.g. https://registry.internal:8180); cluster"},
 	}
 	for _, tc := range tests {
@@ -208,6 +216,17 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
 	}
+	// Issue 16 item 12: the registry answers {"deregistered":false} (the
+	// member is gone already); the script says so instead of claiming a
+	// deregistration.
+	if out, err := runScript(dereg); err != nil || strings.Contains(out, "deregistered i-0abc123 from") ||
+		!strings.Contains(out, "holds no member i-0abc123 in cluster web for this member token") {
+		t.Fatalf("deregister an absent member: %v\n%s", err, out)
+	}
+	memberToken, err := os.ReadFile(filepath.Join(state, registry.MemberTokenFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A wrong join token is refused at once, not retried.
 	os.WriteFile(joinFile, []byte(mustToken(t, registry.JoinTokenPrefix)+"\n"), 0o600)
 	// The script may make 2 attempts; a 403 must stop it after the first.
@@ -215,6 +234,19 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 		t.Fatalf("register with a wrong join token: %v\n%s", err, out)
 	} else if strings.Contains(out, "retrying") || strings.Contains(out, "giving up") || strings.Count(out, "udkit-register:") != 1 {
 		t.Errorf("a refused registration was retried:\n%s", out)
+	} else {
+		// Issue 16 item 12: the refusal reports what the registry said
+		// this time, not the earlier registration.json, which holds the
+		// member token.
+		if !strings.Contains(out, "the join token is not valid for cluster") {
+			t.Errorf("the refusal does not report the registry's answer:\n%s", out)
+		}
+		if strings.Contains(out, strings.TrimSpace(string(memberToken))) || strings.Contains(out, "udkm_") {
+			t.Errorf("the refusal logs the member token:\n%s", out)
+		}
+		if b, err := os.ReadFile(filepath.Join(state, "registration.json")); err != nil || !strings.Contains(string(b), `"created":false`) {
+			t.Errorf("registration.json is not the last successful answer: %s, %v", b, err)
+		}
 	}
 	// An unreachable registry: bounded attempts, then failure.
 	spec.URL = "http://127.0.0.1:1"
@@ -464,5 +496,79 @@ func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	}
 	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
+	}
+}
+
+// TestScriptsGlobOffAndArgv runs the scripts against a registry on the
+// IPv6 loopback, so that the URL holds [ and ] (issue 16 item 11): with
+// --globoff curl takes them literally and sends exactly one request per
+// attempt. A curl shim on PATH records curl's arguments: no token, join
+// or member, is ever on a command line, where any local user can read it.
+func TestScriptsGlobOffAndArgv(t *testing.T) {
+	realtools.Require(t, "curl")
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	svc := newService(t, nil, store.Options{})
+	var requests atomic.Int64
+	h := api.NewHandler(svc.Store, nil)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte("#!/bin/sh\n[ \"$2\" = v1.instance_id ] && echo i-v6 || exit 1\n"), 0o755)
+	argv := filepath.Join(dir, "argv")
+	os.WriteFile(filepath.Join(bin, "curl"), []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" >>"+argv+"\nexec "+curl+" \"$@\"\n"), 0o755)
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	spec := registry.ScriptSpec{URL: "http://" + ln.Addr().String() + "/", Cluster: "web", JoinTokenFile: joinFile, StateDir: varTmp,
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	if !strings.Contains(spec.URL, "[::1]") {
+		t.Fatalf("URL %s has no brackets", spec.URL)
+	}
+	for _, step := range []struct {
+		gen  func(registry.ScriptSpec) ([]byte, error)
+		want string
+	}{{registry.RegisterScript, "registered i-v6 in cluster web (HTTP 201)"}, {registry.DeregisterScript, "deregistered i-v6 from cluster web"}} {
+		script, err := step.gen(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := requests.Load()
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), step.want) {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if n := requests.Load() - before; n != 1 {
+			t.Errorf("%d requests for one attempt, want 1", n)
+		}
+	}
+	args, err := os.ReadFile(argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(args), "udkj_") || strings.Contains(string(args), "udkm_") {
+		t.Errorf("a token on curl's command line:\n%s", args)
+	}
+	if strings.Count(string(args), "--globoff") != 2 {
+		t.Errorf("curl ran without --globoff:\n%s", args)
 	}
 }
