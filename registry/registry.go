@@ -467,3 +467,18 @@ func ReadTokenFile(path string) (string, error) {
 	}
 	return tok, nil
 }
+
+// LooseTokenFile reports a token file that users other than its owner may
+// read or write: a sentence naming the file, its mode and what to do, or
+// "" when the mode is owner-only (or the file cannot be examined; reading
+// it will say why). udkitd refuses to start on a loose DATA/admin.token,
+// which it writes 0600 itself; the command-line clients warn, since a
+// mounted secret (a Kubernetes secret volume is 0644 by default) may be
+// readable by design inside its container.
+func LooseTokenFile(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("token file %s is mode %04o: anyone who can read it holds the token; chmod 600 it (and rotate the token if others may have read it)", path, fi.Mode().Perm())
+}

@@ -72,6 +72,9 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
+	if loose := registry.LooseTokenFile(*tokenFile); loose != "" {
+		fmt.Fprintf(stderr, "udkit members: warning: %s\n", loose)
+	}
 	hc, err := client.HTTPClient(*ca, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)

@@ -36,6 +36,11 @@ func TestMembersUsageErrors(t *testing.T) {
 	if err := os.WriteFile(good, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	loose := filepath.Join(dir, "loose.token")
+	if err := os.WriteFile(loose, []byte(tok+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(loose, 0o644)
 	t.Setenv(envRegistryTokenFile, "")
 	t.Setenv(envRegistryURL, "")
 	t.Setenv(envRegistryCA, "")
@@ -54,6 +59,8 @@ func TestMembersUsageErrors(t *testing.T) {
 		{"missing CA", []string{"members", "--token-file", good, "--ca", filepath.Join(dir, "ca.pem"), "web"}, exitUsage, "CA file"},
 		{"token over plain http", []string{"members", "--token-file", good, "--url", "http://registry.internal:8180", "web"}, exitFail, "--insecure-http"},
 		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "connection refused"},
+		// Issue 16 item 14: a token file others can read is warned about.
+		{"loose token file", []string{"members", "--token-file", loose, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "warning: token file " + loose + " is mode 0644"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -458,3 +458,44 @@ func TestAdminTokenRotationSurvivesRestart(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// TestLooseAdminTokenFile (issue 16 item 14): an admin token file others
+// may read. udkitd wrote DATA/admin.token 0600; found looser at start, it
+// refuses to start. The client commands warn and go on (a mounted secret
+// may be 0644 by design in its container).
+func TestLooseAdminTokenFile(t *testing.T) {
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loose := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(loose, tok, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(loose, 0o644) // whatever the umask
+	code, out, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--admin-token-file", loose)
+	if code != 0 || out == "" || !strings.Contains(errs, "udkitd token: warning: token file "+loose+" is mode 0644") {
+		t.Fatalf("admin-list with a 0644 token file: %d %q %s", code, out, errs)
+	}
+	if strings.Contains(errs, strings.TrimSpace(string(tok))) {
+		t.Fatalf("the warning repeats the token: %s", errs)
+	}
+	d.stop(t)
+	if err := os.Chmod(filepath.Join(data, "admin.token"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	d, err = tryStartDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	if err == nil {
+		d.stop(t)
+		t.Fatal("udkitd started with DATA/admin.token mode 0640")
+	}
+	if !strings.Contains(d.logs(), "refusing to start: token file") || !strings.Contains(d.logs(), "is mode 0640") || !strings.Contains(d.logs(), "chmod 600") {
+		t.Fatalf("the refusal does not say why:\n%s", d.logs())
+	}
+	os.Chmod(filepath.Join(data, "admin.token"), 0o600)
+	d = startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	d.stop(t)
+}

@@ -243,6 +243,11 @@ func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin
 func ensureAdminToken(ctx context.Context, st *store.Store, c *serveConfig, joining bool, log *slog.Logger) error {
 	path := adminTokenFile(c)
 	if _, err := os.Stat(path); err == nil {
+		if loose := registry.LooseTokenFile(path); loose != "" {
+			// udkitd wrote it 0600: someone loosened it, and every
+			// local user could act as an administrator.
+			return fmt.Errorf("refusing to start: %s", loose)
+		}
 		tok, err := registry.ReadTokenFile(path)
 		if err != nil {
 			return err

@@ -175,6 +175,8 @@ type tokenOptions struct {
 	timeout   time.Duration
 	json      bool
 	insecure  bool
+	name      string    // the command, for warnings
+	stderr    io.Writer // where warnings go
 }
 
 // client returns a registry client authenticated with the admin token
@@ -190,6 +192,9 @@ func (o *tokenOptions) client() (*client.Client, error) {
 	admin, err := registry.ReadTokenFile(tokFile)
 	if err != nil {
 		return nil, err
+	}
+	if loose := registry.LooseTokenFile(tokFile); loose != "" && o.stderr != nil {
+		fmt.Fprintf(o.stderr, "%s: warning: %s\n", o.name, loose)
 	}
 	hc, err := client.HTTPClient(o.caFile, o.timeout)
 	if err != nil {
@@ -209,7 +214,7 @@ func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
 // adminFlags are the flags of the commands that call the API as an
 // operator.
 func adminFlags(name string, w io.Writer) (*flag.FlagSet, *tokenOptions) {
-	o := &tokenOptions{}
+	o := &tokenOptions{name: name, stderr: w}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required, but for admin tokens)")
