@@ -195,8 +195,11 @@ type RevokeResponse struct {
 
 // HealthResponse answers a health check.
 type HealthResponse struct {
+	// Status is "ok" (/healthz), "ready" or "unavailable" (/readyz).
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// Leader is the dqlite address of the cluster's leader (/readyz).
+	Leader string `json:"leader,omitempty"`
 }
 
 // Code classifies an [Error]; each maps to one HTTP status.

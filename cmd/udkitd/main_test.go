@@ -27,6 +27,10 @@ import (
 var binary, udkitBinary string
 
 func TestMain(m *testing.M) {
+	if url := os.Getenv("UDKITD_FLOOD_URL"); url != "" {
+		floodChild(url) // this binary as the flood of flood_test.go
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "udkitd-test-")
 	if err != nil {
 		panic(err)
@@ -54,7 +58,7 @@ func TestMain(m *testing.M) {
 // freeAddr returns a loopback address whose port was free a moment ago.
 // Another process may take it before udkitd binds it: start daemons with
 // startFresh, which retries on a new port when that happens.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -75,7 +79,7 @@ var bindFailedRE = regexp.MustCompile(`failed to set bind address|address alread
 // taken between pick and the bind, udkitd exits before it is ready and
 // startFresh tries again with a new address and data directory, up to 5
 // times. It returns the daemon, its dqlite address and its data directory.
-func startFresh(t *testing.T, pick func(*testing.T) string, args func(dq, data string) []string) (*daemon, string, string) {
+func startFresh(t testing.TB, pick func(testing.TB) string, args func(dq, data string) []string) (*daemon, string, string) {
 	t.Helper()
 	var logs []string
 	for attempt := 0; attempt < 5; attempt++ {
@@ -105,7 +109,7 @@ type daemon struct {
 var readyRE = regexp.MustCompile(`msg=ready url=(\S+)`)
 
 // startDaemon runs `udkitd serve` with args and waits for it to be ready.
-func startDaemon(t *testing.T, args ...string) *daemon {
+func startDaemon(t testing.TB, args ...string) *daemon {
 	t.Helper()
 	d, err := tryStartDaemon(t, args...)
 	if err != nil {
@@ -116,7 +120,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 
 // tryStartDaemon runs `udkitd serve` with args and waits for it to be
 // ready; the error says why it is not (its log is in d.logs()).
-func tryStartDaemon(t *testing.T, args ...string) (*daemon, error) {
+func tryStartDaemon(t testing.TB, args ...string) (*daemon, error) {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(binary, append([]string{"serve"}, args...)...), done: make(chan error, 1)}
 	stderr, err := d.cmd.StderrPipe()
@@ -163,7 +167,7 @@ func (d *daemon) logs() string {
 
 // stop sends SIGTERM and checks the process exits 0 after a clean
 // shutdown.
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t testing.TB) {
 	t.Helper()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -183,7 +187,7 @@ func (d *daemon) stop(t *testing.T) {
 	}
 }
 
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+func runCLI(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
@@ -392,7 +396,7 @@ func TestStartFreshRetriesATakenPort(t *testing.T) {
 	}
 	defer taken.Close()
 	picks := 0
-	pick := func(t *testing.T) string {
+	pick := func(t testing.TB) string {
 		picks++
 		if picks == 1 {
 			return taken.Addr().String()

@@ -37,6 +37,8 @@ type serveConfig struct {
 	latency         time.Duration
 	shutdownTimeout time.Duration
 	maxBatch        int
+	connsPerClient  int
+	conns           int
 }
 
 func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -56,6 +58,8 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.latency, "network-latency", 20*time.Millisecond, "expected one-way latency between nodes; raft heartbeat and election timeouts scale with it (20ms: a dead leader is replaced in about a second); 0 keeps dqlite's default")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests to drain and leadership to move")
 	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
+	fs.IntVar(&c.connsPerClient, "max-conns-per-client", api.DefaultListenerLimits.PerClient, "most HTTP connections open at once from one client IP; more are answered 503 and closed (-1: no limit, e.g. behind a proxy)")
+	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
 
@@ -102,6 +106,12 @@ func (c *serveConfig) check() error {
 	if c.maxBatch < 0 {
 		return errors.New("--max-batch must be 0 or more")
 	}
+	if c.connsPerClient == 0 || c.connsPerClient < -1 {
+		return errors.New("--max-conns-per-client must be 1 or more, or -1 for no limit")
+	}
+	if c.conns < 1 {
+		return errors.New("--max-conns must be 1 or more")
+	}
 	return nil
 }
 
@@ -129,7 +139,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkitd serve: %v\n", err)
 		return exitUsage
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Repeated lines (a failing request per client in a flood) are
+	// rate-limited per message: 10 a second, then a count.
+	log := slog.New(api.RateLimitLog(slog.NewTextHandler(stderr, nil), 10, time.Second))
 	if err := runServer(ctx, c, log); err != nil {
 		log.Error("udkitd serve: " + err.Error())
 		return exitFail
@@ -192,8 +204,11 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		shutdownNode()
 		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
 	}
+	ln = api.LimitListener(ln, api.ListenerLimits{PerClient: c.connsPerClient, Total: c.conns})
 	srv := &http.Server{
-		Handler:           api.NewHandler(st, log),
+		Handler: api.NewHandler(st, log, api.WithReadiness(func(ctx context.Context) (string, error) {
+			return node.Leader(ctx)
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/udkit/udkit/registry"
@@ -36,6 +37,16 @@ type handler struct {
 	st  *store.Store
 	log *slog.Logger
 	mux *http.ServeMux
+
+	limits     Limits
+	unauth     chan struct{} // a turn per unauthenticated request served
+	auth       chan struct{} // a turn per authenticated request served
+	readyCheck func(context.Context) (string, error)
+	rd         readiness
+	ratelog    *rateState
+
+	mu       sync.Mutex
+	counters Counters
 }
 
 // Option changes how [NewHandler] sets up the handler.
@@ -50,7 +61,8 @@ type Option func(*handler)
 // The API, all JSON (request bodies need Content-Type: application/json);
 // tokens go in "Authorization: Bearer TOKEN":
 //
-//	GET    /healthz                                     none    registry.HealthResponse (200, or 503)
+//	GET    /healthz                                     none    registry.HealthResponse (200: the process serves; no database)
+//	GET    /readyz                                      none    registry.HealthResponse (200 with the leader, or 503)
 //	GET    /v1/clusters                                 admin   registry.ClustersResponse
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
 //	GET    /v1/clusters/{cluster}/members               admin   registry.MembersResponse
@@ -64,15 +76,23 @@ type Option func(*handler)
 //	DELETE /v1/admin-tokens/{id}                        admin   registry.RevokeResponse (409 for the last one)
 //
 // Errors answer with the status of their [registry.Code] and an [registry.Error] body.
+//
+// [Limits] bound the requests served at once (unauthenticated ones tightly);
+// a request over them is answered 503 with Retry-After: 1 at once. Log
+// lines are rate-limited per message ([RateLimitLog], 10 a second).
 func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h := &handler{st: st, log: log, mux: http.NewServeMux()}
+	rl := RateLimitLog(log.Handler(), 10, time.Second).(*rateLog)
+	h := &handler{st: st, log: slog.New(rl), mux: http.NewServeMux(), limits: DefaultLimits, ratelog: rl.state}
 	for _, o := range opts {
 		o(h)
 	}
+	h.unauth = make(chan struct{}, h.limits.Unauthenticated)
+	h.auth = make(chan struct{}, h.limits.Authenticated)
 	h.route("/healthz", map[string]http.HandlerFunc{"GET": h.health})
+	h.route("/readyz", map[string]http.HandlerFunc{"GET": h.readyz})
 	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
 	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
 	h.route("/v1/clusters/{cluster}/members/{instance}", map[string]http.HandlerFunc{"DELETE": h.deregister})
@@ -87,9 +107,14 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) http.Handler 
 	return h
 }
 
-// ServeHTTP answers one API request.
+// ServeHTTP answers one API request, if the limits admit it.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	release, ok := h.admit(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -113,19 +138,28 @@ func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 	})
 }
 
+// health answers liveness: the process serves HTTP. It asks nothing of
+// the database, so that a flood of probes costs no query; /readyz does.
 func (h *handler) health(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := h.st.Ping(ctx); err != nil {
-		// No token is needed here: the detail (database errors, addresses)
-		// goes to the log only.
+	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ok"})
+}
+
+// readyz answers readiness: the store takes a write (the cluster has a
+// leader that answers) and the node's own check passes. Checked at most
+// once per Limits.ReadyEvery.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	leader, err := h.ready(r.Context())
+	if err != nil {
+		// No token is needed here: the detail (database errors,
+		// addresses) goes to the log only.
 		id := newRequestID()
-		h.log.Error("health check failed", "request_id", id, "err", err.Error())
+		h.log.Error("readiness check failed", "request_id", id, "err", err.Error())
 		w.Header().Set("X-Request-Id", id)
-		writeJSON(w, http.StatusServiceUnavailable, registry.HealthResponse{Status: "unavailable", Error: "the database does not answer (request id " + id + "; the service log has the detail)"})
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, registry.HealthResponse{Status: "unavailable", Error: "the database does not take writes (request id " + id + "; the service log has the detail)"})
 		return
 	}
-	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ok"})
+	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ready", Leader: leader})
 }
 
 func (h *handler) clusters(w http.ResponseWriter, r *http.Request) {

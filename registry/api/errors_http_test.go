@@ -95,14 +95,26 @@ func TestServerErrorsHideDetail(t *testing.T) {
 		}
 		check(t, resp, body, 500, "no such table")
 	})
-	t.Run("healthz with the database closed", func(t *testing.T) {
+	t.Run("readyz with the database closed", func(t *testing.T) {
 		db.Close()
-		resp, err := http.Get(srv.URL + "/healthz")
+		resp, err := http.Get(srv.URL + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
 		check(t, resp, body, 503, "database is closed")
+	})
+	t.Run("healthz with the database closed", func(t *testing.T) {
+		// Liveness asks nothing of the database (issue 16 item 6).
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+			t.Errorf("healthz: %d %s", resp.StatusCode, body)
+		}
 	})
 }

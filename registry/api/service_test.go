@@ -83,4 +83,8 @@ func TestHealth(t *testing.T) {
 	if err != nil || h.Status != "ok" {
 		t.Fatalf("health %+v, %v", h, err)
 	}
+	r, err := svc.Client.WithToken("").Ready(ctxT(t))
+	if err != nil || r.Status != "ready" {
+		t.Fatalf("ready %+v, %v", r, err)
+	}
 }

@@ -118,7 +118,17 @@ func (c *Client) WithToken(token string) *Client {
 	return &cc
 }
 
-// Health asks whether the service and its database answer.
+// Ready asks whether the service can take registrations now: its
+// database takes a write (the cluster has a leader). The answer names the
+// leader when the service knows it.
+func (c *Client) Ready(ctx context.Context) (registry.HealthResponse, error) {
+	var out registry.HealthResponse
+	err := c.do(ctx, "GET", "/readyz", nil, &out)
+	return out, err
+}
+
+// Health asks whether the service is alive (it serves HTTP); it does not
+// ask the database, see [Client.Ready].
 func (c *Client) Health(ctx context.Context) (registry.HealthResponse, error) {
 	var out registry.HealthResponse
 	err := c.do(ctx, "GET", "/healthz", nil, &out)

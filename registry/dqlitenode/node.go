@@ -73,7 +73,16 @@ type Config struct {
 	Database string
 	// Log receives dqlite's log lines; nil discards them.
 	Log func(level, msg string)
+	// MaxOpenConns caps the database handle's connections to the
+	// leader, so that a flood of requests queues in the process instead
+	// of opening a connection (and a dqlite session) each. 0 means
+	// DefaultMaxOpenConns.
+	MaxOpenConns int
 }
+
+// DefaultMaxOpenConns is the connection cap of a node's database handle
+// unless Config.MaxOpenConns says otherwise.
+const DefaultMaxOpenConns = 32
 
 // TLS holds the PEM files for dqlite's mutual TLS: every node presents
 // CertFile and accepts peers whose certificate is signed by CAFile. A node
@@ -172,6 +181,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		a.Close()
 		return nil, fmt.Errorf("dqlitenode: open database %q on %s: %w", name, addr, err)
 	}
+	conns := cfg.MaxOpenConns
+	if conns <= 0 {
+		conns = DefaultMaxOpenConns
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	return &Node{app: a, db: db}, nil
 }
 

@@ -1159,7 +1159,24 @@ func (s *Store) CheckAdmin(ctx context.Context, tok string) error {
 	return nil
 }
 
-// Ping checks that the database answers a query.
+// Writable reports whether the database takes a write now: one
+// transaction that runs a write statement (changing nothing) and
+// commits, so that a node without a reachable leader fails. It does not
+// retry; ctx bounds it.
+func (s *Store) Writable(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_admin_tokens WHERE id = ''`); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping checks that the database answers a query, retrying transient
+// errors for up to Options.RetryFor.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.retry(ctx, "ping database", func(ctx context.Context) error {
 		var one int
