@@ -34,6 +34,21 @@
 // 200 instead of 409. If it sends none, the service makes one and returns it
 // once.
 //
+// # Instance ids stay their member's
+//
+// When a member deregisters with its member token (the stop hook at
+// shutdown), its instance id stays bound to that token: only a
+// registration that sends the same member token takes the id again (the
+// instance at its next boot: the scripts keep the token under the state
+// directory), and any other is refused 409. Without this, anyone holding
+// the cluster's join token could take the id of an instance that is only
+// rebooting, and the instance's own registration would get 409. An
+// instance that registers without a member token of its own gets a new
+// one from the service each time, and so cannot take its id back after
+// deregistering: send one. An admin's deregistration of the id frees it
+// (the instance lost its state directory), and so does a reconcile whose
+// live set lacks it.
+//
 // # Instances that never deregister
 //
 // A stop hook cannot run on a forced stop, a terminate that skips the OS

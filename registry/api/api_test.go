@@ -437,3 +437,58 @@ func TestLabelSeparatorsStayOneLabel(t *testing.T) {
 		t.Fatalf("members: %+v, %v", ms, err)
 	}
 }
+
+// TestDeregisteredIDStaysBound is the by-design threat of issue 16: a
+// join-token holder took an instance id right after its member
+// deregistered it (at shutdown, an every-boot hook), and the owner's
+// registration at its next boot got 409. The id now stays bound to the
+// member token that deregistered it, which the instance keeps across
+// reboots: the owner gets it back, anyone else gets 409, and an admin's
+// deregistration or a reconcile that finds the instance dead frees it.
+func TestDeregisteredIDStaysBound(t *testing.T) {
+	clock := &testClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, nil, store.Options{Now: clock.Now})
+	ctx := ctxT(t)
+	joiner := svc.Client.WithToken(svc.Join)
+	owner, thief := mustToken(t, registry.MemberTokenPrefix), mustToken(t, registry.MemberTokenPrefix)
+	reg := func(tok string) (registry.RegisterResponse, error) {
+		return joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1", MemberToken: tok})
+	}
+	if _, err := reg(owner); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := svc.Client.WithToken(owner).Deregister(ctx, "web", "i-1"); err != nil || !r.Deregistered {
+		t.Fatalf("owner deregisters: %+v, %v", r, err)
+	}
+	if _, err := reg(thief); !registry.IsCode(err, registry.CodeConflict) || !strings.Contains(err.Error(), "only that member's token") {
+		t.Fatalf("another token takes the released id: %v, want 409", err)
+	}
+	if r, err := reg(owner); err != nil || !r.Created {
+		t.Fatalf("the owner registers again: %+v, %v", r, err)
+	}
+	// The owner leaves again; an admin frees the id (the instance lost
+	// its token, say): anyone with the join token may take it.
+	if _, err := svc.Client.WithToken(owner).Deregister(ctx, "web", "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := svc.Client.Deregister(ctx, "web", "i-1"); err != nil || r.Deregistered {
+		t.Fatalf("admin frees the id: %+v, %v", r, err)
+	}
+	if r, err := reg(thief); err != nil || !r.Created {
+		t.Fatalf("a new token after the admin freed the id: %+v, %v", r, err)
+	}
+	// A reconcile that finds the instance dead forgets the binding.
+	if _, err := svc.Client.WithToken(thief).Deregister(ctx, "web", "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg(owner); !registry.IsCode(err, registry.CodeConflict) {
+		t.Fatalf("bound to the last token: %v, want 409", err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := svc.Client.Reconcile(ctx, "web", registry.ReconcileRequest{AllowEmpty: true, RegisteredBefore: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := reg(owner); err != nil || !r.Created {
+		t.Fatalf("after a reconcile without i-1: %+v, %v", r, err)
+	}
+}

@@ -485,6 +485,15 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	for k, r := range initial {
 		final[k] = r
 	}
+	// Instance ids their members deregistered, bound to their tokens.
+	released, err := loadReleased(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
+	relFinal := make(map[memberKey]string, len(released))
+	for k, h := range released {
+		relFinal[k] = h
+	}
 
 	now := s.opt.Now().UTC()
 	results = make([]result, len(ops))
@@ -507,11 +516,16 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
 				continue
 			}
+			if h, ok := relFinal[k]; ok && cur == nil && !sameHash(h, o.memberHash) {
+				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: this instance id was deregistered by its member, and only that member's token registers it again (the instance keeps it across reboots); if this is that instance and it lost its member token, an admin frees the id: DELETE /v1/clusters/%s/members/%s with an admin token", o.instanceID, o.cluster, o.instanceID)
+				continue
+			}
 			if h, ok := holders[o.memberHash]; ok && h != k {
 				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: its member token already belongs to another member; every instance needs its own (an instance cloned from a registered one must make a new token: the register script does so when the instance id changes)", o.instanceID)
 				continue
 			}
 			holders[o.memberHash] = k
+			delete(relFinal, k)
 			nr := &row{tokenHash: o.memberHash, Member: registry.Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
@@ -523,6 +537,9 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			final[k] = nr
 			results[i] = result{member: nr.Member, created: cur == nil}
 		case opDeregister:
+			if o.admin {
+				delete(relFinal, k) // an admin frees the id
+			}
 			if cur == nil {
 				continue // already gone: removed=false
 			}
@@ -534,6 +551,9 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			}
 			final[k] = nil
 			delete(holders, cur.tokenHash)
+			if !o.admin {
+				relFinal[k] = cur.tokenHash
+			}
 			results[i].removed = true
 		}
 	}
@@ -557,6 +577,20 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	}
 	if err := insertMembers(ctx, tx, ins); err != nil {
 		return nil, err
+	}
+	for _, k := range sortedMemberKeys(keys) {
+		a, had := released[k]
+		b, has := relFinal[k]
+		switch {
+		case had && !has:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM released_ids WHERE cluster = ? AND instance_id = ?`, k.cluster, k.instanceID); err != nil {
+				return nil, err
+			}
+		case has && (!had || a != b):
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO released_ids (cluster, instance_id, token_hash, released_at) VALUES (?, ?, ?, ?)`, k.cluster, k.instanceID, b, now.UnixNano()); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, r := range upd {
 		labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
@@ -717,6 +751,46 @@ func scanRow(sc scanner) (*row, error) {
 	r.RegisteredAt = time.Unix(0, reg).UTC()
 	r.UpdatedAt = time.Unix(0, upd).UTC()
 	return &r, nil
+}
+
+// loadReleased returns the token hashes the given instance ids are bound
+// to since their members deregistered them.
+func loadReleased(ctx context.Context, tx *sql.Tx, keys map[memberKey]bool) (map[memberKey]string, error) {
+	byCluster := map[string][]string{}
+	for k := range keys {
+		byCluster[k.cluster] = append(byCluster[k.cluster], k.instanceID)
+	}
+	out := map[memberKey]string{}
+	for _, c := range sortedKeys(byCluster) {
+		ids := byCluster[c]
+		sort.Strings(ids)
+		for _, chunk := range chunks(ids, sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, c)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT instance_id, token_hash FROM released_ids WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var id, h string
+				if err := rows.Scan(&id, &h); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out[memberKey{c, id}] = h
+			}
+			if err := rows.Close(); err != nil {
+				return nil, err
+			}
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 func deleteMembers(ctx context.Context, tx *sql.Tx, keys []memberKey) error {
@@ -885,6 +959,40 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.Reco
 		}
 		if err := deleteMembers(ctx, tx, keys); err != nil {
 			return err
+		}
+		// Ids bound to the token of a member that deregistered are
+		// forgotten once the cloud says the instance is gone.
+		rows, err = tx.QueryContext(ctx, `SELECT instance_id, released_at FROM released_ids WHERE cluster = ?`, cluster)
+		if err != nil {
+			return err
+		}
+		var forget []string
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			if !live[id] && at < before {
+				forget = append(forget, id)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, chunk := range chunks(forget, sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, cluster)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM released_ids WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+				return err
+			}
 		}
 		return tx.Commit()
 	})
