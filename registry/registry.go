@@ -129,10 +129,14 @@ type DeregisterResponse struct {
 	Deregistered bool `json:"deregistered"`
 }
 
-// MembersResponse lists the members of a cluster, sorted by instance id.
+// MembersResponse lists the members of a cluster, sorted by instance id:
+// all of them, or one page (GET ...?limit=N&after=ID).
 type MembersResponse struct {
 	Cluster string   `json:"cluster"`
 	Members []Member `json:"members"`
+	// Next, when set, is the cursor of the next page: ask again with
+	// after=Next. Empty on the last page (and when not paging).
+	Next string `json:"next,omitempty"`
 }
 
 // ClusterSummary counts the members of one cluster.

@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,7 +66,7 @@ type Option func(*handler)
 //	GET    /readyz                                      none    registry.HealthResponse (200 with the leader, or 503)
 //	GET    /v1/clusters                                 admin   registry.ClustersResponse
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
-//	GET    /v1/clusters/{cluster}/members               admin   registry.MembersResponse
+//	GET    /v1/clusters/{cluster}/members[?limit=N&after=ID] admin registry.MembersResponse (a page of N after ID; Next is the next page's after)
 //	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> registry.DeregisterResponse
 //	POST   /v1/clusters/{cluster}/reconcile             admin   registry.ReconcileRequest -> registry.ReconcileResponse
 //	POST   /v1/clusters/{cluster}/join-tokens           admin   -> registry.JoinToken (201, with the secret)
@@ -200,12 +201,22 @@ func (h *handler) members(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cluster := r.PathValue("cluster")
-	ms, err := h.st.Members(r.Context(), cluster)
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxPageSize {
+			h.fail(w, r, registry.Errorf(registry.CodeInvalid, "limit %q: want 1 to %d", truncate(v), store.MaxPageSize))
+			return
+		}
+		limit = n
+	}
+	ms, next, err := h.st.MembersPage(r.Context(), cluster, q.Get("after"), limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms})
+	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms, Next: next})
 }
 
 func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {

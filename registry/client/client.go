@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,11 +152,45 @@ func (c *Client) Deregister(ctx context.Context, cluster, instanceID string) (re
 	return out, err
 }
 
-// Members lists the members of cluster (admin token).
+// MembersPageSize is how many members the client asks for per page.
+const MembersPageSize = 1000
+
+// Members lists the members of cluster (admin token), following the
+// pages of MembersPageSize until the last.
 func (c *Client) Members(ctx context.Context, cluster string) ([]registry.Member, error) {
+	var all []registry.Member
+	after := ""
+	for {
+		page, next, err := c.MembersPage(ctx, cluster, after, MembersPageSize)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			if all == nil {
+				all = []registry.Member{}
+			}
+			return all, nil
+		}
+		if next <= after {
+			return nil, fmt.Errorf("registry: list members of %s: the registry's next page cursor %q does not advance past %q", cluster, truncate(next), truncate(after))
+		}
+		after = next
+	}
+}
+
+// MembersPage lists one page of the members of cluster (admin token): at
+// most limit, whose instance ids sort after after ("" for the first
+// page). next is the after of the following page, "" after the last.
+func (c *Client) MembersPage(ctx context.Context, cluster, after string, limit int) (members []registry.Member, next string, err error) {
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(limit))
+	if after != "" {
+		q.Set("after", after)
+	}
 	var out registry.MembersResponse
-	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members", nil, &out)
-	return out.Members, err
+	err = c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members?"+q.Encode(), nil, &out)
+	return out.Members, out.Next, err
 }
 
 // Clusters lists the clusters with their member counts (admin token).

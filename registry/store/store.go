@@ -836,13 +836,42 @@ func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
 
 // Members returns the members of cluster, sorted by instance id.
 func (s *Store) Members(ctx context.Context, cluster string) ([]registry.Member, error) {
+	ms, _, err := s.MembersPage(ctx, cluster, "", 0)
+	return ms, err
+}
+
+// MaxPageSize is the most members one page of [Store.MembersPage] holds.
+const MaxPageSize = 10000
+
+// MembersPage lists the members of cluster whose instance ids sort after
+// after (all when empty), in instance id order, at most limit of them (0:
+// all). next is the last instance id of the page when more follow, to
+// pass as after for the next page, and empty on the last page: a cursor
+// that stays valid whatever registers or leaves meanwhile (a member is
+// listed once at most, and every member present through the whole
+// listing is listed).
+func (s *Store) MembersPage(ctx context.Context, cluster, after string, limit int) (members []registry.Member, next string, err error) {
 	if err := registry.ValidateCluster(cluster); err != nil {
-		return nil, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+		return nil, "", registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	if after != "" {
+		if err := registry.ValidateInstanceID(after); err != nil {
+			return nil, "", registry.Errorf(registry.CodeInvalid, "after: %s", strings.TrimPrefix(err.Error(), "registry: "))
+		}
+	}
+	if limit < 0 || limit > MaxPageSize {
+		return nil, "", registry.Errorf(registry.CodeInvalid, "limit %d: want 1 to %d (0: every member)", limit, MaxPageSize)
+	}
+	q := `SELECT ` + memberColumns + ` FROM members WHERE cluster = ? AND instance_id > ? ORDER BY instance_id`
+	args := []any{cluster, after}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit+1)
 	}
 	var out []registry.Member
-	err := s.retry(ctx, "list members of "+cluster, func(ctx context.Context) error {
+	err = s.retry(ctx, "list members of "+cluster, func(ctx context.Context) error {
 		out = out[:0]
-		rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE cluster = ? ORDER BY instance_id`, cluster)
+		rows, err := s.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -857,12 +886,16 @@ func (s *Store) Members(ctx context.Context, cluster string) ([]registry.Member,
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].InstanceID
 	}
 	if out == nil {
 		out = []registry.Member{}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // Clusters lists every cluster that has members or join tokens, with its

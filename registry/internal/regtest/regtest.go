@@ -25,6 +25,7 @@ import (
 // Service is a registry on a real dqlite node behind a real HTTP server on
 // loopback.
 type Service struct {
+	DB     *sql.DB
 	Store  *store.Store
 	Srv    *httptest.Server
 	Admin  string
@@ -74,7 +75,7 @@ func NewService(t testing.TB, db *sql.DB, opt store.Options, hopt ...api.Option)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Service{Store: s, Srv: srv, Admin: admin, Join: jt.Token, Client: c}
+	return &Service{DB: db, Store: s, Srv: srv, Admin: admin, Join: jt.Token, Client: c}
 }
 
 // Ctx returns a context that ends after a minute or with the test.
