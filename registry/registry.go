@@ -61,6 +61,7 @@ package registry
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -326,6 +327,14 @@ func ParseToken(tok string) (TokenKind, error) {
 	default:
 		return KindMember, nil
 	}
+}
+
+// TokenID returns the public id of a token: the first 16 hex digits of
+// its SHA-256, the id that lists and revocations use and that logs may
+// show (never the token).
+func TokenID(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:8])
 }
 
 // NewToken returns a fresh random token with the given prefix

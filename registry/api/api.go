@@ -194,6 +194,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, res)
+	h.audit(r, "register", "cluster", res.Member.Cluster, "instance_id", res.Member.InstanceID, "created", res.Created)
 }
 
 func (h *handler) members(w http.ResponseWriter, r *http.Request) {
@@ -232,6 +233,9 @@ func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if res.Deregistered {
+		h.audit(r, "deregister", "cluster", r.PathValue("cluster"), "instance_id", r.PathValue("instance"))
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -249,6 +253,7 @@ func (h *handler) reconcile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, registry.ReconcileResponse{Removed: removed})
+	h.audit(r, "reconcile", "cluster", r.PathValue("cluster"), "live", len(req.Live), "removed", len(removed))
 }
 
 func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
@@ -261,6 +266,7 @@ func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, jt)
+	h.audit(r, "join_token_create", "cluster", jt.Cluster, "new_token_id", jt.ID)
 }
 
 func (h *handler) joinTokens(w http.ResponseWriter, r *http.Request) {
@@ -284,6 +290,9 @@ func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if ok {
+		h.audit(r, "join_token_revoke", "cluster", r.PathValue("cluster"), "revoked_token_id", r.PathValue("id"))
+	}
 	writeJSON(w, http.StatusOK, registry.RevokeResponse{Revoked: ok})
 }
 
@@ -297,6 +306,7 @@ func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, at)
+	h.audit(r, "admin_token_create", "new_token_id", at.ID)
 }
 
 func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
@@ -320,7 +330,24 @@ func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if ok {
+		h.audit(r, "admin_token_revoke", "revoked_token_id", r.PathValue("id"))
+	}
 	writeJSON(w, http.StatusOK, registry.RevokeResponse{Revoked: ok})
+}
+
+// audit logs one state change at level INFO, message "audit": the
+// action, who (the kind and public id of the request's token, never the
+// token) and what. Audit lines are never rate-limited.
+func (h *handler) audit(r *http.Request, action string, attrs ...any) {
+	kind, id := "", ""
+	if _, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
+		tok = strings.TrimSpace(tok)
+		if k, err := registry.ParseToken(tok); err == nil {
+			kind, id = string(k), registry.TokenID(tok)
+		}
+	}
+	h.log.Info("audit", append([]any{"action", action, "token_kind", kind, "token_id", id}, attrs...)...)
 }
 
 // bearer returns the request's bearer token, or answers 401.

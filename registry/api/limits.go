@@ -174,7 +174,8 @@ func (h *handler) ready(ctx context.Context) (string, error) {
 // with the same level and message per interval to next, and counts the
 // rest; the next record of that kind that passes carries
 // "suppressed=N". A flood of failing requests then writes a few lines a
-// second, not one per request.
+// second, not one per request. Only warnings and errors are limited:
+// INFO lines (audit lines, one per state change) all pass.
 func RateLimitLog(next slog.Handler, burst int, interval time.Duration) slog.Handler {
 	return &rateLog{next: next, burst: burst, interval: interval, state: &rateState{keys: map[string]*rateKey{}}}
 }
@@ -203,6 +204,9 @@ func (l *rateLog) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 func (l *rateLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < slog.LevelWarn {
+		return l.next.Handle(ctx, r)
+	}
 	key := r.Level.String() + "\x00" + r.Message
 	s := l.state
 	s.mu.Lock()

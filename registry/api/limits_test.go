@@ -15,6 +15,7 @@ import (
 
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/api"
+	"github.com/udkit/udkit/registry/client"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
 	"github.com/udkit/udkit/registry/store"
 )
@@ -224,5 +225,76 @@ func TestLimitListener(t *testing.T) {
 	}
 	for _, c := range []net.Conn{a2, a3, b1, b2} {
 		c.Close()
+	}
+}
+
+// TestAuditLines: every state change writes one INFO line "audit" with
+// the action, the kind and public id of the token that asked, and what
+// changed; no line holds a token. Calls that change nothing write none.
+func TestAuditLines(t *testing.T) {
+	st := openStore(t, nodetest.Start(t).DB(), store.Options{})
+	var buf syncBuffer
+	h := api.NewHandler(st, slog.New(slog.NewTextHandler(&buf, nil)))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx := context.Background()
+	admin := mustToken(t, registry.AdminTokenPrefix)
+	if err := st.AddAdminToken(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	ac, err := client.New(srv.URL, admin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jt, err := ac.CreateJoinToken(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := ac.WithToken(jt.Token).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac.WithToken(jt.Token).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-2"})
+	ac.WithToken(mustToken(t, registry.MemberTokenPrefix)).Deregister(ctx, "web", "i-1") // not its token: no change
+	if _, err := ac.WithToken(reg.MemberToken).Deregister(ctx, "web", "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Reconcile(ctx, "web", registry.ReconcileRequest{AllowEmpty: true, RegisteredBefore: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.RevokeJoinToken(ctx, "web", jt.ID); err != nil {
+		t.Fatal(err)
+	}
+	at, err := ac.CreateAdminToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.RevokeAdminToken(ctx, at.ID); err != nil {
+		t.Fatal(err)
+	}
+	adminID := registry.TokenID(admin)
+	want := []string{
+		"action=join_token_create token_kind=admin token_id=" + adminID + " cluster=web new_token_id=" + jt.ID,
+		"action=register token_kind=join token_id=" + jt.ID + " cluster=web instance_id=i-1 created=true",
+		"action=register token_kind=join token_id=" + jt.ID + " cluster=web instance_id=i-2 created=true",
+		"action=deregister token_kind=member token_id=" + registry.TokenID(reg.MemberToken) + " cluster=web instance_id=i-1",
+		"action=reconcile token_kind=admin token_id=" + adminID + " cluster=web live=0 removed=1",
+		"action=join_token_revoke token_kind=admin token_id=" + adminID + " cluster=web revoked_token_id=" + jt.ID,
+		"action=admin_token_create token_kind=admin token_id=" + adminID + " new_token_id=" + at.ID,
+		"action=admin_token_revoke token_kind=admin token_id=" + adminID + " revoked_token_id=" + at.ID,
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		for _, tok := range []string{admin, jt.Token, reg.MemberToken, at.Token} {
+			if strings.Contains(line, tok) {
+				t.Fatalf("a log line holds a token: %s", line)
+			}
+		}
+		if i := strings.Index(line, "msg=audit "); i >= 0 && strings.Contains(line, "level=INFO") {
+			got = append(got, line[i+len("msg=audit "):])
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
