@@ -33,8 +33,8 @@ const (
 	MaxReconcileBodyBytes = 4 << 20
 )
 
-// handler serves the API; see NewHandler.
-type handler struct {
+// Handler serves the API; make one with [NewHandler].
+type Handler struct {
 	st  *store.Store
 	log *slog.Logger
 	mux *http.ServeMux
@@ -51,7 +51,7 @@ type handler struct {
 }
 
 // Option changes how [NewHandler] sets up the handler.
-type Option func(*handler)
+type Option func(*Handler)
 
 // NewHandler returns the HTTP/JSON API on store. log receives one line per
 // failed request with a 5xx answer (and per failed health check), with the
@@ -81,12 +81,12 @@ type Option func(*handler)
 // [Limits] bound the requests served at once (unauthenticated ones tightly);
 // a request over them is answered 503 with Retry-After: 1 at once. Log
 // lines are rate-limited per message ([RateLimitLog], 10 a second).
-func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) http.Handler {
+func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	rl := RateLimitLog(log.Handler(), 10, time.Second).(*rateLog)
-	h := &handler{st: st, log: slog.New(rl), mux: http.NewServeMux(), limits: DefaultLimits, ratelog: rl.state}
+	h := &Handler{st: st, log: slog.New(rl), mux: http.NewServeMux(), limits: DefaultLimits, ratelog: rl.state}
 	for _, o := range opts {
 		o(h)
 	}
@@ -109,7 +109,7 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) http.Handler 
 }
 
 // ServeHTTP answers one API request, if the limits admit it.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	release, ok := h.admit(w, r)
 	if !ok {
@@ -121,7 +121,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route dispatches on the method itself, so that a wrong method gets a
 // JSON 405 like every other error.
-func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
+func (h *Handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 	allowed := make([]string, 0, len(byMethod))
 	for m := range byMethod {
 		allowed = append(allowed, m)
@@ -141,14 +141,14 @@ func (h *handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 
 // health answers liveness: the process serves HTTP. It asks nothing of
 // the database, so that a flood of probes costs no query; /readyz does.
-func (h *handler) health(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ok"})
 }
 
 // readyz answers readiness: the store takes a write (the cluster has a
 // leader that answers) and the node's own check passes. Checked at most
 // once per Limits.ReadyEvery.
-func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	leader, err := h.ready(r.Context())
 	if err != nil {
 		// No token is needed here: the detail (database errors,
@@ -163,7 +163,7 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ready", Leader: leader})
 }
 
-func (h *handler) clusters(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) clusters(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
@@ -175,7 +175,7 @@ func (h *handler) clusters(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.ClustersResponse{Clusters: cs})
 }
 
-func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	tok, ok := h.bearer(w, r)
 	if !ok {
 		return
@@ -197,7 +197,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, "register", "cluster", res.Member.Cluster, "instance_id", res.Member.InstanceID, "created", res.Created)
 }
 
-func (h *handler) members(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
@@ -220,7 +220,7 @@ func (h *handler) members(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms, Next: next})
 }
 
-func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) deregister(w http.ResponseWriter, r *http.Request) {
 	tok, ok := h.bearer(w, r)
 	if !ok {
 		return
@@ -239,7 +239,7 @@ func (h *handler) deregister(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (h *handler) reconcile(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
@@ -256,7 +256,7 @@ func (h *handler) reconcile(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, "reconcile", "cluster", r.PathValue("cluster"), "live", len(req.Live), "removed", len(removed))
 }
 
-func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
@@ -269,7 +269,7 @@ func (h *handler) createJoinToken(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, "join_token_create", "cluster", jt.Cluster, "new_token_id", jt.ID)
 }
 
-func (h *handler) joinTokens(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) joinTokens(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
@@ -281,7 +281,7 @@ func (h *handler) joinTokens(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.JoinTokensResponse{JoinTokens: jts})
 }
 
-func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
@@ -296,7 +296,7 @@ func (h *handler) revokeJoinToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.RevokeResponse{Revoked: ok})
 }
 
-func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
@@ -309,7 +309,7 @@ func (h *handler) createAdminToken(w http.ResponseWriter, r *http.Request) {
 	h.audit(r, "admin_token_create", "new_token_id", at.ID)
 }
 
-func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) adminTokens(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) {
 		return
 	}
@@ -321,7 +321,7 @@ func (h *handler) adminTokens(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, registry.AdminTokensResponse{AdminTokens: ats})
 }
 
-func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
 	if !h.admin(w, r) || !h.noBody(w, r) {
 		return
 	}
@@ -339,7 +339,7 @@ func (h *handler) revokeAdminToken(w http.ResponseWriter, r *http.Request) {
 // audit logs one state change at level INFO, message "audit": the
 // action, who (the kind and public id of the request's token, never the
 // token) and what. Audit lines are never rate-limited.
-func (h *handler) audit(r *http.Request, action string, attrs ...any) {
+func (h *Handler) audit(r *http.Request, action string, attrs ...any) {
 	kind, id := "", ""
 	if _, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
 		tok = strings.TrimSpace(tok)
@@ -351,7 +351,7 @@ func (h *handler) audit(r *http.Request, action string, attrs ...any) {
 }
 
 // bearer returns the request's bearer token, or answers 401.
-func (h *handler) bearer(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (h *Handler) bearer(w http.ResponseWriter, r *http.Request) (string, bool) {
 	v := r.Header.Get("Authorization")
 	if v == "" {
 		h.fail(w, r, registry.Errorf(registry.CodeUnauthorized, "no Authorization header; send \"Authorization: Bearer TOKEN\""))
@@ -365,7 +365,7 @@ func (h *handler) bearer(w http.ResponseWriter, r *http.Request) (string, bool) 
 	return strings.TrimSpace(tok), true
 }
 
-func (h *handler) admin(w http.ResponseWriter, r *http.Request) bool {
+func (h *Handler) admin(w http.ResponseWriter, r *http.Request) bool {
 	tok, ok := h.bearer(w, r)
 	if !ok {
 		return false
@@ -379,7 +379,7 @@ func (h *handler) admin(w http.ResponseWriter, r *http.Request) bool {
 
 // decode reads a JSON body strictly: the right media type, at most limit
 // bytes, no unknown fields, exactly one value.
-func (h *handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		h.fail(w, r, registry.Errorf(registry.CodeUnsupportedMedia, "Content-Type %q: send application/json", truncate(ct)))
@@ -461,7 +461,7 @@ func decodeError(err error, limit int64) error {
 }
 
 // noBody refuses a request that carries a body where none is expected.
-func (h *handler) noBody(w http.ResponseWriter, r *http.Request) bool {
+func (h *Handler) noBody(w http.ResponseWriter, r *http.Request) bool {
 	n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
 	if n > 0 {
 		h.fail(w, r, registry.Errorf(registry.CodeInvalid, "%s %s takes no request body", r.Method, r.URL.Path))
@@ -470,7 +470,7 @@ func (h *handler) noBody(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var apiErr *registry.Error
 	if !errors.As(err, &apiErr) {
 		apiErr = registry.Errorf(registry.CodeInternal, "%v", err)

@@ -41,7 +41,7 @@ var DefaultLimits = Limits{Unauthenticated: 64, Authenticated: 512, Wait: 5 * ti
 
 // WithLimits sets the handler's [Limits]; zero fields keep their defaults.
 func WithLimits(l Limits) Option {
-	return func(h *handler) {
+	return func(h *Handler) {
 		if l.Unauthenticated > 0 {
 			h.limits.Unauthenticated = l.Unauthenticated
 		}
@@ -60,11 +60,10 @@ func WithLimits(l Limits) Option {
 // WithReadiness adds a check to /readyz besides the store's: udkitd's
 // says whether the dqlite node knows a leader, and returns its address.
 func WithReadiness(check func(ctx context.Context) (leader string, err error)) Option {
-	return func(h *handler) { h.readyCheck = check }
+	return func(h *Handler) { h.readyCheck = check }
 }
 
-// Counters count what the limits did; see [Counters] of a handler made by
-// [NewHandler] (type-assert it to interface{ Counters() Counters }).
+// Counters count what a [Handler]'s limits did.
 type Counters struct {
 	// ShedUnauthenticated counts unauthenticated requests answered 503
 	// because Limits.Unauthenticated were being served.
@@ -79,7 +78,7 @@ type Counters struct {
 }
 
 // Counters returns what the handler's limits have done so far.
-func (h *handler) Counters() Counters {
+func (h *Handler) Counters() Counters {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c := h.counters
@@ -90,7 +89,7 @@ func (h *handler) Counters() Counters {
 }
 
 // admit takes a turn for r, or answers 503 and returns false.
-func (h *handler) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
 	if !hasWellFormedToken(r) {
 		select {
 		case h.unauth <- struct{}{}:
@@ -150,7 +149,7 @@ type readiness struct {
 	err    error
 }
 
-func (h *handler) ready(ctx context.Context) (string, error) {
+func (h *Handler) ready(ctx context.Context) (string, error) {
 	h.rd.mu.Lock()
 	defer h.rd.mu.Unlock()
 	if !h.rd.at.IsZero() && time.Since(h.rd.at) < h.limits.ReadyEvery {

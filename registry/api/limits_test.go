@@ -20,8 +20,6 @@ import (
 	"github.com/udkit/udkit/registry/store"
 )
 
-type counted interface{ Counters() api.Counters }
-
 // TestUnauthenticatedRequestsShed: with every unauthenticated turn taken
 // (here by a readiness probe held on purpose), another unauthenticated
 // request is answered 503 with Retry-After at once, and counted; an
@@ -68,7 +66,7 @@ func TestUnauthenticatedRequestsShed(t *testing.T) {
 	if s := <-done; s != 200 {
 		t.Fatalf("the held readiness probe: %d", s)
 	}
-	if c := h.(counted).Counters(); c.ShedUnauthenticated != 1 {
+	if c := h.Counters(); c.ShedUnauthenticated != 1 {
 		t.Fatalf("counters %+v, want 1 unauthenticated request shed", c)
 	}
 	if status, _, _ := call(t, "GET", srv.URL+"/healthz", "", "", ""); status != 200 {
@@ -102,7 +100,7 @@ func TestAuthenticatedRequestsWaitThenShed(t *testing.T) {
 	if status != 503 {
 		t.Fatalf("an authenticated request with the turn taken: %d, want 503", status)
 	}
-	if c := h.(counted).Counters(); c.ShedAuthenticated < 1 {
+	if c := h.Counters(); c.ShedAuthenticated < 1 {
 		t.Fatalf("counters %+v", c)
 	}
 }
@@ -136,7 +134,7 @@ func TestReadyzChecksOncePerInterval(t *testing.T) {
 	if codes[200] != 200 {
 		t.Errorf("answers %v, want 200 × 200", codes)
 	}
-	if c := h.(counted).Counters(); c.ReadyChecks != 1 {
+	if c := h.Counters(); c.ReadyChecks != 1 {
 		t.Fatalf("%d readiness checks for 200 probes, want 1", c.ReadyChecks)
 	}
 }
