@@ -109,3 +109,23 @@ func ExampleDeregisterScript() {
 	// url='https://registry.internal:8180'
 	// --max-time "$max_time" --connect-timeout 5 --request DELETE \
 }
+
+func ExampleValidLabelValue() {
+	for _, v := range []string{"frontend", "Zürich", "x,admin=true", "\u202etxt.exe", "a\u2028b", "\u009b2J"} {
+		fmt.Printf("%+q %v\n", v, registry.ValidLabelValue(v))
+	}
+	// Output:
+	// "frontend" true
+	// "Z\u00fcrich" true
+	// "x,admin=true" true
+	// "\u202etxt.exe" false
+	// "a\u2028b" false
+	// "\u009b2J" false
+}
+
+func ExampleTokenID() {
+	// The id that lists, revocations and audit lines show; the token
+	// itself is never logged.
+	fmt.Println(registry.TokenID("udkj_" + strings.Repeat("0f", 32)))
+	// Output: 75ad55612cce337a
+}
