@@ -21,6 +21,9 @@ func FuzzRegisterBody(f *testing.F) {
 		`{"instance_id":"i-1"}{"instance_id":"i-2"}`,
 		`{"instance_id":7}`, `[]`, ``, `{"admin":true}`, `{"instance_id":"i-1","labels":{"a":"\u0000"}}`,
 		`{"live":["i-1"],"registered_before":"2030-01-01T00:00:00Z"}`,
+		// Issue 16 item 10: C1, bidi override, line separator, and label
+		// separators inside a value.
+		`{"instance_id":"i-1","labels":{"a":"\u009b2J","b":"\u202etxt","c":"x\u2028y","d":"x,admin=true"}}`,
 	} {
 		f.Add([]byte(s))
 	}
