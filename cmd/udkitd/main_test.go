@@ -503,3 +503,23 @@ func TestLooseAdminTokenFile(t *testing.T) {
 	d = startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
 	d.stop(t)
 }
+
+// TestReadyz: /readyz of a running node says it is ready and names the
+// leader (itself, alone); /healthz says it is alive.
+func TestReadyz(t *testing.T) {
+	d, dq, _ := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	c, err := client.New(d.url, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Ready(context.Background())
+	if err != nil || r.Status != "ready" || r.Leader != dq {
+		t.Fatalf("ready: %+v, %v; want ready with leader %s", r, err, dq)
+	}
+	if h, err := c.Health(context.Background()); err != nil || h.Status != "ok" {
+		t.Fatalf("health: %+v, %v", h, err)
+	}
+	d.stop(t)
+}
