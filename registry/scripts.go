@@ -175,7 +175,11 @@ func shQuote(s string) string {
 // --max-time` (curl 7.76 or later; Debian 12 has 7.88),
 // backing off between attempts, and gives up early on an answer that
 // retrying cannot change (400, 401, 403, 409, 413, 415). Tokens never
-// appear on a command line. Same spec, same bytes.
+// appear on a command line (the join token goes to curl on stdin, the
+// body with the member token in a 0600 file) nor in its log lines: an
+// error reports the registry's answer to that attempt (a fresh file per
+// attempt), printable ASCII only, with anything shaped like a token
+// blanked. curl runs with --globoff. Same spec, same bytes.
 func RegisterScript(spec ScriptSpec) ([]byte, error) {
 	s, err := spec.withDefaults()
 	if err != nil {
