@@ -350,6 +350,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{"public join without tls", []string{"serve", "--data", "x", "--join", "127.0.0.1:9181, 192.0.2.1:9180"}, `--join "192.0.2.1:9180" is not loopback`},
 		{"join host name without tls", []string{"serve", "--data", "x", "--join", "db.internal:9180"}, "no authentication"},
 		{"bad join addr", []string{"serve", "--data", "x", "--join", "nope"}, "use host:port"},
+		{"zero conns per client", []string{"serve", "--data", "x", "--max-conns-per-client", "0"}, "--max-conns-per-client must be 1 or more, or -1"},
+		{"zero conns", []string{"serve", "--data", "x", "--max-conns", "0"}, "--max-conns must be 1 or more"},
 		{"bad http addr", []string{"serve", "--data", "x", "--http", "nope"}, "use host:port"},
 		{"half http tls", []string{"serve", "--data", "x", "--http-cert", "c.pem"}, "go together"},
 		{"half dqlite tls", []string{"serve", "--data", "x", "--tls-cert", "c.pem"}, "go together"},
