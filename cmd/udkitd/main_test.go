@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,7 +107,7 @@ type daemon struct {
 	done chan error
 }
 
-var readyRE = regexp.MustCompile(`msg=ready url=(\S+)`)
+var readyRE = regexp.MustCompile(`msg=ready url=(\S+)|"msg":"ready","url":"([^"]+)"`)
 
 // startDaemon runs `udkitd serve` with args and waits for it to be ready.
 func startDaemon(t testing.TB, args ...string) *daemon {
@@ -138,7 +139,7 @@ func tryStartDaemon(t testing.TB, args ...string) (*daemon, error) {
 			d.log.WriteString(sc.Text() + "\n")
 			d.mu.Unlock()
 			if m := readyRE.FindStringSubmatch(sc.Text()); m != nil {
-				ready <- m[1]
+				ready <- m[1] + m[2]
 			}
 		}
 		d.done <- d.cmd.Wait()
@@ -352,6 +353,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"bad join addr", []string{"serve", "--data", "x", "--join", "nope"}, "use host:port"},
 		{"zero conns per client", []string{"serve", "--data", "x", "--max-conns-per-client", "0"}, "--max-conns-per-client must be 1 or more, or -1"},
 		{"zero conns", []string{"serve", "--data", "x", "--max-conns", "0"}, "--max-conns must be 1 or more"},
+		{"bad log format", []string{"serve", "--data", "x", "--log-format", "xml"}, "want text or json"},
 		{"bad http addr", []string{"serve", "--data", "x", "--http", "nope"}, "use host:port"},
 		{"half http tls", []string{"serve", "--data", "x", "--http-cert", "c.pem"}, "go together"},
 		{"half dqlite tls", []string{"serve", "--data", "x", "--tls-cert", "c.pem"}, "go together"},
@@ -524,4 +526,42 @@ func TestReadyz(t *testing.T) {
 		t.Fatalf("health: %+v, %v", h, err)
 	}
 	d.stop(t)
+}
+
+// TestJSONLogs: with --log-format json every line is one JSON object with
+// a level, and a registration writes an audit line naming the join
+// token's id, never the token.
+func TestJSONLogs(t *testing.T) {
+	d, _, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--log-format", "json"}
+	})
+	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d.url, "--data", data)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errs)
+	}
+	join := strings.TrimSpace(out)
+	c, _ := client.New(d.url, join, nil)
+	if _, err := c.Register(context.Background(), "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
+		t.Fatal(err)
+	}
+	d.stop(t)
+	audits := 0
+	for _, line := range strings.Split(strings.TrimSpace(d.logs()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["level"] == nil {
+			t.Fatalf("not a JSON log line with a level: %s", line)
+		}
+		if strings.Contains(line, join) {
+			t.Fatalf("a log line holds the join token: %s", line)
+		}
+		if rec["msg"] == "audit" && rec["action"] == "register" {
+			audits++
+			if rec["token_id"] != registry.TokenID(join) || rec["instance_id"] != "i-1" || rec["token_kind"] != "join" {
+				t.Errorf("audit line %s", line)
+			}
+		}
+	}
+	if audits != 1 {
+		t.Fatalf("%d register audit lines, want 1:\n%s", audits, d.logs())
+	}
 }

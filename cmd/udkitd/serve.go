@@ -39,6 +39,7 @@ type serveConfig struct {
 	maxBatch        int
 	connsPerClient  int
 	conns           int
+	logFormat       string
 }
 
 func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -59,6 +60,7 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests to drain and leadership to move")
 	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
 	fs.IntVar(&c.connsPerClient, "max-conns-per-client", api.DefaultListenerLimits.PerClient, "most HTTP connections open at once from one client IP; more are answered 503 and closed (-1: no limit, e.g. behind a proxy)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log line `FORMAT`: text (key=value) or json; both carry level, msg and, for every state change, an \"audit\" line")
 	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
@@ -109,6 +111,9 @@ func (c *serveConfig) check() error {
 	if c.connsPerClient == 0 || c.connsPerClient < -1 {
 		return errors.New("--max-conns-per-client must be 1 or more, or -1 for no limit")
 	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
 	if c.conns < 1 {
 		return errors.New("--max-conns must be 1 or more")
 	}
@@ -141,7 +146,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	// Repeated lines (a failing request per client in a flood) are
 	// rate-limited per message: 10 a second, then a count.
-	log := slog.New(api.RateLimitLog(slog.NewTextHandler(stderr, nil), 10, time.Second))
+	var lh slog.Handler = slog.NewTextHandler(stderr, nil)
+	if c.logFormat == "json" {
+		lh = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(api.RateLimitLog(lh, 10, time.Second))
 	if err := runServer(ctx, c, log); err != nil {
 		log.Error("udkitd serve: " + err.Error())
 		return exitFail
