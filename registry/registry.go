@@ -220,6 +220,9 @@ type HealthResponse struct {
 	Error  string `json:"error,omitempty"`
 	// Leader is the dqlite address of the cluster's leader (/readyz).
 	Leader string `json:"leader,omitempty"`
+	// Role is the answering node's role in the cluster: "voter",
+	// "stand-by" or "spare" (/readyz).
+	Role string `json:"role,omitempty"`
 }
 
 // Code classifies an [Error]; each maps to one HTTP status.

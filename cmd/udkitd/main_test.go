@@ -519,8 +519,8 @@ func TestReadyz(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := c.Ready(context.Background())
-	if err != nil || r.Status != "ready" || r.Leader != dq {
-		t.Fatalf("ready: %+v, %v; want ready with leader %s", r, err, dq)
+	if err != nil || r.Status != "ready" || r.Leader != dq || r.Role != "voter" {
+		t.Fatalf("ready: %+v, %v; want ready with leader %s, role voter", r, err, dq)
 	}
 	if h, err := c.Health(context.Background()); err != nil || h.Status != "ok" {
 		t.Fatalf("health: %+v, %v", h, err)

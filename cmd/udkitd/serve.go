@@ -215,8 +215,16 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	}
 	ln = api.LimitListener(ln, api.ListenerLimits{PerClient: c.connsPerClient, Total: c.conns})
 	srv := &http.Server{
-		Handler: api.NewHandler(st, log, api.WithReadiness(func(ctx context.Context) (string, error) {
-			return node.Leader(ctx)
+		Handler: api.NewHandler(st, log, api.WithReadiness(func(ctx context.Context) (string, string, error) {
+			leader, err := node.Leader(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			nodes, err := node.Cluster(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return leader, nodes[node.Address()], nil
 		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

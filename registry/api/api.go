@@ -42,7 +42,7 @@ type Handler struct {
 	limits     Limits
 	unauth     chan struct{} // a turn per unauthenticated request served
 	auth       chan struct{} // a turn per authenticated request served
-	readyCheck func(context.Context) (string, error)
+	readyCheck func(context.Context) (string, string, error)
 	rd         readiness
 	ratelog    *rateState
 
@@ -63,7 +63,7 @@ type Option func(*Handler)
 // tokens go in "Authorization: Bearer TOKEN":
 //
 //	GET    /healthz                                     none    registry.HealthResponse (200: the process serves; no database)
-//	GET    /readyz                                      none    registry.HealthResponse (200 with the leader, or 503)
+//	GET    /readyz                                      none    registry.HealthResponse (200 with the leader and role, or 503)
 //	GET    /v1/clusters                                 admin   registry.ClustersResponse
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
 //	GET    /v1/clusters/{cluster}/members[?limit=N&after=ID] admin registry.MembersResponse (a page of N after ID; Next is the next page's after)
@@ -149,7 +149,7 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 // leader that answers) and the node's own check passes. Checked at most
 // once per Limits.ReadyEvery.
 func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
-	leader, err := h.ready(r.Context())
+	leader, role, err := h.ready(r.Context())
 	if err != nil {
 		// No token is needed here: the detail (database errors,
 		// addresses) goes to the log only.
@@ -160,7 +160,7 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, registry.HealthResponse{Status: "unavailable", Error: "the database does not take writes (request id " + id + "; the service log has the detail)"})
 		return
 	}
-	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ready", Leader: leader})
+	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ready", Leader: leader, Role: role})
 }
 
 func (h *Handler) clusters(w http.ResponseWriter, r *http.Request) {

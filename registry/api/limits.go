@@ -58,8 +58,9 @@ func WithLimits(l Limits) Option {
 }
 
 // WithReadiness adds a check to /readyz besides the store's: udkitd's
-// says whether the dqlite node knows a leader, and returns its address.
-func WithReadiness(check func(ctx context.Context) (leader string, err error)) Option {
+// says whether the dqlite node knows a leader, and returns the leader's
+// address and the node's own role ("voter", "stand-by", "spare").
+func WithReadiness(check func(ctx context.Context) (leader, role string, err error)) Option {
 	return func(h *Handler) { h.readyCheck = check }
 }
 
@@ -143,30 +144,29 @@ func hasWellFormedToken(r *http.Request) bool {
 // readiness runs the readiness check at most once per ReadyEvery, however
 // many probes ask; callers in between get the last result.
 type readiness struct {
-	mu     sync.Mutex
-	at     time.Time
-	leader string
-	err    error
+	mu           sync.Mutex
+	at           time.Time
+	leader, role string
+	err          error
 }
 
-func (h *Handler) ready(ctx context.Context) (string, error) {
+func (h *Handler) ready(ctx context.Context) (leader, role string, err error) {
 	h.rd.mu.Lock()
 	defer h.rd.mu.Unlock()
 	if !h.rd.at.IsZero() && time.Since(h.rd.at) < h.limits.ReadyEvery {
-		return h.rd.leader, h.rd.err
+		return h.rd.leader, h.rd.role, h.rd.err
 	}
 	h.mu.Lock()
 	h.counters.ReadyChecks++
 	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	leader := ""
-	err := h.st.Writable(ctx)
+	err = h.st.Writable(ctx)
 	if err == nil && h.readyCheck != nil {
-		leader, err = h.readyCheck(ctx)
+		leader, role, err = h.readyCheck(ctx)
 	}
-	h.rd.at, h.rd.leader, h.rd.err = time.Now(), leader, err
-	return leader, err
+	h.rd.at, h.rd.leader, h.rd.role, h.rd.err = time.Now(), leader, role, err
+	return leader, role, err
 }
 
 // RateLimitLog returns a slog.Handler that passes at most burst records

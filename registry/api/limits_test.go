@@ -29,10 +29,10 @@ func TestUnauthenticatedRequestsShed(t *testing.T) {
 	hold := make(chan struct{})
 	held := make(chan struct{})
 	h := api.NewHandler(st, nil, api.WithLimits(api.Limits{Unauthenticated: 1}),
-		api.WithReadiness(func(ctx context.Context) (string, error) {
+		api.WithReadiness(func(ctx context.Context) (string, string, error) {
 			close(held)
 			<-hold
-			return "127.0.0.1:9180", nil
+			return "127.0.0.1:9180", "voter", nil
 		}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
