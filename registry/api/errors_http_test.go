@@ -1,4 +1,4 @@
-package registry_test
+package api_test
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // syncBuffer is a log sink the handler writes from its goroutines.
@@ -40,14 +42,14 @@ func (s *syncBuffer) String() string {
 func TestServerErrorsHideDetail(t *testing.T) {
 	node := nodetest.Start(t)
 	db := node.DB()
-	store := openStore(t, db, registry.Options{RetryFor: time.Second})
+	st := openStore(t, db, store.Options{RetryFor: time.Second})
 	var logs syncBuffer
-	srv := httptest.NewServer(registry.NewHandler(store, slog.New(slog.NewTextHandler(&logs, nil))))
+	srv := httptest.NewServer(api.NewHandler(st, slog.New(slog.NewTextHandler(&logs, nil))))
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin := mustToken(t, registry.AdminTokenPrefix)
-	if err := store.AddAdminToken(ctx, admin); err != nil {
+	if err := st.AddAdminToken(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
 	// A broken schema: every member query now fails inside SQLite.
@@ -93,14 +95,26 @@ func TestServerErrorsHideDetail(t *testing.T) {
 		}
 		check(t, resp, body, 500, "no such table")
 	})
-	t.Run("healthz with the database closed", func(t *testing.T) {
+	t.Run("readyz with the database closed", func(t *testing.T) {
 		db.Close()
-		resp, err := http.Get(srv.URL + "/healthz")
+		resp, err := http.Get(srv.URL + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
 		check(t, resp, body, 503, "database is closed")
+	})
+	t.Run("healthz with the database closed", func(t *testing.T) {
+		// Liveness asks nothing of the database (issue 16 item 6).
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+			t.Errorf("healthz: %d %s", resp.StatusCode, body)
+		}
 	})
 }

@@ -1,62 +1,26 @@
-package registry_test
+package api_test
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
-// call sends a raw request and returns the status and the decoded error
-// code (empty for a success).
-func call(t *testing.T, method, url, token, contentType, body string) (int, registry.Error, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: Content-Type %q, want application/json (body %s)", method, url, ct, data)
-	}
-	var e registry.Error
-	if resp.StatusCode >= 400 {
-		if err := json.Unmarshal(data, &e); err != nil || e.Code == "" || !strings.HasPrefix(e.Message, "registry: ") {
-			t.Errorf("%s %s: error body %s is not a registry error", method, url, data)
-		}
-	}
-	return resp.StatusCode, e, data
-}
-
 func TestAuthRules(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	// A second cluster with its own join token, and two members of web.
-	dbJoin, err := svc.client.CreateJoinToken(ctx, "db")
+	dbJoin, err := svc.Client.CreateJoinToken(ctx, "db")
 	if err != nil {
 		t.Fatal(err)
 	}
-	joiner := svc.client.WithToken(svc.join)
+	joiner := svc.Client.WithToken(svc.Join)
 	a, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-a"})
 	if err != nil {
 		t.Fatal(err)
@@ -65,15 +29,15 @@ func TestAuthRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoked, err := svc.client.CreateJoinToken(ctx, "web")
+	revoked, err := svc.Client.CreateJoinToken(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := svc.client.RevokeJoinToken(ctx, "web", revoked.ID); err != nil || !ok {
+	if ok, err := svc.Client.RevokeJoinToken(ctx, "web", revoked.ID); err != nil || !ok {
 		t.Fatalf("revoke: %v, %v", ok, err)
 	}
 	unknownAdmin := mustToken(t, registry.AdminTokenPrefix)
-	u := svc.srv.URL
+	u := svc.Srv.URL
 	reg := `{"instance_id":"i-new"}`
 	const js = "application/json"
 
@@ -87,19 +51,21 @@ func TestAuthRules(t *testing.T) {
 		{"register with another cluster's join token", "POST", "/v1/clusters/web/members", dbJoin.Token, reg, 403, registry.CodeForbidden},
 		{"register with a revoked join token", "POST", "/v1/clusters/web/members", revoked.Token, reg, 403, registry.CodeForbidden},
 		{"register with a member token", "POST", "/v1/clusters/web/members", a.MemberToken, reg, 403, registry.CodeForbidden},
-		{"register with the admin token", "POST", "/v1/clusters/web/members", svc.admin, reg, 403, registry.CodeForbidden},
-		{"register in a cluster with no join token", "POST", "/v1/clusters/cache/members", svc.join, reg, 403, registry.CodeForbidden},
-		{"join token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", svc.join, "", 403, registry.CodeForbidden},
-		{"member A cannot deregister B", "DELETE", "/v1/clusters/web/members/i-b", a.MemberToken, "", 403, registry.CodeForbidden},
+		{"register with the admin token", "POST", "/v1/clusters/web/members", svc.Admin, reg, 403, registry.CodeForbidden},
+		{"register in a cluster with no join token", "POST", "/v1/clusters/cache/members", svc.Join, reg, 403, registry.CodeForbidden},
+		{"join token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", svc.Join, "", 403, registry.CodeForbidden},
+		// Issue 16 item 9: a member token that is not B's gets the answer
+		// for an absent member, whether or not B exists.
+		{"member A cannot deregister B", "DELETE", "/v1/clusters/web/members/i-b", a.MemberToken, "", 200, ""},
 		{"deregister without token", "DELETE", "/v1/clusters/web/members/i-a", "", "", 401, registry.CodeUnauthorized},
 		{"deregister in the wrong cluster", "DELETE", "/v1/clusters/db/members/i-a", a.MemberToken, "", 200, ""},
 		{"unknown admin token cannot deregister", "DELETE", "/v1/clusters/web/members/i-a", unknownAdmin, "", 403, registry.CodeForbidden},
 		{"list without token", "GET", "/v1/clusters/web/members", "", "", 401, registry.CodeUnauthorized},
-		{"list with a join token", "GET", "/v1/clusters/web/members", svc.join, "", 403, registry.CodeForbidden},
+		{"list with a join token", "GET", "/v1/clusters/web/members", svc.Join, "", 403, registry.CodeForbidden},
 		{"list with a member token", "GET", "/v1/clusters/web/members", a.MemberToken, "", 403, registry.CodeForbidden},
 		{"list with an unknown admin token", "GET", "/v1/clusters/web/members", unknownAdmin, "", 403, registry.CodeForbidden},
-		{"create join token with a join token", "POST", "/v1/clusters/web/join-tokens", svc.join, "", 403, registry.CodeForbidden},
-		{"reconcile with a join token", "POST", "/v1/clusters/web/reconcile", svc.join, `{"live":[],"registered_before":"2030-01-01T00:00:00Z"}`, 403, registry.CodeForbidden},
+		{"create join token with a join token", "POST", "/v1/clusters/web/join-tokens", svc.Join, "", 403, registry.CodeForbidden},
+		{"reconcile with a join token", "POST", "/v1/clusters/web/reconcile", svc.Join, `{"live":[],"registered_before":"2030-01-01T00:00:00Z"}`, 403, registry.CodeForbidden},
 		{"list clusters without token", "GET", "/v1/clusters", "", "", 401, registry.CodeUnauthorized},
 		{"bearer scheme missing", "GET", "/v1/clusters", "", "", 401, registry.CodeUnauthorized},
 	}
@@ -116,7 +82,7 @@ func TestAuthRules(t *testing.T) {
 		})
 	}
 	// None of that removed or added anyone.
-	ms, err := svc.client.Members(ctx, "web")
+	ms, err := svc.Client.Members(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +90,10 @@ func TestAuthRules(t *testing.T) {
 		t.Fatalf("members after refused requests: %+v", ms)
 	}
 	// The admin may deregister anyone; B's own token works for B.
-	if r, err := svc.client.Deregister(ctx, "web", "i-a"); err != nil || !r.Deregistered {
+	if r, err := svc.Client.Deregister(ctx, "web", "i-a"); err != nil || !r.Deregistered {
 		t.Fatalf("admin deregister: %+v, %v", r, err)
 	}
-	if r, err := svc.client.WithToken(b.MemberToken).Deregister(ctx, "web", "i-b"); err != nil || !r.Deregistered {
+	if r, err := svc.Client.WithToken(b.MemberToken).Deregister(ctx, "web", "i-b"); err != nil || !r.Deregistered {
 		t.Fatalf("member deregister: %+v, %v", r, err)
 	}
 }
@@ -152,9 +118,9 @@ func (c *testClock) Advance(d time.Duration) {
 
 func TestRegisterIdempotent(t *testing.T) {
 	clock := &testClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	svc := newService(t, nil, registry.Options{Now: clock.Now})
+	svc := newService(t, nil, store.Options{Now: clock.Now})
 	ctx := ctxT(t)
-	joiner := svc.client.WithToken(svc.join)
+	joiner := svc.Client.WithToken(svc.Join)
 	mine := mustToken(t, registry.MemberTokenPrefix)
 	req := registry.RegisterRequest{InstanceID: "i-1", Address: "10.0.0.1", MemberToken: mine}
 
@@ -175,7 +141,7 @@ func TestRegisterIdempotent(t *testing.T) {
 		!second.Member.RegisteredAt.Equal(t0) || !second.Member.UpdatedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("timestamps: first %+v second %+v; want registered at %v, updated a minute later", first.Member, second.Member, t0)
 	}
-	status, e, _ := call(t, "POST", svc.srv.URL+"/v1/clusters/web/members", svc.join, "application/json", `{"instance_id":"i-1","member_token":"`+mine+`"}`)
+	status, e, _ := call(t, "POST", svc.Srv.URL+"/v1/clusters/web/members", svc.Join, "application/json", `{"instance_id":"i-1","member_token":"`+mine+`"}`)
 	if status != 200 || e.Code != "" {
 		t.Fatalf("raw repeat: %d %q, want 200", status, e.Code)
 	}
@@ -188,7 +154,7 @@ func TestRegisterIdempotent(t *testing.T) {
 	if !registry.IsCode(err, registry.CodeConflict) {
 		t.Fatalf("takeover without token: got %v, want conflict", err)
 	}
-	ms, err := svc.client.Members(ctx, "web")
+	ms, err := svc.Client.Members(ctx, "web")
 	// The raw repeat sent no address: a repeated registration replaces
 	// the member's fields.
 	if err != nil || len(ms) != 1 || ms[0].Address != "" {
@@ -197,10 +163,10 @@ func TestRegisterIdempotent(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
-	u := svc.srv.URL + "/v1/clusters/web/members"
+	svc := newService(t, nil, store.Options{})
+	u := svc.Srv.URL + "/v1/clusters/web/members"
 	const js = "application/json"
-	big := `{"instance_id":"i-1","labels":{"k":"` + strings.Repeat("x", registry.MaxBodyBytes) + `"}}`
+	big := `{"instance_id":"i-1","labels":{"k":"` + strings.Repeat("x", api.MaxBodyBytes) + `"}}`
 	tests := []struct {
 		name, method, url, ct, body string
 		wantStatus                  int
@@ -221,21 +187,27 @@ func TestBadRequests(t *testing.T) {
 		{"bad member token", "POST", u, js, `{"instance_id":"i-1","member_token":"udkm_short"}`, 400, registry.CodeInvalid, "member_token"},
 		{"bad label key", "POST", u, js, `{"instance_id":"i-1","labels":{"a b":"c"}}`, 400, registry.CodeInvalid, "labels key"},
 		{"control char in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\n"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
+		// Issue 16 item 10: C1 controls, line separators and bidi or
+		// zero-width format characters are stored no more.
+		{"C1 CSI in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\u009b2J"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
+		{"U+2028 in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"x\u2028y"}}`, 400, registry.CodeInvalid, "line-separator"},
+		{"U+202E in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"\u202etxt.exe"}}`, 400, registry.CodeInvalid, "bidi"},
+		{"zero-width space in label", "POST", u, js, `{"instance_id":"i-1","labels":{"a":"x\u200by"}}`, 400, registry.CodeInvalid, "labels[\"a\"]"},
 		{"every problem named", "POST", u, js, `{"instance_id":"","address":"a b"}`, 400, registry.CodeInvalid, "; address"},
 		{"oversized body", "POST", u, js, big, 413, registry.CodeTooLarge, "over the limit"},
 		{"wrong content type", "POST", u, "text/plain", `{"instance_id":"i-1"}`, 415, registry.CodeUnsupportedMedia, "application/json"},
-		{"bad cluster name", "POST", svc.srv.URL + "/v1/clusters/Web!/members", js, `{"instance_id":"i-1"}`, 400, registry.CodeInvalid, "cluster"},
+		{"bad cluster name", "POST", svc.Srv.URL + "/v1/clusters/Web!/members", js, `{"instance_id":"i-1"}`, 400, registry.CodeInvalid, "cluster"},
 		{"wrong method", "PUT", u, js, `{}`, 405, registry.CodeMethod, "use GET, POST"},
-		{"unknown path", "GET", svc.srv.URL + "/v2/nope", "", "", 404, registry.CodeNotFound, "no such endpoint"},
+		{"unknown path", "GET", svc.Srv.URL + "/v2/nope", "", "", 404, registry.CodeNotFound, "no such endpoint"},
 		{"body on delete", "DELETE", u + "/i-1", js, `{"x":1}`, 400, registry.CodeInvalid, "takes no request body"},
-		{"reconcile without time", "POST", svc.srv.URL + "/v1/clusters/web/reconcile", js, `{"live":[]}`, 400, registry.CodeInvalid, "registered_before"},
-		{"revoke bad id", "DELETE", svc.srv.URL + "/v1/clusters/web/join-tokens/zz", "", "", 400, registry.CodeInvalid, "16 lower-case hex"},
+		{"reconcile without time", "POST", svc.Srv.URL + "/v1/clusters/web/reconcile", js, `{"live":[]}`, 400, registry.CodeInvalid, "registered_before"},
+		{"revoke bad id", "DELETE", svc.Srv.URL + "/v1/clusters/web/join-tokens/zz", "", "", 400, registry.CodeInvalid, "16 lower-case hex"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tok := svc.join
+			tok := svc.Join
 			if tc.method != "POST" || strings.Contains(tc.url, "reconcile") {
-				tok = svc.admin
+				tok = svc.Admin
 			}
 			status, e, body := call(t, tc.method, tc.url, tok, tc.ct, tc.body)
 			if status != tc.wantStatus || e.Code != tc.wantCode || !strings.Contains(e.Message, tc.wantMsg) {
@@ -248,9 +220,9 @@ func TestBadRequests(t *testing.T) {
 func TestReconcile(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	svc := newService(t, nil, registry.Options{Now: clock})
+	svc := newService(t, nil, store.Options{Now: clock})
 	ctx := ctxT(t)
-	joiner := svc.client.WithToken(svc.join)
+	joiner := svc.Client.WithToken(svc.Join)
 	for _, id := range []string{"i-1", "i-2", "i-3"} {
 		if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id}); err != nil {
 			t.Fatal(err)
@@ -261,14 +233,14 @@ func TestReconcile(t *testing.T) {
 	if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-4"}); err != nil {
 		t.Fatal(err)
 	}
-	removed, err := svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-2"}, RegisteredBefore: snapshot})
+	removed, err := svc.Client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-2"}, RegisteredBefore: snapshot})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(removed, ",") != "i-1,i-3" {
 		t.Fatalf("removed %v, want i-1,i-3", removed)
 	}
-	ms, err := svc.client.Members(ctx, "web")
+	ms, err := svc.Client.Members(ctx, "web")
 	if err != nil || len(ms) != 2 || ms[0].InstanceID != "i-2" || ms[1].InstanceID != "i-4" {
 		t.Fatalf("members after reconcile: %+v, %v", ms, err)
 	}
@@ -282,15 +254,15 @@ func TestReconcileRefusals(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	svc := newService(t, nil, registry.Options{Now: clock})
+	svc := newService(t, nil, store.Options{Now: clock})
 	ctx := ctxT(t)
-	joiner := svc.client.WithToken(svc.join)
+	joiner := svc.Client.WithToken(svc.Join)
 	for _, id := range []string{"i-1", "i-2"} {
 		if _, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	url := svc.srv.URL + "/v1/clusters/web/reconcile"
+	url := svc.Srv.URL + "/v1/clusters/web/reconcile"
 	tests := []struct {
 		name, body string
 		want       string
@@ -302,52 +274,52 @@ func TestReconcileRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			status, e, body := call(t, "POST", url, svc.admin, "application/json", tc.body)
+			status, e, body := call(t, "POST", url, svc.Admin, "application/json", tc.body)
 			if status != 400 || e.Code != registry.CodeInvalid || !strings.Contains(e.Message, tc.want) {
 				t.Fatalf("got %d %q; want 400 mentioning %q; body %s", status, e.Code, tc.want, body)
 			}
 		})
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 2 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 2 {
 		t.Fatalf("members after refused reconciles: %+v, %v", ms, err)
 	}
 	// Within the skew allowance: i-2 goes.
 	mu.Lock()
 	now = now.Add(time.Second)
 	mu.Unlock()
-	removed, err := svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-1"}, RegisteredBefore: clock().Add(registry.MaxReconcileSkew)})
+	removed, err := svc.Client.Reconcile(ctx, "web", registry.ReconcileRequest{Live: []string{"i-1"}, RegisteredBefore: clock().Add(registry.MaxReconcileSkew)})
 	if err != nil || strings.Join(removed, ",") != "i-2" {
 		t.Fatalf("reconcile within the skew: %v, %v", removed, err)
 	}
 	// An empty live set, said on purpose.
-	removed, err = svc.client.Reconcile(ctx, "web", registry.ReconcileRequest{RegisteredBefore: clock(), AllowEmpty: true})
+	removed, err = svc.Client.Reconcile(ctx, "web", registry.ReconcileRequest{RegisteredBefore: clock(), AllowEmpty: true})
 	if err != nil || strings.Join(removed, ",") != "i-1" {
 		t.Fatalf("reconcile with allow_empty: %v, %v", removed, err)
 	}
 }
 
 func TestJoinTokens(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
-	second, err := svc.client.CreateJoinToken(ctx, "web")
+	second, err := svc.Client.CreateJoinToken(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := svc.client.JoinTokens(ctx, "web")
+	list, err := svc.Client.JoinTokens(ctx, "web")
 	if err != nil || len(list) != 2 || list[1].ID != second.ID || list[0].Token != "" || list[1].Token != "" {
 		t.Fatalf("join tokens %+v, %v", list, err)
 	}
-	if ok, err := svc.client.RevokeJoinToken(ctx, "web", second.ID); err != nil || !ok {
+	if ok, err := svc.Client.RevokeJoinToken(ctx, "web", second.ID); err != nil || !ok {
 		t.Fatalf("revoke %v %v", ok, err)
 	}
-	if ok, err := svc.client.RevokeJoinToken(ctx, "web", second.ID); err != nil || ok {
+	if ok, err := svc.Client.RevokeJoinToken(ctx, "web", second.ID); err != nil || ok {
 		t.Fatalf("second revoke %v %v", ok, err)
 	}
-	_, err = svc.client.WithToken(second.Token).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"})
+	_, err = svc.Client.WithToken(second.Token).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"})
 	if !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("register with revoked token: %v", err)
 	}
-	if _, err := svc.client.WithToken(svc.join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
+	if _, err := svc.Client.WithToken(svc.Join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
 		t.Fatalf("the other token still works: %v", err)
 	}
 }
@@ -356,9 +328,9 @@ func TestRestartKeepsMembers(t *testing.T) {
 	dir := t.TempDir()
 	addr := nodetest.FreeLoopbackAddress(t)
 	node := nodetest.StartIn(t, dir, addr, nil)
-	svc := newService(t, node.DB(), registry.Options{})
+	svc := newService(t, node.DB(), store.Options{})
 	ctx := ctxT(t)
-	joiner := svc.client.WithToken(svc.join)
+	joiner := svc.Client.WithToken(svc.Join)
 	tokens := map[string]string{}
 	for _, id := range []string{"i-1", "i-2", "i-3"} {
 		r, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: id, Labels: map[string]string{"n": id}})
@@ -367,19 +339,19 @@ func TestRestartKeepsMembers(t *testing.T) {
 		}
 		tokens[id] = r.MemberToken
 	}
-	before, err := svc.client.Members(ctx, "web")
+	before, err := svc.Client.Members(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.srv.Close()
-	svc.store.Close()
+	svc.Srv.Close()
+	svc.Store.Close()
 	if err := node.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	node = nodetest.StartIn(t, dir, addr, nil)
-	store := openStore(t, node.DB(), registry.Options{})
-	after, err := store.Members(ctx, "web")
+	st := openStore(t, node.DB(), store.Options{})
+	after, err := st.Members(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,10 +364,10 @@ func TestRestartKeepsMembers(t *testing.T) {
 		}
 	}
 	// The tokens survive too: the admin token and each member token.
-	if err := store.CheckAdmin(ctx, svc.admin); err != nil {
+	if err := st.CheckAdmin(ctx, svc.Admin); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := store.Deregister(ctx, "web", "i-2", tokens["i-2"]); err != nil || !r.Deregistered {
+	if r, err := st.Deregister(ctx, "web", "i-2", tokens["i-2"]); err != nil || !r.Deregistered {
 		t.Fatalf("deregister after restart: %+v, %v", r, err)
 	}
 }
@@ -403,14 +375,120 @@ func TestRestartKeepsMembers(t *testing.T) {
 func TestMigrateRefusesNewerSchema(t *testing.T) {
 	node := nodetest.Start(t)
 	ctx := ctxT(t)
-	openStore(t, node.DB(), registry.Options{})
+	openStore(t, node.DB(), store.Options{})
 	// Opening again is a no-op migration.
-	openStore(t, node.DB(), registry.Options{})
+	openStore(t, node.DB(), store.Options{})
 	if _, err := node.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := registry.OpenStore(ctx, node.DB(), registry.Options{})
+	_, err := store.Open(ctx, node.DB(), store.Options{})
 	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this program's") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMemberTokenIsNoOracle reproduces issue 16 item 9: with a member
+// token it made up (or its own), a caller asked DELETE for instance ids
+// and told present members (403) from absent ones (200 false). Both now
+// get the same status and the same body, and nobody is removed.
+func TestMemberTokenIsNoOracle(t *testing.T) {
+	svc := newService(t, nil, store.Options{})
+	ctx := ctxT(t)
+	joiner := svc.Client.WithToken(svc.Join)
+	own, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-present"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{mustToken(t, registry.MemberTokenPrefix), other.MemberToken} {
+		sp, _, present := call(t, "DELETE", svc.Srv.URL+"/v1/clusters/web/members/i-present", tok, "", "")
+		sa, _, absent := call(t, "DELETE", svc.Srv.URL+"/v1/clusters/web/members/i-absent", tok, "", "")
+		if sp != sa || string(present) != string(absent) {
+			t.Errorf("present member: %d %s; absent member: %d %s; want the same answer", sp, present, sa, absent)
+		}
+		if sp != 200 || strings.TrimSpace(string(present)) != `{"deregistered":false}` {
+			t.Errorf("got %d %s, want 200 {\"deregistered\":false}", sp, present)
+		}
+	}
+	ms, err := svc.Client.Members(ctx, "web")
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("members: %+v, %v; want both still there", ms, err)
+	}
+	if r, err := svc.Client.WithToken(own.MemberToken).Deregister(ctx, "web", "i-present"); err != nil || !r.Deregistered {
+		t.Fatalf("the member's own token: %+v, %v", r, err)
+	}
+}
+
+// TestLabelSeparatorsStayOneLabel: ',' and '=' are allowed in a label
+// value (issue 16 item 10 escapes them on output rather than refusing
+// them); the registry keeps such a value as one label.
+func TestLabelSeparatorsStayOneLabel(t *testing.T) {
+	svc := newService(t, nil, store.Options{})
+	ctx := ctxT(t)
+	labels := map[string]string{"note": "x,admin=true", "city": "Zürich"}
+	if _, err := svc.Client.WithToken(svc.Join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1", Labels: labels}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := svc.Client.Members(ctx, "web")
+	if err != nil || len(ms) != 1 || len(ms[0].Labels) != 2 || ms[0].Labels["note"] != "x,admin=true" {
+		t.Fatalf("members: %+v, %v", ms, err)
+	}
+}
+
+// TestDeregisteredIDStaysBound is the by-design threat of issue 16: a
+// join-token holder took an instance id right after its member
+// deregistered it (at shutdown, an every-boot hook), and the owner's
+// registration at its next boot got 409. The id now stays bound to the
+// member token that deregistered it, which the instance keeps across
+// reboots: the owner gets it back, anyone else gets 409, and an admin's
+// deregistration or a reconcile that finds the instance dead frees it.
+func TestDeregisteredIDStaysBound(t *testing.T) {
+	clock := &testClock{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, nil, store.Options{Now: clock.Now})
+	ctx := ctxT(t)
+	joiner := svc.Client.WithToken(svc.Join)
+	owner, thief := mustToken(t, registry.MemberTokenPrefix), mustToken(t, registry.MemberTokenPrefix)
+	reg := func(tok string) (registry.RegisterResponse, error) {
+		return joiner.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1", MemberToken: tok})
+	}
+	if _, err := reg(owner); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := svc.Client.WithToken(owner).Deregister(ctx, "web", "i-1"); err != nil || !r.Deregistered {
+		t.Fatalf("owner deregisters: %+v, %v", r, err)
+	}
+	if _, err := reg(thief); !registry.IsCode(err, registry.CodeConflict) || !strings.Contains(err.Error(), "only that member's token") {
+		t.Fatalf("another token takes the released id: %v, want 409", err)
+	}
+	if r, err := reg(owner); err != nil || !r.Created {
+		t.Fatalf("the owner registers again: %+v, %v", r, err)
+	}
+	// The owner leaves again; an admin frees the id (the instance lost
+	// its token, say): anyone with the join token may take it.
+	if _, err := svc.Client.WithToken(owner).Deregister(ctx, "web", "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := svc.Client.Deregister(ctx, "web", "i-1"); err != nil || r.Deregistered {
+		t.Fatalf("admin frees the id: %+v, %v", r, err)
+	}
+	if r, err := reg(thief); err != nil || !r.Created {
+		t.Fatalf("a new token after the admin freed the id: %+v, %v", r, err)
+	}
+	// A reconcile that finds the instance dead forgets the binding.
+	if _, err := svc.Client.WithToken(thief).Deregister(ctx, "web", "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg(owner); !registry.IsCode(err, registry.CodeConflict) {
+		t.Fatalf("bound to the last token: %v, want 409", err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := svc.Client.Reconcile(ctx, "web", registry.ReconcileRequest{AllowEmpty: true, RegisteredBefore: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := reg(owner); err != nil || !r.Created {
+		t.Fatalf("after a reconcile without i-1: %+v, %v", r, err)
 	}
 }

@@ -1,18 +1,19 @@
-package registry_test
+package api_test
 
 import (
 	"testing"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // TestAdminTokenRotation: a second admin token is made, the first is
 // revoked with it and stops working, cannot be added back, and the last
 // admin token cannot be revoked (no lock-out).
 func TestAdminTokenRotation(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
-	old := svc.client
+	old := svc.Client
 	list, err := old.AdminTokens(ctx)
 	if err != nil || len(list) != 1 || list[0].Token != "" {
 		t.Fatalf("admin tokens at start: %+v, %v", list, err)
@@ -35,7 +36,7 @@ func TestAdminTokenRotation(t *testing.T) {
 	if _, err := old.Members(ctx, "web"); !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("the revoked admin token still works: %v", err)
 	}
-	if err := svc.store.AddAdminToken(ctx, svc.admin); !registry.IsCode(err, registry.CodeForbidden) {
+	if err := svc.Store.AddAdminToken(ctx, svc.Admin); !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("adding the revoked admin token back: got %v, want forbidden", err)
 	}
 	if _, err := old.Members(ctx, "web"); !registry.IsCode(err, registry.CodeForbidden) {
@@ -50,15 +51,15 @@ func TestAdminTokenRotation(t *testing.T) {
 	if _, err := cur.Members(ctx, "web"); err != nil {
 		t.Fatalf("the current admin token: %v", err)
 	}
-	u := svc.srv.URL
+	u := svc.Srv.URL
 	tests := []struct {
 		name, method, path, token string
 		wantStatus                int
 		wantCode                  registry.Code
 	}{
-		{"create with a join token", "POST", "/v1/admin-tokens", svc.join, 403, registry.CodeForbidden},
+		{"create with a join token", "POST", "/v1/admin-tokens", svc.Join, 403, registry.CodeForbidden},
 		{"list without a token", "GET", "/v1/admin-tokens", "", 401, registry.CodeUnauthorized},
-		{"revoke with the revoked token", "DELETE", "/v1/admin-tokens/" + created.ID, svc.admin, 403, registry.CodeForbidden},
+		{"revoke with the revoked token", "DELETE", "/v1/admin-tokens/" + created.ID, svc.Admin, 403, registry.CodeForbidden},
 		{"revoke a malformed id", "DELETE", "/v1/admin-tokens/nope", created.Token, 400, registry.CodeInvalid},
 		{"wrong method", "PUT", "/v1/admin-tokens", created.Token, 405, registry.CodeMethod},
 	}

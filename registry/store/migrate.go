@@ -1,9 +1,11 @@
-package registry
+package store
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/udkit/udkit/registry"
 )
 
 // migrations are the schema changes, in order; migration i brings the
@@ -50,6 +52,18 @@ var migrations = []string{
 		id         TEXT    PRIMARY KEY,
 		revoked_at INTEGER NOT NULL
 	);`,
+	// 4: an instance id that its member deregistered stays bound to that
+	// member's token: only the same token registers it again (the
+	// instance, rebooting with its kept token), so that a join-token
+	// holder cannot take the id meanwhile. An admin's deregistration of
+	// the id, or a reconcile that finds it dead, forgets the binding.
+	`CREATE TABLE released_ids (
+		cluster     TEXT    NOT NULL,
+		instance_id TEXT    NOT NULL,
+		token_hash  TEXT    NOT NULL,
+		released_at INTEGER NOT NULL,
+		PRIMARY KEY (cluster, instance_id)
+	);`,
 }
 
 // SchemaVersion is the schema version this package writes.
@@ -79,7 +93,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			cur := int(v.Int64)
 			if cur > len(migrations) {
-				return errorf(CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
+				return registry.Errorf(registry.CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
 			}
 			if cur == len(migrations) {
 				done = true

@@ -1,4 +1,4 @@
-package registry_test
+package api_test
 
 import (
 	"context"
@@ -9,18 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
+	"github.com/udkit/udkit/registry/store"
 )
-
-func TestClientDefaultTimeout(t *testing.T) {
-	c, err := registry.NewClient("http://127.0.0.1:8180", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.HTTPTimeout(); got != 30*time.Second {
-		t.Fatalf("a nil *http.Client gave a timeout of %v, want 30s", got)
-	}
-}
 
 // TestClientPlainHTTPToken: a bearer token goes over plain http only to a
 // loopback host unless the caller opts in. The registry is real; the
@@ -28,8 +19,8 @@ func TestClientDefaultTimeout(t *testing.T) {
 // names can be tried without leaving the machine, and counts the
 // connections it makes.
 func TestClientPlainHTTPToken(t *testing.T) {
-	svc := newService(t, nil, registry.Options{})
-	target := strings.TrimPrefix(svc.srv.URL, "http://")
+	svc := newService(t, nil, store.Options{})
+	target := strings.TrimPrefix(svc.Srv.URL, "http://")
 	_, port, _ := net.SplitHostPort(target)
 	var dials atomic.Int64
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -57,11 +48,11 @@ func TestClientPlainHTTPToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var opts []registry.ClientOption
+			var opts []client.Option
 			if tc.optIn {
-				opts = append(opts, registry.AllowInsecureHTTP())
+				opts = append(opts, client.AllowInsecureHTTP())
 			}
-			c, err := registry.NewClient("http://"+tc.host+":"+port, svc.admin, hc, opts...)
+			c, err := client.New("http://"+tc.host+":"+port, svc.Admin, hc, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,6 @@
-package registry
+// Package client is a Go client for the udkit registry's HTTP/JSON API
+// (package registry/api).
+package client
 
 import (
 	"bytes"
@@ -13,8 +15,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udkit/udkit/registry"
 )
 
 // maxAnswerBytes bounds an answer the client reads.
@@ -30,28 +35,28 @@ type Client struct {
 	insecureHTTP bool
 }
 
-// DefaultClientTimeout bounds every request of a [Client] made with a nil
+// DefaultTimeout bounds every request of a [Client] made with a nil
 // *http.Client.
-const DefaultClientTimeout = 30 * time.Second
+const DefaultTimeout = 30 * time.Second
 
-// ClientOption changes how [NewClient] sets up a client.
-type ClientOption func(*Client)
+// Option changes how [New] sets up a client.
+type Option func(*Client)
 
 // AllowInsecureHTTP lets the client send its bearer token over plain
 // http:// to a host that is not loopback, where anyone on the path can
 // read it. Without it, such a request fails before anything is sent. Use it
 // only on a network you trust; prefer https.
-func AllowInsecureHTTP() ClientOption {
+func AllowInsecureHTTP() Option {
 	return func(c *Client) { c.insecureHTTP = true }
 }
 
-// NewClient returns a client for the registry at baseURL (http or https,
+// New returns a client for the registry at baseURL (http or https,
 // e.g. "http://127.0.0.1:8180") that authenticates with token (may be
-// empty for Health). hc nil means a client with DefaultClientTimeout; give
+// empty for Health). hc nil means a client with DefaultTimeout; give
 // one with a TLS configuration for a private CA ([HTTPClient]). A token is
 // sent over plain http only to a loopback host (127.0.0.0/8, ::1,
 // localhost) unless [AllowInsecureHTTP] is given.
-func NewClient(baseURL, token string, hc *http.Client, opts ...ClientOption) (*Client, error) {
+func New(baseURL, token string, hc *http.Client, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("registry: URL %q: %v", truncate(baseURL), err)
@@ -62,13 +67,39 @@ func NewClient(baseURL, token string, hc *http.Client, opts ...ClientOption) (*C
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultClientTimeout}
+		hc = &http.Client{Timeout: DefaultTimeout}
 	}
-	c := &Client{base: u, token: token, hc: hc}
+	// A copy, so that the caller's client keeps its own redirect policy.
+	own := *hc
+	own.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	c := &Client{base: u, token: token, hc: &own}
 	for _, o := range opts {
 		o(c)
 	}
 	return c, nil
+}
+
+// checkRedirect wraps a redirect policy (nil: Go's default of at most 10)
+// so that a request carrying a bearer token never follows a redirect to
+// another scheme or host: Go's http.Client would forward Authorization
+// across a change from https to http on the same host, or to another port.
+// The registry never redirects; whoever does is not to get the token.
+func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0]
+		if first.Header.Get("Authorization") != "" &&
+			(!strings.EqualFold(req.URL.Scheme, first.URL.Scheme) || !strings.EqualFold(req.URL.Host, first.URL.Host)) {
+			req.Header.Del("Authorization")
+			return fmt.Errorf("registry: the answer redirected to %s, another scheme or host than %s://%s; not following it with the token: give the client the registry's real URL", redact(*req.URL), first.URL.Scheme, first.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // isLoopbackHost reports whether host (no port) names this machine
@@ -88,92 +119,136 @@ func (c *Client) WithToken(token string) *Client {
 	return &cc
 }
 
-// Health asks whether the service and its database answer.
-func (c *Client) Health(ctx context.Context) (HealthResponse, error) {
-	var out HealthResponse
+// Ready asks whether the service can take registrations now: its
+// database takes a write (the cluster has a leader). The answer names the
+// leader when the service knows it.
+func (c *Client) Ready(ctx context.Context) (registry.HealthResponse, error) {
+	var out registry.HealthResponse
+	err := c.do(ctx, "GET", "/readyz", nil, &out)
+	return out, err
+}
+
+// Health asks whether the service is alive (it serves HTTP); it does not
+// ask the database, see [Client.Ready].
+func (c *Client) Health(ctx context.Context) (registry.HealthResponse, error) {
+	var out registry.HealthResponse
 	err := c.do(ctx, "GET", "/healthz", nil, &out)
 	return out, err
 }
 
 // Register registers an instance in cluster; the client's token must be the
 // cluster's join token.
-func (c *Client) Register(ctx context.Context, cluster string, req RegisterRequest) (RegisterResponse, error) {
-	var out RegisterResponse
+func (c *Client) Register(ctx context.Context, cluster string, req registry.RegisterRequest) (registry.RegisterResponse, error) {
+	var out registry.RegisterResponse
 	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/members", req, &out)
 	return out, err
 }
 
 // Deregister removes an instance from cluster; the client's token must be
 // the member's token or an admin token.
-func (c *Client) Deregister(ctx context.Context, cluster, instanceID string) (DeregisterResponse, error) {
-	var out DeregisterResponse
+func (c *Client) Deregister(ctx context.Context, cluster, instanceID string) (registry.DeregisterResponse, error) {
+	var out registry.DeregisterResponse
 	err := c.do(ctx, "DELETE", "/v1/clusters/"+url.PathEscape(cluster)+"/members/"+url.PathEscape(instanceID), nil, &out)
 	return out, err
 }
 
-// Members lists the members of cluster (admin token).
-func (c *Client) Members(ctx context.Context, cluster string) ([]Member, error) {
-	var out MembersResponse
-	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members", nil, &out)
-	return out.Members, err
+// MembersPageSize is how many members the client asks for per page.
+const MembersPageSize = 1000
+
+// Members lists the members of cluster (admin token), following the
+// pages of MembersPageSize until the last.
+func (c *Client) Members(ctx context.Context, cluster string) ([]registry.Member, error) {
+	var all []registry.Member
+	after := ""
+	for {
+		page, next, err := c.MembersPage(ctx, cluster, after, MembersPageSize)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			if all == nil {
+				all = []registry.Member{}
+			}
+			return all, nil
+		}
+		if next <= after {
+			return nil, fmt.Errorf("registry: list members of %s: the registry's next page cursor %q does not advance past %q", cluster, truncate(next), truncate(after))
+		}
+		after = next
+	}
+}
+
+// MembersPage lists one page of the members of cluster (admin token): at
+// most limit, whose instance ids sort after after ("" for the first
+// page). next is the after of the following page, "" after the last.
+func (c *Client) MembersPage(ctx context.Context, cluster, after string, limit int) (members []registry.Member, next string, err error) {
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(limit))
+	if after != "" {
+		q.Set("after", after)
+	}
+	var out registry.MembersResponse
+	err = c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members?"+q.Encode(), nil, &out)
+	return out.Members, out.Next, err
 }
 
 // Clusters lists the clusters with their member counts (admin token).
-func (c *Client) Clusters(ctx context.Context) ([]ClusterSummary, error) {
-	var out ClustersResponse
+func (c *Client) Clusters(ctx context.Context) ([]registry.ClusterSummary, error) {
+	var out registry.ClustersResponse
 	err := c.do(ctx, "GET", "/v1/clusters", nil, &out)
 	return out.Clusters, err
 }
 
 // Reconcile removes the members of cluster not in the live set (admin
 // token) and returns their instance ids.
-func (c *Client) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
-	var out ReconcileResponse
+func (c *Client) Reconcile(ctx context.Context, cluster string, req registry.ReconcileRequest) ([]string, error) {
+	var out registry.ReconcileResponse
 	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/reconcile", req, &out)
 	return out.Removed, err
 }
 
 // CreateJoinToken makes a join token for cluster (admin token); the
 // answer's Token is the only copy of the secret.
-func (c *Client) CreateJoinToken(ctx context.Context, cluster string) (JoinToken, error) {
-	var out JoinToken
+func (c *Client) CreateJoinToken(ctx context.Context, cluster string) (registry.JoinToken, error) {
+	var out registry.JoinToken
 	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens", nil, &out)
 	return out, err
 }
 
 // JoinTokens lists the join tokens of cluster (admin token).
-func (c *Client) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, error) {
-	var out JoinTokensResponse
+func (c *Client) JoinTokens(ctx context.Context, cluster string) ([]registry.JoinToken, error) {
+	var out registry.JoinTokensResponse
 	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens", nil, &out)
 	return out.JoinTokens, err
 }
 
 // RevokeJoinToken deletes a join token of cluster by id (admin token).
 func (c *Client) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, error) {
-	var out RevokeResponse
+	var out registry.RevokeResponse
 	err := c.do(ctx, "DELETE", "/v1/clusters/"+url.PathEscape(cluster)+"/join-tokens/"+url.PathEscape(id), nil, &out)
 	return out.Revoked, err
 }
 
 // CreateAdminToken makes a new admin token (admin token); the answer's
 // Token is the only copy of the secret.
-func (c *Client) CreateAdminToken(ctx context.Context) (AdminToken, error) {
-	var out AdminToken
+func (c *Client) CreateAdminToken(ctx context.Context) (registry.AdminToken, error) {
+	var out registry.AdminToken
 	err := c.do(ctx, "POST", "/v1/admin-tokens", nil, &out)
 	return out, err
 }
 
 // AdminTokens lists the admin tokens (admin token).
-func (c *Client) AdminTokens(ctx context.Context) ([]AdminToken, error) {
-	var out AdminTokensResponse
+func (c *Client) AdminTokens(ctx context.Context) ([]registry.AdminToken, error) {
+	var out registry.AdminTokensResponse
 	err := c.do(ctx, "GET", "/v1/admin-tokens", nil, &out)
 	return out.AdminTokens, err
 }
 
 // RevokeAdminToken deletes an admin token by id (admin token). The last
-// admin token cannot be revoked ([CodeConflict]).
+// admin token cannot be revoked ([registry.CodeConflict]).
 func (c *Client) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
-	var out RevokeResponse
+	var out registry.RevokeResponse
 	err := c.do(ctx, "DELETE", "/v1/admin-tokens/"+url.PathEscape(id), nil, &out)
 	return out.Revoked, err
 }
@@ -202,7 +277,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {
 		if u.Scheme == "http" && !c.insecureHTTP && !isLoopbackHost(u.Hostname()) {
-			return fmt.Errorf("registry: %s %s: refusing to send the token over plain http to %s, which is not loopback: anyone on the path could read it; use an https URL (with a CA file for a private CA), or opt in explicitly (registry.AllowInsecureHTTP, --insecure-http) on a network you trust", method, redact(*u), u.Host)
+			return fmt.Errorf("registry: %s %s: refusing to send the token over plain http to %s, which is not loopback: anyone on the path could read it; use an https URL (with a CA file for a private CA), or opt in explicitly (client.AllowInsecureHTTP, --insecure-http) on a network you trust", method, redact(*u), u.Host)
 		}
 		if strings.ContainsAny(c.token, "\r\n") {
 			return fmt.Errorf("registry: %s %s: the token contains a line break; check the token file", method, path)
@@ -222,9 +297,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("registry: %s %s: answer is over %d bytes", method, redact(*u), maxAnswerBytes)
 	}
 	if resp.StatusCode >= 400 {
-		var e Error
+		var e registry.Error
 		if json.Unmarshal(data, &e) != nil || e.Code == "" {
-			return &Error{Code: codeForStatus(resp.StatusCode), Status: resp.StatusCode,
+			return &registry.Error{Code: codeForStatus(resp.StatusCode), Status: resp.StatusCode,
 				Message: fmt.Sprintf("registry: %s %s: %s: %s", method, redact(*u), resp.Status, truncate(strings.TrimSpace(string(data))))}
 		}
 		e.Status = resp.StatusCode
@@ -241,19 +316,13 @@ func redact(u url.URL) string {
 	return u.String()
 }
 
-func codeForStatus(status int) Code {
-	for _, c := range []Code{CodeInvalid, CodeUnauthorized, CodeForbidden, CodeNotFound, CodeMethod, CodeConflict, CodeTooLarge, CodeUnsupportedMedia, CodeUnavailable} {
+func codeForStatus(status int) registry.Code {
+	for _, c := range []registry.Code{registry.CodeInvalid, registry.CodeUnauthorized, registry.CodeForbidden, registry.CodeNotFound, registry.CodeMethod, registry.CodeConflict, registry.CodeTooLarge, registry.CodeUnsupportedMedia, registry.CodeUnavailable} {
 		if c.Status() == status {
 			return c
 		}
 	}
-	return CodeInternal
-}
-
-// IsCode reports whether err is an [*Error] with the given code.
-func IsCode(err error, code Code) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == code
+	return registry.CodeInternal
 }
 
 // HTTPClient returns an HTTP client with the given overall timeout that,
@@ -275,21 +344,10 @@ func HTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: timeout}, nil
 }
 
-// ReadTokenFile reads a token from a file holding it on one line (a
-// trailing newline is fine) and checks its form.
-func ReadTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("registry: token file: %w", err)
+// truncate shortens a value quoted in an error message.
+func truncate(s string) string {
+	if len(s) <= 80 {
+		return s
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 1024))
-	if err != nil {
-		return "", fmt.Errorf("registry: token file %s: %w", path, err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if _, err := ParseToken(tok); err != nil {
-		return "", fmt.Errorf("registry: token file %s: %s", path, strings.TrimPrefix(err.Error(), "registry: "))
-	}
-	return tok, nil
+	return s[:77] + "..."
 }

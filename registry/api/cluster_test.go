@@ -1,4 +1,4 @@
-package registry_test
+package api_test
 
 import (
 	"context"
@@ -12,26 +12,29 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
+	"github.com/udkit/udkit/registry/client"
 	"github.com/udkit/udkit/registry/dqlitenode"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // clusterService is a registry on a 3-node dqlite cluster: one store and
 // one HTTP server per node, as three udkitd daemons would be.
 type clusterService struct {
 	nodes  []*dqlitenode.Node
-	stores []*registry.Store
+	stores []*store.Store
 	srvs   []*httptest.Server
 	admin  string
 	join   string
 }
 
-func newClusterService(t testing.TB, opt registry.Options) *clusterService {
+func newClusterService(t testing.TB, opt store.Options) *clusterService {
 	t.Helper()
 	cs := &clusterService{nodes: nodetest.StartCluster(t, 3)}
 	for _, n := range cs.nodes {
 		s := openStore(t, n.DB(), opt)
-		srv := httptest.NewServer(registry.NewHandler(s, nil))
+		srv := httptest.NewServer(api.NewHandler(s, nil))
 		t.Cleanup(srv.Close)
 		cs.stores = append(cs.stores, s)
 		cs.srvs = append(cs.srvs, srv)
@@ -72,9 +75,9 @@ func stormWith(t testing.TB, urls []string, join string, n int, prefix string, m
 	tr := &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
-	clients := make([]*registry.Client, len(urls))
+	clients := make([]*client.Client, len(urls))
 	for i, u := range urls {
-		c, err := registry.NewClient(u, join, hc)
+		c, err := client.New(u, join, hc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +161,7 @@ func TestClusterLeaderKilledMidStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3-node cluster test skipped in -short mode")
 	}
-	cs := newClusterService(t, registry.Options{})
+	cs := newClusterService(t, store.Options{})
 	ctx := ctxT(t)
 	leader, err := cs.nodes[0].Leader(ctx)
 	if err != nil {
@@ -224,7 +227,7 @@ func TestClusterLeaderKilledMidStorm(t *testing.T) {
 	// Writes resume on the new leader: register one more, and
 	// deregister an acknowledged member with its own token, through a
 	// surviving server.
-	c, err := registry.NewClient(cs.srvs[(victim+2)%3].URL, cs.join, nil)
+	c, err := client.New(cs.srvs[(victim+2)%3].URL, cs.join, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

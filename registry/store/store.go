@@ -1,21 +1,31 @@
-package registry
+// Package store keeps a udkit registry's members and tokens in a SQL
+// database (dqlite in udkitd) through database/sql: schema migrations,
+// group commit of registrations and deregistrations, and retry of
+// transient errors. The domain types are package registry's.
+package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/udkit/udkit/registry"
 )
 
 // Options tune a [Store]. The zero value is ready to use.
@@ -74,7 +84,7 @@ type op struct {
 	cluster    string
 	instanceID string
 	// register
-	req        RegisterRequest
+	req        registry.RegisterRequest
 	joinHash   string
 	memberTok  string // plaintext, returned to the caller
 	memberHash string
@@ -86,15 +96,15 @@ type op struct {
 }
 
 type result struct {
-	member  Member
+	member  registry.Member
 	created bool
 	removed bool
 	err     error
 }
 
-// OpenStore migrates the database schema to the newest version and starts
+// Open migrates the database schema to the newest version and starts
 // the writer. Close the store before closing db.
-func OpenStore(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
+func Open(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 256
 	}
@@ -128,7 +138,7 @@ func OpenStore(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
 }
 
 // Close stops the writer. Operations still queued fail with
-// [CodeUnavailable]; drain the HTTP server first so there are none.
+// [registry.CodeUnavailable]; drain the HTTP server first so there are none.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
@@ -167,7 +177,7 @@ func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
-	var apiErr *Error
+	var apiErr *registry.Error
 	if errors.As(err, &apiErr) {
 		return false
 	}
@@ -211,24 +221,24 @@ func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Conte
 			return nil
 		}
 		if ctx.Err() != nil {
-			return errorf(CodeUnavailable, "%s: %v", what, ctx.Err())
+			return registry.Errorf(registry.CodeUnavailable, "%s: %v", what, ctx.Err())
 		}
 		if !attemptTimedOut && !s.opt.Transient(err) {
-			var apiErr *Error
+			var apiErr *registry.Error
 			if errors.As(err, &apiErr) {
 				return err
 			}
-			return errorf(CodeInternal, "%s: %v", what, err)
+			return registry.Errorf(registry.CodeInternal, "%s: %v", what, err)
 		}
 		s.retries.Add(1)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		if time.Now().Add(sleep).After(deadline) {
-			return errorf(CodeUnavailable, "%s: still failing after %d attempts in %v: %v; the database may have lost its quorum", what, attempt, s.opt.RetryFor, err)
+			return registry.Errorf(registry.CodeUnavailable, "%s: still failing after %d attempts in %v: %v; the database may have lost its quorum", what, attempt, s.opt.RetryFor, err)
 		}
 		select {
 		case <-time.After(sleep):
 		case <-ctx.Done():
-			return errorf(CodeUnavailable, "%s: %v", what, ctx.Err())
+			return registry.Errorf(registry.CodeUnavailable, "%s: %v", what, ctx.Err())
 		}
 		if backoff < 500*time.Millisecond {
 			backoff *= 2
@@ -239,59 +249,61 @@ func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Conte
 // Register registers a member of cluster, authorised by joinToken. It is
 // idempotent: a repeated registration with the same member token updates
 // the member and answers Created=false; one with another member token is a
-// [CodeConflict]. With an empty req.MemberToken the store makes one.
-func (s *Store) Register(ctx context.Context, cluster, joinToken string, req RegisterRequest) (RegisterResponse, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return RegisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+// [registry.CodeConflict]. With an empty req.MemberToken the store makes one.
+func (s *Store) Register(ctx context.Context, cluster, joinToken string, req registry.RegisterRequest) (registry.RegisterResponse, error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return registry.RegisterResponse{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	if err := req.Validate(); err != nil {
-		return RegisterResponse{}, err
+		return registry.RegisterResponse{}, err
 	}
-	if k, err := ParseToken(joinToken); err != nil {
-		return RegisterResponse{}, errorf(CodeUnauthorized, "register: %s", strings.TrimPrefix(err.Error(), "registry: "))
-	} else if k != KindJoin {
-		return RegisterResponse{}, errorf(CodeForbidden, "register: a %s token cannot register; use the cluster's join token (udkj_...)", k)
+	if k, err := registry.ParseToken(joinToken); err != nil {
+		return registry.RegisterResponse{}, registry.Errorf(registry.CodeUnauthorized, "register: %s", strings.TrimPrefix(err.Error(), "registry: "))
+	} else if k != registry.KindJoin {
+		return registry.RegisterResponse{}, registry.Errorf(registry.CodeForbidden, "register: a %s token cannot register; use the cluster's join token (udkj_...)", k)
 	}
 	o := &op{
 		ctx: ctx, kind: opRegister, cluster: cluster, instanceID: req.InstanceID,
 		req: req, joinHash: hashToken(joinToken), memberTok: req.MemberToken,
 	}
 	if o.memberTok == "" {
-		tok, err := NewToken(MemberTokenPrefix)
+		tok, err := registry.NewToken(registry.MemberTokenPrefix)
 		if err != nil {
-			return RegisterResponse{}, errorf(CodeInternal, "%v", err)
+			return registry.RegisterResponse{}, registry.Errorf(registry.CodeInternal, "%v", err)
 		}
 		o.memberTok = tok
 	}
 	o.memberHash = hashToken(o.memberTok)
 	r, err := s.submit(o)
 	if err != nil {
-		return RegisterResponse{}, err
+		return registry.RegisterResponse{}, err
 	}
-	return RegisterResponse{Member: r.member, MemberToken: o.memberTok, Created: r.created}, nil
+	return registry.RegisterResponse{Member: r.member, MemberToken: o.memberTok, Created: r.created}, nil
 }
 
 // Deregister removes a member, authorised by its member token or an admin
 // token. It is idempotent: removing a member that is not there answers
-// false. A join token, or another member's token, is [CodeForbidden].
-func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token string) (DeregisterResponse, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return DeregisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+// false. A member token answers false, too, when the member exists but
+// the token is not its own, so that a made-up token cannot tell present
+// members from absent ones. A join token is [registry.CodeForbidden].
+func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token string) (registry.DeregisterResponse, error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return registry.DeregisterResponse{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	if err := ValidateInstanceID(instanceID); err != nil {
-		return DeregisterResponse{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	if err := registry.ValidateInstanceID(instanceID); err != nil {
+		return registry.DeregisterResponse{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	k, err := ParseToken(token)
+	k, err := registry.ParseToken(token)
 	if err != nil {
-		return DeregisterResponse{}, errorf(CodeUnauthorized, "deregister: %s", strings.TrimPrefix(err.Error(), "registry: "))
+		return registry.DeregisterResponse{}, registry.Errorf(registry.CodeUnauthorized, "deregister: %s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	o := &op{ctx: ctx, kind: opDeregister, cluster: cluster, instanceID: instanceID}
 	switch k {
-	case KindJoin:
-		return DeregisterResponse{}, errorf(CodeForbidden, "deregister: a join token cannot deregister; use the member token returned at registration")
-	case KindAdmin:
+	case registry.KindJoin:
+		return registry.DeregisterResponse{}, registry.Errorf(registry.CodeForbidden, "deregister: a join token cannot deregister; use the member token returned at registration")
+	case registry.KindAdmin:
 		if err := s.CheckAdmin(ctx, token); err != nil {
-			return DeregisterResponse{}, err
+			return registry.DeregisterResponse{}, err
 		}
 		o.admin = true
 	default:
@@ -299,24 +311,24 @@ func (s *Store) Deregister(ctx context.Context, cluster, instanceID, token strin
 	}
 	r, err := s.submit(o)
 	if err != nil {
-		return DeregisterResponse{}, err
+		return registry.DeregisterResponse{}, err
 	}
-	return DeregisterResponse{Deregistered: r.removed}, nil
+	return registry.DeregisterResponse{Deregistered: r.removed}, nil
 }
 
 func (s *Store) submit(o *op) (result, error) {
 	o.out = make(chan result, 1)
 	select {
 	case <-s.quit:
-		return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+		return result{}, registry.Errorf(registry.CodeUnavailable, "%s: the store is shutting down", o.what())
 	default:
 	}
 	select {
 	case s.ops <- o:
 	case <-o.ctx.Done():
-		return result{}, errorf(CodeUnavailable, "%s: not queued: %v", o.what(), o.ctx.Err())
+		return result{}, registry.Errorf(registry.CodeUnavailable, "%s: not queued: %v", o.what(), o.ctx.Err())
 	case <-s.quit:
-		return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+		return result{}, registry.Errorf(registry.CodeUnavailable, "%s: the store is shutting down", o.what())
 	}
 	select {
 	case r := <-o.out:
@@ -327,12 +339,12 @@ func (s *Store) submit(o *op) (result, error) {
 		case r := <-o.out:
 			return r, r.err
 		default:
-			return result{}, errorf(CodeUnavailable, "%s: the store is shutting down", o.what())
+			return result{}, registry.Errorf(registry.CodeUnavailable, "%s: the store is shutting down", o.what())
 		}
 	case <-o.ctx.Done():
 		// The operation may still be committed; a retry with the same
 		// member token is idempotent.
-		return result{}, errorf(CodeUnavailable, "%s: %v (it may still be committed; retrying is safe)", o.what(), o.ctx.Err())
+		return result{}, registry.Errorf(registry.CodeUnavailable, "%s: %v (it may still be committed; retrying is safe)", o.what(), o.ctx.Err())
 	}
 }
 
@@ -374,7 +386,7 @@ func (s *Store) failQueued() {
 	for {
 		select {
 		case o := <-s.ops:
-			o.out <- result{err: errorf(CodeUnavailable, "%s: the store is shutting down", o.what())}
+			o.out <- result{err: registry.Errorf(registry.CodeUnavailable, "%s: the store is shutting down", o.what())}
 		default:
 			return
 		}
@@ -387,7 +399,7 @@ func (s *Store) commitBatch(batch []*op) {
 	live := make([]*op, 0, len(batch))
 	for _, o := range batch {
 		if err := o.ctx.Err(); err != nil {
-			o.out <- result{err: errorf(CodeUnavailable, "%s: %v before it was committed", o.what(), err)}
+			o.out <- result{err: registry.Errorf(registry.CodeUnavailable, "%s: %v before it was committed", o.what(), err)}
 			continue
 		}
 		live = append(live, o)
@@ -420,7 +432,7 @@ func (s *Store) commitBatch(batch []*op) {
 type memberKey struct{ cluster, instanceID string }
 
 type row struct {
-	Member
+	registry.Member
 	tokenHash string
 }
 
@@ -473,6 +485,15 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	for k, r := range initial {
 		final[k] = r
 	}
+	// Instance ids their members deregistered, bound to their tokens.
+	released, err := loadReleased(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
+	relFinal := make(map[memberKey]string, len(released))
+	for k, h := range released {
+		relFinal[k] = h
+	}
 
 	now := s.opt.Now().UTC()
 	results = make([]result, len(ops))
@@ -488,19 +509,24 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				}
 			}
 			if !ok {
-				results[i].err = errorf(CodeForbidden, "register %s: the join token is not valid for cluster %q (unknown, revoked, or another cluster's)", o.instanceID, o.cluster)
+				results[i].err = registry.Errorf(registry.CodeForbidden, "register %s: the join token is not valid for cluster %q (unknown, revoked, or another cluster's)", o.instanceID, o.cluster)
 				continue
 			}
 			if cur != nil && !sameHash(cur.tokenHash, o.memberHash) {
-				results[i].err = errorf(CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
+				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: already registered in cluster %q with another member token; deregister it first (member token or admin token)", o.instanceID, o.cluster)
+				continue
+			}
+			if h, ok := relFinal[k]; ok && cur == nil && !sameHash(h, o.memberHash) {
+				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: this instance id was deregistered by its member, and only that member's token registers it again (the instance keeps it across reboots); if this is that instance and it lost its member token, an admin frees the id: DELETE /v1/clusters/%s/members/%s with an admin token", o.instanceID, o.cluster, o.instanceID)
 				continue
 			}
 			if h, ok := holders[o.memberHash]; ok && h != k {
-				results[i].err = errorf(CodeConflict, "register %s: its member token already belongs to another member; every instance needs its own (an instance cloned from a registered one must make a new token: the register script does so when the instance id changes)", o.instanceID)
+				results[i].err = registry.Errorf(registry.CodeConflict, "register %s: its member token already belongs to another member; every instance needs its own (an instance cloned from a registered one must make a new token: the register script does so when the instance id changes)", o.instanceID)
 				continue
 			}
 			holders[o.memberHash] = k
-			nr := &row{tokenHash: o.memberHash, Member: Member{
+			delete(relFinal, k)
+			nr := &row{tokenHash: o.memberHash, Member: registry.Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
 				RegisteredAt: now, UpdatedAt: now,
@@ -511,15 +537,23 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			final[k] = nr
 			results[i] = result{member: nr.Member, created: cur == nil}
 		case opDeregister:
+			if o.admin {
+				delete(relFinal, k) // an admin frees the id
+			}
 			if cur == nil {
 				continue // already gone: removed=false
 			}
 			if !o.admin && !sameHash(cur.tokenHash, o.memberHash) {
-				results[i].err = errorf(CodeForbidden, "deregister %s: the member token does not belong to this member of cluster %q", o.instanceID, o.cluster)
+				// Answered as for an absent member: a member token
+				// that is not this member's must not tell whether
+				// the member exists.
 				continue
 			}
 			final[k] = nil
 			delete(holders, cur.tokenHash)
+			if !o.admin {
+				relFinal[k] = cur.tokenHash
+			}
 			results[i].removed = true
 		}
 	}
@@ -543,6 +577,20 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	}
 	if err := insertMembers(ctx, tx, ins); err != nil {
 		return nil, err
+	}
+	for _, k := range sortedMemberKeys(keys) {
+		a, had := released[k]
+		b, has := relFinal[k]
+		switch {
+		case had && !has:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM released_ids WHERE cluster = ? AND instance_id = ?`, k.cluster, k.instanceID); err != nil {
+				return nil, err
+			}
+		case has && (!had || a != b):
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO released_ids (cluster, instance_id, token_hash, released_at) VALUES (?, ?, ?, ?)`, k.cluster, k.instanceID, b, now.UnixNano()); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, r := range upd {
 		labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
@@ -705,6 +753,46 @@ func scanRow(sc scanner) (*row, error) {
 	return &r, nil
 }
 
+// loadReleased returns the token hashes the given instance ids are bound
+// to since their members deregistered them.
+func loadReleased(ctx context.Context, tx *sql.Tx, keys map[memberKey]bool) (map[memberKey]string, error) {
+	byCluster := map[string][]string{}
+	for k := range keys {
+		byCluster[k.cluster] = append(byCluster[k.cluster], k.instanceID)
+	}
+	out := map[memberKey]string{}
+	for _, c := range sortedKeys(byCluster) {
+		ids := byCluster[c]
+		sort.Strings(ids)
+		for _, chunk := range chunks(ids, sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, c)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT instance_id, token_hash FROM released_ids WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var id, h string
+				if err := rows.Scan(&id, &h); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out[memberKey{c, id}] = h
+			}
+			if err := rows.Close(); err != nil {
+				return nil, err
+			}
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
 func deleteMembers(ctx context.Context, tx *sql.Tx, keys []memberKey) error {
 	byCluster := map[string][]string{}
 	for _, k := range keys {
@@ -747,14 +835,43 @@ func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
 }
 
 // Members returns the members of cluster, sorted by instance id.
-func (s *Store) Members(ctx context.Context, cluster string) ([]Member, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+func (s *Store) Members(ctx context.Context, cluster string) ([]registry.Member, error) {
+	ms, _, err := s.MembersPage(ctx, cluster, "", 0)
+	return ms, err
+}
+
+// MaxPageSize is the most members one page of [Store.MembersPage] holds.
+const MaxPageSize = 10000
+
+// MembersPage lists the members of cluster whose instance ids sort after
+// after (all when empty), in instance id order, at most limit of them (0:
+// all). next is the last instance id of the page when more follow, to
+// pass as after for the next page, and empty on the last page: a cursor
+// that stays valid whatever registers or leaves meanwhile (a member is
+// listed once at most, and every member present through the whole
+// listing is listed).
+func (s *Store) MembersPage(ctx context.Context, cluster, after string, limit int) (members []registry.Member, next string, err error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return nil, "", registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	var out []Member
-	err := s.retry(ctx, "list members of "+cluster, func(ctx context.Context) error {
+	if after != "" {
+		if err := registry.ValidateInstanceID(after); err != nil {
+			return nil, "", registry.Errorf(registry.CodeInvalid, "after: %s", strings.TrimPrefix(err.Error(), "registry: "))
+		}
+	}
+	if limit < 0 || limit > MaxPageSize {
+		return nil, "", registry.Errorf(registry.CodeInvalid, "limit %d: want 1 to %d (0: every member)", limit, MaxPageSize)
+	}
+	q := `SELECT ` + memberColumns + ` FROM members WHERE cluster = ? AND instance_id > ? ORDER BY instance_id`
+	args := []any{cluster, after}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit+1)
+	}
+	var out []registry.Member
+	err = s.retry(ctx, "list members of "+cluster, func(ctx context.Context) error {
 		out = out[:0]
-		rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE cluster = ? ORDER BY instance_id`, cluster)
+		rows, err := s.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -769,30 +886,22 @@ func (s *Store) Members(ctx context.Context, cluster string) ([]Member, error) {
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].InstanceID
 	}
 	if out == nil {
-		out = []Member{}
+		out = []registry.Member{}
 	}
-	return out, nil
-}
-
-// ClusterSummary counts the members of one cluster.
-type ClusterSummary struct {
-	Cluster string `json:"cluster"`
-	Members int    `json:"members"`
-}
-
-// ClustersResponse lists the clusters that have members or join tokens,
-// sorted by name.
-type ClustersResponse struct {
-	Clusters []ClusterSummary `json:"clusters"`
+	return out, next, nil
 }
 
 // Clusters lists every cluster that has members or join tokens, with its
 // member count, sorted by name.
-func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
-	var out []ClusterSummary
+func (s *Store) Clusters(ctx context.Context) ([]registry.ClusterSummary, error) {
+	var out []registry.ClusterSummary
 	err := s.retry(ctx, "list clusters", func(ctx context.Context) error {
 		out = out[:0]
 		rows, err := s.db.QueryContext(ctx, `SELECT c, SUM(n) FROM (
@@ -804,7 +913,7 @@ func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var c ClusterSummary
+			var c registry.ClusterSummary
 			if err := rows.Scan(&c.Cluster, &c.Members); err != nil {
 				return err
 			}
@@ -816,7 +925,7 @@ func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
 		return nil, err
 	}
 	if out == nil {
-		out = []ClusterSummary{}
+		out = []registry.ClusterSummary{}
 	}
 	return out, nil
 }
@@ -824,26 +933,26 @@ func (s *Store) Clusters(ctx context.Context) ([]ClusterSummary, error) {
 // Reconcile removes the members of cluster that are not in req.Live and
 // registered before req.RegisteredBefore: instances whose stop hook never
 // ran. It returns the removed instance ids, sorted. It refuses (with
-// [CodeInvalid]) a RegisteredBefore later than the store's clock plus
-// [MaxReconcileSkew], and an empty live set unless req.AllowEmpty.
-func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequest) ([]string, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+// [registry.CodeInvalid]) a RegisteredBefore later than the store's clock plus
+// [registry.MaxReconcileSkew], and an empty live set unless req.AllowEmpty.
+func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.ReconcileRequest) ([]string, error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return nil, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	if req.RegisteredBefore.IsZero() {
-		return nil, errorf(CodeInvalid, "reconcile: registered_before is required: take the time before you ask the cloud for the live instances")
+		return nil, registry.Errorf(registry.CodeInvalid, "reconcile: registered_before is required: take the time before you ask the cloud for the live instances")
 	}
-	if now := s.opt.Now(); req.RegisteredBefore.After(now.Add(MaxReconcileSkew)) {
-		return nil, errorf(CodeInvalid, "reconcile: registered_before %s is later than the registry's clock (%s, allowing %v of skew): it would remove members that registered after the live set was taken; send the time taken before asking the cloud for the live instances",
-			req.RegisteredBefore.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), MaxReconcileSkew)
+	if now := s.opt.Now(); req.RegisteredBefore.After(now.Add(registry.MaxReconcileSkew)) {
+		return nil, registry.Errorf(registry.CodeInvalid, "reconcile: registered_before %s is later than the registry's clock (%s, allowing %v of skew): it would remove members that registered after the live set was taken; send the time taken before asking the cloud for the live instances",
+			req.RegisteredBefore.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), registry.MaxReconcileSkew)
 	}
 	if len(req.Live) == 0 && !req.AllowEmpty {
-		return nil, errorf(CodeInvalid, "reconcile: the live set is empty, which would remove every member of cluster %q; if no instance of it is alive, set allow_empty", cluster)
+		return nil, registry.Errorf(registry.CodeInvalid, "reconcile: the live set is empty, which would remove every member of cluster %q; if no instance of it is alive, set allow_empty", cluster)
 	}
 	live := make(map[string]bool, len(req.Live))
 	for i, id := range req.Live {
-		if err := ValidateInstanceID(id); err != nil {
-			return nil, errorf(CodeInvalid, "reconcile: live[%d]: %s", i, strings.TrimPrefix(err.Error(), "registry: "))
+		if err := registry.ValidateInstanceID(id); err != nil {
+			return nil, registry.Errorf(registry.CodeInvalid, "reconcile: live[%d]: %s", i, strings.TrimPrefix(err.Error(), "registry: "))
 		}
 		live[id] = true
 	}
@@ -884,6 +993,40 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequ
 		if err := deleteMembers(ctx, tx, keys); err != nil {
 			return err
 		}
+		// Ids bound to the token of a member that deregistered are
+		// forgotten once the cloud says the instance is gone.
+		rows, err = tx.QueryContext(ctx, `SELECT instance_id, released_at FROM released_ids WHERE cluster = ?`, cluster)
+		if err != nil {
+			return err
+		}
+		var forget []string
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			if !live[id] && at < before {
+				forget = append(forget, id)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, chunk := range chunks(forget, sqlParams-1) {
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, cluster)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM released_ids WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
+				return err
+			}
+		}
 		return tx.Commit()
 	})
 	if err != nil {
@@ -897,16 +1040,16 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req ReconcileRequ
 
 // CreateJoinToken makes a new join token for cluster and returns it; its
 // Token field is the only copy of the secret.
-func (s *Store) CreateJoinToken(ctx context.Context, cluster string) (JoinToken, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return JoinToken{}, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+func (s *Store) CreateJoinToken(ctx context.Context, cluster string) (registry.JoinToken, error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return registry.JoinToken{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	tok, err := NewToken(JoinTokenPrefix)
+	tok, err := registry.NewToken(registry.JoinTokenPrefix)
 	if err != nil {
-		return JoinToken{}, errorf(CodeInternal, "%v", err)
+		return registry.JoinToken{}, registry.Errorf(registry.CodeInternal, "%v", err)
 	}
 	h := hashToken(tok)
-	jt := JoinToken{Cluster: cluster, ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
+	jt := registry.JoinToken{Cluster: cluster, ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
 	err = s.retry(ctx, "create join token for "+cluster, func(ctx context.Context) error {
 		// OR IGNORE: a retry after an ambiguous commit is harmless.
 		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO join_tokens (cluster, id, hash, created_at) VALUES (?, ?, ?, ?)`,
@@ -914,18 +1057,18 @@ func (s *Store) CreateJoinToken(ctx context.Context, cluster string) (JoinToken,
 		return err
 	})
 	if err != nil {
-		return JoinToken{}, err
+		return registry.JoinToken{}, err
 	}
 	return jt, nil
 }
 
 // JoinTokens lists the join tokens of cluster (without their secrets),
 // oldest first.
-func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return nil, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]registry.JoinToken, error) {
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return nil, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	var out []JoinToken
+	var out []registry.JoinToken
 	err := s.retry(ctx, "list join tokens of "+cluster, func(ctx context.Context) error {
 		out = out[:0]
 		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM join_tokens WHERE cluster = ? ORDER BY created_at, id`, cluster)
@@ -934,7 +1077,7 @@ func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, er
 		}
 		defer rows.Close()
 		for rows.Next() {
-			jt := JoinToken{Cluster: cluster}
+			jt := registry.JoinToken{Cluster: cluster}
 			var created int64
 			if err := rows.Scan(&jt.ID, &created); err != nil {
 				return err
@@ -948,7 +1091,7 @@ func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, er
 		return nil, err
 	}
 	if out == nil {
-		out = []JoinToken{}
+		out = []registry.JoinToken{}
 	}
 	return out, nil
 }
@@ -956,11 +1099,11 @@ func (s *Store) JoinTokens(ctx context.Context, cluster string) ([]JoinToken, er
 // RevokeJoinToken deletes the join token with the given id. Members that
 // registered with it stay.
 func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, error) {
-	if err := ValidateCluster(cluster); err != nil {
-		return false, errorf(CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
+	if err := registry.ValidateCluster(cluster); err != nil {
+		return false, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
 	if !tokenIDRE.MatchString(id) {
-		return false, errorf(CodeInvalid, "revoke: join token id %q: want 16 lower-case hex digits (see the token list)", truncate(id))
+		return false, registry.Errorf(registry.CodeInvalid, "revoke: join token id %q: want 16 lower-case hex digits (see the token list)", truncate(id))
 	}
 	var n int64
 	err := s.retry(ctx, "revoke join token "+id, func(ctx context.Context) error {
@@ -975,12 +1118,12 @@ func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, 
 }
 
 // AddAdminToken stores the hash of an admin token (make one with
-// NewToken(AdminTokenPrefix)). Adding a token that is already there does
-// nothing; adding one that was revoked is a [CodeForbidden] error, so that
+// registry.NewToken(registry.AdminTokenPrefix)). Adding a token that is already there does
+// nothing; adding one that was revoked is a [registry.CodeForbidden] error, so that
 // an old copy of a token (a node's DATA/admin.token) cannot bring it back.
 func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
-	if k, err := ParseToken(tok); err != nil || k != KindAdmin {
-		return errorf(CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
+	if k, err := registry.ParseToken(tok); err != nil || k != registry.KindAdmin {
+		return registry.Errorf(registry.CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
 	}
 	h := hashToken(tok)
 	id := tokenID(h)
@@ -1008,35 +1151,35 @@ func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
 		return err
 	}
 	if revoked {
-		return errorf(CodeForbidden, "add admin token: admin token %s was revoked; use a current one (udkitd token admin-create)", id)
+		return registry.Errorf(registry.CodeForbidden, "add admin token: admin token %s was revoked; use a current one (udkitd token admin-create)", id)
 	}
 	return nil
 }
 
 // CreateAdminToken makes a new admin token and returns it; its Token field
 // is the only copy of the secret.
-func (s *Store) CreateAdminToken(ctx context.Context) (AdminToken, error) {
-	tok, err := NewToken(AdminTokenPrefix)
+func (s *Store) CreateAdminToken(ctx context.Context) (registry.AdminToken, error) {
+	tok, err := registry.NewToken(registry.AdminTokenPrefix)
 	if err != nil {
-		return AdminToken{}, errorf(CodeInternal, "%v", err)
+		return registry.AdminToken{}, registry.Errorf(registry.CodeInternal, "%v", err)
 	}
 	h := hashToken(tok)
-	at := AdminToken{ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
+	at := registry.AdminToken{ID: tokenID(h), CreatedAt: s.opt.Now().UTC(), Token: tok}
 	err = s.retry(ctx, "create admin token", func(ctx context.Context) error {
 		// OR IGNORE: a retry after an ambiguous commit is harmless.
 		_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, at.ID, h, at.CreatedAt.UnixNano())
 		return err
 	})
 	if err != nil {
-		return AdminToken{}, err
+		return registry.AdminToken{}, err
 	}
 	return at, nil
 }
 
 // AdminTokens lists the admin tokens (without their secrets), oldest
 // first.
-func (s *Store) AdminTokens(ctx context.Context) ([]AdminToken, error) {
-	var out []AdminToken
+func (s *Store) AdminTokens(ctx context.Context) ([]registry.AdminToken, error) {
+	var out []registry.AdminToken
 	err := s.retry(ctx, "list admin tokens", func(ctx context.Context) error {
 		out = out[:0]
 		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM admin_tokens ORDER BY created_at, id`)
@@ -1045,7 +1188,7 @@ func (s *Store) AdminTokens(ctx context.Context) ([]AdminToken, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var at AdminToken
+			var at registry.AdminToken
 			var created int64
 			if err := rows.Scan(&at.ID, &created); err != nil {
 				return err
@@ -1059,18 +1202,18 @@ func (s *Store) AdminTokens(ctx context.Context) ([]AdminToken, error) {
 		return nil, err
 	}
 	if out == nil {
-		out = []AdminToken{}
+		out = []registry.AdminToken{}
 	}
 	return out, nil
 }
 
 // RevokeAdminToken deletes the admin token with the given id and remembers
 // the id, so that the token cannot be added again. It answers false if no
-// such token exists, and refuses ([CodeConflict]) to revoke the last one:
+// such token exists, and refuses ([registry.CodeConflict]) to revoke the last one:
 // create its successor first.
 func (s *Store) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
 	if !tokenIDRE.MatchString(id) {
-		return false, errorf(CodeInvalid, "revoke: admin token id %q: want 16 lower-case hex digits (see the admin token list)", truncate(id))
+		return false, registry.Errorf(registry.CodeInvalid, "revoke: admin token id %q: want 16 lower-case hex digits (see the admin token list)", truncate(id))
 	}
 	var removed, last bool
 	now := s.opt.Now().UTC().UnixNano()
@@ -1105,7 +1248,7 @@ func (s *Store) RevokeAdminToken(ctx context.Context, id string) (bool, error) {
 		return false, err
 	}
 	if last {
-		return false, errorf(CodeConflict, "revoke: admin token %s is the last one; create another (udkitd token admin-create), install it, then revoke this one", id)
+		return false, registry.Errorf(registry.CodeConflict, "revoke: admin token %s is the last one; create another (udkitd token admin-create), install it, then revoke this one", id)
 	}
 	return removed, nil
 }
@@ -1119,15 +1262,15 @@ func (s *Store) HasAdminToken(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
-// CheckAdmin returns nil if tok is a valid admin token, a [CodeUnauthorized]
-// error if it is missing or malformed, and a [CodeForbidden] one otherwise.
+// CheckAdmin returns nil if tok is a valid admin token, a [registry.CodeUnauthorized]
+// error if it is missing or malformed, and a [registry.CodeForbidden] one otherwise.
 func (s *Store) CheckAdmin(ctx context.Context, tok string) error {
-	k, err := ParseToken(tok)
+	k, err := registry.ParseToken(tok)
 	if err != nil {
-		return errorf(CodeUnauthorized, "%s; this needs an admin token (udka_...)", strings.TrimPrefix(err.Error(), "registry: "))
+		return registry.Errorf(registry.CodeUnauthorized, "%s; this needs an admin token (udka_...)", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	if k != KindAdmin {
-		return errorf(CodeForbidden, "a %s token cannot do this; it needs an admin token (udka_...)", k)
+	if k != registry.KindAdmin {
+		return registry.Errorf(registry.CodeForbidden, "a %s token cannot do this; it needs an admin token (udka_...)", k)
 	}
 	h := hashToken(tok)
 	ok := false
@@ -1152,12 +1295,29 @@ func (s *Store) CheckAdmin(ctx context.Context, tok string) error {
 		return err
 	}
 	if !ok {
-		return errorf(CodeForbidden, "unknown admin token")
+		return registry.Errorf(registry.CodeForbidden, "unknown admin token")
 	}
 	return nil
 }
 
-// Ping checks that the database answers a query.
+// Writable reports whether the database takes a write now: one
+// transaction that runs a write statement (changing nothing) and
+// commits, so that a node without a reachable leader fails. It does not
+// retry; ctx bounds it.
+func (s *Store) Writable(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_admin_tokens WHERE id = ''`); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping checks that the database answers a query, retrying transient
+// errors for up to Options.RetryFor.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.retry(ctx, "ping database", func(ctx context.Context) error {
 		var one int
@@ -1220,4 +1380,29 @@ func labelsOrEmpty(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// hashToken returns the hex SHA-256 of a token, the form stored.
+func hashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// tokenID is the public id of a stored token: the first 16 hex digits of
+// its hash.
+func tokenID(hash string) string { return hash[:16] }
+
+// sameHash compares two token hashes in constant time.
+func sameHash(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+var tokenIDRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// truncate shortens a value quoted in an error message.
+func truncate(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:77] + "..."
 }

@@ -1,4 +1,4 @@
-package registry_test
+package api_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // BenchmarkStorm measures a launch storm: 1000 instances register
@@ -23,13 +23,13 @@ func BenchmarkStorm(b *testing.B) {
 			maxBatch int
 		}{{"group", 0}, {"baseline", 1}} {
 			b.Run(fmt.Sprintf("nodes=%d/%s", nodes, mode.name), func(b *testing.B) {
-				opt := registry.Options{MaxBatch: mode.maxBatch}
+				opt := store.Options{MaxBatch: mode.maxBatch}
 				var urls []string
 				var join string
-				var stores []*registry.Store
+				var stores []*store.Store
 				if nodes == 1 {
 					svc := newService(b, nil, opt)
-					urls, join, stores = []string{svc.srv.URL}, svc.join, []*registry.Store{svc.store}
+					urls, join, stores = []string{svc.Srv.URL}, svc.Join, []*store.Store{svc.Store}
 				} else {
 					cs := newClusterService(b, opt)
 					for _, s := range cs.srvs {
@@ -37,7 +37,7 @@ func BenchmarkStorm(b *testing.B) {
 					}
 					join, stores = cs.join, cs.stores
 				}
-				var before registry.Stats
+				var before store.Stats
 				for _, s := range stores {
 					st := s.Stats()
 					before.Batches += st.Batches
@@ -63,7 +63,7 @@ func BenchmarkStorm(b *testing.B) {
 				b.ReportMetric(ms(percentile(all, 0.50)), "p50-ms")
 				b.ReportMetric(ms(percentile(all, 0.99)), "p99-ms")
 				b.ReportMetric(float64(failures), "errors")
-				var after registry.Stats
+				var after store.Stats
 				for _, s := range stores {
 					st := s.Stats()
 					after.Batches += st.Batches
