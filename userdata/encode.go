@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+
+	"github.com/udkit/udkit/internal/deflate"
 )
 
 // DefaultLimit is EC2's limit on user data: 16384 bytes before base64.
@@ -476,15 +477,10 @@ func appendBase64Lines(dst, b []byte) []byte {
 	return dst
 }
 
-var deflaters = sync.Pool{New: func() any { return new(deflater) }}
-
 // gzipBytes compresses b into a gzip member with an empty header (no
 // name, zero modification time), so the output is deterministic. It uses
-// this package's DEFLATE encoder, which comes out no larger than
-// `gzip -9 -n` on user data where compress/flate does not.
+// udkit's DEFLATE encoder (internal/deflate), which comes out no larger
+// than `gzip -9 -n` on user data where compress/flate does not.
 func gzipBytes(b []byte) []byte {
-	d := deflaters.Get().(*deflater)
-	out := gzipDeflate(d, b)
-	deflaters.Put(d)
-	return out
+	return deflate.Gzip(b)
 }

@@ -1,4 +1,4 @@
-package userdata
+package deflate
 
 // A DEFLATE (RFC 1951) compressor for gzip'd user data. compress/flate's
 // best level looks for matches of four bytes and more only; zlib (and so
@@ -17,20 +17,20 @@ import (
 )
 
 const (
-	dfWindow     = 1 << 15
-	dfWMask      = dfWindow - 1
-	dfMinMatch   = 3
-	dfMaxMatch   = 258
-	dfHashBits   = 15
-	dfTooFar     = 4096
-	dfBlockSyms  = 16383 // symbols per block, as zlib at memLevel 8
-	dfEOB        = 256
-	dfNumLitLen  = 286
-	dfNumDist    = 30
-	dfMaxBits    = 15
-	dfMaxBitsCL  = 7
-	dfStoredMax  = 65535
-	dfLengthBase = 257
+	dfWindow      = 1 << 15
+	dfWMask       = dfWindow - 1
+	dfMinMatch    = 3
+	dfMaxMatch    = 258
+	dfHashBits    = 15
+	dfTooFar      = 4096
+	dfSegmentSyms = 1 << 16 // symbols split into blocks at a time
+	dfEOB         = 256
+	dfNumLitLen   = 286
+	dfNumDist     = 30
+	dfMaxBits     = 15
+	dfMaxBitsCL   = 7
+	dfStoredMax   = 65535
+	dfLengthBase  = 257
 )
 
 // Match-finding parameters: zlib's level 9 (configuration_table in
@@ -48,7 +48,7 @@ const (
 	dfNiceLen      = 258
 	dfMaxLazy      = 258
 	dfMaxLazyLarge = 16
-	dfFullEffort   = 16 << 10
+	dfFullEffort   = 1 << 30
 	// dfSkipScan bounds how many positions of a candidate's match are
 	// looked at to skip ahead on the chain.
 	dfSkipScan = 32
@@ -121,7 +121,12 @@ type deflater struct {
 	prev   [dfWindow]uint16
 	tokens []token
 	cl     []clSym
-	bw     bitWriter
+	// Block splitting state (split.go).
+	chunks    []hist
+	splitCost []float64
+	splitFrom []int32
+	cuts      []int32
+	bw        bitWriter
 }
 
 func dfHash(b []byte, i int) uint32 {
@@ -284,29 +289,29 @@ func (d *deflater) compress(dst, in []byte) []byte {
 			prevLen, prevDist = curLen, curDist
 			i++
 		}
-		if len(d.tokens) >= dfBlockSyms {
+		if len(d.tokens) >= dfSegmentSyms {
 			pos := i
 			if matchAvailable {
 				pos = i - 1
 			}
-			d.writeBlock(in[blockStart:pos], false)
+			d.writeBlocks(in[blockStart:pos], false)
 			blockStart = pos
 		}
 	}
 	if matchAvailable {
 		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
 	}
-	d.writeBlock(in[blockStart:], true)
+	d.writeBlocks(in[blockStart:], true)
 	d.bw.flush()
 	return d.bw.out
 }
 
-// writeBlock writes the pending tokens (which code raw) as the smallest of
-// a dynamic, fixed or stored block.
-func (d *deflater) writeBlock(raw []byte, final bool) {
+// writeBlock writes tokens (which code raw) as the smallest of a dynamic,
+// fixed or stored block.
+func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
 	var litFreq [dfNumLitLen]int
 	var distFreq [dfNumDist]int
-	for _, t := range d.tokens {
+	for _, t := range tokens {
 		if t.dist == 0 {
 			litFreq[t.length]++
 		} else {
@@ -367,7 +372,7 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 
 	dataBits := func(ll []uint8, dl []uint8) int {
 		bits := int(ll[dfEOB])
-		for _, t := range d.tokens {
+		for _, t := range tokens {
 			if t.dist == 0 {
 				bits += int(ll[t.length])
 			} else {
@@ -403,7 +408,7 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 		d.bw.out = append(d.bw.out, raw...)
 	case fixBits <= dynBits:
 		d.bw.write(lastBit|1<<1, 3)
-		d.writeTokens(fixedLitLen[:], fixedDistLen[:])
+		d.writeTokens(tokens, fixedLitLen[:], fixedDistLen[:])
 	default:
 		d.bw.write(lastBit|2<<1, 3)
 		d.bw.write(uint64(hlit-257), 5)
@@ -420,18 +425,17 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 				d.bw.write(uint64(c.extra), uint(c.extraBits))
 			}
 		}
-		d.writeTokens(litLen[:], distLen[:])
+		d.writeTokens(tokens, litLen[:], distLen[:])
 	}
-	d.tokens = d.tokens[:0]
 }
 
-func (d *deflater) writeTokens(ll, dl []uint8) {
+func (d *deflater) writeTokens(tokens []token, ll, dl []uint8) {
 	var lcBuf [288]uint16
 	var dcBuf [dfNumDist]uint16
 	lc, dc := lcBuf[:len(ll)], dcBuf[:len(dl)]
 	canonicalCodes(lc, ll)
 	canonicalCodes(dc, dl)
-	for _, t := range d.tokens {
+	for _, t := range tokens {
 		if t.dist == 0 {
 			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
 			continue
