@@ -154,9 +154,53 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 	if d0 == 0 {
 		return 0, 0
 	}
+	cand := i - d0
+	// A candidate that beats prevLen (a lazy search) has the three bytes
+	// at i+k for every k <= prevLen-2, so c+k is on the hash chain of
+	// i+k, when c+k < i (only positions before i are inserted). The walk
+	// then starts on the chain of the k whose latest entry lies furthest
+	// back, after the candidates nearer than k on i's own chain. On
+	// repetitive text this skips the many candidates that match, but not
+	// longer than, the match just found.
+	if best >= maxLen {
+		return 0, 0
+	}
+	if prevLen >= dfMinMatch {
+		kmax := min(prevLen+1-dfMinMatch, dfSkipScan, len(in)-dfMinMatch-i)
+		bestK, bestP := 0, cand
+		for k := 1; k <= kmax; k++ {
+			p := -1
+			if v := d.head[dfHash(in, i+k)]; v >= d.base {
+				p = int(v-d.base) - k
+			}
+			if p < bestP {
+				bestP, bestK = p, k
+			}
+		}
+		if bestK > 0 {
+			// Candidates at distance bestK or less, on i's own chain.
+			for cand >= i-bestK && cand >= 0 && chain > 0 {
+				chain--
+				if in[cand+best] == in[i+best] && in[cand] == in[i] {
+					if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
+						best, length, dist = n, n, i-cand
+						if n >= dfNiceLen || n >= maxLen {
+							return d.matchResult(length, dist)
+						}
+					}
+				}
+				dp := int(d.prev[cand&dfWMask])
+				if dp == 0 {
+					break
+				}
+				cand -= dp
+			}
+			cand, off = bestP, bestK
+		}
+	}
 	// A candidate below 0 or the window, or a chain that ends, means
 	// there is none left.
-	for cand := i - d0; cand > limit && cand >= 0 && chain > 0; {
+	for cand > limit && cand >= 0 && chain > 0 {
 		chain--
 		p := cand + off
 		dp := int(d.prev[p&dfWMask])
@@ -239,6 +283,28 @@ func (d *deflater) insert(in []byte, i int) {
 	d.head[h] = d.base + int32(i)
 }
 
+// insertRange inserts the positions from..to-1, as insert does one by
+// one, with zlib's rolling hash.
+func (d *deflater) insertRange(in []byte, from, to int) {
+	to = min(to, len(in)-dfMinMatch+1)
+	if from >= to {
+		return
+	}
+	base := d.base
+	h := uint32(in[from])<<5 ^ uint32(in[from+1])
+	for j := from; j < to; j++ {
+		h = (h<<5 ^ uint32(in[j+2])) & (1<<dfHashBits - 1)
+		link := 0
+		if v := d.head[h]; v >= base {
+			if dd := j - int(v-base); dd < dfWindow {
+				link = dd
+			}
+		}
+		d.prev[j&dfWMask] = uint16(link)
+		d.head[h] = base + int32(j)
+	}
+}
+
 // compress appends the raw DEFLATE stream of in to dst.
 func (d *deflater) compress(dst, in []byte) []byte {
 	// Start past every position stored for the previous input.
@@ -275,9 +341,7 @@ func (d *deflater) compress(dst, in []byte) []byte {
 			d.tokens = append(d.tokens, token{uint16(prevLen), uint16(prevDist)})
 			// Insert the strings of the match not inserted yet.
 			end := i - 1 + prevLen
-			for j := i + 1; j < end; j++ {
-				d.insert(in, j)
-			}
+			d.insertRange(in, i+1, end)
 			i = end
 			matchAvailable = false
 			prevLen = dfMinMatch - 1
