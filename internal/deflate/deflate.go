@@ -11,7 +11,6 @@ package deflate
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"math/bits"
 	"slices"
 )
@@ -125,8 +124,12 @@ type deflater struct {
 	chunks    []hist
 	splitCost []float64
 	splitFrom []int32
-	cuts      []int32
+	ends      []int
 	bw        bitWriter
+	// Max mode (max.go): the match frontier of every position.
+	record   bool
+	frontier []uint32
+	max      *maxState
 }
 
 func dfHash(b []byte, i int) uint32 {
@@ -213,6 +216,9 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
 			if n > best {
 				best, length, dist = n, n, i-cand
+				if d.record {
+					d.frontier = append(d.frontier, uint32(n)<<16|uint32(i-cand))
+				}
 				if n >= dfNiceLen || n >= maxLen {
 					break
 				}
@@ -305,8 +311,8 @@ func (d *deflater) insertRange(in []byte, from, to int) {
 	}
 }
 
-// compress appends the raw DEFLATE stream of in to dst.
-func (d *deflater) compress(dst, in []byte) []byte {
+// reset prepares the match finder for in and the bit writer for dst.
+func (d *deflater) reset(dst, in []byte) {
 	// Start past every position stored for the previous input.
 	if d.base == 0 || int64(d.base)+int64(d.lastLen)+int64(len(in))+1 >= 1<<31-1 {
 		clear(d.head[:])
@@ -317,6 +323,25 @@ func (d *deflater) compress(dst, in []byte) []byte {
 	d.lastLen = len(in)
 	d.tokens = d.tokens[:0]
 	d.bw = bitWriter{out: dst}
+}
+
+// compress appends the raw DEFLATE stream of in to dst.
+func (d *deflater) compress(dst, in []byte) []byte {
+	d.reset(dst, in)
+	d.parseLazy(in, true)
+	d.bw.flush()
+	return d.bw.out
+}
+
+// compressTokens returns the default mode's tokens for in, unwritten.
+func (d *deflater) compressTokens(in []byte) []token {
+	d.parseLazy(in, false)
+	return d.tokens
+}
+
+// parseLazy parses in with zlib's lazy matching into d.tokens; with
+// write, it writes blocks as it goes and the final block at the end.
+func (d *deflater) parseLazy(in []byte, write bool) {
 
 	maxLazy := dfMaxLazy
 	if len(in) > dfFullEffort {
@@ -353,7 +378,7 @@ func (d *deflater) compress(dst, in []byte) []byte {
 			prevLen, prevDist = curLen, curDist
 			i++
 		}
-		if len(d.tokens) >= dfSegmentSyms {
+		if write && len(d.tokens) >= dfSegmentSyms {
 			pos := i
 			if matchAvailable {
 				pos = i - 1
@@ -365,14 +390,24 @@ func (d *deflater) compress(dst, in []byte) []byte {
 	if matchAvailable {
 		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
 	}
-	d.writeBlocks(in[blockStart:], true)
-	d.bw.flush()
-	return d.bw.out
+	if write {
+		d.writeBlocks(in[blockStart:], true)
+	}
 }
 
-// writeBlock writes tokens (which code raw) as the smallest of a dynamic,
-// fixed or stored block.
-func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
+// blockPlan is a dynamic block's code for some tokens and its size.
+type blockPlan struct {
+	litLen             [dfNumLitLen]uint8
+	distLen            [dfNumDist]uint8
+	clLen              [19]uint8
+	hlit, hdist, hclen int
+	dynBits, fixBits   int
+}
+
+// plan computes the dynamic code of tokens, the dynamic and the fixed
+// block's size in bits, and leaves the run-length coded code lengths in
+// d.cl.
+func (d *deflater) plan(tokens []token, p *blockPlan) {
 	var litFreq [dfNumLitLen]int
 	var distFreq [dfNumDist]int
 	for _, t := range tokens {
@@ -384,8 +419,7 @@ func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
 		}
 	}
 	litFreq[dfEOB]++
-	var litLen [dfNumLitLen]uint8
-	var distLen [dfNumDist]uint8
+	litLen, distLen := &p.litLen, &p.distLen
 	huffmanLengths(litFreq[:], litLen[:], dfMaxBits)
 	huffmanLengths(distFreq[:], distLen[:], dfMaxBits)
 	// A distance tree needs at least one code (zlib gives two).
@@ -422,37 +456,55 @@ func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
 	n := copy(all[:], litLen[:hlit])
 	n += copy(all[n:], distLen[:hdist])
 	d.cl = rleLengths(d.cl, all[:n])
-	cl := d.cl
 	var clFreq [19]int
-	for _, c := range cl {
+	for _, c := range d.cl {
 		clFreq[c.sym]++
 	}
-	var clLen [19]uint8
-	huffmanLengths(clFreq[:], clLen[:], dfMaxBitsCL)
+	huffmanLengths(clFreq[:], p.clLen[:], dfMaxBitsCL)
 	hclen := 19
-	for hclen > 4 && clLen[clOrder[hclen-1]] == 0 {
+	for hclen > 4 && p.clLen[clOrder[hclen-1]] == 0 {
 		hclen--
 	}
-
-	dataBits := func(ll []uint8, dl []uint8) int {
-		bits := int(ll[dfEOB])
-		for _, t := range tokens {
-			if t.dist == 0 {
-				bits += int(ll[t.length])
-			} else {
-				lc := lengthCode[t.length]
-				dc := distCode(t.dist)
-				bits += int(ll[lc]) + int(lengthExtra[lc-dfLengthBase]) + int(dl[dc]) + int(distExtra[dc])
-			}
+	p.hlit, p.hdist, p.hclen = hlit, hdist, hclen
+	dyn := 3 + 5 + 5 + 4 + 3*hclen + int(litLen[dfEOB])
+	fix := 3 + int(fixedLitLen[dfEOB])
+	for _, c := range d.cl {
+		dyn += int(p.clLen[c.sym]) + int(c.extraBits)
+	}
+	for s, f := range litFreq[:dfEOB] {
+		dyn += f * int(litLen[s])
+		fix += f * int(fixedLitLen[s])
+	}
+	for s := dfLengthBase; s < dfNumLitLen; s++ {
+		if f := litFreq[s]; f > 0 {
+			e := int(lengthExtra[s-dfLengthBase])
+			dyn += f * (int(litLen[s]) + e)
+			fix += f * (int(fixedLitLen[s]) + e)
 		}
-		return bits
 	}
-	dynBits := 3 + 5 + 5 + 4 + 3*hclen
-	for _, c := range cl {
-		dynBits += int(clLen[c.sym]) + int(c.extraBits)
+	for s, f := range distFreq {
+		if f > 0 {
+			dyn += f * (int(distLen[s]) + int(distExtra[s]))
+			fix += f * (int(fixedDistLen[s]) + int(distExtra[s]))
+		}
 	}
-	dynBits += dataBits(litLen[:], distLen[:])
-	fixBits := 3 + dataBits(fixedLitLen[:], fixedDistLen[:])
+	p.dynBits, p.fixBits = dyn, fix
+}
+
+// dynamicBits is the size in bits of tokens as the smaller of a dynamic
+// and a fixed block.
+func (d *deflater) dynamicBits(tokens []token) int {
+	var p blockPlan
+	d.plan(tokens, &p)
+	return min(p.dynBits, p.fixBits)
+}
+
+// writeBlock writes tokens (which code raw) as the smallest of a dynamic,
+// fixed or stored block.
+func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
+	var p blockPlan
+	d.plan(tokens, &p)
+	dynBits, fixBits := p.dynBits, p.fixBits
 	storedBits := -1
 	if len(raw) <= dfStoredMax {
 		storedBits = 3 + (8-(int(d.bw.nbits)+3)%8)%8 + 32 + 8*len(raw)
@@ -475,21 +527,21 @@ func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
 		d.writeTokens(tokens, fixedLitLen[:], fixedDistLen[:])
 	default:
 		d.bw.write(lastBit|2<<1, 3)
-		d.bw.write(uint64(hlit-257), 5)
-		d.bw.write(uint64(hdist-1), 5)
-		d.bw.write(uint64(hclen-4), 4)
-		for i := 0; i < hclen; i++ {
-			d.bw.write(uint64(clLen[clOrder[i]]), 3)
+		d.bw.write(uint64(p.hlit-257), 5)
+		d.bw.write(uint64(p.hdist-1), 5)
+		d.bw.write(uint64(p.hclen-4), 4)
+		for i := 0; i < p.hclen; i++ {
+			d.bw.write(uint64(p.clLen[clOrder[i]]), 3)
 		}
 		var clCodes [19]uint16
-		canonicalCodes(clCodes[:], clLen[:])
-		for _, c := range cl {
-			d.bw.write(uint64(clCodes[c.sym]), uint(clLen[c.sym]))
+		canonicalCodes(clCodes[:], p.clLen[:])
+		for _, c := range d.cl {
+			d.bw.write(uint64(clCodes[c.sym]), uint(p.clLen[c.sym]))
 			if c.extraBits > 0 {
 				d.bw.write(uint64(c.extra), uint(c.extraBits))
 			}
 		}
-		d.writeTokens(tokens, litLen[:], distLen[:])
+		d.writeTokens(tokens, p.litLen[:], p.distLen[:])
 	}
 }
 
@@ -742,18 +794,4 @@ func (w *bitWriter) alignByte() {
 
 func (w *bitWriter) flush() {
 	w.alignByte()
-}
-
-// gzipDeflate wraps the DEFLATE stream of in into a gzip member with an
-// empty header (no name, zero modification time, OS unknown), as
-// `gzip -n` does apart from the OS byte.
-func gzipDeflate(d *deflater, in []byte) []byte {
-	out := make([]byte, 10, 10+len(in)/2+64)
-	out[0], out[1], out[2] = 0x1f, 0x8b, 8
-	out[8] = 2 // XFL: maximum compression
-	out[9] = 255
-	out = d.compress(out, in)
-	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(in))
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(in)))
-	return out
 }

@@ -56,18 +56,27 @@ func (h *hist) estimate() float64 {
 	return entropyBits(h.lit[:], 1) + entropyBits(h.dist[:], 0) + float64(h.extra) + 3 + 14
 }
 
+// flog2 holds f*log2(f) for small counts f.
+var flog2 = func() *[1 << 14]float32 {
+	var t [1 << 14]float32
+	for f := 1; f < len(t); f++ {
+		t[f] = float32(float64(f) * math.Log2(float64(f)))
+	}
+	return &t
+}()
+
+func fLog2(f int) float64 {
+	if f < len(flog2) {
+		return float64(flog2[f])
+	}
+	return float64(f) * math.Log2(float64(f))
+}
+
 // entropyBits is the entropy of freq in bits (plus eob extra symbols of
 // count 1) and an estimate of what the code lengths cost in the header.
 func entropyBits(freq []int32, eob int) float64 {
 	total := eob
-	for _, f := range freq {
-		total += int(f)
-	}
-	if total == 0 {
-		return 0
-	}
-	lt := math.Log2(float64(total))
-	bits := float64(eob) * lt
+	sum := 0.0
 	hdr := 0.0
 	zeros := 0
 	for _, f := range freq {
@@ -79,20 +88,55 @@ func entropyBits(freq []int32, eob int) float64 {
 			hdr += 5 + float64(min(zeros, 3))
 			zeros = 0
 		}
-		bits += float64(f) * (lt - math.Log2(float64(f)))
+		total += int(f)
+		sum += fLog2(int(f))
 		hdr += 4
 	}
-	return bits + hdr
+	if total == 0 {
+		return 0
+	}
+	return fLog2(total) - sum + hdr
 }
 
-// writeBlocks writes tokens (which code raw) as one or more blocks.
+// writeBlocks writes d.tokens (which code raw) as one or more blocks.
 func (d *deflater) writeBlocks(raw []byte, final bool) {
+	d.writeBlocksSplit(raw, final, splitChunk, splitSpan)
+}
+
+// writeBlocksSplit is writeBlocks with chunks of chunk tokens, blocks of
+// at most span chunks.
+func (d *deflater) writeBlocksSplit(raw []byte, final bool, splitChunk, splitSpan int) {
 	tokens := d.tokens
+	cuts := d.cutTokens(tokens, splitChunk, splitSpan)
+	start, pos := 0, 0
+	for k, end := range cuts {
+		n := rawLen(tokens[start:end])
+		d.writeBlock(tokens[start:end], raw[pos:pos+n], final && k == len(cuts)-1)
+		start, pos = end, pos+n
+	}
+	d.tokens = d.tokens[:0]
+}
+
+// rawLen is how many input bytes tokens code.
+func rawLen(tokens []token) int {
+	n := 0
+	for _, t := range tokens {
+		if t.dist == 0 {
+			n++
+		} else {
+			n += int(t.length)
+		}
+	}
+	return n
+}
+
+// cutTokens returns where the blocks of tokens end, as token indices in
+// increasing order, the last being len(tokens).
+func (d *deflater) cutTokens(tokens []token, splitChunk, splitSpan int) []int {
 	nc := (len(tokens) + splitChunk - 1) / splitChunk
 	if nc <= 1 {
-		d.writeBlock(tokens, raw, final)
-		d.tokens = d.tokens[:0]
-		return
+		d.ends = append(d.ends[:0], len(tokens))
+		return d.ends
 	}
 	if cap(d.chunks) < nc {
 		d.chunks = make([]hist, nc)
@@ -123,25 +167,14 @@ func (d *deflater) writeBlocks(raw []byte, final bool) {
 			}
 		}
 	}
-	// Walk back to collect the cuts, then write front to back.
-	cuts := d.cuts[:0]
+	// Walk back to collect the cuts, then put them front to back.
+	ends := d.ends[:0]
 	for e := nc; e > 0; e = int(from[e]) {
-		cuts = append(cuts, int32(e))
+		ends = append(ends, min(len(tokens), e*splitChunk))
 	}
-	d.cuts = cuts
-	start, pos := 0, 0
-	for k := len(cuts) - 1; k >= 0; k-- {
-		end := min(len(tokens), int(cuts[k])*splitChunk)
-		n := 0
-		for _, t := range tokens[start:end] {
-			if t.dist == 0 {
-				n++
-			} else {
-				n += int(t.length)
-			}
-		}
-		d.writeBlock(tokens[start:end], raw[pos:pos+n], final && k == 0)
-		start, pos = end, pos+n
+	for x, y := 0, len(ends)-1; x < y; x, y = x+1, y-1 {
+		ends[x], ends[y] = ends[y], ends[x]
 	}
-	d.tokens = d.tokens[:0]
+	d.ends = ends
+	return ends
 }
