@@ -28,6 +28,8 @@ type Options struct {
 	// AcceptErrors encodes the user data even when the lint rules found
 	// errors in it. Without it, Encode returns a *LintError.
 	AcceptErrors bool
+	// Compression is the gzip encoder's mode: best (default) or max.
+	Compression userdata.Compression
 }
 
 // Bundle is user data built from a [Spec], before encoding.
@@ -205,7 +207,7 @@ func (b *Bundle) Encode(o Options) ([]byte, error) {
 	if errs := b.Errors(); len(errs) > 0 && !o.AcceptErrors {
 		return nil, &LintError{Diagnostics: errs}
 	}
-	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit})
+	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit, Compression: o.Compression})
 	if err != nil {
 		return nil, fmt.Errorf("udkit: %w", err)
 	}
