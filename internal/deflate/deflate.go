@@ -121,11 +121,13 @@ type deflater struct {
 	tokens []token
 	cl     []clSym
 	// Block splitting state (split.go).
-	chunks    []hist
-	splitCost []float64
-	splitFrom []int32
-	ends      []int
-	bw        bitWriter
+	sparse     []symCount
+	sparseAt   []int32
+	chunkExtra []int
+	splitCost  []float64
+	splitFrom  []int32
+	ends       []int
+	bw         bitWriter
 	// Max mode (max.go): the match frontier of every position.
 	record   bool
 	frontier []uint32

@@ -19,7 +19,7 @@ const maxIterations = 10
 
 // maxChunk and maxSpan are the block splitting grid of max mode: finer
 // than the default mode's.
-const maxChunk, maxSpan = 128, 256
+const maxChunk, maxSpan, maxChunks = 128, 256, 512
 
 type maxState struct {
 	fStart    []int32   // fStart[i]..fStart[i+1]: frontier of position i in frontier
@@ -105,7 +105,22 @@ func (d *deflater) squeeze(in []byte, a, b int, c *costModel, m *maxState, out [
 		}
 		l := dfMinMatch
 		lim := n - k
-		for _, f := range d.frontier[m.fStart[i]:m.fStart[i+1]] {
+		fr := d.frontier[m.fStart[i]:m.fStart[i+1]]
+		// In a long repetition (a 258-byte match here and at the position
+		// before, same distance) the shorter lengths reach nothing that
+		// the previous position's longer ones did not: only 258 is tried,
+		// which keeps runs linear, as zopfli's long-repetition shortcut.
+		if len(fr) > 0 && fr[len(fr)-1]>>16 == dfMaxMatch && lim >= dfMaxMatch && i > 0 {
+			if pf := d.frontier[m.fStart[i-1]:m.fStart[i]]; len(pf) > 0 && pf[len(pf)-1] == fr[len(fr)-1] {
+				f := fr[len(fr)-1]
+				dist := f & 0xffff
+				if v := base + distCost[distCode(uint16(dist))] + c.ln[dfMaxMatch]; v < cost[k+dfMaxMatch] {
+					cost[k+dfMaxMatch], choice[k+dfMaxMatch] = v, uint32(dfMaxMatch)<<16|dist
+				}
+				continue
+			}
+		}
+		for _, f := range fr {
 			L, dist := int(f>>16), f&0xffff
 			dc := base + distCost[distCode(uint16(dist))]
 			top := min(L, lim)
@@ -138,6 +153,13 @@ func (d *deflater) squeeze(in []byte, a, b int, c *costModel, m *maxState, out [
 	return out
 }
 
+// maxChunkFor is the chunk size for splitting n tokens in max mode:
+// maxChunk, or coarser for long inputs, so that the splitter's work stays
+// bounded per token.
+func maxChunkFor(n int) int {
+	return max(maxChunk, (n+maxChunks-1)/maxChunks)
+}
+
 // compressMax appends the raw DEFLATE stream of in to dst, in max mode.
 func (d *deflater) compressMax(dst, in []byte) []byte {
 	if d.max == nil {
@@ -148,7 +170,7 @@ func (d *deflater) compressMax(dst, in []byte) []byte {
 	// optimize and their first statistics.
 	d.reset(nil, in)
 	first := d.compressTokens(in)
-	ends := d.cutTokens(first, maxChunk, maxSpan)
+	ends := d.cutTokens(first, maxChunkFor(len(first)), maxSpan)
 	m.bounds = append(m.bounds[:0], 0)
 	m.firstEnds = append(m.firstEnds[:0], ends...)
 	start := 0
@@ -197,7 +219,13 @@ func (d *deflater) compressMax(dst, in []byte) []byte {
 		m.all = append(m.all, m.best...)
 	}
 	d.tokens = append(d.tokens[:0], m.all...)
-	d.writeBlocksSplit(in, true, maxChunk, maxSpan)
+	d.writeBlocksSplit(in, true, maxChunkFor(len(d.tokens)), maxSpan)
 	d.bw.flush()
-	return d.bw.out
+	out := d.bw.out
+	// On inputs where the cost model gains nothing (random data), the
+	// default mode's stream can be a few bytes smaller: take it then.
+	if alt := d.compress(nil, in); len(alt) < len(out)-len(dst) {
+		out = append(out[:len(dst)], alt...)
+	}
+	return out
 }

@@ -18,6 +18,12 @@ const (
 	splitSpan  = 48
 )
 
+// symCount is a symbol and how often it occurs in a chunk.
+type symCount struct {
+	sym uint16
+	n   int32
+}
+
 // hist is the symbol histogram of a run of tokens.
 type hist struct {
 	lit   [dfNumLitLen]int32
@@ -138,31 +144,70 @@ func (d *deflater) cutTokens(tokens []token, splitChunk, splitSpan int) []int {
 		d.ends = append(d.ends[:0], len(tokens))
 		return d.ends
 	}
-	if cap(d.chunks) < nc {
-		d.chunks = make([]hist, nc)
+	// Each chunk's symbol counts, sparse: sym (lit/len 0-285, distance
+	// 286-315) and count.
+	d.sparse = d.sparse[:0]
+	d.sparseAt = append(d.sparseAt[:0], 0)
+	if cap(d.chunkExtra) < nc {
+		d.chunkExtra = make([]int, nc)
 	}
-	chunks := d.chunks[:nc]
-	for c := range chunks {
-		chunks[c] = hist{}
+	extra := d.chunkExtra[:nc]
+	var h hist
+	for c := 0; c < nc; c++ {
+		h = hist{}
 		for _, t := range tokens[c*splitChunk : min(len(tokens), (c+1)*splitChunk)] {
-			chunks[c].add(t)
+			h.add(t)
 		}
+		for sym, f := range h.lit {
+			if f > 0 {
+				d.sparse = append(d.sparse, symCount{uint16(sym), f})
+			}
+		}
+		for sym, f := range h.dist {
+			if f > 0 {
+				d.sparse = append(d.sparse, symCount{uint16(dfNumLitLen + sym), f})
+			}
+		}
+		d.sparseAt = append(d.sparseAt, int32(len(d.sparse)))
+		extra[c] = h.extra
 	}
 	// cost[e] is the best estimate for chunks [0,e); from[e] where its
-	// last block starts.
+	// last block starts. A block's estimate is the entropy of its
+	// literal/length and distance symbols (kept up to date chunk by
+	// chunk as the block grows backwards), their extra bits, and about
+	// 4.5 header bits per symbol used.
 	if cap(d.splitCost) < nc+1 {
 		d.splitCost = make([]float64, nc+1)
 		d.splitFrom = make([]int32, nc+1)
 	}
 	cost, from := d.splitCost[:nc+1], d.splitFrom[:nc+1]
 	cost[0] = 0
-	var h hist
+	var cnt [dfNumLitLen + dfNumDist]int32
 	for e := 1; e <= nc; e++ {
 		cost[e] = math.Inf(1)
-		h = hist{}
+		clear(cnt[:])
+		totLit, totDist, nnz, ext := 1, 0, 1, 0 // the end-of-block symbol
+		sumLit, sumDist := 0.0, 0.0
 		for s := e - 1; s >= 0 && s >= e-splitSpan; s-- {
-			h.addHist(&chunks[s])
-			if c := cost[s] + h.estimate(); c < cost[e] {
+			for _, sc := range d.sparse[d.sparseAt[s]:d.sparseAt[s+1]] {
+				f := cnt[sc.sym]
+				g := f + sc.n
+				cnt[sc.sym] = g
+				delta := fLog2(int(g)) - fLog2(int(f))
+				if sc.sym < dfNumLitLen {
+					sumLit += delta
+					totLit += int(sc.n)
+				} else {
+					sumDist += delta
+					totDist += int(sc.n)
+				}
+				if f == 0 {
+					nnz++
+				}
+			}
+			ext += extra[s]
+			est := fLog2(totLit) - sumLit + fLog2(totDist) - sumDist + float64(ext) + 4.5*float64(nnz) + 17
+			if c := cost[s] + est; c < cost[e] {
 				cost[e], from[e] = c, int32(s)
 			}
 		}
@@ -174,6 +219,23 @@ func (d *deflater) cutTokens(tokens []token, splitChunk, splitSpan int) []int {
 	}
 	for x, y := 0, len(ends)-1; x < y; x, y = x+1, y-1 {
 		ends[x], ends[y] = ends[y], ends[x]
+	}
+	// The estimate is rough for small blocks: merge neighbours, front to
+	// back, wherever one block codes smaller by the exact count.
+	if len(ends) > 1 {
+		merged := ends[:0]
+		start, cur := 0, ends[0]
+		curBits := d.dynamicBits(tokens[start:cur])
+		for _, next := range ends[1:] {
+			nextBits := d.dynamicBits(tokens[cur:next])
+			if both := d.dynamicBits(tokens[start:next]); both <= curBits+nextBits {
+				cur, curBits = next, both
+				continue
+			}
+			merged = append(merged, cur)
+			start, cur, curBits = cur, next, nextBits
+		}
+		ends = append(merged, cur)
 	}
 	d.ends = ends
 	return ends
