@@ -17,9 +17,13 @@ import (
 // maxIterations is how many cost-model rounds each block gets.
 const maxIterations = 10
 
-// maxChunk and maxSpan are the block splitting grid of max mode: finer
-// than the default mode's.
-const maxChunk, maxSpan, maxChunks = 128, 256, 512
+// Max mode's block splitting grid: chunks of maxChunk tokens (coarser
+// when there would be more than maxChunks of them, so the work stays
+// linear), blocks of at most maxSpan chunks. Much finer than the default
+// mode's: on repetitive documents (the 60 KB bundle, generated
+// cloud-configs) a 128-token grid left max mode 2 % over zopfli, an
+// 8-token one 0.7 %.
+const maxChunk, maxSpan, maxChunks = 8, 512, 512
 
 type maxState struct {
 	fStart    []int32   // fStart[i]..fStart[i+1]: frontier of position i in frontier
