@@ -86,7 +86,7 @@ func main() {
 	add("08-bundle60k.mime", "the 60 KB bundle of userdata/bench_test.go (largeBundle: the seed parts, a cloud-config of 36 task files, 36 task scripts) as udkit's MIME document", encode(largeBundle(seed)))
 	add("09-userdata-go.txt", "userdata/*.go (no tests) concatenated", cat(glob("userdata/*.go", false)...))
 	add("10-e2e-tests-go.txt", "e2e/*_test.go concatenated", cat(glob("e2e/*_test.go", true)...))
-	add("11-registry.json", "a generated JSON registry dump (json.MarshalIndent of 1,200 members with seeded random ids, addresses and timestamps)", registryJSON())
+	add("11-registry.json", "a generated JSON registry dump (json.MarshalIndent of 700 members with seeded random ids, addresses and timestamps)", registryJSON())
 	add("12-random.b64", "base64 (76-column lines) of 24,000 bytes from math/rand seeded with 15: incompressible text", randomB64())
 	add("13-near-limit.mime", "udkit's MIME document of the repository's sources (cloudconfig/*.go, no tests, cut to 56 KiB) as shell-script parts: a document near what fits EC2's 16 KiB gzip'd", nearLimit(cat(glob("cloudconfig/*.go", false)...)))
 
@@ -227,7 +227,7 @@ func registryJSON() []byte {
 	}
 	states := []string{"registered", "deregistered", "stale", "draining"}
 	var ms []member
-	for i := 0; i < 1200; i++ {
+	for i := 0; i < 700; i++ {
 		ms = append(ms, member{
 			ID:         fmt.Sprintf("i-%016x", rng.Uint64()),
 			Name:       fmt.Sprintf("%s-%03d", words[rng.Intn(len(words))], i),
