@@ -638,8 +638,9 @@ func rleLengths(out []clSym, lens []uint8) []clSym {
 }
 
 // huffmanLengths sets lens to minimum-redundancy code lengths for freq
-// (Moffat and Katajainen's in-place algorithm), limited to maxBits by
-// moving leaves up the tree as JPEG's Annex K.3 does.
+// (Moffat and Katajainen's in-place algorithm); where that code is deeper
+// than maxBits, to the optimal code no deeper than maxBits
+// (package-merge).
 func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 	// Leaves sort by weight, then symbol: packed into one key each, so
 	// the sort compares plain integers.
@@ -710,17 +711,18 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 		count[l]++
 		maxLen = max(maxLen, l)
 	}
-	for i := maxLen; i > maxBits; i-- {
-		for count[i] > 0 {
-			j := i - 2
-			for count[j] == 0 {
-				j--
-			}
-			count[i] -= 2
-			count[i-1]++
-			count[j+1] += 2
-			count[j]--
+	if maxLen > maxBits {
+		// Too deep: the optimal code under the limit, by package-merge.
+		var w [dfNumLitLen]int64
+		for i, l := range leaves {
+			w[i] = int64(l >> 16)
 		}
+		var pl [dfNumLitLen]uint8
+		packageMerge(w[:n], pl[:n], maxBits)
+		for i, l := range leaves {
+			lens[l&0xffff] = pl[i]
+		}
+		return
 	}
 	// The heaviest leaves (at the end of leaves) get the shortest codes.
 	k := n - 1
@@ -729,6 +731,61 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 			lens[leaves[k]&0xffff] = uint8(l)
 			k--
 		}
+	}
+}
+
+// packageMerge sets lens[i] to the optimal code lengths of at most
+// maxBits bits for the weights w, which are sorted in increasing order,
+// 2 <= len(w) <= 2^maxBits (Larmore and Hirschberg's package-merge).
+//
+// The list of level maxBits is the leaves; the list of each level above
+// merges the leaves with the pairs (packages) of the list below, in
+// increasing weight, leaves first on ties. The first 2n-2 items of the
+// top list are the solution: a package taken at one level takes the two
+// items it packs from the level below, and since packages and leaves are
+// both taken in weight order, what a level contributes is its first K
+// items: its lightest K-P leaves, and the first 2P items below. Each leaf
+// gets one bit per level that takes it.
+func packageMerge(w []int64, lens []uint8, maxBits int) {
+	n := len(w)
+	const maxItems = 2 * dfNumLitLen
+	var bufA, bufB [maxItems]int64
+	// pkgs[j][k]: packages among the first k items of level j's list.
+	var pkgs [dfMaxBits + 1][maxItems + 1]int16
+	prev := bufA[:n]
+	copy(prev, w)
+	for j := maxBits - 1; j >= 1; j-- {
+		cur := bufB[:0]
+		np := len(prev) / 2
+		li, pi := 0, 0
+		cnt := &pkgs[j]
+		for li < n || pi < np {
+			if pi >= np || (li < n && w[li] <= prev[2*pi]+prev[2*pi+1]) {
+				cur = append(cur, w[li])
+				li++
+				cnt[len(cur)] = cnt[len(cur)-1]
+			} else {
+				cur = append(cur, prev[2*pi]+prev[2*pi+1])
+				pi++
+				cnt[len(cur)] = cnt[len(cur)-1] + 1
+			}
+		}
+		bufA, bufB = bufB, bufA
+		prev = bufA[:len(cur)]
+	}
+	for i := range lens {
+		lens[i] = 0
+	}
+	k := 2*n - 2
+	for j := 1; j <= maxBits; j++ {
+		p := 0
+		if j < maxBits {
+			p = int(pkgs[j][k])
+		}
+		for i := 0; i < k-p; i++ {
+			lens[i]++
+		}
+		k = 2 * p
 	}
 }
 
