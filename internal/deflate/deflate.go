@@ -171,9 +171,9 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 		return 0, 0
 	}
 	if prevLen >= dfMinMatch {
-		kmax := min(prevLen+1-dfMinMatch, dfSkipScan, len(in)-dfMinMatch-i)
+		kmax := min(prevLen+1-dfMinMatch, len(in)-dfMinMatch-i)
 		bestK, bestP := 0, cand
-		for k := 1; k <= kmax; k++ {
+		for k := 1; k <= kmax; k = skipNext(k, kmax) {
 			p := -1
 			if v := d.head[dfHash(in, i+k)]; v >= d.base {
 				p = int(v-d.base) - k
@@ -186,7 +186,11 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			// Candidates at distance bestK or less, on i's own chain.
 			for cand >= i-bestK && cand >= 0 && chain > 0 {
 				chain--
-				if in[cand+best] == in[i+best] && in[cand] == in[i] {
+				// A candidate that beats best matches the four bytes ending at
+		// best: one 32-bit compare rejects most that cannot.
+		if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
+			// cannot beat best
+		} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
 					if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
 						best, length, dist = n, n, i-cand
 						if n >= dfNiceLen || n >= maxLen {
@@ -214,7 +218,11 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 		if best >= maxLen {
 			break
 		}
-		if in[cand+best] == in[i+best] && in[cand] == in[i] {
+		// A candidate that beats best matches the four bytes ending at
+		// best: one 32-bit compare rejects most that cannot.
+		if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
+			// cannot beat best
+		} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
 			n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
 			if n > best {
 				best, length, dist = n, n, i-cand
@@ -233,8 +241,8 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			// that cannot win; the k whose chain goes furthest back is
 			// taken, and when one of these chains ends, no candidate
 			// is left.
-			kmax := min(n-dfMinMatch, i-1-cand, dfSkipScan)
-			for k := 1; k <= kmax; k++ {
+			kmax := min(n-dfMinMatch, i-1-cand)
+			for k := 1; k <= kmax; k = skipNext(k, kmax) {
 				q := cand + k
 				dq := int(d.prev[q&dfWMask])
 				if dq == 0 {
@@ -251,6 +259,18 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 		cand = next
 	}
 	return d.matchResult(length, dist)
+}
+
+// skipNext is the offset after k that skip-ahead looks at: every one up
+// to dfSkipScan, then every eighth, and kmax, so that a long match is
+// scanned to its end in a few dozen lookups.
+func skipNext(k, kmax int) int {
+	if k < dfSkipScan || k == kmax {
+		return k + 1
+	}
+	// The last offset, whose trigram ends where the match does, is
+	// always looked at: past a match's end, repeated text differs.
+	return min(k+8, kmax)
 }
 
 func (d *deflater) matchResult(length, dist int) (int, int) {
