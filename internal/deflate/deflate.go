@@ -187,10 +187,10 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			for cand >= i-bestK && cand >= 0 && chain > 0 {
 				chain--
 				// A candidate that beats best matches the four bytes ending at
-		// best: one 32-bit compare rejects most that cannot.
-		if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
-			// cannot beat best
-		} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
+				// best: one 32-bit compare rejects most that cannot.
+				if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
+					// cannot beat best
+				} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
 					if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
 						best, length, dist = n, n, i-cand
 						if n >= dfNiceLen || n >= maxLen {
