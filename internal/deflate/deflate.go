@@ -188,9 +188,7 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 				chain--
 				// A candidate that beats best matches the four bytes ending at
 				// best: one 32-bit compare rejects most that cannot.
-				if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
-					// cannot beat best
-				} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
+				if (best < 3 || tail4(in, cand, i, best)) && in[cand+best] == in[i+best] && in[cand] == in[i] {
 					if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
 						best, length, dist = n, n, i-cand
 						if n >= dfNiceLen || n >= maxLen {
@@ -220,9 +218,7 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 		}
 		// A candidate that beats best matches the four bytes ending at
 		// best: one 32-bit compare rejects most that cannot.
-		if best >= 3 && binary.LittleEndian.Uint32(in[cand+best-3:]) != binary.LittleEndian.Uint32(in[i+best-3:]) {
-			// cannot beat best
-		} else if in[cand+best] == in[i+best] && in[cand] == in[i] {
+		if (best < 3 || tail4(in, cand, i, best)) && in[cand+best] == in[i+best] && in[cand] == in[i] {
 			n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
 			if n > best {
 				best, length, dist = n, n, i-cand
@@ -278,6 +274,12 @@ func (d *deflater) matchResult(length, dist int) (int, int) {
 		return 0, 0
 	}
 	return length, dist
+}
+
+// tail4 reports whether the four bytes ending at offset best of a and b
+// are equal (best >= 3).
+func tail4(in []byte, a, b, best int) bool {
+	return binary.LittleEndian.Uint32(in[a+best-3:]) == binary.LittleEndian.Uint32(in[b+best-3:])
 }
 
 // matchLen returns the length of the common prefix of a and b, which
