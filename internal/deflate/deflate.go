@@ -229,8 +229,14 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			// there, on the chain of offset k, skips only candidates
 			// that cannot win; the k whose chain goes furthest back is
 			// taken, and when one of these chains ends, no candidate
-			// is left.
-			kmax := min(n-dfMinMatch, i-1-cand)
+			// is left. Max mode's frontier search gains from it on
+			// repetitive text; the default mode's searches, where the
+			// lazy scan above does most of the skipping, are about 10 %
+			// faster without it (same matches).
+			kmax := 0
+			if d.record {
+				kmax = min(n-dfMinMatch, i-1-cand)
+			}
 			for k := 1; k <= kmax; k = skipNext(k, kmax) {
 				q := cand + k
 				dq := int(d.prev[q&dfWMask])

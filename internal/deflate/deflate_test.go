@@ -144,9 +144,15 @@ func TestLongestMatchSkipAhead(t *testing.T) {
 				r.insert(in, i)
 				for _, prevLen := range []int{2, 3, 5, 12} {
 					l1, d1 := r.longest(in, i, prevLen)
-					l2, d2 := d.longestMatch(in, i, prevLen)
-					if l1 != l2 || d1 != d2 {
-						t.Fatalf("position %d, beating %d: plain walk %d bytes at %d, deflater %d at %d", i, prevLen, l1, d1, l2, d2)
+					// Without (default mode) and with (max mode's
+					// frontier search) skip-ahead on the chain.
+					for _, rec := range []bool{false, true} {
+						d.record = rec
+						l2, d2 := d.longestMatch(in, i, prevLen)
+						d.frontier = d.frontier[:0]
+						if l1 != l2 || d1 != d2 {
+							t.Fatalf("position %d, beating %d, skip-ahead %v: plain walk %d bytes at %d, deflater %d at %d", i, prevLen, rec, l1, d1, l2, d2)
+						}
 					}
 				}
 			}
