@@ -80,6 +80,10 @@ func TestCompressionMax(t *testing.T) {
 			t.Errorf("limit %d: used %v, want %v", tt.limit, rep.Compression, tt.want)
 		}
 	}
+	// Far over the limit, max mode is not tried: it could not fit.
+	if _, rep, err := d.EncodeReport(Options{Gzip: GzipAuto, Limit: len(max) / 2, Compression: CompressionMax}); err == nil || rep.Compression != CompressionBest {
+		t.Errorf("limit %d: used %v (err %v), want best and a size error", len(max)/2, rep.Compression, err)
+	}
 	// Best alone does not fit max's size, and says what else to try.
 	if _, err := d.Encode(Options{Gzip: GzipAuto, Limit: len(max)}); err == nil || !strings.Contains(err.Error(), "CompressionMax") {
 		t.Errorf("best at max's size: %v", err)

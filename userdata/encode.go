@@ -52,7 +52,8 @@ const (
 	// CompressionMax parses optimally in the manner of zopfli: within
 	// 1 % of zopfli, a few percent smaller than gzip -9, tens of times
 	// slower than CompressionBest. With GzipAuto it is used only when
-	// the document does not fit the limit with CompressionBest.
+	// the document does not fit the limit with CompressionBest and is
+	// at most a quarter over it (past that, max cannot make it fit).
 	CompressionMax
 )
 
@@ -308,8 +309,10 @@ func (d *Document) encode(o Options, wantReport bool) ([]byte, SizeReport, error
 			}
 		} else {
 			gz = gzipBytes(doc)
-			// With GzipAuto, max mode only when best does not fit.
-			if o.Compression == CompressionMax && needGzip && len(gz) > limit {
+			// With GzipAuto, max mode only when best does not fit, and
+			// not when it cannot: max saves under 20 % of best's size
+			// on our corpus (15 % at most, on the 60 KB bundle).
+			if o.Compression == CompressionMax && needGzip && len(gz) > limit && len(gz) <= limit+limit/4 {
 				mx := deflate.Gzip(doc, deflate.Max)
 				rep.Compression, rep.MaxSaved = CompressionMax, len(gz)-len(mx)
 				gz = mx
