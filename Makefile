@@ -7,7 +7,7 @@ TAGS      ?= libsqlite3
 # schema`, with jsonschema so schema checks are real), systemd-analyze and
 # unshare for unit verification, dqlite for the registry, shellcheck for the
 # generated scripts, curl to run those scripts against a live registry.
-TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl
+TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl zopfli
 E2E_PKGS  := debootstrap systemd-container zstd iproute2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -32,6 +32,8 @@ type Options struct {
 	// are neither returned nor counted as errors. An unknown id is an
 	// error, so that a typo does not silence nothing.
 	Ignore []string
+	// Compression is the gzip encoder's mode: best (default) or max.
+	Compression userdata.Compression
 }
 
 // GzipMode says when the document is gzip'd: [GzipAuto] (the zero value),
@@ -237,7 +239,7 @@ func (b *Bundle) Encode(o Options) ([]byte, error) {
 	if errs := b.Diagnostics.Without(o.Ignore...).Errors(); len(errs) > 0 && !o.AcceptErrors {
 		return nil, &LintError{Diagnostics: errs}
 	}
-	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit})
+	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit, Compression: o.Compression})
 	if err != nil {
 		return nil, fmt.Errorf("udkit: %w", err)
 	}

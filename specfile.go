@@ -596,6 +596,13 @@ func (d *specDecoder) output(p string, v *yaml.Node) {
 				d.errf(v, p, "%s: use auto, always or never", diag.Quote(s))
 			}
 		},
+		"compression": func(p string, v *yaml.Node) {
+			if s, ok := d.str(p, v); ok {
+				if err := o.Compression.UnmarshalText([]byte(s)); err != nil {
+					d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "userdata: "))
+				}
+			}
+		},
 		"base64": func(p string, v *yaml.Node) { o.Base64 = d.boolean(p, v) },
 		"limit": func(p string, v *yaml.Node) {
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/internal/deflate"
 )
 
 // Header is the first line of every cloud-config document.
@@ -153,11 +155,8 @@ func (f *WriteFile) SetData(data []byte) {
 		return
 	}
 	if len(data) >= GzipThreshold {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // valid level: never fails
-		zw.Write(data)                                           // writes to a bytes.Buffer cannot fail
-		zw.Close()
-		if enc := base64.StdEncoding.EncodeToString(buf.Bytes()); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
+		// udkit's own encoder, as for gzip'd user data.
+		if enc := base64.StdEncoding.EncodeToString(deflate.Gzip(data, deflate.Best)); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
 			f.Content, f.Encoding = enc, "gz+b64"
 			return
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/udkit/udkit"
 )
 
-const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC|-"
+const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--compression best|max] [--base64] [--limit N] [--accept-errors] SPEC|-"
 
 func init() {
 	register("render", command{
@@ -55,6 +55,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("render", renderUsage, stderr)
 	out := fs.String("o", "", "write the user data to `FILE` instead of stdout")
 	gzip := fs.String("gzip", "", "compress the document: auto (only when over the limit), always or never; default: the spec's output.gzip (auto)")
+	compression := fs.String("compression", "", "gzip encoder: best, or max (optimal parsing, a few percent smaller, much slower; with --gzip auto only when best does not fit); default: the spec's output.compression (best)")
 	b64 := fs.Bool("base64", false, "encode the result in base64, as launch templates take it")
 	limit := fs.Int("limit", 0, "largest document in bytes before base64; 0: the spec's output.limit, else 16384; -1: no limit")
 	accept := fs.Bool("accept-errors", false, "render even when the lint rules find errors")
@@ -95,6 +96,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if set["gzip"] {
 		if err = o.Gzip.UnmarshalText([]byte(*gzip)); err != nil {
 			fmt.Fprintf(stderr, "udkit render: --gzip: %v\n%s\n", err, renderUsage)
+			return exitUsage
+		}
+	}
+	if set["compression"] {
+		if err := o.Compression.UnmarshalText([]byte(*compression)); err != nil {
+			fmt.Fprintf(stderr, "udkit render: --compression: %v\n%s\n", err, renderUsage)
 			return exitUsage
 		}
 	}

@@ -1,4 +1,4 @@
-package userdata
+package deflate
 
 // A DEFLATE (RFC 1951) compressor for gzip'd user data. compress/flate's
 // best level looks for matches of four bytes and more only; zlib (and so
@@ -11,46 +11,38 @@ package userdata
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"math/bits"
 	"slices"
 )
 
 const (
-	dfWindow     = 1 << 15
-	dfWMask      = dfWindow - 1
-	dfMinMatch   = 3
-	dfMaxMatch   = 258
-	dfHashBits   = 15
-	dfTooFar     = 4096
-	dfBlockSyms  = 16383 // symbols per block, as zlib at memLevel 8
-	dfEOB        = 256
-	dfNumLitLen  = 286
-	dfNumDist    = 30
-	dfMaxBits    = 15
-	dfMaxBitsCL  = 7
-	dfStoredMax  = 65535
-	dfLengthBase = 257
+	dfWindow      = 1 << 15
+	dfWMask       = dfWindow - 1
+	dfMinMatch    = 3
+	dfMaxMatch    = 258
+	dfHashBits    = 15
+	dfTooFar      = 4096
+	dfSegmentSyms = 1 << 16 // symbols split into blocks at a time
+	dfEOB         = 256
+	dfNumLitLen   = 286
+	dfNumDist     = 30
+	dfMaxBits     = 15
+	dfMaxBitsCL   = 7
+	dfStoredMax   = 65535
+	dfLengthBase  = 257
 )
 
 // Match-finding parameters: zlib's level 9 (configuration_table in
 // deflate.c: good 32, lazy 258, nice 258, chain 4096), the effort
-// `gzip -9` makes. For inputs over dfFullEffort bytes the lazy limit
-// drops to dfMaxLazyLarge: past a match that long the encoder takes it
-// without a second search at the next byte, as zlib's middle levels do.
-// Documents up to EC2's 16 KiB, where every byte counts, get the full
-// search; larger ones encode faster (the 60 KB bundle in about 60% of
-// the time, same size), and over 400 text files of 1-64 KiB (cloud-init's
-// sources, /etc) the total stays below what `gzip -9 -n` makes.
+// `gzip -9` makes, at every input size. (An earlier version lowered the
+// lazy limit above 16 KiB and came out larger than gzip -9 there.)
 const (
-	dfMaxChain     = 4096
-	dfGoodLen      = 32
-	dfNiceLen      = 258
-	dfMaxLazy      = 258
-	dfMaxLazyLarge = 16
-	dfFullEffort   = 16 << 10
-	// dfSkipScan bounds how many positions of a candidate's match are
-	// looked at to skip ahead on the chain.
+	dfMaxChain = 4096
+	dfGoodLen  = 32
+	dfNiceLen  = 258
+	dfMaxLazy  = 258
+	// Skip-ahead looks at every offset of a match up to dfSkipScan,
+	// then every eighth and the last (skipNext).
 	dfSkipScan = 32
 )
 
@@ -121,7 +113,18 @@ type deflater struct {
 	prev   [dfWindow]uint16
 	tokens []token
 	cl     []clSym
-	bw     bitWriter
+	// Block splitting state (split.go).
+	sparse     []symCount
+	sparseAt   []int32
+	chunkExtra []int
+	splitCost  []float64
+	splitFrom  []int32
+	ends       []int
+	bw         bitWriter
+	// Max mode (max.go): the match frontier of every position.
+	record   bool
+	frontier []uint32
+	max      *maxState
 }
 
 func dfHash(b []byte, i int) uint32 {
@@ -149,9 +152,55 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 	if d0 == 0 {
 		return 0, 0
 	}
+	cand := i - d0
+	// A candidate that beats prevLen (a lazy search) has the three bytes
+	// at i+k for every k <= prevLen-2, so c+k is on the hash chain of
+	// i+k, when c+k < i (only positions before i are inserted). The walk
+	// then starts on the chain of the k whose latest entry lies furthest
+	// back, after the candidates nearer than k on i's own chain. On
+	// repetitive text this skips the many candidates that match, but not
+	// longer than, the match just found.
+	if best >= maxLen {
+		return 0, 0
+	}
+	if prevLen >= dfMinMatch {
+		kmax := min(prevLen+1-dfMinMatch, len(in)-dfMinMatch-i)
+		bestK, bestP := 0, cand
+		for k := 1; k <= kmax; k = skipNext(k, kmax) {
+			p := -1
+			if v := d.head[dfHash(in, i+k)]; v >= d.base {
+				p = int(v-d.base) - k
+			}
+			if p < bestP {
+				bestP, bestK = p, k
+			}
+		}
+		if bestK > 0 {
+			// Candidates at distance bestK or less, on i's own chain.
+			for cand >= i-bestK && cand >= 0 && chain > 0 {
+				chain--
+				// A candidate that beats best matches the four bytes ending at
+				// best: one 32-bit compare rejects most that cannot.
+				if (best < 3 || tail4(in, cand, i, best)) && in[cand+best] == in[i+best] && in[cand] == in[i] {
+					if n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen]); n > best {
+						best, length, dist = n, n, i-cand
+						if n >= dfNiceLen || n >= maxLen {
+							return d.matchResult(length, dist)
+						}
+					}
+				}
+				dp := int(d.prev[cand&dfWMask])
+				if dp == 0 {
+					break
+				}
+				cand -= dp
+			}
+			cand, off = bestP, bestK
+		}
+	}
 	// A candidate below 0 or the window, or a chain that ends, means
 	// there is none left.
-	for cand := i - d0; cand > limit && cand >= 0 && chain > 0; {
+	for cand > limit && cand >= 0 && chain > 0 {
 		chain--
 		p := cand + off
 		dp := int(d.prev[p&dfWMask])
@@ -160,10 +209,15 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 		if best >= maxLen {
 			break
 		}
-		if in[cand+best] == in[i+best] && in[cand] == in[i] {
+		// A candidate that beats best matches the four bytes ending at
+		// best: one 32-bit compare rejects most that cannot.
+		if (best < 3 || tail4(in, cand, i, best)) && in[cand+best] == in[i+best] && in[cand] == in[i] {
 			n := matchLen(in[cand:cand+maxLen], in[i:i+maxLen])
 			if n > best {
 				best, length, dist = n, n, i-cand
+				if d.record {
+					d.frontier = append(d.frontier, uint32(n)<<16|uint32(i-cand))
+				}
 				if n >= dfNiceLen || n >= maxLen {
 					break
 				}
@@ -175,9 +229,15 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 			// there, on the chain of offset k, skips only candidates
 			// that cannot win; the k whose chain goes furthest back is
 			// taken, and when one of these chains ends, no candidate
-			// is left.
-			kmax := min(n-dfMinMatch, i-1-cand, dfSkipScan)
-			for k := 1; k <= kmax; k++ {
+			// is left. Max mode's frontier search gains from it on
+			// repetitive text; the default mode's searches, where the
+			// lazy scan above does most of the skipping, are about 10 %
+			// faster without it (same matches).
+			kmax := 0
+			if d.record {
+				kmax = min(n-dfMinMatch, i-1-cand)
+			}
+			for k := 1; k <= kmax; k = skipNext(k, kmax) {
 				q := cand + k
 				dq := int(d.prev[q&dfWMask])
 				if dq == 0 {
@@ -196,11 +256,29 @@ func (d *deflater) longestMatch(in []byte, i, prevLen int) (length, dist int) {
 	return d.matchResult(length, dist)
 }
 
+// skipNext is the offset after k that skip-ahead looks at: every one up
+// to dfSkipScan, then every eighth, and kmax, so that a long match is
+// scanned to its end in a few dozen lookups.
+func skipNext(k, kmax int) int {
+	if k < dfSkipScan || k == kmax {
+		return k + 1
+	}
+	// The last offset, whose trigram ends where the match does, is
+	// always looked at: past a match's end, repeated text differs.
+	return min(k+8, kmax)
+}
+
 func (d *deflater) matchResult(length, dist int) (int, int) {
 	if length < dfMinMatch {
 		return 0, 0
 	}
 	return length, dist
+}
+
+// tail4 reports whether the four bytes ending at offset best of a and b
+// are equal (best >= 3).
+func tail4(in []byte, a, b, best int) bool {
+	return binary.LittleEndian.Uint32(in[a+best-3:]) == binary.LittleEndian.Uint32(in[b+best-3:])
 }
 
 // matchLen returns the length of the common prefix of a and b, which
@@ -234,8 +312,30 @@ func (d *deflater) insert(in []byte, i int) {
 	d.head[h] = d.base + int32(i)
 }
 
-// compress appends the raw DEFLATE stream of in to dst.
-func (d *deflater) compress(dst, in []byte) []byte {
+// insertRange inserts the positions from..to-1, as insert does one by
+// one, with zlib's rolling hash.
+func (d *deflater) insertRange(in []byte, from, to int) {
+	to = min(to, len(in)-dfMinMatch+1)
+	if from >= to {
+		return
+	}
+	base := d.base
+	h := uint32(in[from])<<5 ^ uint32(in[from+1])
+	for j := from; j < to; j++ {
+		h = (h<<5 ^ uint32(in[j+2])) & (1<<dfHashBits - 1)
+		link := 0
+		if v := d.head[h]; v >= base {
+			if dd := j - int(v-base); dd < dfWindow {
+				link = dd
+			}
+		}
+		d.prev[j&dfWMask] = uint16(link)
+		d.head[h] = base + int32(j)
+	}
+}
+
+// reset prepares the match finder for in and the bit writer for dst.
+func (d *deflater) reset(dst, in []byte) {
 	// Start past every position stored for the previous input.
 	if d.base == 0 || int64(d.base)+int64(d.lastLen)+int64(len(in))+1 >= 1<<31-1 {
 		clear(d.head[:])
@@ -246,11 +346,27 @@ func (d *deflater) compress(dst, in []byte) []byte {
 	d.lastLen = len(in)
 	d.tokens = d.tokens[:0]
 	d.bw = bitWriter{out: dst}
+}
+
+// compress appends the raw DEFLATE stream of in to dst.
+func (d *deflater) compress(dst, in []byte) []byte {
+	d.reset(dst, in)
+	d.parseLazy(in, true)
+	d.bw.flush()
+	return d.bw.out
+}
+
+// compressTokens returns the default mode's tokens for in, unwritten.
+func (d *deflater) compressTokens(in []byte) []token {
+	d.parseLazy(in, false)
+	return d.tokens
+}
+
+// parseLazy parses in with zlib's lazy matching into d.tokens; with
+// write, it writes blocks as it goes and the final block at the end.
+func (d *deflater) parseLazy(in []byte, write bool) {
 
 	maxLazy := dfMaxLazy
-	if len(in) > dfFullEffort {
-		maxLazy = dfMaxLazyLarge
-	}
 	// zlib's deflate_slow: lazy evaluation of matches.
 	prevLen, prevDist := dfMinMatch-1, 0
 	matchAvailable := false
@@ -270,9 +386,7 @@ func (d *deflater) compress(dst, in []byte) []byte {
 			d.tokens = append(d.tokens, token{uint16(prevLen), uint16(prevDist)})
 			// Insert the strings of the match not inserted yet.
 			end := i - 1 + prevLen
-			for j := i + 1; j < end; j++ {
-				d.insert(in, j)
-			}
+			d.insertRange(in, i+1, end)
 			i = end
 			matchAvailable = false
 			prevLen = dfMinMatch - 1
@@ -284,29 +398,39 @@ func (d *deflater) compress(dst, in []byte) []byte {
 			prevLen, prevDist = curLen, curDist
 			i++
 		}
-		if len(d.tokens) >= dfBlockSyms {
+		if write && len(d.tokens) >= dfSegmentSyms {
 			pos := i
 			if matchAvailable {
 				pos = i - 1
 			}
-			d.writeBlock(in[blockStart:pos], false)
+			d.writeBlocks(in[blockStart:pos], false)
 			blockStart = pos
 		}
 	}
 	if matchAvailable {
 		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
 	}
-	d.writeBlock(in[blockStart:], true)
-	d.bw.flush()
-	return d.bw.out
+	if write {
+		d.writeBlocks(in[blockStart:], true)
+	}
 }
 
-// writeBlock writes the pending tokens (which code raw) as the smallest of
-// a dynamic, fixed or stored block.
-func (d *deflater) writeBlock(raw []byte, final bool) {
+// blockPlan is a dynamic block's code for some tokens and its size.
+type blockPlan struct {
+	litLen             [dfNumLitLen]uint8
+	distLen            [dfNumDist]uint8
+	clLen              [19]uint8
+	hlit, hdist, hclen int
+	dynBits, fixBits   int
+}
+
+// plan computes the dynamic code of tokens, the dynamic and the fixed
+// block's size in bits, and leaves the run-length coded code lengths in
+// d.cl.
+func (d *deflater) plan(tokens []token, p *blockPlan) {
 	var litFreq [dfNumLitLen]int
 	var distFreq [dfNumDist]int
-	for _, t := range d.tokens {
+	for _, t := range tokens {
 		if t.dist == 0 {
 			litFreq[t.length]++
 		} else {
@@ -315,8 +439,7 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 		}
 	}
 	litFreq[dfEOB]++
-	var litLen [dfNumLitLen]uint8
-	var distLen [dfNumDist]uint8
+	litLen, distLen := &p.litLen, &p.distLen
 	huffmanLengths(litFreq[:], litLen[:], dfMaxBits)
 	huffmanLengths(distFreq[:], distLen[:], dfMaxBits)
 	// A distance tree needs at least one code (zlib gives two).
@@ -353,37 +476,55 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 	n := copy(all[:], litLen[:hlit])
 	n += copy(all[n:], distLen[:hdist])
 	d.cl = rleLengths(d.cl, all[:n])
-	cl := d.cl
 	var clFreq [19]int
-	for _, c := range cl {
+	for _, c := range d.cl {
 		clFreq[c.sym]++
 	}
-	var clLen [19]uint8
-	huffmanLengths(clFreq[:], clLen[:], dfMaxBitsCL)
+	huffmanLengths(clFreq[:], p.clLen[:], dfMaxBitsCL)
 	hclen := 19
-	for hclen > 4 && clLen[clOrder[hclen-1]] == 0 {
+	for hclen > 4 && p.clLen[clOrder[hclen-1]] == 0 {
 		hclen--
 	}
-
-	dataBits := func(ll []uint8, dl []uint8) int {
-		bits := int(ll[dfEOB])
-		for _, t := range d.tokens {
-			if t.dist == 0 {
-				bits += int(ll[t.length])
-			} else {
-				lc := lengthCode[t.length]
-				dc := distCode(t.dist)
-				bits += int(ll[lc]) + int(lengthExtra[lc-dfLengthBase]) + int(dl[dc]) + int(distExtra[dc])
-			}
+	p.hlit, p.hdist, p.hclen = hlit, hdist, hclen
+	dyn := 3 + 5 + 5 + 4 + 3*hclen + int(litLen[dfEOB])
+	fix := 3 + int(fixedLitLen[dfEOB])
+	for _, c := range d.cl {
+		dyn += int(p.clLen[c.sym]) + int(c.extraBits)
+	}
+	for s, f := range litFreq[:dfEOB] {
+		dyn += f * int(litLen[s])
+		fix += f * int(fixedLitLen[s])
+	}
+	for s := dfLengthBase; s < dfNumLitLen; s++ {
+		if f := litFreq[s]; f > 0 {
+			e := int(lengthExtra[s-dfLengthBase])
+			dyn += f * (int(litLen[s]) + e)
+			fix += f * (int(fixedLitLen[s]) + e)
 		}
-		return bits
 	}
-	dynBits := 3 + 5 + 5 + 4 + 3*hclen
-	for _, c := range cl {
-		dynBits += int(clLen[c.sym]) + int(c.extraBits)
+	for s, f := range distFreq {
+		if f > 0 {
+			dyn += f * (int(distLen[s]) + int(distExtra[s]))
+			fix += f * (int(fixedDistLen[s]) + int(distExtra[s]))
+		}
 	}
-	dynBits += dataBits(litLen[:], distLen[:])
-	fixBits := 3 + dataBits(fixedLitLen[:], fixedDistLen[:])
+	p.dynBits, p.fixBits = dyn, fix
+}
+
+// dynamicBits is the size in bits of tokens as the smaller of a dynamic
+// and a fixed block.
+func (d *deflater) dynamicBits(tokens []token) int {
+	var p blockPlan
+	d.plan(tokens, &p)
+	return min(p.dynBits, p.fixBits)
+}
+
+// writeBlock writes tokens (which code raw) as the smallest of a dynamic,
+// fixed or stored block.
+func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
+	var p blockPlan
+	d.plan(tokens, &p)
+	dynBits, fixBits := p.dynBits, p.fixBits
 	storedBits := -1
 	if len(raw) <= dfStoredMax {
 		storedBits = 3 + (8-(int(d.bw.nbits)+3)%8)%8 + 32 + 8*len(raw)
@@ -403,35 +544,34 @@ func (d *deflater) writeBlock(raw []byte, final bool) {
 		d.bw.out = append(d.bw.out, raw...)
 	case fixBits <= dynBits:
 		d.bw.write(lastBit|1<<1, 3)
-		d.writeTokens(fixedLitLen[:], fixedDistLen[:])
+		d.writeTokens(tokens, fixedLitLen[:], fixedDistLen[:])
 	default:
 		d.bw.write(lastBit|2<<1, 3)
-		d.bw.write(uint64(hlit-257), 5)
-		d.bw.write(uint64(hdist-1), 5)
-		d.bw.write(uint64(hclen-4), 4)
-		for i := 0; i < hclen; i++ {
-			d.bw.write(uint64(clLen[clOrder[i]]), 3)
+		d.bw.write(uint64(p.hlit-257), 5)
+		d.bw.write(uint64(p.hdist-1), 5)
+		d.bw.write(uint64(p.hclen-4), 4)
+		for i := 0; i < p.hclen; i++ {
+			d.bw.write(uint64(p.clLen[clOrder[i]]), 3)
 		}
 		var clCodes [19]uint16
-		canonicalCodes(clCodes[:], clLen[:])
-		for _, c := range cl {
-			d.bw.write(uint64(clCodes[c.sym]), uint(clLen[c.sym]))
+		canonicalCodes(clCodes[:], p.clLen[:])
+		for _, c := range d.cl {
+			d.bw.write(uint64(clCodes[c.sym]), uint(p.clLen[c.sym]))
 			if c.extraBits > 0 {
 				d.bw.write(uint64(c.extra), uint(c.extraBits))
 			}
 		}
-		d.writeTokens(litLen[:], distLen[:])
+		d.writeTokens(tokens, p.litLen[:], p.distLen[:])
 	}
-	d.tokens = d.tokens[:0]
 }
 
-func (d *deflater) writeTokens(ll, dl []uint8) {
+func (d *deflater) writeTokens(tokens []token, ll, dl []uint8) {
 	var lcBuf [288]uint16
 	var dcBuf [dfNumDist]uint16
 	lc, dc := lcBuf[:len(ll)], dcBuf[:len(dl)]
 	canonicalCodes(lc, ll)
 	canonicalCodes(dc, dl)
-	for _, t := range d.tokens {
+	for _, t := range tokens {
 		if t.dist == 0 {
 			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
 			continue
@@ -516,8 +656,9 @@ func rleLengths(out []clSym, lens []uint8) []clSym {
 }
 
 // huffmanLengths sets lens to minimum-redundancy code lengths for freq
-// (Moffat and Katajainen's in-place algorithm), limited to maxBits by
-// moving leaves up the tree as JPEG's Annex K.3 does.
+// (Moffat and Katajainen's in-place algorithm); where that code is deeper
+// than maxBits, to the optimal code no deeper than maxBits
+// (package-merge).
 func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 	// Leaves sort by weight, then symbol: packed into one key each, so
 	// the sort compares plain integers.
@@ -588,17 +729,18 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 		count[l]++
 		maxLen = max(maxLen, l)
 	}
-	for i := maxLen; i > maxBits; i-- {
-		for count[i] > 0 {
-			j := i - 2
-			for count[j] == 0 {
-				j--
-			}
-			count[i] -= 2
-			count[i-1]++
-			count[j+1] += 2
-			count[j]--
+	if maxLen > maxBits {
+		// Too deep: the optimal code under the limit, by package-merge.
+		var w [dfNumLitLen]int64
+		for i, l := range leaves {
+			w[i] = int64(l >> 16)
 		}
+		var pl [dfNumLitLen]uint8
+		packageMerge(w[:n], pl[:n], maxBits)
+		for i, l := range leaves {
+			lens[l&0xffff] = pl[i]
+		}
+		return
 	}
 	// The heaviest leaves (at the end of leaves) get the shortest codes.
 	k := n - 1
@@ -607,6 +749,61 @@ func huffmanLengths(freq []int, lens []uint8, maxBits int) {
 			lens[leaves[k]&0xffff] = uint8(l)
 			k--
 		}
+	}
+}
+
+// packageMerge sets lens[i] to the optimal code lengths of at most
+// maxBits bits for the weights w, which are sorted in increasing order,
+// 2 <= len(w) <= 2^maxBits (Larmore and Hirschberg's package-merge).
+//
+// The list of level maxBits is the leaves; the list of each level above
+// merges the leaves with the pairs (packages) of the list below, in
+// increasing weight, leaves first on ties. The first 2n-2 items of the
+// top list are the solution: a package taken at one level takes the two
+// items it packs from the level below, and since packages and leaves are
+// both taken in weight order, what a level contributes is its first K
+// items: its lightest K-P leaves, and the first 2P items below. Each leaf
+// gets one bit per level that takes it.
+func packageMerge(w []int64, lens []uint8, maxBits int) {
+	n := len(w)
+	const maxItems = 2 * dfNumLitLen
+	var bufA, bufB [maxItems]int64
+	// pkgs[j][k]: packages among the first k items of level j's list.
+	var pkgs [dfMaxBits + 1][maxItems + 1]int16
+	prev := bufA[:n]
+	copy(prev, w)
+	for j := maxBits - 1; j >= 1; j-- {
+		cur := bufB[:0]
+		np := len(prev) / 2
+		li, pi := 0, 0
+		cnt := &pkgs[j]
+		for li < n || pi < np {
+			if pi >= np || (li < n && w[li] <= prev[2*pi]+prev[2*pi+1]) {
+				cur = append(cur, w[li])
+				li++
+				cnt[len(cur)] = cnt[len(cur)-1]
+			} else {
+				cur = append(cur, prev[2*pi]+prev[2*pi+1])
+				pi++
+				cnt[len(cur)] = cnt[len(cur)-1] + 1
+			}
+		}
+		bufA, bufB = bufB, bufA
+		prev = bufA[:len(cur)]
+	}
+	for i := range lens {
+		lens[i] = 0
+	}
+	k := 2*n - 2
+	for j := 1; j <= maxBits; j++ {
+		p := 0
+		if j < maxBits {
+			p = int(pkgs[j][k])
+		}
+		for i := 0; i < k-p; i++ {
+			lens[i]++
+		}
+		k = 2 * p
 	}
 }
 
@@ -674,18 +871,4 @@ func (w *bitWriter) alignByte() {
 
 func (w *bitWriter) flush() {
 	w.alignByte()
-}
-
-// gzipDeflate wraps the DEFLATE stream of in into a gzip member with an
-// empty header (no name, zero modification time, OS unknown), as
-// `gzip -n` does apart from the OS byte.
-func gzipDeflate(d *deflater, in []byte) []byte {
-	out := make([]byte, 10, 10+len(in)/2+64)
-	out[0], out[1], out[2] = 0x1f, 0x8b, 8
-	out[8] = 2 // XFL: maximum compression
-	out[9] = 255
-	out = d.compress(out, in)
-	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(in))
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(in)))
-	return out
 }
