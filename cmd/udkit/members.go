@@ -89,7 +89,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		cs, err := c.Clusters(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit members: %v\n", err)
-			return exitFail
+			return exitTrouble
 		}
 		if *asJSON {
 			return printJSON(stdout, registry.ClustersResponse{Clusters: cs})
@@ -105,7 +105,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ms, err := c.Members(ctx, cluster)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
-		return exitFail
+		return exitTrouble
 	}
 	if *asJSON {
 		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms})
@@ -124,7 +124,7 @@ func envOr(name, def string) string {
 func printJSON(w io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return exitFail
+		return exitTrouble
 	}
 	fmt.Fprintf(w, "%s\n", b)
 	return exitOK

@@ -52,8 +52,8 @@ func TestMembersUsageErrors(t *testing.T) {
 		{"bad cluster", []string{"members", "--token-file", good, "Web!"}, exitUsage, `cluster "Web!"`},
 		{"bad url", []string{"members", "--token-file", good, "--url", "ftp://x", "web"}, exitUsage, "want http(s)://"},
 		{"missing CA", []string{"members", "--token-file", good, "--ca", filepath.Join(dir, "ca.pem"), "web"}, exitUsage, "CA file"},
-		{"token over plain http", []string{"members", "--token-file", good, "--url", "http://registry.internal:8180", "web"}, exitFail, "--insecure-http"},
-		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "connection refused"},
+		{"token over plain http", []string{"members", "--token-file", good, "--url", "http://registry.internal:8180", "web"}, exitTrouble, "--insecure-http"},
+		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitTrouble, "connection refused"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
