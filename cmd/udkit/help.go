@@ -92,8 +92,9 @@ JSON object, schema 1:
    "parts":[{"index":N,"content_type":S,"filename":S,"body":N,"encoded":N}]}
 limit is -1 for no limit; final is the size that counts against it (the
 gzip'd size when gzip'd, else raw); output is the number of bytes render
-writes (base64 when --base64). A document over the limit gives the
-report with fits false, and exit 1.`,
+writes (base64 when --base64; 0 when it refuses). A document over the
+limit gives the report with fits false, and exit 1; so does one refused
+for lint errors (with fits as the sizes say).`,
 		flags: []flagDoc{
 			{name: "o", arg: "FILE", file: true, doc: "write the user data to FILE instead of standard output"},
 			{name: "gzip", arg: "MODE", values: []string{"auto", "always", "never"}, doc: "gzip the document: auto (only when over the limit), always or never; default: the spec's output.gzip (auto)"},
@@ -208,6 +209,21 @@ udkit inspect user-data.b64
 udkit inspect --json --extract parts user-data`,
 		exit: "0 decoded (and extracted); 2 usage, unreadable or undecodable input, extraction failed.",
 	},
+	// plan is another helper's command; its long text is its own -h.
+	"plan": {
+		usage: "plan [flags] [FILE|-]",
+		flags: []flagDoc{
+			{name: "json", doc: "print one JSON object"},
+			{name: "cloud-cfg", arg: "FILE", file: true, doc: "the image's /etc/cloud/cloud.cfg FILE, or upstream-25.1; default: Debian 12's cloud-init 22.4"},
+		},
+		args: "file",
+		examples: `# What will cloud-init do with this user data, boot by boot?
+udkit plan user-data
+
+# As an image with its own cloud.cfg would run it, as JSON.
+udkit plan --cloud-cfg image/etc/cloud/cloud.cfg --json user-data`,
+		exit: "0 no error finding; 1 error findings; 2 usage, unreadable or undecodable input.",
+	},
 	"members": {
 		usage: "members [flags] [CLUSTER]",
 		flags: []flagDoc{
@@ -286,6 +302,8 @@ func init() {
 // runHelp is `udkit help [COMMAND]`.
 func runHelp(args []string, stdout, stderr io.Writer) int {
 	switch {
+	case wantsHelp(args):
+		return helpCommand("help", stdout, stderr)
 	case len(args) == 0:
 		usage(stdout)
 		return exitOK
@@ -322,17 +340,21 @@ func helpCommand(name string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// longOf returns the long description of a command, from its helpDoc or,
-// for inspect and others whose file keeps the text, from their usage
-// constant (without its usage line and exit-status paragraph).
+// longOf returns the long description of a command: its helpDoc's, or
+// for a command that keeps the text in its own usage constant (inspect,
+// plan), what it prints for -h, less its usage line and its exit-status
+// paragraph (the helpDoc states the exit status).
 func longOf(name string, h helpDoc) string {
-	if h.long != "" || name != "inspect" {
+	if h.long != "" {
 		return h.long
 	}
-	text := inspectUsage
-	if _, rest, ok := strings.Cut(text, "\n\n"); ok {
-		text = rest
+	var b bytes.Buffer
+	commands[name].run([]string{"-h"}, strings.NewReader(""), &b, io.Discard)
+	text := b.String()
+	if !strings.HasPrefix(text, "usage: ") {
+		return ""
 	}
+	_, text, _ = strings.Cut(text, "\n\n")
 	if i := strings.Index(text, "\nExit status:"); i >= 0 {
 		text = text[:i]
 	}

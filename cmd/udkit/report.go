@@ -92,9 +92,13 @@ func renderReport(stdout, stderr io.Writer, file, out string, asJSON bool, spec 
 	r.Schema, r.File, r.Limit, r.Fits = sizeReportSchema, file, limit, fits
 	r.Encoding.Gzip, r.Encoding.Base64 = rep.Gzipped, o.Base64
 	r.Sizes.Raw, r.Sizes.Gzip, r.Sizes.Final, r.Sizes.Base64 = rep.Raw, rep.Gzip, rep.Final, rep.Base64
-	r.Sizes.Output = rep.Final
-	if o.Base64 {
+	switch {
+	case renderErr != nil || !fits:
+		r.Sizes.Output = 0 // refused: nothing written
+	case o.Base64:
 		r.Sizes.Output = rep.Base64
+	default:
+		r.Sizes.Output = rep.Final
 	}
 	r.Parts = make([]sizeReportPart, len(rep.Parts))
 	for i, p := range rep.Parts {

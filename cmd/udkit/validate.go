@@ -174,7 +174,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				bad = true
 				for _, l := range strings.Split(strings.TrimSpace(v.output), "\n") {
 					fmt.Fprintf(stdout, "%s: cloud-init schema: %s\n", d.label, strings.TrimSpace(l))
-					out.add(inPart(diag.Diagnostic{Severity: diag.Error, Rule: ruleCloudInitSchema, Message: strings.TrimSpace(l)}, d.part, d.partLabel, d.file))
+					if l := strings.TrimSpace(l); !strings.HasSuffix(l, ":") { // not a bare heading
+						out.add(inPart(diag.Diagnostic{Severity: diag.Error, Rule: ruleCloudInitSchema, Message: l}, d.part, d.partLabel, d.file))
+					}
 				}
 			}
 		}
