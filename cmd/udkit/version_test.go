@@ -4,47 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/udkit/udkit/internal/realtools"
 )
-
-func TestVersionText(t *testing.T) {
-	bi := &debug.BuildInfo{
-		GoVersion: "go1.26.0",
-		Main:      debug.Module{Path: "github.com/udkit/udkit", Version: "v1.2.0"},
-		Settings: []debug.BuildSetting{
-			{Key: "vcs", Value: "git"},
-			{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
-			{Key: "vcs.time", Value: "2026-12-03T13:00:00Z"},
-			{Key: "vcs.modified", Value: "true"},
-		},
-	}
-	want := `udkit v1.2.0
-module   github.com/udkit/udkit
-revision 0123456789abcdef0123456789abcdef01234567 (modified)
-time     2026-12-03T13:00:00Z
-go       go1.26.0
-`
-	if got := versionText(bi, true); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	// go install ...@v1.2.0: a version, no VCS information.
-	bi = &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "github.com/udkit/udkit", Version: "v1.2.0"}}
-	if got := versionText(bi, true); !strings.Contains(got, "udkit v1.2.0\n") || !strings.Contains(got, "revision unknown\n") {
-		t.Errorf("without VCS: %s", got)
-	}
-	// A build from a checkout: (devel) is "devel".
-	bi.Main.Version = "(devel)"
-	if got := versionText(bi, true); !strings.HasPrefix(got, "udkit devel\n") {
-		t.Errorf("devel: %s", got)
-	}
-	if got := versionText(nil, false); got != "udkit devel\nrevision unknown (no build information)\n" {
-		t.Errorf("no build info: %q", got)
-	}
-}
 
 // A udkit built from a git clone prints the commit it was built from:
 // the revision comes from the real build information, not from a test
