@@ -35,7 +35,7 @@ const schemaBad = "#cloud-config\nruncmd: 5\n"
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", validateUsage, stderr)
-	mode := fs.String("cloud-init", "auto", "run `cloud-init schema` too: auto (when installed), always (fail without it) or never")
+	mode := fs.String("cloud-init", "auto", "run cloud-init's schema check too, `MODE`: auto (when installed), always (exit 2 without it) or never")
 	ff := addFindingsFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
