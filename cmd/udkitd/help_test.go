@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/udkit/udkit/registry"
 )
 
 // Help and version go to standard output with exit 0; a wrong command
@@ -45,5 +51,31 @@ func TestHelpVersionExitCodes(t *testing.T) {
 		if tc.noStdout && out.Len() > 0 || tc.noErrs && errb.Len() > 0 {
 			t.Errorf("udkitd %q: stdout %q, stderr %q", tc.args, out.String(), errb.String())
 		}
+	}
+}
+
+// A registry that refuses is 1; one that cannot be asked is 2.
+func TestRequestExit(t *testing.T) {
+	if got := requestExit(fmt.Errorf("token create: %w", &registry.Error{Code: "unauthorized", Status: 401})); got != exitFail {
+		t.Errorf("401: exit %d, want %d", got, exitFail)
+	}
+	if got := requestExit(&registry.Error{Status: 503}); got != exitTrouble {
+		t.Errorf("503: exit %d, want %d", got, exitTrouble)
+	}
+	if got := requestExit(errors.New("dial tcp: connection refused")); got != exitTrouble {
+		t.Errorf("connection refused: exit %d, want %d", got, exitTrouble)
+	}
+	tok, err := registry.NewToken(registry.AdminTokenPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(file, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"token", "create", "--cluster", "web", "--url", "http://127.0.0.1:1", "--admin-token-file", file}, strings.NewReader(""), &out, &errb)
+	if code != exitTrouble || !strings.Contains(errb.String(), "connection refused") {
+		t.Errorf("unreachable registry: exit %d, stderr %q; want %d", code, errb.String(), exitTrouble)
 	}
 }

@@ -47,6 +47,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,13 +55,33 @@ import (
 	"syscall"
 
 	"github.com/udkit/udkit/internal/buildinfo"
+	"github.com/udkit/udkit/registry"
 )
 
+// Exit codes: the contract of udkit (see the package doc).
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK = 0
+	// exitFail: the registry answered and refused the request (an API
+	// error: unknown or revoked token, the last admin token, a time ahead
+	// of its clock), or there was nothing to do it to (already revoked).
+	exitFail = 1
+	// exitTrouble: could not do the job: usage, an unreadable file, a
+	// registry that cannot be reached or whose certificate is not trusted,
+	// a node that cannot start.
+	exitTrouble = 2
+	exitUsage   = exitTrouble
 )
+
+// requestExit is the exit code for an error of a registry request:
+// exitFail when the registry answered with an API error (it refused),
+// exitTrouble when it could not be asked (connection, TLS, timeout).
+func requestExit(err error) int {
+	var apiErr *registry.Error
+	if errors.As(err, &apiErr) && apiErr.Status < 500 {
+		return exitFail
+	}
+	return exitTrouble
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

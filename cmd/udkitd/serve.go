@@ -113,7 +113,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if err := runServer(ctx, c, log); err != nil {
 		log.Error("udkitd serve: " + err.Error())
-		return exitFail
+		return exitTrouble
 	}
 	return exitOK
 }

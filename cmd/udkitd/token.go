@@ -85,7 +85,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jt, err := c.CreateJoinToken(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, jt.Token)
@@ -96,7 +96,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jts, err := c.JoinTokens(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, jt := range jts {
@@ -109,7 +109,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeJoinToken(ctx, o.cluster, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token revoke: cluster %q has no join token %q (already revoked?)\n", o.cluster, fs.Arg(0))
@@ -124,7 +124,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		at, err := c.CreateAdminToken(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, at.Token)
@@ -135,7 +135,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ats, err := c.AdminTokens(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, at := range ats {
@@ -148,7 +148,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeAdminToken(ctx, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: no admin token %q (already revoked?)\n", fs.Arg(0))
