@@ -239,7 +239,7 @@ udkit members --token-file /var/lib/udkitd/admin.token
 
 # The members of one cluster, as JSON.
 UDKIT_REGISTRY_URL=https://registry.example:8180 udkit members --json web`,
-		exit: "0 listed; 2 usage, no or unreadable token, registry unreachable or refusing.",
+		exit: "0 listed; 1 the registry refused (unknown token or cluster); 2 usage, no or unreadable token, registry unreachable.",
 	},
 	"version": {
 		usage: "version",
