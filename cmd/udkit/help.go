@@ -385,7 +385,7 @@ func formatHelp(name string, c command, h helpDoc) string {
 			width = max(width, len(col))
 		}
 		for i, f := range h.flags {
-			fmt.Fprintf(&b, "  %-*s  %s\n", width, cols[i], f.doc)
+			fmt.Fprintf(&b, "  %-*s  %s\n", width, cols[i], wrap(f.doc, 76-width-4, strings.Repeat(" ", width+4)))
 		}
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, "-h, --help", "this help")
 	}
@@ -400,8 +400,32 @@ func formatHelp(name string, c command, h helpDoc) string {
 		}
 	}
 	if h.exit != "" {
-		b.WriteString("\nExit status: " + h.exit + "\n")
+		b.WriteString("\n" + wrap("Exit status: "+h.exit, 76, "") + "\n")
 		b.WriteString(`(see "udkit help exit-codes")` + "\n")
+	}
+	return b.String()
+}
+
+// wrap breaks text into lines of at most width bytes at spaces, each line
+// after the first starting with indent.
+func wrap(text string, width int, indent string) string {
+	if width < 20 {
+		width = 20
+	}
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(text) {
+		switch {
+		case i == 0:
+		case n+1+len(w) > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
 	}
 	return b.String()
 }
