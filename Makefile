@@ -6,12 +6,14 @@ TAGS      ?= libsqlite3
 # System packages the tests use: cloud-init (its parser and `cloud-init
 # schema`, with jsonschema so schema checks are real), systemd-analyze and
 # unshare for unit verification, dqlite for the registry, shellcheck for the
-# generated scripts, curl to run those scripts against a live registry,
-# zsh and fish to load the CLI's completion scripts.
-TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl zsh fish
+# generated scripts, curl to run those scripts against a live registry.
+TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl
 E2E_PKGS  := debootstrap systemd-container zstd iproute2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# zsh and fish: the CLI's completion test loads its scripts in them.
+TEST_PKGS += zsh fish
 
 .PHONY: all test deps e2e-deps vet unit-test leaves e2e bench fuzz render
 

@@ -9,7 +9,7 @@ import (
 	"github.com/udkit/udkit"
 )
 
-const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] [--report [--json]] SPEC|-"
+const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC|-"
 
 func init() {
 	register("render", command{
