@@ -68,7 +68,8 @@ request: ::error file=F,line=L,col=C,title=RULE::MESSAGE (::warning for
 warnings, ::notice for infos); the message starts with the place in the
 file (part, YAML path, unit line). Properties and message are escaped as
 GitHub's workflow-command rules say (%, CR and LF; in properties also
-: and ,).`
+: and ,). Give FILE relative to the repository's root, as the step sees
+it, for GitHub to place the annotation on the file's line.`
 
 var helpDocs = map[string]helpDoc{
 	"render": {
