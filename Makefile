@@ -12,6 +12,9 @@ E2E_PKGS  := debootstrap systemd-container zstd iproute2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# zsh and fish: the CLI's completion test loads its scripts in them.
+TEST_PKGS += zsh fish
+
 .PHONY: all test deps e2e-deps vet unit-test leaves e2e bench fuzz render
 
 all: test

@@ -11,7 +11,7 @@ import (
 	"github.com/udkit/udkit/userdata"
 )
 
-const lintUsage = "usage: udkit lint [--strict] [--ignore RULE]... FILE..."
+const lintUsage = "usage: udkit lint [--strict] [--ignore RULE]... [--format text|json|github] [--json] FILE..."
 
 func init() {
 	register("lint", command{
@@ -28,6 +28,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "count warnings as errors")
 	var ignore ruleList
 	fs.Var(&ignore, "ignore", "leave out the findings of `RULE` (repeatable)")
+	ff := addFindingsFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -39,30 +40,44 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, lintUsage)
 		return exitUsage
 	}
-	if _, _, err := udkit.Lint(nil, ignore...); err != nil {
-		fmt.Fprintf(stderr, "udkit lint: --ignore: %v\n", err)
+	format, err := ff.get()
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit lint: %v\n%s\n", err, lintUsage)
 		return exitUsage
 	}
+	if _, _, err := udkit.Lint(nil, ignore...); err != nil {
+		fmt.Fprintf(stderr, "udkit lint: --ignore: %s\n", strings.TrimPrefix(errText(err), "ignore: "))
+		return exitUsage
+	}
+	out := newFindingsOut(format, stdout, formatFinding)
 	code := exitOK
 	for _, name := range files {
+		out.file(name, "")
 		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit lint: %v\n", err)
+			out.fail(err.Error())
 			code = exitUsage
 			continue
 		}
-		_, diags, err := udkit.Lint(data, ignore...)
+		kind, diags, err := udkit.Lint(data, ignore...)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			fmt.Fprintf(stderr, "udkit lint: %s: %s\n", name, errText(err))
+			out.fail(errText(err))
 			code = exitUsage
 			continue
 		}
+		out.setKind(kind.String())
 		for _, d := range diags {
-			fmt.Fprintln(stdout, formatFinding(name, d))
+			out.add(d)
 			if (d.Severity == udkit.Error || *strict && d.Severity == udkit.Warning) && code == exitOK {
 				code = exitFail
 			}
 		}
+	}
+	if err := out.close(); err != nil {
+		fmt.Fprintf(stderr, "udkit lint: %v\n", err)
+		return exitUsage
 	}
 	return code
 }

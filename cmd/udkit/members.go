@@ -94,7 +94,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		cs, err := c.Clusters(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit members: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if *asJSON {
 			return printJSON(stdout, registry.ClustersResponse{Clusters: cs})
@@ -110,7 +110,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ms, err := c.Members(ctx, cluster)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
-		return exitFail
+		return requestExit(err)
 	}
 	if *asJSON {
 		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms})
@@ -129,7 +129,7 @@ func envOr(name, def string) string {
 func printJSON(w io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return exitFail
+		return exitTrouble
 	}
 	fmt.Fprintf(w, "%s\n", b)
 	return exitOK
@@ -206,4 +206,16 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// requestExit is the exit code for an error of a registry request:
+// exitFail when the registry answered with an API error below 500 (it
+// refused: unknown token, unknown cluster), exitTrouble when it could not
+// be asked (connection, TLS, timeout, a server error).
+func requestExit(err error) int {
+	var apiErr *registry.Error
+	if errors.As(err, &apiErr) && apiErr.Status < 500 {
+		return exitFail
+	}
+	return exitTrouble
 }

@@ -57,10 +57,10 @@ func TestMembersUsageErrors(t *testing.T) {
 		{"bad cluster", []string{"members", "--token-file", good, "Web!"}, exitUsage, `cluster "Web!"`},
 		{"bad url", []string{"members", "--token-file", good, "--url", "ftp://x", "web"}, exitUsage, "want http(s)://"},
 		{"missing CA", []string{"members", "--token-file", good, "--ca", filepath.Join(dir, "ca.pem"), "web"}, exitUsage, "CA file"},
-		{"token over plain http", []string{"members", "--token-file", good, "--url", "http://registry.internal:8180", "web"}, exitFail, "--insecure-http"},
-		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "connection refused"},
+		{"token over plain http", []string{"members", "--token-file", good, "--url", "http://registry.internal:8180", "web"}, exitTrouble, "--insecure-http"},
+		{"unreachable", []string{"members", "--token-file", good, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitTrouble, "connection refused"},
 		// Issue 16 item 14: a token file others can read is warned about.
-		{"loose token file", []string{"members", "--token-file", loose, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitFail, "warning: token file " + loose + " is mode 0644"},
+		{"loose token file", []string{"members", "--token-file", loose, "--url", "http://127.0.0.1:1", "--timeout", "5s", "web"}, exitTrouble, "warning: token file " + loose + " is mode 0644"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -82,7 +82,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		c, err := udkit.ReadCloudCfg(*cfgPath)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit plan: --cloud-cfg: %v\n", err)
+			fmt.Fprintf(stderr, "udkit plan: --cloud-cfg: %s\n", errText(err))
 			return exitUsage
 		}
 		opts.CloudCfg = c
@@ -93,8 +93,8 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit plan: %v\n", err)
-		return exitFail
+		fmt.Fprintf(stderr, "udkit plan: %s\n", errText(err))
+		return exitTrouble
 	}
 	where := name
 	if name == "-" {
@@ -102,15 +102,15 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	plan, err := udkit.Plan(data, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit plan: %s: %v\n", diag.Escape(where), err)
-		return exitFail
+		fmt.Fprintf(stderr, "udkit plan: %s: %s\n", diag.Escape(where), errText(err))
+		return exitTrouble
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(plan); err != nil {
 			fmt.Fprintf(stderr, "udkit plan: %v\n", err)
-			return exitFail
+			return exitTrouble
 		}
 	} else {
 		io.WriteString(stdout, plan.Text(where))

@@ -385,7 +385,7 @@ func TestServeRefusesPublicDqliteWithoutTLS(t *testing.T) {
 	// before trying to listen.
 	var errb bytes.Buffer
 	code := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", "192.0.2.1:9180"}, strings.NewReader(""), io.Discard, &errb)
-	if code != exitFail || !strings.Contains(errb.String(), "no authentication") {
+	if code != exitTrouble || !strings.Contains(errb.String(), "no authentication") {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
 }

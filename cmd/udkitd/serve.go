@@ -153,7 +153,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	log := slog.New(api.RateLimitLog(lh, 10, time.Second))
 	if err := runServer(ctx, c, log); err != nil {
 		log.Error("udkitd serve: " + err.Error())
-		return exitFail
+		return exitTrouble
 	}
 	return exitOK
 }

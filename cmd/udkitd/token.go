@@ -86,7 +86,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jt, err := c.CreateJoinToken(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, jt.Token)
@@ -97,7 +97,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jts, err := c.JoinTokens(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, jt := range jts {
@@ -110,7 +110,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeJoinToken(ctx, o.cluster, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token revoke: cluster %q has no join token %q (already revoked?)\n", o.cluster, fs.Arg(0))
@@ -125,7 +125,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		at, err := c.CreateAdminToken(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, at.Token)
@@ -136,7 +136,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ats, err := c.AdminTokens(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, at := range ats {
@@ -149,7 +149,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeAdminToken(ctx, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: no admin token %q (already revoked?)\n", fs.Arg(0))
