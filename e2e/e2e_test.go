@@ -21,27 +21,29 @@ import (
 // linter passes. (TestControlMountGone and TestControlNetworkGone run the
 // same probe under units without that ordering.)
 func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
-	text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
-	for _, d := range lint {
-		if d.Severity != unit.Info {
-			t.Errorf("lint on the library's own hook: %s", d)
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
+		for _, d := range lint {
+			if d.Severity != unit.Info {
+				t.Errorf("lint on the library's own hook: %s", d)
+			}
 		}
-	}
-	m, rcv := bootWithReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-	checkHookArmed(t, m, hookUnit)
-	m.poweroff()
-	ev := m.file(evidenceLog)
-	t.Logf("evidence log:\n%s", ev)
-	want := "probe mount=mounted addr=" + containerAddr + "/24 http=204"
-	if !strings.Contains(ev, want) {
-		t.Fatalf("evidence log:\n%s\nwant a line %q", ev, want)
-	}
-	if got := rcv.methods(); got != "POST DELETE" {
-		t.Errorf("registry calls = %q, want POST DELETE", got)
-	}
-	if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err != nil {
-		t.Errorf("the probe's record did not reach the host through the mount: %v", err)
-	}
+		m, rcv := bootWithReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+		checkHookArmed(t, m, hookUnit)
+		m.poweroff()
+		ev := m.file(evidenceLog)
+		t.Logf("evidence log:\n%s", ev)
+		want := "probe mount=mounted addr=" + containerAddr + "/24 http=204"
+		if !strings.Contains(ev, want) {
+			t.Fatalf("evidence log:\n%s\nwant a line %q", ev, want)
+		}
+		if got := rcv.methods(); got != "POST DELETE" {
+			t.Errorf("registry calls = %q, want POST DELETE", got)
+		}
+		if _, err := os.Stat(filepath.Join(m.export, "deregistered-"+m.name)); err != nil {
+			t.Errorf("the probe's record did not reach the host through the mount: %v", err)
+		}
+	})
 }
 
 // The negative control proves that the checks can fail: the library's
@@ -62,46 +64,48 @@ func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 // here, although the linter rightly calls it an error in general.
 // TestControlNetworkGone shows a unit that does lose the network.
 func TestControlMountGone(t *testing.T) {
-	text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount"}},
-		func(u *unit.Unit) { dropOption(u, "Unit", "Wants") })
-	if !hasRule(lint, "network-online-wants") {
-		t.Errorf("the linter did not report After=network-online.target without Wants=")
-	}
-	for _, tc := range []struct {
-		name, options string
-		gone          bool
-	}{
-		{"nofail", fstabOptions, true},
-		{"without-nofail", "bind,_netdev", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, rcv := withReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-			m.setFstab(tc.options)
-			m.boot()
-			checkHookArmed(t, m, hookUnit)
-			m.poweroff()
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount"}},
+			func(u *unit.Unit) { dropOption(u, "Unit", "Wants") })
+		if !hasRule(lint, "network-online-wants") {
+			t.Errorf("the linter did not report After=network-online.target without Wants=")
+		}
+		for _, tc := range []struct {
+			name, options string
+			gone          bool
+		}{
+			{"nofail", fstabOptions, true},
+			{"without-nofail", "bind,_netdev", false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				m, rcv := withReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+				m.setFstab(tc.options)
+				m.boot()
+				checkHookArmed(t, m, hookUnit)
+				m.poweroff()
 
-			ev := m.file(evidenceLog)
-			t.Logf("evidence log:\n%s", ev)
-			t.Logf("registry calls (the network stays up here, see the doc comment): %v", rcv.calls())
-			_, marker := os.Stat(filepath.Join(m.export, "deregistered-"+m.name))
-			if !tc.gone {
-				if !strings.Contains(ev, "probe mount=mounted") || marker != nil {
-					t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s mounted through its 10 s wait, and its record on the host", ev, mountPoint)
+				ev := m.file(evidenceLog)
+				t.Logf("evidence log:\n%s", ev)
+				t.Logf("registry calls (the network stays up here, see the doc comment): %v", rcv.calls())
+				_, marker := os.Stat(filepath.Join(m.export, "deregistered-"+m.name))
+				if !tc.gone {
+					if !strings.Contains(ev, "probe mount=mounted") || marker != nil {
+						t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s mounted through its 10 s wait, and its record on the host", ev, mountPoint)
+					}
+					return
 				}
-				return
-			}
-			if !strings.Contains(ev, "probe mount=unmounted") {
-				t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
-			}
-			if err := hookThenUnmount(m.journal(), hookUnit); err == nil {
-				t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
-			}
-			if marker == nil {
-				t.Errorf("the probe's record reached the host through the mount; want the mount gone")
-			}
-		})
-	}
+				if !strings.Contains(ev, "probe mount=unmounted") {
+					t.Fatalf("evidence log:\n%s\nwant the probe to have seen %s unmounted while ExecStop ran", ev, mountPoint)
+				}
+				if err := hookThenUnmount(m.journal(), hookUnit); err == nil {
+					t.Errorf("journal: the hook stopped before the unmount; want the unmount first")
+				}
+				if marker == nil {
+					t.Errorf("the probe's record reached the host through the mount; want the mount gone")
+				}
+			})
+		}
+	})
 }
 
 // With the deregister script on the mount but the ordering missing (the
@@ -114,23 +118,25 @@ func TestControlMountGone(t *testing.T) {
 // hookThenUnmount, which TestManagedServerWithUdkitd relies on, reports
 // either of the others.
 func TestControlScriptOnMount(t *testing.T) {
-	text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{mountPoint + "/bin/deregister"}},
-		func(u *unit.Unit) { dropOption(u, "Unit", "Wants") })
-	if !hasRule(lint, "exec-stop-mount") {
-		t.Errorf("the linter did not report an ExecStop= program outside the mounts")
-	}
-	m, rcv := withReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-	rcv.mu.Lock()
-	rcv.deleteDelay = 5 * time.Second
-	rcv.mu.Unlock()
-	m.boot()
-	checkHookArmed(t, m, hookUnit)
-	m.poweroff()
-	err := hookThenUnmount(m.journal(), hookUnit)
-	if err == nil {
-		t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
-	}
-	t.Logf("as expected: %v", err)
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{mountPoint + "/bin/deregister"}},
+			func(u *unit.Unit) { dropOption(u, "Unit", "Wants") })
+		if !hasRule(lint, "exec-stop-mount") {
+			t.Errorf("the linter did not report an ExecStop= program outside the mounts")
+		}
+		m, rcv := withReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+		rcv.mu.Lock()
+		rcv.deleteDelay = 5 * time.Second
+		rcv.mu.Unlock()
+		m.boot()
+		checkHookArmed(t, m, hookUnit)
+		m.poweroff()
+		err := hookThenUnmount(m.journal(), hookUnit)
+		if err == nil {
+			t.Fatal("journal: the hook stopped, then the mount was unmounted; want the unmount tried while the hook ran")
+		}
+		t.Logf("as expected: %v", err)
+	})
 }
 
 // A hook with DefaultDependencies=no (Conflicts= and Before=
@@ -141,40 +147,42 @@ func TestControlScriptOnMount(t *testing.T) {
 // fail too. The linter has no finding for this unit: a gap, reported on
 // the issue; the test logs what it says.
 func TestControlNetworkGone(t *testing.T) {
-	text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "network"}}, func(u *unit.Unit) {
-		dropOption(u, "Unit", "Wants")
-		dropOption(u, "Unit", "After")
-		u.Add("Unit", "DefaultDependencies", "no")
-		u.Add("Unit", "Conflicts", "shutdown.target")
-		u.Add("Unit", "Before", "shutdown.target")
-	})
-	m, rcv := bootWithReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-	checkHookArmed(t, m, hookUnit)
-	m.poweroff()
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "network"}}, func(u *unit.Unit) {
+			dropOption(u, "Unit", "Wants")
+			dropOption(u, "Unit", "After")
+			u.Add("Unit", "DefaultDependencies", "no")
+			u.Add("Unit", "Conflicts", "shutdown.target")
+			u.Add("Unit", "Before", "shutdown.target")
+		})
+		m, rcv := bootWithReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+		checkHookArmed(t, m, hookUnit)
+		m.poweroff()
 
-	ev := m.file(evidenceLog)
-	t.Logf("evidence log:\n%s", ev)
-	if !regexp.MustCompile(`probe mount=\S+ addr=none http=000`).MatchString(ev) {
-		t.Fatalf("evidence log:\n%s\nwant the probe to have seen eth0 without an address and the registry unreachable", ev)
-	}
-	if got := rcv.methods(); got != "POST" {
-		t.Errorf("registry calls = %q, want only the registration (the deregistration cannot get through)", got)
-	}
+		ev := m.file(evidenceLog)
+		t.Logf("evidence log:\n%s", ev)
+		if !regexp.MustCompile(`probe mount=\S+ addr=none http=000`).MatchString(ev) {
+			t.Fatalf("evidence log:\n%s\nwant the probe to have seen eth0 without an address and the registry unreachable", ev)
+		}
+		if got := rcv.methods(); got != "POST" {
+			t.Errorf("registry calls = %q, want only the registration (the deregistration cannot get through)", got)
+		}
+	})
 }
 
 // bootWithReceiver prepares a machine with a receiver and boots it.
-func bootWithReceiver(t *testing.T, userData func(url string) []byte) (*machine, *receiver) {
+func bootWithReceiver(t *testing.T, img *osImage, userData func(url string) []byte) (*machine, *receiver) {
 	t.Helper()
-	m, rcv := withReceiver(t, userData)
+	m, rcv := withReceiver(t, img, userData)
 	m.boot()
 	return m, rcv
 }
 
 // withReceiver starts a receiver on a fresh machine's network and writes
 // the seed with the user data rendered for the receiver's URL.
-func withReceiver(t *testing.T, userData func(url string) []byte) (*machine, *receiver) {
+func withReceiver(t *testing.T, img *osImage, userData func(url string) []byte) (*machine, *receiver) {
 	t.Helper()
-	m := newMachine(t)
+	m := newMachineOn(t, img)
 	rcv := newReceiver(t, m.net)
 	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: userData(rcv.url)})
 	return m, rcv
@@ -284,33 +292,35 @@ func hookThenUnmount(journal, unit string) error {
 // fails, the system is degraded) and, worse, nothing deregisters at
 // shutdown. This is why the scripts need defer: true.
 func TestWriteFilesToMountNeedsDefer(t *testing.T) {
-	text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{mountPoint + "/bin/deregister"}, Mounts: []string{mountPoint}}, nil)
-	m, rcv := withReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, true) })
-	state, status := m.start()
-	if state != "degraded" || !strings.Contains(status, "status: error") {
-		t.Errorf("system %q, cloud-init %q; want degraded and error (runcmd cannot find the register script)", state, status)
-	}
-	if _, err := os.Stat(filepath.Join(m.export, "bin/deregister")); err == nil {
-		t.Fatalf("bin/deregister reached the mount without defer: true")
-	}
-	if out, err := m.exec("test", "-e", mountPoint+"/bin/deregister"); err == nil {
-		t.Fatalf("%s/bin/deregister is visible in the container without defer: true (%s)", mountPoint, out)
-	}
-	if _, err := os.Stat(filepath.Join(m.upper, mountPoint, "bin/deregister")); err != nil {
-		t.Errorf("bin/deregister not found under the mount point in the root file system: %v", err)
-	}
-	// systemd-analyze verify, as checkVerify runs it, sees the hole too.
-	probs := verifyProblems(m, hookUnit)
-	if len(probs) != 1 || !strings.Contains(probs[0], mountPoint+"/bin/deregister") {
-		t.Errorf("verify problems = %q, want one from systemd-analyze about %s/bin/deregister", probs, mountPoint)
-	} else {
-		t.Logf("as expected: %s", probs[0])
-	}
-	m.poweroff()
-	if got := rcv.methods(); got != "" {
-		t.Errorf("registry calls = %q, want none (both scripts are hidden)", got)
-	}
-	if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
-		t.Errorf("journal does not show the hook failing to find its ExecStop")
-	}
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{mountPoint + "/bin/deregister"}, Mounts: []string{mountPoint}}, nil)
+		m, rcv := withReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, true) })
+		state, status := m.start()
+		if state != "degraded" || !strings.Contains(status, "status: error") {
+			t.Errorf("system %q, cloud-init %q; want degraded and error (runcmd cannot find the register script)", state, status)
+		}
+		if _, err := os.Stat(filepath.Join(m.export, "bin/deregister")); err == nil {
+			t.Fatalf("bin/deregister reached the mount without defer: true")
+		}
+		if out, err := m.exec("test", "-e", mountPoint+"/bin/deregister"); err == nil {
+			t.Fatalf("%s/bin/deregister is visible in the container without defer: true (%s)", mountPoint, out)
+		}
+		if _, err := os.Stat(filepath.Join(m.upper, mountPoint, "bin/deregister")); err != nil {
+			t.Errorf("bin/deregister not found under the mount point in the root file system: %v", err)
+		}
+		// systemd-analyze verify, as checkVerify runs it, sees the hole too.
+		probs := verifyProblems(m, hookUnit)
+		if len(probs) != 1 || !strings.Contains(probs[0], mountPoint+"/bin/deregister") {
+			t.Errorf("verify problems = %q, want one from systemd-analyze about %s/bin/deregister", probs, mountPoint)
+		} else {
+			t.Logf("as expected: %s", probs[0])
+		}
+		m.poweroff()
+		if got := rcv.methods(); got != "" {
+			t.Errorf("registry calls = %q, want none (both scripts are hidden)", got)
+		}
+		if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
+			t.Errorf("journal does not show the hook failing to find its ExecStop")
+		}
+	})
 }
