@@ -54,12 +54,19 @@ mount --rbind /dev "$r/dev"
 mount --rbind /sys "$r/sys"
 mount -t tmpfs -o mode=0755 tmpfs "$r/run"
 mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+# An image's empty machine-id (each boot makes its own) fails %m.
+[ -s "$r/etc/machine-id" ] || echo ` + judgeMachineID + ` >"$r/etc/machine-id"
 if [ -n "$io" ]; then
 	mkdir -p "$r/udkit-io"
 	mount --bind "$io" "$r/udkit-io"
 fi
 exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 LANG=C.UTF-8 HOME=/root SYSTEMD_LOG_COLOR=0 SYSTEMD_PAGER=cat "$@"
 `
+
+// judgeMachineID is the machine ID the judge root gets when its own
+// /etc/machine-id is empty, as a freshly built image's is: systemd
+// resolves %m from it, and fails without one.
+const judgeMachineID = "75646b69746a75646765000000000001"
 
 // judgeIODir is where the judge root sees the io directory of
 // [judgeCommand].
