@@ -218,10 +218,22 @@ func verifyProblems(m *machine, unit string) []string {
 		probs = append(probs, fmt.Sprintf("systemd-analyze verify %s in the container: %v\n%s", unit, err, out))
 	}
 	out, err = m.exec("cloud-init", "schema", "--system")
-	if err != nil || !strings.Contains(string(out), "Valid cloud-config") {
+	if err != nil || !validSchema.Match(out) {
 		probs = append(probs, fmt.Sprintf("cloud-init schema --system in the container: %v\n%s", err, out))
 	}
 	return probs
+}
+
+// validSchema is what `cloud-init schema --system` prints for valid user
+// data: "Valid cloud-config: system userdata" (cloud-init 22.4) or
+// "Valid schema user-data" (25.1).
+var validSchema = regexp.MustCompile(`Valid cloud-config: system userdata|Valid schema user-data`)
+
+// locateFailed is systemd's journal line for an Exec program that does
+// not exist: "Failed to locate executable PATH" (systemd 252) or "Unable
+// to locate executable 'PATH'" (257).
+func locateFailed(path string) *regexp.Regexp {
+	return regexp.MustCompile(`(Failed|Unable) to locate executable '?` + regexp.QuoteMeta(path) + `'?:`)
 }
 
 // knownWarnings are cloud-init WARNINGs that the test image causes
@@ -319,7 +331,7 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 		if got := rcv.methods(); got != "" {
 			t.Errorf("registry calls = %q, want none (both scripts are hidden)", got)
 		}
-		if j := m.journal(); !strings.Contains(j, "Failed to locate executable "+mountPoint+"/bin/deregister") {
+		if j := m.journal(); !locateFailed(mountPoint + "/bin/deregister").MatchString(j) {
 			t.Errorf("journal does not show the hook failing to find its ExecStop")
 		}
 	})

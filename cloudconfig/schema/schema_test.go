@@ -56,6 +56,11 @@ func TestValidate(t *testing.T) {
 		}},
 		{"merge keys applied", "x: &w\n  path: /x\n  permissions: 420\nwrite_files:\n  - <<: *w\n    permissions: '0644'\n", nil},
 	}
+	if !strings.HasPrefix(realtools.CloudInitVersion(t), "22.") {
+		// cloud-init 25.1's schema has additionalProperties: false at the
+		// top level: the anchor holder x is an error there (docs/versions.md).
+		tests[len(tests)-1].want = []string{"(document) [schema-additionalProperties]"}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := cloudconfig.Parse([]byte("#cloud-config\n" + tt.doc))
@@ -132,6 +137,9 @@ func TestAgreesWithCloudInit(t *testing.T) {
 			var ve *cloudconfig.ValidationError
 			if errors.As(goErr, &ve) {
 				for _, diag := range ve.Diagnostics {
+					if diag.Path == "(document)" && strings.Contains(ci.Output, "Additional properties are not allowed") {
+						continue // the top level (cloud-init 25.1's schema closes it; 22.4's does not)
+					}
 					if dotted := dotPath(diag.Path); !strings.Contains(ci.Output, dotted+":") {
 						t.Errorf("Go reports %s (%s), cloud-init does not mention %s:\n%s", diag.Path, diag.Message, dotted, ci.Output)
 					}
