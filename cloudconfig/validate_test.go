@@ -155,7 +155,7 @@ func TestValidateParsed(t *testing.T) {
 			`write_files[1].encoding: unknown encoding "rot13" (line 5); cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
 			`write_files[1].owner: must be a string, not the number 0 (line 6); quote it: '0' [string]`,
 			`write_files[1].append: must be true or false, not the string "yes" (line 7) [bool]`,
-			`write_files[1].source: unknown key "source" (line 8); cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
+			`write_files[1].source: key "source" (line 8) is not known to cloud-init 22.4 (Debian 12: its schema rejects it and the file gets no content from it); cloud-init 25.1 fetches the content from source.uri; use content to work on both [write-file-key]`,
 			`write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
 			`write_files[4]: must be a mapping with at least a path, not the string "just a string" (line 12) [write-file-type]`,
 		}},
