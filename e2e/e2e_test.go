@@ -58,7 +58,8 @@ func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 // The network stays up for this unit, and the test does not claim
 // otherwise: on Debian with cloud-init every service with default
 // dependencies is stopped before ifupdown takes the network down
-// (cloud-init.service is After=networking.service and Before=sysinit.target,
+// (cloud-init.service, cloud-init-network.service in cloud-init 25.1, is
+// After=networking.service and Before=sysinit.target,
 // and every such service is After=basic.target), and cloud-config.service
 // pulls in network-online.target, so After= without Wants= still orders
 // here, although the linter rightly calls it an error in general.
@@ -335,4 +336,93 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 			t.Errorf("journal does not show the hook failing to find its ExecStop")
 		}
 	})
+}
+
+// STOPHOOK fact 3, re-proven on every generation: runcmd runs inside
+// cloud-final.service, which is After=multi-user.target; a hook ordered
+// After=cloud-final.service or After=multi-user.target and armed with a
+// blocking `systemctl enable --now` waits for cloud-final to finish while
+// cloud-final waits for it.
+// The boot never ends: the hook's start job stays waiting and cloud-final
+// stays activating (TimeoutSec=0: for ever). The library's arm lines
+// (--no-block, used by every other scenario) boot to the end with the same
+// ordering, which the second case shows.
+func TestControlBlockingStartDeadlocks(t *testing.T) {
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		for _, tc := range []struct {
+			name, after string
+			noBlock     bool
+		}{
+			{"blocking-after-cloud-final", "cloud-final.service", false},
+			{"blocking-after-multi-user", "multi-user.target", false},
+			{"no-block-after-multi-user", "multi-user.target", true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath}},
+					func(u *unit.Unit) { u.Add("Unit", "After", tc.after) })
+				if !hasRule(lint, "deadlock-after") {
+					t.Errorf("the linter did not report After=%s", tc.after)
+				}
+				if !tc.noBlock {
+					for i, a := range arm {
+						kept := []string{}
+						for _, w := range a {
+							if w != "--no-block" {
+								kept = append(kept, w)
+							}
+						}
+						arm[i] = kept
+					}
+				}
+				m, _ := withReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+				if tc.noBlock {
+					m.boot()
+					checkHookArmed(t, m, hookUnit)
+					m.poweroff()
+					return
+				}
+				m.launch(time.Now().Add(bootLimit))
+				// Both jobs must be seen stuck together for 20 s running.
+				var jobs string
+				stuckSince := time.Time{}
+				for deadline := time.Now().Add(bootLimit); time.Now().Before(deadline); time.Sleep(time.Second) {
+					out, _ := m.exec("systemctl", "list-jobs", "--no-legend", "--no-pager")
+					jobs = string(out)
+					if deadlocked(jobs, hookUnit) {
+						if stuckSince.IsZero() {
+							stuckSince = time.Now()
+						}
+						if time.Since(stuckSince) >= 20*time.Second {
+							break
+						}
+					} else {
+						stuckSince = time.Time{}
+					}
+				}
+				if stuckSince.IsZero() || time.Since(stuckSince) < 20*time.Second {
+					t.Fatalf("want %s's start job waiting and cloud-final.service's running for 20 s; systemctl list-jobs:\n%s", hookUnit, jobs)
+				}
+				t.Logf("deadlocked as STOPHOOK fact 3 says (%s); systemctl list-jobs:\n%s", img.Release, jobs)
+				status, _ := m.exec("cloud-init", "status")
+				if strings.Contains(string(status), "done") {
+					t.Errorf("cloud-init status says done during the deadlock:\n%s", status)
+				}
+			})
+		}
+	})
+}
+
+// deadlocked reports whether systemctl list-jobs shows the hook's start
+// job waiting and cloud-final.service's start job running.
+func deadlocked(jobs, hook string) bool {
+	hookWaiting, finalRunning := false, false
+	for _, l := range strings.Split(jobs, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || f[2] != "start" {
+			continue
+		}
+		hookWaiting = hookWaiting || f[1] == hook && f[3] == "waiting"
+		finalRunning = finalRunning || f[1] == "cloud-final.service" && f[3] == "running"
+	}
+	return hookWaiting && finalRunning
 }

@@ -186,39 +186,9 @@ func (m *machine) boot() {
 func (m *machine) start() (state, cloudInitStatus string) {
 	t := m.t
 	t.Helper()
-	m.boots++
-	out, err := os.Create(filepath.Join(m.dir, fmt.Sprintf("console-%d.log", m.boots)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	m.nspawn = exec.Command("systemd-nspawn",
-		"--quiet", "--register=no", "--keep-unit",
-		"--machine="+m.name, "-D", m.root, "-b",
-		"--console=read-only",
-		"--network-namespace-path="+m.net.path(m.net.guest),
-		// ifupdown configures eth0 itself; joining a namespace does not
-		// grant the capability that --private-network would.
-		"--capability=CAP_NET_ADMIN",
-		"--bind-ro="+m.seed+":/var/lib/cloud/seed/nocloud",
-		"--bind="+m.export+":"+exportDir,
-	)
-	m.nspawn.Stdout, m.nspawn.Stderr = out, out
-	m.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := m.nspawn.Start(); err != nil {
-		t.Fatalf("e2e: starting systemd-nspawn: %v", err)
-	}
-	m.exited = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) {
-		m.waitErr = cmd.Wait()
-		close(done)
-	}(m.nspawn, m.exited)
-
 	begin := time.Now()
 	deadline := begin.Add(bootLimit)
-	if m.pid1, err = m.findPID1(deadline); err != nil {
-		t.Fatal(err)
-	}
+	m.launch(deadline)
 	// systemctl cannot talk to PID 1 before it has set up its private
 	// socket: retry until it answers with a final state.
 	for {
@@ -248,6 +218,45 @@ func (m *machine) start() (state, cloudInitStatus string) {
 	recordTiming(t, m.img, fmt.Sprintf("boot %d", m.boots), done)
 	t.Logf("%s (%s) boot %d: %s after %s, cloud-init finished after %s", m.name, m.img.Name, m.boots, state, booted.Round(time.Millisecond), done.Round(time.Millisecond))
 	return state, string(o)
+}
+
+// launch starts systemd-nspawn on the machine's overlay and returns once
+// the container's PID 1 is systemd; it does not wait for the boot (start
+// does). It fails the test when nspawn cannot start or no PID 1 appears
+// before deadline.
+func (m *machine) launch(deadline time.Time) {
+	t := m.t
+	t.Helper()
+	m.boots++
+	out, err := os.Create(filepath.Join(m.dir, fmt.Sprintf("console-%d.log", m.boots)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	m.nspawn = exec.Command("systemd-nspawn",
+		"--quiet", "--register=no", "--keep-unit",
+		"--machine="+m.name, "-D", m.root, "-b",
+		"--console=read-only",
+		"--network-namespace-path="+m.net.path(m.net.guest),
+		// ifupdown configures eth0 itself; joining a namespace does not
+		// grant the capability that --private-network would.
+		"--capability=CAP_NET_ADMIN",
+		"--bind-ro="+m.seed+":/var/lib/cloud/seed/nocloud",
+		"--bind="+m.export+":"+exportDir,
+	)
+	m.nspawn.Stdout, m.nspawn.Stderr = out, out
+	m.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := m.nspawn.Start(); err != nil {
+		t.Fatalf("e2e: starting systemd-nspawn: %v", err)
+	}
+	m.exited = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) {
+		m.waitErr = cmd.Wait()
+		close(done)
+	}(m.nspawn, m.exited)
+	if m.pid1, err = m.findPID1(deadline); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // findPID1 waits for nspawn's child that is PID 1 of a new PID namespace
