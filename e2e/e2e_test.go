@@ -339,29 +339,38 @@ func TestWriteFilesToMountNeedsDefer(t *testing.T) {
 }
 
 // STOPHOOK fact 3, re-proven on every generation: runcmd runs inside
-// cloud-final.service, which is After=multi-user.target; a hook ordered
-// After=cloud-final.service or After=multi-user.target and armed with a
-// blocking `systemctl enable --now` waits for cloud-final to finish while
-// cloud-final waits for it.
-// The boot never ends: the hook's start job stays waiting and cloud-final
-// stays activating (TimeoutSec=0: for ever). The library's arm lines
-// (--no-block, used by every other scenario) boot to the end with the same
-// ordering, which the second case shows.
+// cloud-final.service; a hook ordered After=cloud-final.service and armed
+// with a blocking `systemctl enable --now` waits for cloud-final to finish
+// while cloud-final waits for it. The boot never ends: the hook's start
+// job stays waiting and cloud-final stays activating (TimeoutSec=0: for
+// ever). The library's arm lines (--no-block, used by every other
+// scenario) boot to the end with the same ordering. After=multi-user.target,
+// which STOPHOOK lists too, does not deadlock on either generation:
+// cloud-final is itself After=multi-user.target, so that target has been
+// reached when runcmd runs (docs/versions.md).
 func TestControlBlockingStartDeadlocks(t *testing.T) {
 	forEachImage(t, func(t *testing.T, img *osImage) {
 		for _, tc := range []struct {
 			name, after string
 			noBlock     bool
+			deadlock    bool
 		}{
-			{"blocking-after-cloud-final", "cloud-final.service", false},
-			{"blocking-after-multi-user", "multi-user.target", false},
-			{"no-block-after-multi-user", "multi-user.target", true},
+			{"blocking-after-cloud-final", "cloud-final.service", false, true},
+			{"no-block-after-cloud-final", "cloud-final.service", true, false},
+			// multi-user.target has been reached before cloud-final
+			// starts (cloud-final is After= it), so nothing waits.
+			{"blocking-after-multi-user", "multi-user.target", false, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath}},
 					func(u *unit.Unit) { u.Add("Unit", "After", tc.after) })
-				if !hasRule(lint, "deadlock-after") {
+				switch {
+				case tc.deadlock && !hasRule(lint, "deadlock-after"):
 					t.Errorf("the linter did not report After=%s", tc.after)
+				case !tc.deadlock && tc.after == "multi-user.target" && hasRule(lint, "deadlock-after"):
+					// Too strong on Debian 12 and 13: reported in the
+					// issue note, left to the unit package's owner.
+					t.Logf("the linter reports deadlock-after for After=%s, which does not deadlock here", tc.after)
 				}
 				if !tc.noBlock {
 					for i, a := range arm {
@@ -375,7 +384,7 @@ func TestControlBlockingStartDeadlocks(t *testing.T) {
 					}
 				}
 				m, _ := withReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-				if tc.noBlock {
+				if !tc.deadlock {
 					m.boot()
 					checkHookArmed(t, m, hookUnit)
 					m.poweroff()
