@@ -6,6 +6,11 @@
 // test is skipped on a developer's machine, but fails when the environment
 // says the tools must be there (CI, or `make test`, which installs them and
 // sets UDKIT_STRICT_TOOLS=1): a check that silently skips in CI is no check.
+//
+// With [JudgeRootEnv] (UDKIT_JUDGE_ROOT) set to a Debian root file system,
+// cloud-init's parser and schema check, systemd-analyze verify and systemd
+// --test run inside that root instead of on the host: `make judge` uses the
+// Debian 13 e2e image as a second judge beside the host's Debian 12.
 package realtools
 
 import (
