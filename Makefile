@@ -1,5 +1,7 @@
 # udkit: `make test` installs what the tests need (Debian), then vets and
-# tests everything. `make e2e` boots a real Debian in systemd-nspawn.
+# tests everything. `make e2e` boots every scenario on a real Debian 12 and
+# Debian 13 in systemd-nspawn, and judges the golden files again with Debian
+# 13's cloud-init and systemd (the second judge; `make judge` runs it alone).
 
 GO        ?= go
 TAGS      ?= libsqlite3
@@ -15,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # zsh and fish: the CLI's completion test loads its scripts in them.
 TEST_PKGS += zsh fish
 
-.PHONY: all test deps e2e-deps vet unit-test leaves e2e bench fuzz render
+.PHONY: all test deps e2e-deps vet unit-test leaves e2e judge bench fuzz render
 
 all: test
 
@@ -56,8 +58,17 @@ unit-test:
 
 test: deps vet leaves unit-test
 
+# Both images are debootstrapped on first use and cached in
+# /var/cache/udkit-e2e (UDKIT_E2E_CACHE); UDKIT_E2E_IMAGES=trixie boots one.
+# Hold `flock /tmp/udkit-e2e.lock` around it when others may boot too.
 e2e: e2e-deps
-	$(GO) test -tags "e2e $(TAGS)" -count=1 -timeout 30m -v ./e2e/...
+	$(GO) test -tags "e2e $(TAGS)" -count=1 -timeout 75m -v ./e2e/...
+
+# judge: the golden checks and parser-differential tests once more, with
+# cloud-init 25.1 and systemd 257 run inside the cached Debian 13 image
+# (e2e.TestSecondJudge; part of `make e2e`).
+judge: e2e-deps
+	$(GO) test -tags "e2e $(TAGS)" -count=1 -timeout 40m -v -run '^TestSecondJudge$$' ./e2e/...
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...

@@ -35,8 +35,9 @@ import (
 //     Validate reports those past that.
 //   - owner-before-users: a write_files owner other than root without
 //     defer: true; write_files runs before users are created.
-//   - path-volatile: a write_files path under /run or /var/tmp, which does
-//     not survive a reboot while write_files runs once per instance.
+//   - path-volatile: a write_files path under /run, which does not survive
+//     a reboot, or /var/tmp, whose files systemd 257 (Debian 13) deletes
+//     after 30 days, while write_files runs once per instance.
 //
 // Both command forms are understood: argv lists word by word, shell
 // strings split into simple commands on ; && || | & and newlines, after
@@ -106,8 +107,15 @@ func isUnitDir(dir string) bool {
 func (l *linter) writeFiles(files []WriteFile) {
 	for i, f := range files {
 		p := fmt.Sprintf("write_files[%d]", i)
-		if strings.HasPrefix(f.Path, "/run/") || strings.HasPrefix(f.Path, "/var/tmp/") {
+		switch {
+		case strings.HasPrefix(f.Path, "/run/"):
 			l.add(p+".path", diag.Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
+		case strings.HasPrefix(f.Path, "/var/tmp/"):
+			// Debian 12's tmpfiles never clean /var/tmp; Debian 13's
+			// (systemd 257) age it: "q /var/tmp 1777 root root 30d"
+			// (docs/versions.md).
+			l.add(p+".path", diag.Warning, "path-volatile", "%s may be deleted once it is 30 days old (systemd-tmpfiles ages /var/tmp), but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
+			l.diags[len(l.diags)-1].Versions = "systemd 257 (Debian 13); Debian 12's systemd 252 keeps /var/tmp"
 		}
 		if user, _, _ := strings.Cut(f.Owner, ":"); user != "" && user != "root" && !f.Defer {
 			l.add(p+".owner", diag.Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)

@@ -82,6 +82,9 @@ func TestLint(t *testing.T) {
 			"warning: write_files[0].path: /run/app/env does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib [path-volatile]",
 			"warning: write_files[0].owner: write_files runs before cloud-init creates users, so owner app:app may not exist yet; add defer: true [owner-before-users]",
 		}},
+		{"var tmp ages on Debian 13", cloudconfig.Config{WriteFiles: []cloudconfig.WriteFile{{Path: "/var/tmp/app/env"}}}, []string{
+			"warning: write_files[0].path: /var/tmp/app/env may be deleted once it is 30 days old (systemd-tmpfiles ages /var/tmp), but write_files runs only once per instance; use a path under /etc or /var/lib [path-volatile]",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

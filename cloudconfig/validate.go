@@ -414,8 +414,14 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 			} else if key == "append" {
 				f.Append, _ = fitBool(vn)
 			}
+		case "source":
+			// Known to cloud-init 25.1 (content fetched from a URL), not
+			// to 22.4, whose schema rejects it and whose write_files
+			// ignores it (docs/versions.md).
+			v.errf(kp, "write-file-key", "key \"source\" is not known to cloud-init 22.4 (Debian 12: its schema rejects it and the file gets no content from it); cloud-init 25.1 fetches the content from source.uri; use content to work on both")
+			v.diags[len(v.diags)-1].Versions = "cloud-init 22.4 (Debian 12); 25.1 accepts it"
 		default:
-			v.errf(kp, "write-file-key", "unknown key %q; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer", key)
+			v.errf(kp, "write-file-key", "unknown key %q; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer (25.1 adds source)", key)
 		}
 	}
 	if !hasPath {

@@ -160,7 +160,7 @@ func TestValidateParsed(t *testing.T) {
 			`5:15: write_files[1].encoding: unknown encoding "rot13"; cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
 			`6:12: write_files[1].owner: must be a string, not the number 0; quote it: '0' [string]`,
 			`7:13: write_files[1].append: must be true or false, not the string "yes" [bool]`,
-			`8:13: write_files[1].source: unknown key "source"; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
+			`8:13: write_files[1].source: key "source" is not known to cloud-init 22.4 (Debian 12: its schema rejects it and the file gets no content from it); cloud-init 25.1 fetches the content from source.uri; use content to work on both [write-file-key]`,
 			`11:11: write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
 			`12:5: write_files[4]: must be a mapping with at least a path, not the string "just a string" [write-file-type]`,
 		}},

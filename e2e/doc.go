@@ -1,15 +1,19 @@
-// Package e2e boots a real Debian bookworm with systemd and cloud-init in
+// Package e2e boots a real Debian with systemd and cloud-init in
 // systemd-nspawn, feeds it user data through a NoCloud seed, and checks that
 // a member registers at launch and deregisters at shutdown while the
 // _netdev mount holding its scripts is still mounted and the network is
-// still up.
+// still up. Every scenario boots two generations (forEachImage): Debian 12
+// bookworm (cloud-init 22.4, systemd 252) and Debian 13 trixie (cloud-init
+// 25.1, systemd 257); docs/versions.md records where they differ.
+// TestSecondJudge runs the real-tool tests of the other packages again
+// with Debian 13's cloud-init and systemd (internal/realtools, judge root).
 //
 // Every file except this one carries the build tag e2e, so `go test ./...`
 // never boots a container; `make e2e` runs the tests (root required):
 //
 //	go test -tags 'e2e libsqlite3' -count=1 -timeout 30m -v ./e2e/...
 //
-// The harness builds a minimal Debian root file system once with
+// The harness builds a minimal Debian root file system per suite once with
 // debootstrap and caches it as a zstd tarball (UDKIT_E2E_CACHE, default
 // /var/cache/udkit-e2e), keyed by a hash of the recipe. Each test machine
 // gets its own overlay over that tree (not nspawn's --volatile=overlay,

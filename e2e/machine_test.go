@@ -7,14 +7,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"text/tabwriter"
 	"time"
 )
 
@@ -42,6 +45,7 @@ const namePrefix = "ue2e"
 // fstab mounts at mountPoint with _netdev, and a NoCloud seed.
 type machine struct {
 	t      *testing.T
+	img    *osImage
 	name   string // machine and hostname prefix, also the netns prefix
 	dir    string // temporary tree holding everything below
 	root   string // overlay mount: the container's root directory
@@ -57,20 +61,62 @@ type machine struct {
 	boots   int
 }
 
+// timing is one measured step of a scenario, for the matrix TestMain
+// prints: boot-to-done (nspawn start to cloud-init done) and poweroff
+// (systemctl poweroff or reboot to nspawn exit). These are figures for
+// the report, never assertions.
+type timing struct {
+	test, image, step string
+	d                 time.Duration
+}
+
+var timings struct {
+	sync.Mutex
+	list []timing
+}
+
+func recordTiming(t *testing.T, img *osImage, step string, d time.Duration) {
+	timings.Lock()
+	defer timings.Unlock()
+	timings.list = append(timings.list, timing{test: t.Name(), image: img.Name, step: step, d: d})
+}
+
+// printTimings writes the matrix of every measured step to w.
+func printTimings(w io.Writer) {
+	timings.Lock()
+	defer timings.Unlock()
+	if len(timings.list) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "e2e timings (boot N: nspawn start to cloud-init done; poweroff/reboot: systemctl to nspawn exit):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, x := range timings.list {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%.1fs\n", x.test, x.image, x.step, x.d.Seconds())
+	}
+	tw.Flush()
+}
+
 // seedData is what the NoCloud seed holds.
 type seedData struct {
 	instanceID string
 	userData   []byte
 }
 
-// newMachine prepares a machine (nothing runs yet; the seed is written
-// with writeSeed) and registers its cleanup: stop what still runs, print
-// the logs if the test failed, unmount, delete the namespaces, remove the
-// tree.
+// newMachine prepares a machine on the default image (Debian 12); see
+// newMachineOn.
 func newMachine(t *testing.T) *machine {
 	t.Helper()
-	lower := requireImage(t)
-	m := &machine{t: t, name: fmt.Sprintf("%s%d-%d", namePrefix, os.Getpid(), machineSeq.Add(1))}
+	return newMachineOn(t, bookwormImage)
+}
+
+// newMachineOn prepares a machine on img (nothing runs yet; the seed is
+// written with writeSeed) and registers its cleanup: stop what still runs,
+// print the logs if the test failed, unmount, delete the namespaces,
+// remove the tree.
+func newMachineOn(t *testing.T, img *osImage) *machine {
+	t.Helper()
+	lower := img.root(t)
+	m := &machine{t: t, img: img, name: fmt.Sprintf("%s%d-%d", namePrefix, os.Getpid(), machineSeq.Add(1))}
 	var err error
 	m.dir, err = os.MkdirTemp(filepath.Dir(lower), m.name+"-")
 	if err != nil {
@@ -140,6 +186,47 @@ func (m *machine) boot() {
 func (m *machine) start() (state, cloudInitStatus string) {
 	t := m.t
 	t.Helper()
+	begin := time.Now()
+	deadline := begin.Add(bootLimit)
+	m.launch(deadline)
+	// systemctl cannot talk to PID 1 before it has set up its private
+	// socket: retry until it answers with a final state.
+	for {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		o, _ := m.execContext(ctx, "systemctl", "is-system-running", "--wait")
+		cancel()
+		state = strings.TrimSpace(string(o))
+		if state == "running" || state == "degraded" {
+			break
+		}
+		if m.hasExited() {
+			t.Fatalf("e2e: %s: systemd-nspawn exited during boot %d (%v)", m.name, m.boots, m.waitErr)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("e2e: %s: boot %d not finished after %s (systemctl is-system-running: %q)", m.name, m.boots, bootLimit, state)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	booted := time.Since(begin)
+	o, err := m.execContext(ctx, "cloud-init", "status", "--wait", "--long")
+	if ctx.Err() != nil {
+		t.Fatalf("e2e: %s boot %d: cloud-init status --wait: %v", m.name, m.boots, err)
+	}
+	done := time.Since(begin)
+	recordTiming(t, m.img, fmt.Sprintf("boot %d", m.boots), done)
+	t.Logf("%s (%s) boot %d: %s after %s, cloud-init finished after %s", m.name, m.img.Name, m.boots, state, booted.Round(time.Millisecond), done.Round(time.Millisecond))
+	return state, string(o)
+}
+
+// launch starts systemd-nspawn on the machine's overlay and returns once
+// the container's PID 1 is systemd; it does not wait for the boot (start
+// does). It fails the test when nspawn cannot start or no PID 1 appears
+// before deadline.
+func (m *machine) launch(deadline time.Time) {
+	t := m.t
+	t.Helper()
 	m.boots++
 	out, err := os.Create(filepath.Join(m.dir, fmt.Sprintf("console-%d.log", m.boots)))
 	if err != nil {
@@ -167,39 +254,9 @@ func (m *machine) start() (state, cloudInitStatus string) {
 		m.waitErr = cmd.Wait()
 		close(done)
 	}(m.nspawn, m.exited)
-
-	begin := time.Now()
-	deadline := begin.Add(bootLimit)
 	if m.pid1, err = m.findPID1(deadline); err != nil {
 		t.Fatal(err)
 	}
-	// systemctl cannot talk to PID 1 before it has set up its private
-	// socket: retry until it answers with a final state.
-	for {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		o, _ := m.execContext(ctx, "systemctl", "is-system-running", "--wait")
-		cancel()
-		state = strings.TrimSpace(string(o))
-		if state == "running" || state == "degraded" {
-			break
-		}
-		if m.hasExited() {
-			t.Fatalf("e2e: %s: systemd-nspawn exited during boot %d (%v)", m.name, m.boots, m.waitErr)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("e2e: %s: boot %d not finished after %s (systemctl is-system-running: %q)", m.name, m.boots, bootLimit, state)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	booted := time.Since(begin)
-	o, err := m.execContext(ctx, "cloud-init", "status", "--wait", "--long")
-	if ctx.Err() != nil {
-		t.Fatalf("e2e: %s boot %d: cloud-init status --wait: %v", m.name, m.boots, err)
-	}
-	t.Logf("%s boot %d: %s after %s, cloud-init finished after %s", m.name, m.boots, state, booted.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond))
-	return state, string(o)
 }
 
 // findPID1 waits for nspawn's child that is PID 1 of a new PID namespace
@@ -301,7 +358,8 @@ func (m *machine) shutdown(verb string, wantStatus int) {
 	if status != wantStatus {
 		t.Fatalf("e2e: %s: systemd-nspawn exited with status %d after systemctl %s, want %d", m.name, status, verb, wantStatus)
 	}
-	t.Logf("%s: systemctl %s done in %s", m.name, verb, time.Since(begin).Round(time.Millisecond))
+	recordTiming(t, m.img, verb, time.Since(begin))
+	t.Logf("%s (%s): systemctl %s done in %s", m.name, m.img.Name, verb, time.Since(begin).Round(time.Millisecond))
 	m.pid1 = 0
 }
 

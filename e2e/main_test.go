@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) {
 	os.Setenv("UDKIT_STRICT_TOOLS", "1")
 	code := m.Run()
+	printTimings(os.Stdout)
 	if err := removeImage(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
 		if code == 0 {

@@ -474,8 +474,12 @@ func checkPlanAt(t *testing.T, m *machine, kind bootKind) *udkit.BootPlan {
 // TestPlanMatchesBoot boots planDocument, whose every command writes a
 // marker, and checks the plan against the boot and a reboot.
 func TestPlanMatchesBoot(t *testing.T) {
+	forEachImage(t, planMatchesBoot)
+}
+
+func planMatchesBoot(t *testing.T, img *osImage) {
 	ud := planDocument(t)
-	m := newMachine(t)
+	m := newMachineOn(t, img)
 	m.writeSeed(seedData{instanceID: "iid-" + m.name, userData: ud})
 	m.boot()
 	p := checkPlan(t, m)
@@ -558,17 +562,19 @@ func TestPlanMatchesBoot(t *testing.T) {
 // the canonical hook written by a plain cloud-config, and udkit's
 // registry hook registering on every boot, each booted and rebooted.
 func TestPlanMatchesScenarios(t *testing.T) {
-	t.Run("canonical-hook", func(t *testing.T) {
-		text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
-		m, _ := bootWithReceiver(t, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
-		checkPlan(t, m)
-		m.reboot()
-		checkPlan(t, m)
-	})
-	t.Run("registry-hook-every-boot", func(t *testing.T) {
-		m, _ := bootManaged(t, registryHook(true), udkit.Options{})
-		checkPlan(t, m)
-		m.reboot()
-		checkPlan(t, m)
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		t.Run("canonical-hook", func(t *testing.T) {
+			text, arm, _ := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
+			m, _ := bootWithReceiver(t, img, func(url string) []byte { return hookUserData(t, url, text, arm, false) })
+			checkPlan(t, m)
+			m.reboot()
+			checkPlan(t, m)
+		})
+		t.Run("registry-hook-every-boot", func(t *testing.T) {
+			m, _ := bootManaged(t, img, registryHook(true), udkit.Options{})
+			checkPlan(t, m)
+			m.reboot()
+			checkPlan(t, m)
+		})
 	})
 }

@@ -60,33 +60,47 @@ func fstabLine(options string) string {
 	return exportDir + " " + mountPoint + " none " + options + " 0 0\n"
 }
 
-var imageRecipe = recipe{
-	Version:  1,
-	Suite:    "bookworm",
-	Mirror:   "http://deb.debian.org/debian",
-	Include:  []string{"systemd", "systemd-sysv", "dbus", "iproute2", "ifupdown", "netbase", "curl"},
-	Packages: []string{"cloud-init"},
-	Dirs: []string{
-		mountPoint, exportDir,
-		"/var/log/journal", // persistent journal: readable from the host after poweroff
-	},
-	Files: map[string]string{
-		"/etc/cloud/cloud.cfg.d/90-udkit-e2e.cfg": "" +
-			"# udkit e2e image: NoCloud seed only, the network is ifupdown's.\n" +
-			"datasource_list: [NoCloud, None]\n" +
-			"network: {config: disabled}\n" +
-			"locale: C.UTF-8\n",
-		"/etc/network/interfaces.d/eth0": "" +
-			"auto eth0\n" +
-			"iface eth0 inet static\n" +
-			"    address " + containerAddr + "/24\n",
-		"/etc/fstab":    fstabLine(fstabOptions),
-		"/etc/hostname": "udkit-e2e\n",
-		// Empty: every boot of a fresh overlay gets its own machine ID.
-		"/etc/machine-id": "",
-	},
-	Remove: []string{"/var/cache/apt/archives", "/var/lib/apt/lists", "/usr/share/doc", "/usr/share/man", "/usr/share/locale"},
+// imageFiles are the files every image gets: the NoCloud-only cloud-init
+// configuration, the container's static address, the _netdev mount.
+var imageFiles = map[string]string{
+	"/etc/cloud/cloud.cfg.d/90-udkit-e2e.cfg": "" +
+		"# udkit e2e image: NoCloud seed only, the network is ifupdown's.\n" +
+		"datasource_list: [NoCloud, None]\n" +
+		"network: {config: disabled}\n" +
+		"locale: C.UTF-8\n",
+	"/etc/network/interfaces.d/eth0": "" +
+		"auto eth0\n" +
+		"iface eth0 inet static\n" +
+		"    address " + containerAddr + "/24\n",
+	"/etc/fstab":    fstabLine(fstabOptions),
+	"/etc/hostname": "udkit-e2e\n",
+	// Empty: every boot of a fresh overlay gets its own machine ID.
+	"/etc/machine-id": "",
 }
+
+// debianRecipe is the image recipe for a Debian suite: the same packages,
+// directories and files on every generation, so that a difference between
+// two boots is a difference of Debian's cloud-init and systemd.
+func debianRecipe(suite string) recipe {
+	return recipe{
+		Version:  1,
+		Suite:    suite,
+		Mirror:   "http://deb.debian.org/debian",
+		Include:  []string{"systemd", "systemd-sysv", "dbus", "iproute2", "ifupdown", "netbase", "curl"},
+		Packages: []string{"cloud-init"},
+		Dirs: []string{
+			mountPoint, exportDir,
+			"/var/log/journal", // persistent journal: readable from the host after poweroff
+		},
+		Files:  imageFiles,
+		Remove: []string{"/var/cache/apt/archives", "/var/lib/apt/lists", "/usr/share/doc", "/usr/share/man", "/usr/share/locale"},
+	}
+}
+
+// imageRecipe is the Debian 12 image (cloud-init 22.4, systemd 252), the
+// one the harness booted alone before Debian 13 joined; its recipe, and so
+// its cache key, is unchanged.
+var imageRecipe = debianRecipe("bookworm")
 
 func (r recipe) key() string {
 	b, err := json.Marshal(r) // map keys are sorted: stable
@@ -114,16 +128,96 @@ func workDir() string {
 	return "/var/tmp"
 }
 
-var image struct {
+// osImage is one generation the scenarios boot: a Debian suite built by
+// its recipe, cached as a tarball and extracted once per test process.
+type osImage struct {
+	// Name is the suite ("bookworm", "trixie"): the subtest name of every
+	// scenario that boots it.
+	Name string
+	// Release says which generation of the tools it carries, for logs and
+	// docs/versions.md.
+	Release string
+	// CloudInit and Systemd are the version prefixes the image must carry
+	// (TestImageVersions): the generation the docs name, not whatever the
+	// archive has today.
+	CloudInit, Systemd string
+	recipe             recipe
+
 	once sync.Once
 	dir  string // extracted root file system, shared read-only by every machine
-	run  string // the temporary tree holding it
 	err  error
 }
 
-// requireImage returns the extracted root file system, building or
-// extracting it on first use. It fails the test when that is impossible.
+// The generations: Debian 12 and Debian 13 from the same archive.
+var (
+	bookwormImage = &osImage{Name: "bookworm", Release: "Debian 12: cloud-init 22.4, systemd 252", CloudInit: "22.4", Systemd: "252", recipe: imageRecipe}
+	trixieImage   = &osImage{Name: "trixie", Release: "Debian 13: cloud-init 25.1, systemd 257", CloudInit: "25.1", Systemd: "257", recipe: debianRecipe("trixie")}
+	allImages     = []*osImage{bookwormImage, trixieImage}
+)
+
+// bootImages returns the images every scenario boots, oldest first: all of
+// them, or those named in UDKIT_E2E_IMAGES (comma-separated suite names,
+// e.g. "trixie") to boot one generation while working on it. An unknown
+// name is an error, not a smaller matrix.
+func bootImages() ([]*osImage, error) {
+	sel := strings.TrimSpace(os.Getenv("UDKIT_E2E_IMAGES"))
+	if sel == "" {
+		return allImages, nil
+	}
+	var imgs []*osImage
+	for _, name := range strings.Split(sel, ",") {
+		img := imageNamed(strings.TrimSpace(name))
+		if img == nil {
+			return nil, fmt.Errorf("e2e: UDKIT_E2E_IMAGES names %q; known images: bookworm, trixie", name)
+		}
+		imgs = append(imgs, img)
+	}
+	return imgs, nil
+}
+
+// imageNamed returns the image of a suite, or nil.
+func imageNamed(name string) *osImage {
+	for _, img := range allImages {
+		if img.Name == name {
+			return img
+		}
+	}
+	return nil
+}
+
+// forEachImage runs fn as a subtest named after each image of bootImages:
+// TestX/bookworm, TestX/trixie. A scenario that behaves differently on the
+// two says so inside fn (img.Name) and docs/versions.md records why.
+func forEachImage(t *testing.T, fn func(t *testing.T, img *osImage)) {
+	t.Helper()
+	imgs, err := bootImages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range imgs {
+		t.Run(img.Name, func(t *testing.T) { fn(t, img) })
+	}
+}
+
+// image is the temporary tree of this test process: the extracted images
+// and the machines' overlays live below run.
+var image struct {
+	once sync.Once
+	run  string
+	err  error
+}
+
+// requireImage returns the extracted root file system of the default
+// image (Debian 12), building or extracting it on first use. Scenarios
+// that boot every generation use forEachImage and img.root instead.
 func requireImage(t *testing.T) string {
+	t.Helper()
+	return bookwormImage.root(t)
+}
+
+// requireRun checks the tools and creates this process's temporary tree
+// once; it fails the test when that is impossible.
+func requireRun(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		realtools.Missing(t, "root: the e2e test mounts overlays, creates network namespaces and runs systemd-nspawn")
@@ -132,43 +226,58 @@ func requireImage(t *testing.T) string {
 		realtools.Require(t, tool)
 	}
 	image.once.Do(func() {
-		start := time.Now()
-		tarball, built, err := ensureTarball(imageRecipe)
-		if err != nil {
-			image.err = err
-			return
-		}
 		if err := sweepStale(); err != nil {
 			image.err = err
 			return
 		}
-		image.run, err = os.MkdirTemp(workDir(), runDirPrefix)
+		run, err := os.MkdirTemp(workDir(), runDirPrefix)
 		if err != nil {
 			image.err = fmt.Errorf("e2e: work directory: %w", err)
 			return
 		}
+		image.run = run
 		if err := os.WriteFile(filepath.Join(image.run, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			image.err = err
-			return
 		}
-		image.dir = filepath.Join(image.run, "rootfs")
-		if err := os.Mkdir(image.dir, 0o755); err != nil {
-			image.err = err
-			return
-		}
-		if out, err := exec.Command("tar", "--numeric-owner", "--xattrs", "-I", "zstd", "-xpf", tarball, "-C", image.dir).CombinedOutput(); err != nil {
-			image.err = fmt.Errorf("e2e: extracting %s: %v\n%s", tarball, err, out)
-			return
-		}
-		t.Logf("image %s ready in %s (built now: %v)", tarball, time.Since(start).Round(time.Second), built)
 	})
 	if image.err != nil {
 		t.Fatal(image.err)
 	}
-	return image.dir
+	return image.run
 }
 
-// removeImage removes the extracted tree; called from TestMain.
+// root returns the image's extracted root file system, building the
+// tarball or extracting it on first use. It fails the test when that is
+// impossible.
+func (img *osImage) root(t *testing.T) string {
+	t.Helper()
+	run := requireRun(t)
+	img.once.Do(func() {
+		start := time.Now()
+		tarball, built, err := ensureTarball(img.recipe)
+		if err != nil {
+			img.err = err
+			return
+		}
+		dir := filepath.Join(run, "rootfs-"+img.Name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			img.err = err
+			return
+		}
+		if out, err := exec.Command("tar", "--numeric-owner", "--xattrs", "-I", "zstd", "-xpf", tarball, "-C", dir).CombinedOutput(); err != nil {
+			img.err = fmt.Errorf("e2e: extracting %s: %v\n%s", tarball, err, out)
+			return
+		}
+		img.dir = dir
+		t.Logf("image %s (%s) ready in %s (built now: %v)", tarball, img.Release, time.Since(start).Round(time.Second), built)
+	})
+	if img.err != nil {
+		t.Fatal(img.err)
+	}
+	return img.dir
+}
+
+// removeImage removes the extracted trees; called from TestMain.
 func removeImage() error {
 	if image.run == "" {
 		return nil
@@ -220,8 +329,9 @@ func ensureTarball(r recipe) (path string, built bool, err error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return "", false, fmt.Errorf("e2e: storing the image: %w", err)
 	}
-	// Images of older recipes are never used again.
-	old, _ := filepath.Glob(filepath.Join(dir, "rootfs-*.tar.zst"))
+	// Images of older recipes of the same suite are never used again; the
+	// other suites' images stay.
+	old, _ := filepath.Glob(filepath.Join(dir, "rootfs-"+r.Suite+"-*.tar.zst"))
 	for _, o := range old {
 		if o != path {
 			os.Remove(o)

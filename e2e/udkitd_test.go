@@ -40,7 +40,7 @@ var udkitdBinary struct {
 // requireUdkitd builds cmd/udkitd (cgo, dqlite) once per test process.
 func requireUdkitd(t *testing.T) string {
 	t.Helper()
-	requireImage(t) // the run directory holds the binary
+	requireRun(t) // the run directory holds the binary
 	udkitdBinary.once.Do(func() {
 		udkitdBinary.path = filepath.Join(image.run, "udkitd")
 		cmd := exec.Command("go", "build", "-tags", "libsqlite3", "-o", udkitdBinary.path, "github.com/udkit/udkit/cmd/udkitd")

@@ -153,7 +153,22 @@ func TestSpecifiersSystemd(t *testing.T) {
 			continue
 		}
 		text := "[Service]\nType=oneshot\nExecStart=/bin/echo %" + string(c) + "\n"
-		if out := realtools.SystemdVerify(t, "spec.service", []byte(text)); !strings.Contains(out, "Failed to resolve unit specifiers") && !strings.Contains(out, "deprecated") {
+		out := realtools.SystemdVerify(t, "spec.service", []byte(text))
+		if strings.ContainsRune(newerSpecifiers, c) && realtools.SystemdVersion(t) != "252" {
+			// Known to the newer judge: the lint still names systemd 252.
+			if out != "" {
+				t.Errorf("%%%c: systemd %s: verify = %q, want it resolved", c, realtools.SystemdVersion(t), out)
+			}
+			named := false
+			for _, d := range Lint(mustParse(t, text)) {
+				named = named || d.Rule == "percent-unknown" && strings.Contains(d.Message, "systemd 252") && strings.Contains(d.Message, "systemd 257")
+			}
+			if !named {
+				t.Errorf("%%%c: Lint has no percent-unknown naming systemd 252 and 257", c)
+			}
+			continue
+		}
+		if !strings.Contains(out, "Failed to resolve unit specifiers") && !strings.Contains(out, "deprecated") {
 			t.Errorf("%%%c: systemd-analyze verify = %q, want a specifier error as percent-unknown claims", c, out)
 		}
 		if d := Lint(mustParse(t, text)); !hasRule(d, "percent-unknown") {

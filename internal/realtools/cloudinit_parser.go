@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -107,8 +108,8 @@ elif mode == "time":
     json.dump({"seconds_per_op": best, "parts": nparts}, sys.stdout)
 `
 
-// CloudInitParse runs cloud-init's own parser (via [Python]) on each
-// document and returns what it sees, one result per document. It ends the
+// CloudInitParse runs cloud-init's own parser (via [Python], inside the
+// judge root when [JudgeRoot] is set) on each document and returns what it sees, one result per document. It ends the
 // test through [RequirePythonModule] when cloud-init is missing, and fails
 // it when the parser cannot be run at all or does not finish within two
 // minutes.
@@ -195,7 +196,21 @@ func runParser(mode string, docs [][]byte, timeout time.Duration, args ...string
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Python, append([]string{"-c", parserScript, mode}, args...)...)
+	argv := append([]string{Python, "-c", parserScript, mode}, args...)
+	var cmd *exec.Cmd
+	if root := JudgeRoot(); root != "" {
+		if err := checkJudgeRoot(root); err != nil {
+			return nil, fmt.Errorf("realtools: cloud-init's parser: %v", err)
+		}
+		scratch, err := os.MkdirTemp("", "udkit-judge-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(scratch)
+		cmd = judgeCommand(ctx, root, scratch, "", argv...)
+	} else {
+		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
+	}
 	// Do not wait forever for pipes a killed process's children may hold.
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin = bytes.NewReader(in)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,10 +48,10 @@ var (
 // known-bad config, and fails the test if it does not.
 func CloudInitSchema(t testing.TB, data []byte) SchemaVerdict {
 	t.Helper()
-	ci := Require(t, "cloud-init")
+	ci := requireCloudInit(t)
 	RequirePythonModule(t, "cloudinit")
 	RequirePythonModule(t, "jsonschema")
-	schemaCheckOnce.Do(func() { schemaCheckErr = checkSchemaDiscriminates(ci, nil) })
+	schemaCheckOnce.Do(func() { schemaCheckErr = checkSchemaDiscriminates(ci, nil, nil) })
 	if schemaCheckErr != nil {
 		t.Fatalf("realtools: cloud-init schema self-check: %v", schemaCheckErr)
 	}
@@ -61,14 +62,33 @@ func CloudInitSchema(t testing.TB, data []byte) SchemaVerdict {
 	return v
 }
 
+// requireCloudInit returns the cloud-init program that judges: found on
+// the host's PATH, or /usr/bin/cloud-init inside the judge root
+// ([JudgeRoot]). It ends the test through [Missing] when there is none.
+func requireCloudInit(t testing.TB) string {
+	t.Helper()
+	if root := JudgeRoot(); root != "" {
+		requireInRoot(t, root, "/usr/bin/cloud-init")
+		return "/usr/bin/cloud-init"
+	}
+	return Require(t, "cloud-init")
+}
+
 // checkSchemaDiscriminates returns an error unless cloud-init schema,
-// run with the extra environment env, rejects a known-bad config.
-func checkSchemaDiscriminates(ci string, env []string) error {
+// run with the extra environment env and the files (name to content)
+// beside the config (see runSchemaEnv for "@IO@"), rejects a known-bad
+// config.
+func checkSchemaDiscriminates(ci string, env []string, files map[string]string) error {
 	dir, err := os.MkdirTemp("", "udkit-schema-check")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
 	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), env, schemaTimeout)
 	switch {
 	case err != nil:
@@ -86,7 +106,9 @@ func runSchema(ci, dir string, data []byte) (SchemaVerdict, error) {
 }
 
 // runSchemaEnv is runSchema with extra environment env, killing cloud-init
-// after timeout.
+// after timeout. "@IO@" in an env value stands for dir as cloud-init sees
+// it (dir itself on the host, /udkit-io inside the judge root), so that
+// a test can put modules beside the config.
 func runSchemaEnv(ci, dir string, data []byte, env []string, timeout time.Duration) (SchemaVerdict, error) {
 	path := filepath.Join(dir, "user-data")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -94,11 +116,33 @@ func runSchemaEnv(ci, dir string, data []byte, env []string, timeout time.Durati
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ci, "schema", "--config-file", path)
-	cmd.WaitDelay = 10 * time.Second // a child holding the output open cannot block Wait
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
+	var cmd *exec.Cmd
+	if root := JudgeRoot(); root != "" {
+		if err := checkJudgeRoot(root); err != nil {
+			return SchemaVerdict{}, err
+		}
+		scratch, err := os.MkdirTemp("", "udkit-judge-")
+		if err != nil {
+			return SchemaVerdict{}, err
+		}
+		defer os.RemoveAll(scratch)
+		argv := []string{"/usr/bin/env"}
+		for _, e := range env {
+			argv = append(argv, strings.ReplaceAll(e, "@IO@", judgeIODir))
+		}
+		path = judgeIODir + "/user-data"
+		argv = append(argv, ci, "schema", "--config-file", path)
+		cmd = judgeCommand(ctx, root, scratch, dir, argv...)
+	} else {
+		cmd = exec.CommandContext(ctx, ci, "schema", "--config-file", path)
+		if env != nil {
+			cmd.Env = os.Environ()
+			for _, e := range env {
+				cmd.Env = append(cmd.Env, strings.ReplaceAll(e, "@IO@", dir))
+			}
+		}
 	}
+	cmd.WaitDelay = waitDelay // a child holding the output open cannot block Wait
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -118,12 +162,21 @@ func runSchemaEnv(ci, dir string, data []byte, env []string, timeout time.Durati
 // JSON schema for cloud-config.
 const CloudInitSchemaFile = "/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json"
 
-// RequireCloudInitSchemaFile returns [CloudInitSchemaFile], or ends the test
-// (skipped normally, failed in strict mode) when it is not there.
+// RequireCloudInitSchemaFile returns [CloudInitSchemaFile] (inside the
+// judge root when [JudgeRoot] is set: the schema of the cloud-init that
+// judges), or ends the test (skipped normally, failed in strict mode) when
+// it is not there.
 func RequireCloudInitSchemaFile(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(CloudInitSchemaFile); err != nil {
+	path := CloudInitSchemaFile
+	if root := JudgeRoot(); root != "" {
+		path = filepath.Join(root, CloudInitSchemaFile)
+	}
+	if _, err := os.Stat(path); err != nil {
 		Missing(t, "cloud-init's JSON schema: "+err.Error()+"; run `make deps` to install cloud-init")
 	}
-	return CloudInitSchemaFile
+	return path
 }
+
+// waitDelay bounds the wait for the pipes of a killed tool's children.
+const waitDelay = 10 * time.Second

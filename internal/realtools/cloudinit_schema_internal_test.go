@@ -12,13 +12,13 @@ import (
 // as such, rather than blocking the test run: here the real cloud-init,
 // stuck importing a jsonschema module that sleeps for 30 seconds.
 func TestCloudInitSchemaHangIsKilled(t *testing.T) {
-	ci := Require(t, "cloud-init")
+	ci := requireCloudInit(t)
 	RequirePythonModule(t, "cloudinit")
-	hang := t.TempDir()
-	if err := os.WriteFile(filepath.Join(hang, "jsonschema.py"), []byte("import time\ntime.sleep(30)\n"), 0o644); err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "jsonschema.py"), []byte("import time\ntime.sleep(30)\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v, err := runSchemaEnv(ci, t.TempDir(), []byte(knownBadCloudConfig), []string{"PYTHONPATH=" + hang}, 2*time.Second)
+	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), []string{"PYTHONPATH=@IO@"}, 2*time.Second)
 	if err == nil {
 		t.Fatalf("cloud-init schema stuck for 30s returned a verdict within a 2s timeout: %+v", v)
 	}
@@ -30,27 +30,28 @@ func TestCloudInitSchemaHangIsKilled(t *testing.T) {
 // Why the self-check exists: with jsonschema unavailable, cloud-init schema
 // passes a known-bad config, and the self-check reports it.
 func TestCloudInitSchemaWithoutJSONSchemaPassesSilently(t *testing.T) {
-	ci := Require(t, "cloud-init")
+	ci := requireCloudInit(t)
 	RequirePythonModule(t, "cloudinit")
 	// A module named jsonschema first on the path that fails to import,
 	// as if python3-jsonschema were not installed.
-	hide := t.TempDir()
-	if err := os.WriteFile(filepath.Join(hide, "jsonschema.py"), []byte("raise ImportError('hidden by udkit test')\n"), 0o644); err != nil {
+	hide := map[string]string{"jsonschema.py": "raise ImportError('hidden by udkit test')\n"}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "jsonschema.py"), []byte(hide["jsonschema.py"]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"PYTHONPATH=" + hide}
-	v, err := runSchemaEnv(ci, t.TempDir(), []byte(knownBadCloudConfig), env, schemaTimeout)
+	env := []string{"PYTHONPATH=@IO@"}
+	v, err := runSchemaEnv(ci, dir, []byte(knownBadCloudConfig), env, schemaTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !v.Valid {
 		t.Fatalf("expected cloud-init without jsonschema to pass the known-bad config silently; it rejected it:\n%s", v.Output)
 	}
-	err = checkSchemaDiscriminates(ci, env)
+	err = checkSchemaDiscriminates(ci, env, hide)
 	if err == nil || !strings.Contains(err.Error(), "accepted a known-bad cloud-config") {
 		t.Errorf("self-check without jsonschema: err = %v, want a failure", err)
 	}
-	if err := checkSchemaDiscriminates(ci, nil); err != nil {
+	if err := checkSchemaDiscriminates(ci, nil, nil); err != nil {
 		t.Errorf("self-check with the installed jsonschema: %v", err)
 	}
 }

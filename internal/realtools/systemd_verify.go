@@ -14,7 +14,8 @@ import (
 )
 
 // verifyScript builds a throw-away root for systemd-analyze inside a
-// private mount namespace: an overlay whose lower layer is the host's / and
+// private mount namespace: an overlay whose lower layer is the host's /
+// (or the judge root, $UDKIT_VERIFY_LOWER) and
 // whose upper layer is a tmpfs, with /proc, /dev and /sys from the host and
 // fresh tmpfs on /run (systemd-analyze writes there) and /tmp. Stub
 // programs and the unit file go into the overlay, so nothing on the host
@@ -27,13 +28,15 @@ shift 3
 mkdir "$work/scratch" "$work/root"
 mount -t tmpfs -o mode=0755 udkit-verify "$work/scratch"
 mkdir "$work/scratch/upper" "$work/scratch/work"
-mount -t overlay -o "lowerdir=/,upperdir=$work/scratch/upper,workdir=$work/scratch/work" udkit-verify "$work/root"
+mount -t overlay -o "lowerdir=${UDKIT_VERIFY_LOWER:-/},upperdir=$work/scratch/upper,workdir=$work/scratch/work" udkit-verify "$work/root"
 r=$work/root
 mount -t proc proc "$r/proc"
 mount --rbind /dev "$r/dev"
 mount --rbind /sys "$r/sys"
 mount -t tmpfs -o mode=0755 tmpfs "$r/run"
 mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+# A judge root's empty machine-id (each boot makes its own) fails %m.
+[ -s "$r/etc/machine-id" ] || echo ` + judgeMachineID + ` >"$r/etc/machine-id"
 for stub in "$@"; do
 	mkdir -p "$r$(dirname "$stub")"
 	printf '#!/bin/sh\nexit 0\n' >"$r$stub"
@@ -48,7 +51,8 @@ echo "$rc" >"$work/status"
 
 // SystemdVerify runs the real `systemd-analyze verify` on the unit file
 // text, installed as /etc/systemd/system/name, and returns everything it
-// printed. The unit passes only if the result is "": systemd-analyze
+// printed. The systemd is the host's, or the judge root's when
+// [JudgeRoot] is set. The unit passes only if the result is "": systemd-analyze
 // reports unknown keys and bad values as warnings with exit status 0, so any
 // output is a failure. A non-zero exit status without output is returned as
 // "systemd-analyze exited with status N".
@@ -67,8 +71,14 @@ func SystemdVerify(t testing.TB, name string, text []byte) string {
 	if os.Geteuid() != 0 {
 		Missing(t, "systemd-analyze verify runs in a mount namespace and needs root")
 	}
-	for _, tool := range []string{"/usr/bin/systemd-analyze", "unshare", "mount", "chroot", "/bin/sh"} {
+	for _, tool := range []string{"unshare", "mount", "chroot", "/bin/sh"} {
 		Require(t, tool)
+	}
+	root := JudgeRoot()
+	if root != "" {
+		requireInRoot(t, root, "/usr/bin/systemd-analyze")
+	} else {
+		Require(t, "/usr/bin/systemd-analyze")
 	}
 	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
 		t.Fatalf("realtools: SystemdVerify: bad unit name %q; give a file name such as x.service", name)
@@ -79,11 +89,14 @@ func SystemdVerify(t testing.TB, name string, text []byte) string {
 		t.Fatal(err)
 	}
 	args := []string{"-m", "--propagation", "private", "/bin/sh", "-c", verifyScript, "sh", work, name, unitFile}
-	args = append(args, MissingExecPaths(text)...)
+	args = append(args, missingExecPaths(root, text)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "SYSTEMD_LOG_COLOR=0", "SYSTEMD_PAGER=cat")
+	if root != "" {
+		cmd.Env = append(cmd.Env, "UDKIT_VERIFY_LOWER="+root)
+	}
 	var harness bytes.Buffer
 	cmd.Stdout = &harness
 	cmd.Stderr = &harness
@@ -109,7 +122,11 @@ func SystemdVerify(t testing.TB, name string, text []byte) string {
 // without duplicates: the ones [SystemdVerify] replaces by stubs. It reads
 // the first word after the "-@+!:" prefixes, with double or single quotes
 // removed and "%%" reduced to "%"; continuation lines are not followed.
-func MissingExecPaths(text []byte) []string {
+func MissingExecPaths(text []byte) []string { return missingExecPaths("", text) }
+
+// missingExecPaths is MissingExecPaths for the root file system at root
+// ("" for the host's).
+func missingExecPaths(root string, text []byte) []string {
 	var paths []string
 	seen := map[string]bool{}
 	for _, line := range strings.Split(string(text), "\n") {
@@ -124,7 +141,7 @@ func MissingExecPaths(text []byte) []string {
 		if !filepath.IsAbs(p) || seen[p] {
 			continue
 		}
-		if _, err := os.Stat(p); err == nil {
+		if _, err := os.Stat(filepath.Join("/", root, p)); err == nil {
 			continue
 		}
 		seen[p] = true
@@ -150,7 +167,7 @@ func firstWord(v string) string {
 }
 
 // SystemdDump loads the unit file text, named name, into the real systemd
-// manager in test mode (`systemd --test --user`, run as nobody in a private
+// manager (the judge root's when [JudgeRoot] is set) in test mode (`systemd --test --user`, run as nobody in a private
 // mount namespace, which parses the units and dumps them without starting
 // anything) and returns the lines it dumps for that unit, in order, with
 // the unit's own indentation removed: "Description: ...",
@@ -161,8 +178,16 @@ func SystemdDump(t testing.TB, name string, text []byte) []string {
 	if os.Geteuid() != 0 {
 		Missing(t, "systemd --test runs as nobody in a mount namespace and needs root to get there")
 	}
-	for _, tool := range []string{"/lib/systemd/systemd", "unshare", "setpriv", "mount", "/bin/sh"} {
-		Require(t, tool)
+	root := JudgeRoot()
+	if root != "" {
+		Require(t, "unshare")
+		for _, tool := range []string{"/lib/systemd/systemd", "/usr/bin/setpriv", "/bin/sh"} {
+			requireInRoot(t, root, tool)
+		}
+	} else {
+		for _, tool := range []string{"/lib/systemd/systemd", "unshare", "setpriv", "mount", "/bin/sh"} {
+			Require(t, tool)
+		}
 	}
 	if name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
 		t.Fatalf("realtools: SystemdDump: bad unit name %q; give a file name such as x.service", name)
@@ -192,7 +217,18 @@ exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$1" XDG_CON
 `
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", home, name)
+	var cmd *exec.Cmd
+	if root != "" {
+		// The same steps inside the judge root, with home bound at /udkit-io.
+		scratch, err := os.MkdirTemp("", "udkit-judge-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(scratch)
+		cmd = judgeCommand(ctx, root, scratch, home, "/bin/sh", "-c", script, "sh", judgeIODir, name)
+	} else {
+		cmd = exec.CommandContext(ctx, "unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", home, name)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

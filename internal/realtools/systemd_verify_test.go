@@ -28,6 +28,7 @@ WantedBy=multi-user.target
 // ExecStop program exists only as a stub) passes with no output, and each
 // broken variant fails with the message systemd-analyze gives.
 func TestSystemdVerify(t *testing.T) {
+	t.Logf("judge: %s", Judge(t))
 	tests := []struct {
 		name string
 		unit string
@@ -35,7 +36,9 @@ func TestSystemdVerify(t *testing.T) {
 	}{
 		{"good unit with stubbed ExecStop", goodUnit, ""},
 		{"unknown key is only a warning but fails", strings.Replace(goodUnit, "TimeoutStopSec=60", "TimeoutStopSecs=60", 1), "Unknown key 'TimeoutStopSecs' in section [Service]"},
-		{"bad Type value", strings.Replace(goodUnit, "Type=oneshot", "Type=oneshott", 1), "Failed to parse service type"},
+		// systemd 252: "Failed to parse service type, ignoring: oneshott";
+		// 257: "Failed to parse Type=oneshott, ignoring: Invalid argument".
+		{"bad Type value", strings.Replace(goodUnit, "Type=oneshot", "Type=oneshott", 1), "oneshott"},
 		{"relative ExecStop", strings.Replace(goodUnit, "ExecStop=/mnt/udkit-test/bin/deregister", "ExecStop=udkit-no-such-program", 1), "udkit-no-such-program"},
 		{"unknown specifier", strings.Replace(goodUnit, "ExecStop=/mnt/udkit-test/bin/deregister", "ExecStop=/mnt/udkit-test/bin/deregister +%z", 1), "%z"},
 		{"misspelt section", strings.Replace(goodUnit, "[Install]", "[Instal]", 1), "Unknown section 'Instal'"},
