@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/internal/budget"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
@@ -177,7 +178,7 @@ func Build(s *Spec) (*Bundle, error) {
 	}
 
 	b := &Bundle{Hook: hook, CloudConfig: cc, Document: doc}
-	b.Diagnostics = lintDocument(doc)
+	b.Diagnostics = lintDocument(doc, NewBudget())
 	if s.Register != nil && !s.Register.EveryBoot {
 		b.Diagnostics = append(b.Diagnostics, Diagnostic{
 			Part: 1, PartName: partName(doc.Parts[0]), Where: "runcmd", Severity: Info, Rule: RuleRegisterOnce,
@@ -492,7 +493,7 @@ func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
 
 // lintDocument runs the document, cloud-config and unit rules on every
 // part of doc.
-func lintDocument(doc *userdata.Document) []Diagnostic {
+func lintDocument(doc *userdata.Document, b *Budget) []Diagnostic {
 	var out []Diagnostic
 	byPart := map[int][]Diagnostic{}
 	for _, d := range userdata.Lint(doc) {
@@ -503,7 +504,7 @@ func lintDocument(doc *userdata.Document) []Diagnostic {
 		var ds []Diagnostic
 		ds = append(ds, byPart[n]...)
 		if isCloudConfig(p) {
-			ds = append(ds, lintCloudConfig(p.Body)...)
+			ds = append(ds, lintCloudConfig(p.Body, b)...)
 		}
 		for _, d := range ds {
 			d.Line = 0
@@ -517,9 +518,11 @@ func lintDocument(doc *userdata.Document) []Diagnostic {
 
 // lintCloudConfig validates and lints a cloud-config document, and lints
 // every systemd service it writes that has an ExecStop= line as a stop
-// hook. Line is set to the line within body.
-func lintCloudConfig(body []byte) []Diagnostic {
-	c, err := cloudconfig.Parse(body)
+// hook. Line is set to the line within body. The work is charged to b,
+// the budget of the whole document body is part of.
+func lintCloudConfig(body []byte, b *Budget) []Diagnostic {
+	within := cloudconfig.WithBudget(b)
+	c, err := cloudconfig.Parse(body, within)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "cloudconfig: ")
 		line := 0
@@ -530,19 +533,21 @@ func lintCloudConfig(body []byte) []Diagnostic {
 		}
 		return []Diagnostic{{Line: line, Severity: Error, Rule: "cloud-config-parse", Message: msg}}
 	}
-	var root *yaml.Node
+	// The nodes as written, for lines; Parse succeeded, so this parse
+	// takes no more than that one.
+	var find nodeFinder
 	var doc yaml.Node
 	if yaml.Unmarshal(body, &doc) == nil && len(doc.Content) > 0 {
-		root = doc.Content[0]
+		find.root = doc.Content[0]
 	}
 	lineOf := func(path string) int {
-		if root == nil {
+		if find.root == nil {
 			return 0
 		}
-		return nodeAt(root, path).Line
+		return find.at(path).Line
 	}
 	var out []Diagnostic
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(within); err != nil {
 		var ve *cloudconfig.ValidationError
 		if !errors.As(err, &ve) {
 			return append(out, Diagnostic{Severity: Error, Rule: "cloud-config-invalid", Message: err.Error()})
@@ -551,25 +556,37 @@ func lintCloudConfig(body []byte) []Diagnostic {
 			out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
 		}
 	}
-	for _, d := range cloudconfig.Lint(c) {
+	for _, d := range cloudconfig.Lint(c, within) {
 		out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
 	}
 	for i, f := range c.WriteFiles {
-		if !isStopHookFile(f) {
+		// Each distinct content is decoded and linted once: the
+		// entries that share it (alias copies of one anchor) share the
+		// findings.
+		if !serviceFile(f.Path) {
 			continue
 		}
-		data, err := f.Data()
-		if err != nil {
-			continue // Validate reported it
+		ds, _ := budget.Memo(b, stopHookKey{f.Encoding, f.Content}, func() ([]Diagnostic, error) {
+			if !isStopHookFile(f, within) {
+				return nil, nil
+			}
+			data, err := f.Data(within)
+			if err != nil {
+				return nil, nil // Validate reported it
+			}
+			return lintUnitText(data), nil
+		})
+		if len(ds) == 0 {
+			continue
 		}
 		// A literal block's first line follows the line of its indicator;
 		// other styles give the line of the value only.
 		base, block := 0, false
-		if root != nil {
-			n := nodeAt(root, fmt.Sprintf("write_files[%d].content", i))
+		if find.root != nil {
+			n := find.at(fmt.Sprintf("write_files[%d].content", i))
 			base, block = n.Line, n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && f.Encoding == ""
 		}
-		for _, d := range lintUnitText(data) {
+		for _, d := range ds {
 			loc := fmt.Sprintf("write_files[%d] (%s)", i, f.Path)
 			if d.Where != "" {
 				loc += ": " + d.Where
@@ -586,13 +603,22 @@ func lintCloudConfig(body []byte) []Diagnostic {
 	return out
 }
 
+// stopHookKey identifies the content of a write_files entry that writes a
+// service, for the stop-hook rules.
+type stopHookKey struct{ encoding, content string }
+
+// serviceFile reports whether path is where a systemd service is written.
+func serviceFile(path string) bool {
+	return strings.HasSuffix(path, ".service") && strings.Contains(path, "/systemd/")
+}
+
 // isStopHookFile reports whether a write_files entry is a systemd service
 // with an ExecStop= line: a stop hook, which the unit rules apply to.
-func isStopHookFile(f cloudconfig.WriteFile) bool {
-	if !strings.HasSuffix(f.Path, ".service") || !strings.Contains(f.Path, "/systemd/") {
+func isStopHookFile(f cloudconfig.WriteFile, opts ...cloudconfig.Option) bool {
+	if !serviceFile(f.Path) {
 		return false
 	}
-	data, err := f.Data()
+	data, err := f.Data(opts...)
 	if err != nil {
 		return false
 	}

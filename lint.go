@@ -72,7 +72,14 @@ func DetectKind(data []byte) Kind {
 // units and cloud-config documents, and for the parts of user data that is
 // neither gzip'd nor base64-encoded and whose parts are sent as they are.
 // Lint fails only when data cannot be decoded as user data.
+//
+// The work is bounded by one [Budget] for the whole of data, shared by
+// decoding and every check of every part: a document that needs more
+// (gzip that inflates too far, aliases that expand too far, in one part or
+// across many) gets an error finding for each part or entry left
+// unchecked, never unbounded time or memory.
 func Lint(data []byte) (Kind, []Diagnostic, error) {
+	b := NewBudget()
 	switch k := DetectKind(data); k {
 	case KindUnit:
 		ds := lintUnitText(data)
@@ -81,9 +88,9 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 		}
 		return k, ds, nil
 	case KindCloudConfig:
-		return k, byLine(lintCloudConfig(data)), nil
+		return k, byLine(lintCloudConfig(data, b)), nil
 	}
-	d, err := userdata.Decode(data, userdata.Limits{})
+	d, err := userdata.Decode(data, userdata.Limits{Budget: b})
 	if err != nil {
 		return KindUserData, nil, fmt.Errorf("udkit: lint: %w", err)
 	}
@@ -118,7 +125,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 			ds = append(ds, Diagnostic{Line: base, Severity: Error, Rule: RuleIgnoredPart, Message: msg})
 		}
 		if isCloudConfig(p) {
-			for _, dg := range lintCloudConfig(p.Body) {
+			for _, dg := range lintCloudConfig(p.Body, b) {
 				if base > 0 && dg.Line > 0 {
 					dg.Line += base - 1
 				} else {

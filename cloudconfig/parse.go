@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // MaxSize is the largest document, in bytes, that [Parse] reads. User data
@@ -63,7 +65,12 @@ func expandedBytes(n int) int {
 // times its size (at least 1 MiB), where cloud-init itself sets no limit
 // (see maxNodes). So a document with many aliases can parse while its
 // rendering, which has them expanded, is over MaxSize and does not.
-func Parse(data []byte) (*Config, error) {
+//
+// The nodes and bytes of the expanded document are charged to the budget
+// of [WithBudget], which bounds all the cloud-configs of one user data
+// document together (by default, each call has its own).
+func Parse(data []byte, opts ...Option) (*Config, error) {
+	o := collect(opts)
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("cloudconfig: document is %d bytes, over the limit of %d (cloudconfig.MaxSize); user data is at most a few hundred kilobytes on every cloud: fetch large files at boot instead of writing them with write_files", len(data), MaxSize)
 	}
@@ -73,7 +80,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := checkHeader(data); err != nil {
 		return nil, err
 	}
-	root, err := parseRoot(data)
+	root, err := parseRoot(data, o.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +104,7 @@ func Parse(data []byte) (*Config, error) {
 
 // parseRoot decodes the YAML of a cloud-config document into its top-level
 // mapping node, aliases expanded and comments dropped.
-func parseRoot(data []byte) (*yaml.Node, error) {
+func parseRoot(data []byte, b *budget.Budget) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -115,7 +122,7 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 	}
-	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data)}
+	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data), budget: b}
 	root, err := x.expand(doc.Content[0])
 	if err != nil {
 		return nil, err
@@ -214,6 +221,8 @@ type expander struct {
 	input int // size of the document, for the error message
 	depth int
 	alias *yaml.Node // the outermost alias being expanded, nil outside one
+	// budget is the document's, which every cloud-config of it shares.
+	budget *budget.Budget
 }
 
 func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
@@ -228,6 +237,12 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 			at = x.alias
 		}
 		return nil, fmt.Errorf("cloudconfig: line %d:%d: aliases expand the document to more than %d bytes of text, the limit for a %d-byte document (10 times its size, at least 1 MiB); repeat the value fewer times or write it out where it is needed", at.Line, at.Column, x.limit, x.input)
+	}
+	if err := x.budget.Charge(budget.Nodes, 1); err != nil {
+		return nil, fmt.Errorf("cloudconfig: line %d:%d: %v", n.Line, n.Column, err)
+	}
+	if err := x.budget.Charge(budget.Bytes, len(n.Value)); err != nil {
+		return nil, fmt.Errorf("cloudconfig: line %d:%d: %v", n.Line, n.Column, err)
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {

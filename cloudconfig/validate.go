@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // Validate checks c the way cloud-init's schema and modules would see it,
@@ -21,8 +23,12 @@ import (
 // known keys kept in Extra because their values did not fit the model
 // (runcmd entries of the wrong type, unquoted permissions...). Other Extra
 // keys are not checked.
-func (c *Config) Validate() error {
-	v := &validator{gunzip: maxGunzip}
+//
+// Gzip content is inflated within the budget of [WithBudget] (by default,
+// one of the call's own); content past it is reported as not decodable.
+func (c *Config) Validate(opts ...Option) error {
+	o := collect(opts)
+	v := &validator{gunzip: maxGunzip, budget: o.budget}
 	extra := map[string]*yaml.Node{}
 	for _, f := range c.Extra {
 		extra[f.Key] = f.Value
@@ -79,6 +85,7 @@ func (c *Config) Validate() error {
 type validator struct {
 	diags  []Diagnostic
 	gunzip int // bytes gzip write_files content may still inflate to
+	budget *budget.Budget
 }
 
 func (v *validator) errf(path, rule, format string, args ...any) {
@@ -143,7 +150,7 @@ func (v *validator) writeFiles(files []WriteFile) {
 		if _, ok := encodingKind(f.Encoding); !ok {
 			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
-			if _, err := f.decode(&v.gunzip); err != nil {
+			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
 				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
 				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
 			}
@@ -425,7 +432,7 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 	}
 	if f.Encoding != "" && f.Content != "" {
 		if _, ok := encodingKind(f.Encoding); ok {
-			if _, err := f.decode(&v.gunzip); err != nil {
+			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
 				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
 				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
 			}

@@ -61,10 +61,14 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		file  bool // the file itself, whose lines findings can name
 	}
 	var docs []doc
+	// One budget bounds the work on the whole file: decoding, and the
+	// parsing and validation of every cloud-config part.
+	b := udkit.NewBudget()
+	within := cloudconfig.WithBudget(b)
 	if udkit.DetectKind(data) == udkit.KindCloudConfig {
 		docs = append(docs, doc{name, data, true})
 	} else {
-		d, err := userdata.Decode(data, userdata.Limits{})
+		d, err := userdata.Decode(data, userdata.Limits{Budget: b})
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return exitUsage
@@ -102,11 +106,11 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	for _, d := range docs {
 		bad := false
-		c, err := cloudconfig.Parse(d.body)
+		c, err := cloudconfig.Parse(d.body, within)
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: error: %s\n", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
 			bad = true
-		} else if err := c.Validate(); err != nil {
+		} else if err := c.Validate(within); err != nil {
 			var ve *cloudconfig.ValidationError
 			if errors.As(err, &ve) {
 				lines := map[string]int{}
