@@ -72,9 +72,9 @@ func (k Kind) String() string {
 // Budget is what is left of the work allowed on one document, and what was
 // used (see [Budget.Used]).
 type Budget struct {
-	limit [nkinds]int64
-	used  [nkinds]int64
-	memo  map[any]memoEntry
+	limit    [nkinds]int64
+	used     [nkinds]int64
+	memo     map[any]memoEntry
 	memoHits int64 // calls of Memo that found their result
 }
 
