@@ -79,7 +79,11 @@ func DetectKind(data []byte) Kind {
 // across many) gets an error finding for each part or entry left
 // unchecked, never unbounded time or memory.
 func Lint(data []byte) (Kind, []Diagnostic, error) {
-	b := NewBudget()
+	return lintWithin(data, NewBudget())
+}
+
+// lintWithin is Lint charging its work to b.
+func lintWithin(data []byte, b *Budget) (Kind, []Diagnostic, error) {
 	switch k := DetectKind(data); k {
 	case KindUnit:
 		ds := lintUnitText(data)
