@@ -393,6 +393,17 @@ func checkSpec(s *Spec) []Problem {
 	return p
 }
 
+// execPathProblem says why systemd would refuse p as the program of the
+// stop hook's Exec lines (a quote, backslash, control character or DEL:
+// the unit fails to load and the hook never runs), or "".
+func execPathProblem(p string) string {
+	var pe *unit.ExecPathError
+	if errors.As(unit.CheckExecPath(p), &pe) {
+		return strings.TrimPrefix(pe.Error(), "program path ")
+	}
+	return ""
+}
+
 func checkAction(s *Spec, what string, a *Action, add func(string, string, ...any)) {
 	switch {
 	case len(a.Command) == 0 && a.Script == "":
@@ -408,6 +419,8 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 		}
 		if p := a.Command[0]; !path.IsAbs(p) || path.Clean(p) != p {
 			add(what+".command[0]", "%q must be a normalized absolute path: systemd and runcmd do not search PATH the same way", p)
+		} else if msg := execPathProblem(p); msg != "" {
+			add(what+".command[0]", "%s", msg)
 		}
 		return
 	}
@@ -420,6 +433,8 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 		add(what+".path", "%q must be a normalized absolute path", p)
 	case p == "/tmp" || strings.HasPrefix(p, "/tmp/"):
 		add(what+".path", "%q is under /tmp, which is cleaned at boot while write_files runs once per instance; use %s", p, DefaultScriptDir)
+	case execPathProblem(p) != "":
+		add(what+".path", "%s", execPathProblem(p))
 	default:
 		if m := underMount(p, s.Mounts); m != "" {
 			add(what+".path", "%q lies on the mount %s, which is mounted after write_files runs and would hide the file; reference a script that lives there with command, or write it elsewhere", p, m)

@@ -29,6 +29,12 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"no deregister", func(s *udkit.Spec) { s.Deregister = udkit.Action{} }, []string{"deregister: give a command or a script"}},
 		{"both command and script", func(s *udkit.Spec) { s.Deregister.Script = "#!/bin/sh\n" }, []string{"deregister: give a command or a script, not both"}},
 		{"relative command", func(s *udkit.Spec) { s.Deregister.Command = []string{"leave"} }, []string{`deregister.command[0]: "leave" must be a normalized absolute path`}},
+		// Issue 16 item 4: systemd refuses these program paths and the
+		// unit never loads (TestExecPathBytesSystemd in unit has the list).
+		{"quote in command", func(s *udkit.Spec) { s.Deregister.Command = []string{"/opt/o'brien/leave"} }, []string{`deregister.command[0]: "/opt/o'brien/leave" contains a single quote at byte 6, which systemd refuses`}},
+		{"ESC in command", func(s *udkit.Spec) { s.Deregister.Command = []string{"/opt/a\x1b[2Jb"} }, []string{`deregister.command[0]: "/opt/a\x1b[2Jb" contains the control character 0x1b`}},
+		{"DEL in script path", func(s *udkit.Spec) { s.Deregister = udkit.Action{Script: "#!/bin/sh\n", Path: "/usr/local/sbin/a\x7f"} }, []string{`deregister.path: "/usr/local/sbin/a\x7f" contains DEL (0x7f)`}},
+		{"backslash in register script path", func(s *udkit.Spec) { s.Register = &udkit.Action{Script: "#!/bin/sh\n", Path: `/usr/local/sbin/a\b`} }, []string{`register.path: "/usr/local/sbin/a\\b" contains a backslash`}},
 		{"path with command", func(s *udkit.Spec) { s.Deregister.Path = "/x" }, []string{"deregister.path: only a script is written"}},
 		{"script without #!", func(s *udkit.Spec) { s.Deregister = udkit.Action{Script: "curl x\n"} }, []string{"deregister.script: must start with an interpreter line"}},
 		{"script under /tmp", func(s *udkit.Spec) { s.Deregister = udkit.Action{Script: "#!/bin/sh\n", Path: "/tmp/leave"} }, []string{`deregister.path: "/tmp/leave" is under /tmp`}},
