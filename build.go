@@ -458,6 +458,23 @@ func registryScriptSpec(r *RegistryHook) registry.ScriptSpec {
 
 // checkRegistry reports the problems of a registry hook: what the
 // registry's script generator refuses, and what udkit adds.
+//
+// checkJoinToken applies the registry's own rule (registry.ParseToken, which
+// Store.Register applies to every registration): a token it refuses would
+// make the instance's registration fail with 401 or 403 at every boot.
+// The token is a secret: messages never quote it.
+func checkJoinToken(tok string, add func(string, string, ...any)) {
+	k, err := registry.ParseToken(tok)
+	switch {
+	case err != nil && (strings.ContainsAny(tok, " \t\r\n'\"\\") || !utf8.ValidString(tok)):
+		add("registry.join_token", "holds white space, quotes or backslashes, so the registry would refuse it (401) at every boot; give the token alone, as udkit-admin join-token printed it (udkj_ and 64 lower-case hex digits)")
+	case err != nil:
+		add("registry.join_token", "is not a token the registry accepts (%d bytes; want udkj_ and 64 lower-case hex digits): the instance's registration would be refused (401) at every boot; copy the whole token the registry printed when it created it", len(tok))
+	case k != registry.KindJoin:
+		add("registry.join_token", "is a %s token, not a join token: the registry refuses it for registration (403) at every boot; create a join token for the cluster (it starts with %s)", k, registry.JoinTokenPrefix)
+	}
+}
+
 func checkRegistry(s *Spec, add func(string, string, ...any)) {
 	r := s.Registry
 	if _, err := registry.RegisterScript(registryScriptSpec(r)); err != nil {
@@ -470,8 +487,8 @@ func checkRegistry(s *Spec, add func(string, string, ...any)) {
 	if stop <= registry.DefaultDeregisterMaxTime {
 		add("stop_timeout", "%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)
 	}
-	if r.JoinToken != "" && (strings.ContainsAny(r.JoinToken, " \t\r\n'\"\\") || !utf8.ValidString(r.JoinToken)) {
-		add("registry.join_token", "holds white space, quotes or backslashes; give the token alone")
+	if r.JoinToken != "" {
+		checkJoinToken(r.JoinToken, add)
 	}
 	if r.CA != "" && r.CAFile == "" {
 		add("registry.ca", "given without ca_file; say where to write it")

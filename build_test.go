@@ -81,6 +81,23 @@ func TestBuildSpecErrors(t *testing.T) {
 			s.Registry = goodRegistry()
 			s.Registry.JoinToken = "udkj_x\nA=b"
 		}, []string{"registry.join_token: holds white space"}},
+		// Issue 16 item 14: tokens the registry refuses at boot
+		// (registry.ParseToken), refused at render time instead.
+		{"registry join token too short", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkj_abc"
+		}, []string{"registry.join_token: is not a token the registry accepts (8 bytes; want udkj_ and 64 lower-case hex digits)"}},
+		{"registry join token upper-case hex", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkj_" + strings.Repeat("0123456789ABCDEF", 4)
+		}, []string{"registry.join_token: is not a token the registry accepts (69 bytes"}},
+		{"registry member token as join token", func(s *udkit.Spec) {
+			s.Deregister = udkit.Action{}
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkm_" + strings.Repeat("0123456789abcdef", 4)
+		}, []string{"registry.join_token: is a member token, not a join token"}},
 		{"several problems", func(s *udkit.Spec) {
 			s.Name = ""
 			s.Mounts = []string{"x"}
@@ -124,7 +141,7 @@ func TestBuildRegistry(t *testing.T) {
 	for _, every := range []bool{false, true} {
 		s := &udkit.Spec{Name: "web", Registry: goodRegistry()}
 		s.Registry.EveryBoot = every
-		s.Registry.JoinToken = "udkj_abc"
+		s.Registry.JoinToken = "udkj_" + strings.Repeat("0123456789abcdef", 4)
 		b, err := udkit.Build(s)
 		if err != nil {
 			t.Fatal(err)
@@ -330,5 +347,21 @@ func TestRenderLimit(t *testing.T) {
 	}
 	if _, _, err := udkit.Render(s, udkit.Options{Limit: -1}); err != nil {
 		t.Fatalf("no limit: %v", err)
+	}
+}
+
+// A join token the registry refuses is reported without quoting it: it is
+// a secret, and error messages end up in CI logs.
+func TestBuildJoinTokenNotEchoed(t *testing.T) {
+	for _, tok := range []string{"udkj_SECRETabc", "udka_" + strings.Repeat("5ec7e7", 10) + "abcd", "SECRET token"} {
+		s := &udkit.Spec{Name: "web", Registry: goodRegistry()}
+		s.Registry.JoinToken = tok
+		_, err := udkit.Build(s)
+		if err == nil {
+			t.Fatalf("Build accepted join token %q", tok)
+		}
+		if strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "5ec7e7") {
+			t.Errorf("error quotes the token: %v", err)
+		}
 	}
 }
