@@ -45,11 +45,11 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for i, name := range files {
 		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit diff: %v\n", err)
+			printLine(stderr, "udkit diff: %v", err)
 			return exitUsage
 		}
 		if docs[i], err = userdata.Decode(data, userdata.Limits{}); err != nil {
-			fmt.Fprintf(stderr, "udkit diff: %s: %v\n", name, err)
+			printLine(stderr, "udkit diff: %s: %v", name, err)
 			return exitUsage
 		}
 	}
@@ -74,10 +74,10 @@ func compareDocsWork(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) *
 		x, y bool
 	}{{"base64", a.Base64, b.Base64}, {"gzip'd", a.Gzip, b.Gzip}, {"MIME multipart", a.MIME, b.MIME}} {
 		if n.x != n.y {
-			fmt.Fprintf(w, "note: %s is %s, %s is not (encoding only, not counted)\n", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
+			printLine(w, "note: %s is %s, %s is not (encoding only, not counted)", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
 		}
 	}
-	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", nameA, nameB)
+	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", esc(nameA), esc(nameB))
 	for _, m := range matchParts(a.Parts, b.Parts) {
 		out.hunk = partLabel(m)
 		switch {
@@ -90,7 +90,7 @@ func compareDocsWork(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) *
 		}
 	}
 	if !out.changed {
-		fmt.Fprintf(w, "same: %s and %s give cloud-init the same parts\n", nameA, nameB)
+		printLine(w, "same: %s and %s give cloud-init the same parts", nameA, nameB)
 		return out
 	}
 	io.WriteString(w, out.b.String())
@@ -143,13 +143,13 @@ func (d *diffWriter) buf() *strings.Builder { return &d.b }
 func (d *diffWriter) add(sign, path, text string) {
 	d.changed = true
 	if d.written != d.hunk {
-		fmt.Fprintf(&d.b, "@@ %s @@\n", d.hunk)
+		fmt.Fprintf(&d.b, "@@ %s @@\n", esc(d.hunk))
 		d.written = d.hunk
 	}
 	if path != "" {
-		fmt.Fprintf(&d.b, "%s%s: %s\n", sign, path, text)
+		fmt.Fprintf(&d.b, "%s%s: %s\n", sign, esc(path), esc(text))
 	} else {
-		fmt.Fprintf(&d.b, "%s%s\n", sign, text)
+		fmt.Fprintf(&d.b, "%s%s\n", sign, esc(text))
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -124,7 +125,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
+		printLine(stderr, "udkit inspect: %v", err)
 		return exitFail
 	}
 	where := name
@@ -133,7 +134,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
+		printLine(stderr, "udkit inspect: %s: %v", where, err)
 		return exitFail
 	}
 	var out inspectJSON
@@ -149,7 +150,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if extractSet {
 		paths, err := extractParts(d, *extract, *force)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit inspect: --extract: %v\n", err)
+			printLine(stderr, "udkit inspect: --extract: %v", err)
 			return exitFail
 		}
 		for i, p := range paths {
@@ -157,12 +158,14 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
+			printLine(stderr, "udkit inspect: %v", err)
 			return exitFail
 		}
+		stdout.Write(jsonSafe(buf.Bytes()))
 		return exitOK
 	}
 	writeInspectText(stdout, where, out)
@@ -204,7 +207,7 @@ func yesNo(b bool) string {
 
 func writeInspectText(w io.Writer, where string, out inspectJSON) {
 	fmt.Fprintf(w, "%s: base64 %s, gzip %s, MIME %s, %d bytes raw, %d parts\n",
-		where, yesNo(out.Encoding.Base64), yesNo(out.Encoding.Gzip), yesNo(out.MIME), out.Size.Raw, len(out.Parts))
+		esc(where), yesNo(out.Encoding.Base64), yesNo(out.Encoding.Gzip), yesNo(out.MIME), out.Size.Raw, len(out.Parts))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCONTENT TYPE\tFILENAME\tMERGE TYPE\tBYTES\tSHA256")
 	for _, p := range out.Parts {

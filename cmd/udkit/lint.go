@@ -40,13 +40,13 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, name := range files {
 		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit lint: %v\n", err)
+			printLine(stderr, "udkit lint: %v", err)
 			code = exitUsage
 			continue
 		}
 		_, diags, err := udkit.Lint(data)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			printLine(stderr, "%s: %v", name, err)
 			code = exitUsage
 			continue
 		}
@@ -60,7 +60,8 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-// formatFinding writes d as `FILE:LINE: severity: [RULE] place: message`.
+// formatFinding writes d as `FILE:LINE: severity: [RULE] place: message`,
+// escaped (see esc): one line, whatever the document holds.
 func formatFinding(name string, d udkit.Diagnostic) string {
 	loc := name
 	if d.Line > 0 {
@@ -73,5 +74,5 @@ func formatFinding(name string, d udkit.Diagnostic) string {
 	if d.Where != "" {
 		place += d.Where + ": "
 	}
-	return fmt.Sprintf("%s: %s: [%s] %s%s", loc, d.Severity, d.Rule, place, d.Message)
+	return esc(fmt.Sprintf("%s: %s: [%s] %s%s", loc, d.Severity, d.Rule, place, d.Message))
 }

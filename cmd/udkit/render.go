@@ -74,7 +74,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// From stdin: files the spec refers to cannot be found.
 		data, rerr := readInput("-", stdin, udkit.MaxSpecSize)
 		if rerr != nil {
-			fmt.Fprintf(stderr, "udkit render: %v\n", rerr)
+			printLine(stderr, "udkit render: %v", rerr)
 			return exitUsage
 		}
 		sf, err = udkit.ParseSpecFile(data, nil)
@@ -86,7 +86,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sf, err = udkit.ReadSpecFile(pos[0])
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printLines(stderr, "%v", err)
 		return exitFail
 	}
 	o := sf.Output
@@ -114,22 +114,22 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	data, diags, err := udkit.Render(sf.Spec, o)
 	for _, d := range diags {
 		if d.Severity != udkit.Info {
-			fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
+			printLine(stderr, "%s: %s", pos[0], d)
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printLines(stderr, "%v", err)
 		return exitFail
 	}
 	if *out == "" {
 		if _, err := stdout.Write(data); err != nil {
-			fmt.Fprintf(stderr, "udkit render: %v\n", err)
+			printLine(stderr, "udkit render: %v", err)
 			return exitFail
 		}
 		return exitOK
 	}
 	if err := writeFileAtomic(*out, data); err != nil {
-		fmt.Fprintf(stderr, "udkit render: -o %s: %v\n", *out, err)
+		printLine(stderr, "udkit render: -o %s: %v", *out, err)
 		return exitFail
 	}
 	return exitOK

@@ -49,7 +49,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := files[0]
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+		printLine(stderr, "udkit validate: %v", err)
 		return exitUsage
 	}
 
@@ -70,7 +70,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		d, err := userdata.Decode(data, userdata.Limits{Budget: b})
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			printLine(stderr, "%s: %v", name, err)
 			return exitUsage
 		}
 		for i, p := range d.Parts {
@@ -79,7 +79,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		if len(docs) == 0 {
-			fmt.Fprintf(stderr, "%s: no cloud-config part to validate\n", name)
+			printLine(stderr, "%s: no cloud-config part to validate", name)
 			return exitFail
 		}
 	}
@@ -95,7 +95,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			ci = ""
 			fmt.Fprintln(stderr, "udkit validate: cloud-init not installed: checked with udkit's rules only")
 		} else if v, err := cloudInitSchema(ci, []byte(schemaBad)); err != nil {
-			fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+			printLine(stderr, "udkit validate: %v", err)
 			return exitUsage
 		} else if v.valid {
 			fmt.Fprintln(stderr, "udkit validate: `cloud-init schema` accepts a known-bad cloud-config, so it is not validating; install python3-jsonschema")
@@ -108,7 +108,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bad := false
 		c, err := cloudconfig.Parse(d.body, within)
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: error: %s\n", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
+			printLine(stdout, "%s: error: %s", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
 			bad = true
 		} else if err := c.Validate(within); err != nil {
 			var ve *cloudconfig.ValidationError
@@ -122,26 +122,26 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 					if l := lines[dg.Path+"\x00"+dg.Rule]; l > 0 {
 						label = fmt.Sprintf("%s:%d", d.label, l)
 					}
-					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
+					printLine(stdout, "%s: %s: [%s] %s: %s", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
 					if dg.Severity == cloudconfig.Error {
 						bad = true
 					}
 				}
 			} else {
-				fmt.Fprintf(stdout, "%s: error: %v\n", d.label, err)
+				printLine(stdout, "%s: error: %v", d.label, err)
 				bad = true
 			}
 		}
 		if ci != "" {
 			v, err := cloudInitSchema(ci, d.body)
 			if err != nil {
-				fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+				printLine(stderr, "udkit validate: %v", err)
 				return exitUsage
 			}
 			if !v.valid {
 				bad = true
 				for _, l := range strings.Split(strings.TrimSpace(v.output), "\n") {
-					fmt.Fprintf(stdout, "%s: cloud-init schema: %s\n", d.label, strings.TrimSpace(l))
+					printLine(stdout, "%s: cloud-init schema: %s", d.label, strings.TrimSpace(l))
 				}
 			}
 		}
@@ -151,9 +151,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if bad {
 			code = exitFail
-			fmt.Fprintf(stdout, "%s: invalid cloud-config (%s)\n", d.label, checked)
+			printLine(stdout, "%s: invalid cloud-config (%s)", d.label, checked)
 		} else {
-			fmt.Fprintf(stdout, "%s: valid cloud-config (%s)\n", d.label, checked)
+			printLine(stdout, "%s: valid cloud-config (%s)", d.label, checked)
 		}
 	}
 	return code
