@@ -71,6 +71,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdin, stdout, stderr)
 }
 
+// inputLimits ends the usage text: what each command reads at most. Any
+// input within them is handled within about 2 s and 128 MiB.
+const inputLimits = `
+input limits:
+  lint, validate, inspect, diff  1 MiB per file, 2 MiB once gzip is inflated, 1000 parts;
+                                 each cloud-config 1 MiB, 100,000 YAML nodes once aliases
+                                 are expanded; one document, all parts and checks together,
+                                 8 MiB of gzip output, 400,000 nodes, 16 MiB of YAML text
+  render                         1 MiB per spec file and per file it references
+  diff                           cloud-configs over 256 KiB are compared line by line
+`
+
 func usage(w io.Writer) {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
@@ -82,5 +94,6 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-9s %s\n", n, commands[n].summary)
 	}
+	b.WriteString(inputLimits)
 	io.WriteString(w, b.String())
 }
