@@ -206,6 +206,29 @@ func within(path, parent string) bool {
 	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
 }
 
+// maxSpecCloudConfigNodes is cloudconfig's limit on the nodes of a
+// cloud-config, aliases expanded: a cloud_config with more nodes as
+// written has more once expanded.
+const maxSpecCloudConfigNodes = 100000
+
+// countNodes counts the nodes of the tree n as written (an alias is one
+// node), stopping at limit.
+func countNodes(n *yaml.Node, limit int) int {
+	count := 0
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if count >= limit {
+			return
+		}
+		count++
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count
+}
+
 // cloudConfigSource returns the cloud_config mapping v as a cloud-config
 // document cut from the spec's own text, with its lines where they are in
 // the spec, so that cloud-config errors give spec lines.
@@ -416,6 +439,13 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 		"cloud_config": func(p string, v *yaml.Node) {
 			if v.Kind != yaml.MappingNode {
 				d.errf(v, p, "must be a mapping of cloud-config keys, not %s", kindName(v))
+				return
+			}
+			// Parse would refuse more nodes than this anyway, after
+			// building all of them a second time (yaml.v3 takes about
+			// 200 bytes a node): refuse them from the spec's own tree.
+			if n := countNodes(v, maxSpecCloudConfigNodes+1); n > maxSpecCloudConfigNodes {
+				d.errf(v, p, "has more than %d YAML nodes; cloud-config is never that large", maxSpecCloudConfigNodes)
 				return
 			}
 			c, err := cloudconfig.Parse(d.cloudConfigSource(v))
