@@ -80,6 +80,19 @@ func Parse(data []byte, opts ...Option) (*Config, error) {
 	if err := checkHeader(data); err != nil {
 		return nil, err
 	}
+	// yaml.v3 builds every node (about 200 bytes each) before the
+	// expander can count them: refuse a document that surely has too
+	// many from its text (a dense 1 MiB document took 210 MB).
+	stop := maxNodes
+	if left := o.budget.Left(budget.Nodes); left >= 0 && left < int64(stop) {
+		stop = int(left)
+	}
+	if _, line := minNodes(data, stop); line > 0 {
+		if stop < maxNodes {
+			return nil, fmt.Errorf("cloudconfig: line %d: %v", line, &budget.ExceededError{Kind: budget.Nodes, Limit: o.budget.Limit(budget.Nodes)})
+		}
+		return nil, fmt.Errorf("cloudconfig: line %d: the document has more than %d YAML nodes; cloud-config is never that large", line, maxNodes)
+	}
 	root, err := parseRoot(data, o.budget)
 	if err != nil {
 		return nil, err

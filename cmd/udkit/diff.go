@@ -134,7 +134,7 @@ type diffWriter struct {
 //     compared by YAML path in all parts together.
 const (
 	maxDiffCells = 16 << 20
-	maxPartYAML  = 256 << 10
+	maxPartYAML  = 128 << 10
 	maxDiffYAML  = 1 << 20
 )
 

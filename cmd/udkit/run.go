@@ -80,7 +80,7 @@ input limits:
                                  are expanded; one document, all parts and checks together,
                                  8 MiB of gzip output, 400,000 nodes, 16 MiB of YAML text
   render                         1 MiB per spec file and per file it references
-  diff                           cloud-configs over 256 KiB are compared line by line
+  diff                           cloud-configs over 128 KiB are compared line by line
 `
 
 func usage(w io.Writer) {
