@@ -38,7 +38,7 @@ func TestLintBoundedWork(t *testing.T) {
 			doc:        hostile.SharedGzipUnits(60, 4<<20-4096, 2000),
 			maxInflate: 4 << 20, // the unit, once
 			maxScan:    4<<20 + 64<<10,
-			want:       "write_files[59] (/etc/systemd/system/hook59.service)",
+			want:       "write_files[59].content: line 5:12: unit hook59.service",
 		},
 		{
 			name:       "100 parts of 60 shared gzip units",
@@ -96,7 +96,7 @@ func TestLintSecretPerDistinctNode(t *testing.T) {
 	var where []string
 	for _, d := range diags {
 		if d.Rule == "secret" {
-			where = append(where, fmt.Sprintf("%d:%s", d.Line, d.Where))
+			where = append(where, fmt.Sprintf("%d:%s", d.Line, d.Path))
 		}
 	}
 	if got, want := strings.Join(where, " "), "2:x 4:z"; got != want {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/internal/budget"
+	"github.com/udkit/udkit/internal/deflate"
 )
 
 // Header is the first line of every cloud-config document.
@@ -51,6 +51,11 @@ type Config struct {
 	// Extra holds every other top-level key, in order, rendered after the
 	// typed keys.
 	Extra []Field
+
+	// src is the top-level mapping [Parse] read the config from, aliases
+	// expanded, whose nodes carry the lines and columns of the document
+	// (see [Config.Position]); nil for a Config built in Go.
+	src *yaml.Node
 }
 
 // Field is one top-level key of a cloud-config that the typed model does not
@@ -152,11 +157,8 @@ func (f *WriteFile) SetData(data []byte) {
 		return
 	}
 	if len(data) >= GzipThreshold {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // valid level: never fails
-		zw.Write(data)                                           // writes to a bytes.Buffer cannot fail
-		zw.Close()
-		if enc := base64.StdEncoding.EncodeToString(buf.Bytes()); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
+		// udkit's own encoder, as for gzip'd user data.
+		if enc := base64.StdEncoding.EncodeToString(deflate.Gzip(data, deflate.Best)); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
 			f.Content, f.Encoding = enc, "gz+b64"
 			return
 		}
@@ -204,7 +206,7 @@ type decodeKey struct{ encoding, content string }
 func (f WriteFile) decodeOnce(b *budget.Budget) ([]byte, error) {
 	kind, ok := encodingKind(f.Encoding)
 	if !ok {
-		return nil, fmt.Errorf("cloudconfig: write_files %s: unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Path, f.Encoding)
+		return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("has unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Encoding)}
 	}
 	if kind == 0 {
 		// The string's own bytes, which alias copies share.
@@ -212,13 +214,13 @@ func (f WriteFile) decodeOnce(b *budget.Budget) ([]byte, error) {
 	}
 	d, err := budget.Memo(b, decodeKey{f.Encoding, f.Content}, func() ([]byte, error) { return decodeContent(kind, f.Content, b) })
 	if err != nil {
-		return nil, fmt.Errorf("cloudconfig: write_files %s: %w", f.Path, err)
+		return nil, &ContentError{Path: f.Path, Reason: err.Error(), cause: err}
 	}
 	return d, nil
 }
 
 // errGzipBomb is content that inflates to more than maxGunzip bytes.
-var errGzipBomb = fmt.Errorf("content expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", maxGunzip)
+var errGzipBomb = fmt.Errorf("expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", maxGunzip)
 
 // decodeContent undoes the encodings of kind, inflating at most maxGunzip
 // bytes and no more than b has left.
@@ -227,7 +229,7 @@ func decodeContent(kind int, content string, b *budget.Budget) ([]byte, error) {
 	if kind&encB64 != 0 {
 		d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(content), ""))
 		if err != nil {
-			return nil, fmt.Errorf("content is not base64: %v", err)
+			return nil, fmt.Errorf("is not base64: %v", err)
 		}
 		data = d
 	}
@@ -236,7 +238,7 @@ func decodeContent(kind int, content string, b *budget.Budget) ([]byte, error) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("content is not gzip: %v", err)
+		return nil, fmt.Errorf("is not gzip: %v", err)
 	}
 	limit := int64(maxGunzip)
 	if left := b.Left(budget.Inflate); left >= 0 && left < limit {
@@ -244,10 +246,10 @@ func decodeContent(kind int, content string, b *budget.Budget) ([]byte, error) {
 	}
 	d, err := io.ReadAll(io.LimitReader(zr, limit+1))
 	if cerr := b.Charge(budget.Inflate, len(d)); cerr != nil {
-		return nil, cerr
+		return nil, fmt.Errorf("cannot be decoded: %v", cerr)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("content is not gzip: %v", err)
+		return nil, fmt.Errorf("is not gzip: %v", err)
 	}
 	if len(d) > maxGunzip {
 		return nil, errGzipBomb
@@ -262,7 +264,7 @@ func decodeContent(kind int, content string, b *budget.Budget) ([]byte, error) {
 // must not change it.
 func (f WriteFile) decode(left *int, b *budget.Budget) ([]byte, error) {
 	d, err := f.decodeOnce(b)
-	if errors.Is(err, errGzipBomb) {
+	if ce, ok := err.(*ContentError); ok && ce.cause == errGzipBomb {
 		*left = -1
 	}
 	if err != nil {
@@ -272,11 +274,27 @@ func (f WriteFile) decode(left *int, b *budget.Budget) ([]byte, error) {
 		l := max(*left, 0)
 		if len(d) > l {
 			*left = -1
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", f.Path, maxGunzip, l)
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", maxGunzip, l)}
 		}
 		*left -= len(d)
 	}
 	return d, nil
+}
+
+// ContentError is the error of [WriteFile.Data]: the content of the
+// write_files entry at Path does not decode as its Encoding says.
+type ContentError struct {
+	Path string
+	// Reason says what is wrong with the content and what to do, as in
+	// "is not base64: ...".
+	Reason string
+
+	cause error // what decodeContent returned, if it failed
+}
+
+// Error formats e as "cloudconfig: write_files PATH: content REASON".
+func (e *ContentError) Error() string {
+	return "cloudconfig: write_files " + e.Path + ": content " + e.Reason
 }
 
 // maxGunzip bounds what gzip content inflates to: in one Data call, and in

@@ -72,6 +72,9 @@ func TestOutputsEscapeHostileText(t *testing.T) {
 	hpart := "--B\r\nContent-Type: text/x-shellscript\r\nContent-Disposition: attachment; filename=\"n\x1b[31m\u202e.sh\x7f\"\r\n\r\n#!/bin/sh\r\n"
 	mimeName := write("named.mime", "Content-Type: multipart/mixed; boundary=B\r\nMIME-Version: 1.0\r\n\r\n"+hpart+hpart+"--B--\r\n")
 	spec := write("spec.yaml", "name: web\nderegister:\n  command: [/usr/local/bin/leave]\nenvironment:\n  "+yamlHostile+": x\n")
+	// A spec that renders, under a file name the size report names
+	// (userdata refuses hostile part filenames itself).
+	renderSpec := write("r\x1b[2J\u202e.yaml", "name: web\nderegister:\n  command: [/usr/local/bin/leave]\n")
 
 	for _, c := range []struct {
 		name string
@@ -87,6 +90,15 @@ func TestOutputsEscapeHostileText(t *testing.T) {
 		{"inspect file name", []string{"inspect", hname}},
 		{"validate", []string{"validate", "--cloud-init", "never", a}},
 		{"render spec error", []string{"render", spec}},
+		// The outputs of main's CLI contract and plan.
+		{"lint --format json", []string{"lint", "--format", "json", a}},
+		{"lint --format github", []string{"lint", "--format", "github", a}},
+		{"lint --format json user data", []string{"lint", "--format", "json", mimeName}},
+		{"validate --format json", []string{"validate", "--cloud-init", "never", "--format", "json", a}},
+		{"plan", []string{"plan", mimeName}},
+		{"plan --json", []string{"plan", "--json", mimeName}},
+		{"render --report", []string{"render", "--report", renderSpec}},
+		{"render --report --json", []string{"render", "--report", "--json", renderSpec}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			stdout, stderr := runT(t, "", c.args...)

@@ -64,8 +64,9 @@ left as it was, and the error names the part and the file. With --json,
 each part gains "extracted":"DIR/NNN-NAME" (only with --extract); the
 text output ends with a line saying where the parts went.
 
-Exit status: 0 on success, 1 when the input cannot be decoded or the
-parts cannot be extracted, 2 on a usage error.
+Exit status: 0 on success; 2 on a usage error, or when the input cannot
+be read or decoded or the parts cannot be extracted (inspect has no
+findings, so it never exits 1).
 `
 
 // inspectJSON is the --json output; field order is the documented one.
@@ -126,7 +127,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
 		printLine(stderr, "udkit inspect: %v", err)
-		return exitFail
+		return exitTrouble
 	}
 	where := name
 	if name == "-" {
@@ -135,7 +136,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
 		printLine(stderr, "udkit inspect: %s: %v", where, err)
-		return exitFail
+		return exitTrouble
 	}
 	var out inspectJSON
 	out.Encoding.Base64, out.Encoding.Gzip = d.Base64, d.Gzip
@@ -151,7 +152,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		paths, err := extractParts(d, *extract, *force)
 		if err != nil {
 			printLine(stderr, "udkit inspect: --extract: %v", err)
-			return exitFail
+			return exitTrouble
 		}
 		for i, p := range paths {
 			out.Parts[i].Extracted = p
@@ -163,9 +164,12 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(out); err != nil {
 			printLine(stderr, "udkit inspect: %v", err)
-			return exitFail
+			return exitTrouble
 		}
-		stdout.Write(jsonSafe(buf.Bytes()))
+		if _, err := stdout.Write(jsonSafe(buf.Bytes())); err != nil {
+			printLine(stderr, "udkit inspect: writing standard output: %v", err)
+			return exitTrouble
+		}
 		return exitOK
 	}
 	writeInspectText(stdout, where, out)
