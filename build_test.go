@@ -32,6 +32,14 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"empty deregister", func(s *udkit.Spec) { s.Deregister = &udkit.Action{} }, []string{"deregister: give a command or a script"}},
 		{"both command and script", func(s *udkit.Spec) { s.Deregister.Script = "#!/bin/sh\n" }, []string{"deregister: give a command or a script, not both"}},
 		{"relative command", func(s *udkit.Spec) { s.Deregister.Command = []string{"leave"} }, []string{`deregister.command[0]: "leave" must be a normalized absolute path`}},
+		// Issue 16 item 4: systemd refuses these program paths and the
+		// unit never loads (TestExecPathBytesSystemd in unit has the list).
+		{"quote in command", func(s *udkit.Spec) { s.Deregister.Command = []string{"/opt/o'brien/leave"} }, []string{`deregister.command[0]: "/opt/o'brien/leave" contains a single quote at byte 6, which systemd refuses`}},
+		{"ESC in command", func(s *udkit.Spec) { s.Deregister.Command = []string{"/opt/a\x1b[2Jb"} }, []string{`deregister.command[0]: "/opt/a\x1b[2Jb" contains the control character 0x1b`}},
+		{"DEL in script path", func(s *udkit.Spec) {
+			s.Deregister = &udkit.Action{Script: "#!/bin/sh\n", Path: "/usr/local/sbin/a\x7f"}
+		}, []string{`deregister.path: "/usr/local/sbin/a\x7f" contains DEL (0x7f)`}},
+		{"backslash in register script path", func(s *udkit.Spec) { s.Register = &udkit.Action{Script: "#!/bin/sh\n", Path: `/usr/local/sbin/a\b`} }, []string{`register.path: "/usr/local/sbin/a\\b" contains a backslash`}},
 		{"path with command", func(s *udkit.Spec) { s.Deregister.Path = "/x" }, []string{"deregister.path: only a script is written"}},
 		{"script without #!", func(s *udkit.Spec) { s.Deregister = &udkit.Action{Script: "curl x\n"} }, []string{"deregister.script: must start with an interpreter line"}},
 		{"script under /tmp", func(s *udkit.Spec) { s.Deregister = &udkit.Action{Script: "#!/bin/sh\n", Path: "/tmp/leave"} }, []string{`deregister.path: "/tmp/leave" is under /tmp`}},
@@ -78,6 +86,23 @@ func TestBuildSpecErrors(t *testing.T) {
 			s.Registry = goodRegistry()
 			s.Registry.JoinToken = "udkj_x\nA=b"
 		}, []string{"registry.join_token: holds white space"}},
+		// Issue 16 item 14: tokens the registry refuses at boot
+		// (registry.ParseToken), refused at render time instead.
+		{"registry join token too short", func(s *udkit.Spec) {
+			s.Deregister = nil
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkj_abc"
+		}, []string{"registry.join_token: is not a token the registry accepts (8 bytes; want udkj_ and 64 lower-case hex digits)"}},
+		{"registry join token upper-case hex", func(s *udkit.Spec) {
+			s.Deregister = nil
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkj_" + strings.Repeat("0123456789ABCDEF", 4)
+		}, []string{"registry.join_token: is not a token the registry accepts (69 bytes"}},
+		{"registry member token as join token", func(s *udkit.Spec) {
+			s.Deregister = nil
+			s.Registry = goodRegistry()
+			s.Registry.JoinToken = "udkm_" + strings.Repeat("0123456789abcdef", 4)
+		}, []string{"registry.join_token: is a member token, not a join token"}},
 		{"several problems", func(s *udkit.Spec) {
 			s.Name = ""
 			s.Mounts = []string{"x"}
@@ -121,7 +146,7 @@ func TestBuildRegistry(t *testing.T) {
 	for _, every := range []bool{false, true} {
 		s := &udkit.Spec{Name: "web", Registry: goodRegistry()}
 		s.Registry.EveryBoot = every
-		s.Registry.JoinToken = "udkj_abc"
+		s.Registry.JoinToken = "udkj_" + strings.Repeat("0123456789abcdef", 4)
 		b, err := udkit.Build(s)
 		if err != nil {
 			t.Fatal(err)
@@ -367,5 +392,21 @@ func TestBuildAppendIsMerge(t *testing.T) {
 	}
 	if len(typed.CloudConfig.WriteFiles) != 1 || len(typed.CloudConfig.Runcmd) != 2 {
 		t.Error("Build modified the spec's cloud-config")
+	}
+}
+
+// A join token the registry refuses is reported without quoting it: it is
+// a secret, and error messages end up in CI logs.
+func TestBuildJoinTokenNotEchoed(t *testing.T) {
+	for _, tok := range []string{"udkj_SECRETabc", "udka_" + strings.Repeat("5ec7e7", 10) + "abcd", "SECRET token"} {
+		s := &udkit.Spec{Name: "web", Registry: goodRegistry()}
+		s.Registry.JoinToken = tok
+		_, err := udkit.Build(s)
+		if err == nil {
+			t.Fatalf("Build accepted join token %q", tok)
+		}
+		if strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "5ec7e7") {
+			t.Errorf("error quotes the token: %v", err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/budget"
 	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
 )
@@ -125,19 +126,30 @@ func (e *LintError) Error() string {
 // A finding about a unit inside a write_files entry has the unit's file
 // name in Unit and its line in that unit in UnitLine. Lint fails only
 // when data cannot be decoded as user data, or on an unknown rule id.
+//
+// The work is bounded by one [Budget] for the whole of data, shared by
+// decoding and every check of every part: a document that needs more
+// (gzip that inflates too far, aliases that expand too far, in one part or
+// across many) gets an error finding for each part or entry left
+// unchecked, never unbounded time or memory.
 func Lint(data []byte, ignore ...string) (Kind, diag.List, error) {
 	if err := checkIgnore(ignore); err != nil {
 		return DetectKind(data), nil, err
 	}
+	return lintWithin(data, NewBudget(), ignore...)
+}
+
+// lintWithin is Lint charging its work to b.
+func lintWithin(data []byte, b *Budget, ignore ...string) (Kind, diag.List, error) {
 	switch k := DetectKind(data); k {
 	case KindUnit:
 		return k, lintUnitText(data).Without(ignore...), nil
 	case KindCloudConfig:
-		ds := lintCloudConfigText(data)
+		ds := lintCloudConfigText(data, b)
 		ds.Sort()
 		return k, ds.Without(ignore...), nil
 	}
-	d, err := userdata.Decode(data, userdata.Limits{})
+	d, err := userdata.Decode(data, userdata.Limits{Budget: b})
 	if err != nil {
 		return KindUserData, nil, fmt.Errorf("udkit: lint: %w", err)
 	}
@@ -157,7 +169,7 @@ func Lint(data []byte, ignore ...string) (Kind, diag.List, error) {
 			}
 		}
 	}
-	out := lintParts(doc, nil, bases)
+	out := lintParts(doc, nil, bases, b)
 	if !d.MIME {
 		for i := range out {
 			out[i].Part, out[i].PartLabel = 0, ""
@@ -173,7 +185,8 @@ func Lint(data []byte, ignore ...string) (Kind, diag.List, error) {
 // it instead of being parsed again. With bases nil, lines are lines of
 // the part's body; otherwise bases[i] is the line of the input on which
 // the body of part i starts (0: unknown, and the findings get no line).
-func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases []int) diag.List {
+// The work of all parts is charged to b, the budget of the document.
+func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases []int, b *Budget) diag.List {
 	var out diag.List
 	byPart := map[int]diag.List{}
 	for _, dg := range userdata.Lint(doc) {
@@ -191,9 +204,9 @@ func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases 
 			}
 		}
 		if c, ok := known[i]; ok {
-			ds = append(ds, lintCloudConfig(c)...)
+			ds = append(ds, lintCloudConfig(c, b)...)
 		} else if isCloudConfig(p) {
-			ds = append(ds, lintCloudConfigText(p.Body)...)
+			ds = append(ds, lintCloudConfigText(p.Body, b)...)
 		}
 		label := p.Label()
 		for _, dg := range ds {
@@ -287,8 +300,10 @@ func detectSpecFile(data []byte) bool {
 
 // lintCloudConfigText parses and lints a cloud-config document; a
 // document that does not parse gives its parse error as the one finding.
-func lintCloudConfigText(body []byte) diag.List {
-	c, err := cloudconfig.Parse(body)
+// The work is charged to b, the budget of the whole document body is
+// part of.
+func lintCloudConfigText(body []byte, b *Budget) diag.List {
+	c, err := cloudconfig.Parse(body, cloudconfig.WithBudget(b))
 	if err != nil {
 		var pe *cloudconfig.ParseError
 		if errors.As(err, &pe) {
@@ -296,36 +311,46 @@ func lintCloudConfigText(body []byte) diag.List {
 		}
 		return diag.List{{Severity: Error, Rule: cloudconfig.RuleParse, Message: err.Error()}}
 	}
-	return lintCloudConfig(c)
+	return lintCloudConfig(c, b)
 }
 
 // lintCloudConfig validates and lints c, and lints every systemd service
 // it writes that has an ExecStop= line as a stop hook. Lines are those of
-// the document c was parsed from, if it was.
-func lintCloudConfig(c *cloudconfig.Config) diag.List {
+// the document c was parsed from, if it was. The work is charged to b:
+// each distinct write_files content is decoded once, and each distinct
+// service is linted once (the entries that share it, alias copies of one
+// anchor, share its findings).
+func lintCloudConfig(c *cloudconfig.Config, b *Budget) diag.List {
+	within := cloudconfig.WithBudget(b)
 	var out diag.List
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(within); err != nil {
 		var ve *cloudconfig.ValidationError
 		if !errors.As(err, &ve) {
 			return append(out, diag.Diagnostic{Severity: Error, Rule: cloudconfig.RuleParse, Message: err.Error()})
 		}
 		out = append(out, ve.Diagnostics...)
 	}
-	out = append(out, cloudconfig.Lint(c)...)
+	out = append(out, cloudconfig.Lint(c, within)...)
 	for i, f := range c.WriteFiles {
-		if !isStopHookFile(f) {
+		if !serviceFile(f.Path) {
 			continue
 		}
-		data, err := f.Data()
-		if err != nil {
-			continue // Validate reported it
+		ds, _ := budget.Memo(b, stopHookKey{f.Encoding, f.Content}, func() (diag.List, error) {
+			data, err := f.Data(within)
+			if err != nil || !hasExecStop(data) {
+				return nil, nil // Validate reported an error
+			}
+			return lintUnitText(data), nil
+		})
+		if len(ds) == 0 {
+			continue
 		}
 		p := fmt.Sprintf("write_files[%d].content", i)
 		// A literal block's lines are lines of the document; other
 		// styles give the line of the value only.
 		line, col := c.Position(p)
 		text := c.TextLine(p)
-		for _, d := range lintUnitText(data) {
+		for _, d := range ds {
 			d.Path, d.Unit, d.UnitLine = p, diag.Escape(path.Base(f.Path)), d.Line
 			if text > 0 && d.Line > 0 {
 				d.Line, d.Column = text+d.Line-1, 0
@@ -337,6 +362,10 @@ func lintCloudConfig(c *cloudconfig.Config) diag.List {
 	}
 	return out
 }
+
+// stopHookKey identifies the content of a write_files entry that writes a
+// service, for the stop-hook rules.
+type stopHookKey struct{ encoding, content string }
 
 // lintUnitText lints the text of a unit file with the stop-hook rules of
 // [unit.Lint]. A unit that does not parse gives its parse error as the
@@ -353,18 +382,31 @@ func lintUnitText(text []byte) diag.List {
 	return unit.Lint(u)
 }
 
+// serviceFile reports whether path is where a systemd service is written.
+func serviceFile(path string) bool {
+	return strings.HasSuffix(path, ".service") && strings.Contains(path, "/systemd/")
+}
+
 // isStopHookFile reports whether a write_files entry is a systemd service
 // with an ExecStop= line: a stop hook, which the unit rules apply to.
-func isStopHookFile(f cloudconfig.WriteFile) bool {
-	if !strings.HasSuffix(f.Path, ".service") || !strings.Contains(f.Path, "/systemd/") {
+func isStopHookFile(f cloudconfig.WriteFile, opts ...cloudconfig.Option) bool {
+	if !serviceFile(f.Path) {
 		return false
 	}
-	data, err := f.Data()
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "ExecStop" {
+	data, err := f.Data(opts...)
+	return err == nil && hasExecStop(data)
+}
+
+// hasExecStop reports whether the unit text has an ExecStop= line.
+func hasExecStop(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if k, _, ok := bytes.Cut(bytes.TrimSpace(line), []byte("=")); ok && string(bytes.TrimSpace(k)) == "ExecStop" {
 			return true
 		}
 	}

@@ -206,8 +206,9 @@ type planner struct {
 	scripts       map[string]int // instance script name -> part
 	perFreq       map[string]map[string]int
 	hooks         map[string]int
-	runcmdWritten bool // the runcmd module has written its script
-	uncertOK      bool // false once an include or archive part makes part-NNN names uncertain
+	runcmdWritten bool    // the runcmd module has written its script
+	budget        *Budget // of the document: opts.Limits.Budget, or nil
+	uncertOK      bool    // false once an include or archive part makes part-NNN names uncertain
 }
 
 // Plan decodes user data (anything udkit inspect accepts) and returns what
@@ -228,6 +229,10 @@ type planner struct {
 // Plan fails only when the data cannot be decoded; everything cloud-init
 // would skip, ignore or lose is a finding.
 func Plan(data []byte, opts PlanOptions) (*BootPlan, error) {
+	if opts.Limits.Budget == nil {
+		// One budget for decoding and every cloud-config part.
+		opts.Limits.Budget = NewBudget()
+	}
 	d, err := userdata.Decode(data, opts.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("udkit: plan: %w", err)
@@ -481,7 +486,11 @@ func (p *planner) mergePart(n int, pt userdata.Part) bool {
 		// handler loads the YAML all the same.
 		body = append([]byte("#cloud-config\n"), body...)
 	}
-	c, err := cloudconfig.Parse(body)
+	var within []cloudconfig.Option
+	if p.budget != nil {
+		within = append(within, cloudconfig.WithBudget(p.budget))
+	}
+	c, err := cloudconfig.Parse(body, within...)
 	var v map[string]any
 	if err == nil {
 		v, err = c.Value()

@@ -345,6 +345,17 @@ func checkSpec(s *Spec) diag.List {
 	return p
 }
 
+// execPathProblem says why systemd would refuse p as the program of the
+// stop hook's Exec lines (a quote, backslash, control character or DEL:
+// the unit fails to load and the hook never runs), or "".
+func execPathProblem(p string) string {
+	var pe *unit.ExecPathError
+	if errors.As(unit.CheckExecPath(p), &pe) {
+		return strings.TrimPrefix(pe.Error(), "program path ")
+	}
+	return ""
+}
+
 func checkAction(s *Spec, what string, a *Action, add func(string, string, ...any)) {
 	switch {
 	case len(a.Command) == 0 && a.Script == "":
@@ -360,6 +371,8 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 		}
 		if p := a.Command[0]; !path.IsAbs(p) || path.Clean(p) != p {
 			add(what+".command[0]", "%q must be a normalized absolute path: systemd and runcmd do not search PATH the same way", p)
+		} else if msg := execPathProblem(p); msg != "" {
+			add(what+".command[0]", "%s", msg)
 		}
 		return
 	}
@@ -372,6 +385,8 @@ func checkAction(s *Spec, what string, a *Action, add func(string, string, ...an
 		add(what+".path", "%q must be a normalized absolute path", p)
 	case p == "/tmp" || strings.HasPrefix(p, "/tmp/"):
 		add(what+".path", "%q is under /tmp, which is cleaned at boot while write_files runs once per instance; use %s", p, DefaultScriptDir)
+	case execPathProblem(p) != "":
+		add(what+".path", "%s", execPathProblem(p))
 	default:
 		if m := underMount(p, s.Mounts); m != "" {
 			add(what+".path", "%q lies on the mount %s, which is mounted after write_files runs and would hide the file; reference a script that lives there with command, or write it elsewhere", p, m)
@@ -393,6 +408,22 @@ func registryScriptSpec(r *RegistryHook) registry.ScriptSpec {
 	}
 }
 
+// checkJoinToken applies the registry's own rule (registry.ParseToken, which
+// Store.Register applies to every registration): a token it refuses would
+// make the instance's registration fail with 401 or 403 at every boot.
+// The token is a secret: messages never quote it.
+func checkJoinToken(tok string, add func(string, string, ...any)) {
+	k, err := registry.ParseToken(tok)
+	switch {
+	case err != nil && (strings.ContainsAny(tok, " \t\r\n'\"\\") || !utf8.ValidString(tok)):
+		add("registry.join_token", "holds white space, quotes or backslashes, so the registry would refuse it (401) at every boot; give the token alone, as udkit-admin join-token printed it (udkj_ and 64 lower-case hex digits)")
+	case err != nil:
+		add("registry.join_token", "is not a token the registry accepts (%d bytes; want udkj_ and 64 lower-case hex digits): the instance's registration would be refused (401) at every boot; copy the whole token the registry printed when it created it", len(tok))
+	case k != registry.KindJoin:
+		add("registry.join_token", "is a %s token, not a join token: the registry refuses it for registration (403) at every boot; create a join token for the cluster (it starts with %s)", k, registry.JoinTokenPrefix)
+	}
+}
+
 // checkRegistry reports the problems of a registry hook: what the
 // registry's script generator refuses, and what udkit adds.
 func checkRegistry(s *Spec, add func(string, string, ...any)) {
@@ -407,8 +438,8 @@ func checkRegistry(s *Spec, add func(string, string, ...any)) {
 	if stop <= registry.DefaultDeregisterMaxTime {
 		add("stop_timeout", "%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)
 	}
-	if r.JoinToken != "" && (strings.ContainsAny(r.JoinToken, " \t\r\n'\"\\") || !utf8.ValidString(r.JoinToken)) {
-		add("registry.join_token", "holds white space, quotes or backslashes; give the token alone")
+	if r.JoinToken != "" {
+		checkJoinToken(r.JoinToken, add)
 	}
 	if r.CA != "" && r.CAFile == "" {
 		add("registry.ca", "given without ca_file; say where to write it")

@@ -8,9 +8,11 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/udkit/udkit/internal/budget"
 	"github.com/udkit/udkit/internal/deflate"
 )
 
@@ -179,50 +181,104 @@ func isText(data []byte) bool {
 
 // Data returns the bytes cloud-init writes for the entry: Content decoded
 // according to Encoding. Gzip content that inflates to more than 4 MiB is
-// refused as a gzip bomb.
-func (f WriteFile) Data() ([]byte, error) {
-	budget := maxGunzip
-	return f.decode(&budget)
+// refused as a gzip bomb. With [WithBudget], the bytes inflated are
+// charged to the document's budget (content already decoded under it is
+// not decoded again).
+func (f WriteFile) Data(opts ...Option) ([]byte, error) {
+	o := collect(opts)
+	d, err := f.decodeOnce(o.budget)
+	if err != nil {
+		return nil, err
+	}
+	// The decoded bytes are shared with every other user of the budget
+	// (or are the bytes of the Content string): hand out a copy.
+	return bytes.Clone(d), nil
 }
 
-// decode is Data with the inflated bytes of gzip content taken from
-// *budget, which the entries of one config share, so that Lint and
-// Validate inflate at most maxGunzip bytes per config however many
-// entries it has.
-func (f WriteFile) decode(budget *int) ([]byte, error) {
+// decodeKey identifies write_files content for [budget.Memo]: the alias
+// copies of one anchor, and the entries that Validate, Lint and the root
+// linter each decode, are decoded once per budget.
+type decodeKey struct{ encoding, content string }
+
+// decodeOnce returns f's decoded content, decoding each distinct content
+// once under b and charging what gzip inflates to b. The result is shared:
+// callers must not change it.
+func (f WriteFile) decodeOnce(b *budget.Budget) ([]byte, error) {
 	kind, ok := encodingKind(f.Encoding)
 	if !ok {
 		return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("has unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Encoding)}
 	}
-	data := []byte(f.Content)
+	if kind == 0 {
+		// The string's own bytes, which alias copies share.
+		return unsafe.Slice(unsafe.StringData(f.Content), len(f.Content)), nil
+	}
+	d, err := budget.Memo(b, decodeKey{f.Encoding, f.Content}, func() ([]byte, error) { return decodeContent(kind, f.Content, b) })
+	if err != nil {
+		return nil, &ContentError{Path: f.Path, Reason: err.Error(), cause: err}
+	}
+	return d, nil
+}
+
+// errGzipBomb is content that inflates to more than maxGunzip bytes.
+var errGzipBomb = fmt.Errorf("expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", maxGunzip)
+
+// decodeContent undoes the encodings of kind, inflating at most maxGunzip
+// bytes and no more than b has left.
+func decodeContent(kind int, content string, b *budget.Budget) ([]byte, error) {
+	data := []byte(content)
 	if kind&encB64 != 0 {
-		d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(f.Content), ""))
+		d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(content), ""))
 		if err != nil {
-			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not base64: %v", err)}
+			return nil, fmt.Errorf("is not base64: %v", err)
 		}
 		data = d
 	}
-	if kind&encGzip != 0 {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not gzip: %v", err)}
-		}
-		left := max(*budget, 0)
-		d, err := io.ReadAll(io.LimitReader(zr, int64(left)+1))
-		if err != nil {
-			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not gzip: %v", err)}
-		}
-		if len(d) > left {
-			*budget = -1
-			if left == maxGunzip {
-				return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", maxGunzip)}
-			}
-			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", maxGunzip, left)}
-		}
-		*budget -= len(d)
-		data = d
+	if kind&encGzip == 0 {
+		return data, nil
 	}
-	return data, nil
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("is not gzip: %v", err)
+	}
+	limit := int64(maxGunzip)
+	if left := b.Left(budget.Inflate); left >= 0 && left < limit {
+		limit = left
+	}
+	d, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if cerr := b.Charge(budget.Inflate, len(d)); cerr != nil {
+		return nil, fmt.Errorf("cannot be decoded: %v", cerr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("is not gzip: %v", err)
+	}
+	if len(d) > maxGunzip {
+		return nil, errGzipBomb
+	}
+	return d, nil
+}
+
+// decode is Data with the inflated bytes of gzip content also taken from
+// *left, which the entries of one config share, so that Validate reports
+// the entries past maxGunzip bytes per config however many entries it
+// has. The work itself is bounded by b. The result is shared: callers
+// must not change it.
+func (f WriteFile) decode(left *int, b *budget.Budget) ([]byte, error) {
+	d, err := f.decodeOnce(b)
+	if ce, ok := err.(*ContentError); ok && ce.cause == errGzipBomb {
+		*left = -1
+	}
+	if err != nil {
+		return nil, err
+	}
+	if kind, _ := encodingKind(f.Encoding); kind&encGzip != 0 {
+		l := max(*left, 0)
+		if len(d) > l {
+			*left = -1
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", maxGunzip, l)}
+		}
+		*left -= len(d)
+	}
+	return d, nil
 }
 
 // ContentError is the error of [WriteFile.Data]: the content of the
@@ -232,6 +288,8 @@ type ContentError struct {
 	// Reason says what is wrong with the content and what to do, as in
 	// "is not base64: ...".
 	Reason string
+
+	cause error // what decodeContent returned, if it failed
 }
 
 // Error formats e as "cloudconfig: write_files PATH: content REASON".

@@ -30,7 +30,12 @@
 // documents over [MaxSize] bytes and aliases that expand to more than ten
 // times the document (at least 1 MiB). [Lint] and [Config.Validate] inflate
 // at most 4 MiB of gzip write_files content per config, all entries
-// together; Validate reports the entries past that.
+// together; Validate reports the entries past that. [WithBudget] makes
+// Parse, Validate, Lint and [WriteFile.Data] share one budget for all the
+// cloud-configs of a user data document (udkit.NewBudget), so that many
+// parts, many aliases or many checks do not multiply the work: each
+// distinct write_files content is decoded once under it, and each distinct
+// string is searched for secrets once.
 //
 // The package imports neither udkit's userdata nor its unit package, and
 // builds with CGO_ENABLED=0.

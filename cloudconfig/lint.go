@@ -5,10 +5,12 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // Lint reports likely mistakes in c that Validate does not treat as
@@ -42,15 +44,22 @@ import (
 // Both command forms are understood: argv lists word by word, shell
 // strings split into simple commands on ; && || | & and newlines, after
 // leading VAR=value words, sudo, exec, command and nohup.
-func Lint(c *Config) diag.List {
-	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles))}
+//
+// Gzip content is inflated within the budget of [WithBudget] (by default,
+// one of the call's own), content that Validate decoded under the same
+// budget is not decoded again, and each distinct string is searched for
+// secrets once: the alias copies of an anchor are not searched again, and
+// a secret in an anchor is reported once, where the anchor is.
+func Lint(c *Config, opts ...Option) diag.List {
+	o := collect(opts)
+	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles)), scanned: map[stringID]bool{}, budget: o.budget}
 	gunzip := maxGunzip
 	for i, f := range c.WriteFiles {
-		data, err := f.decode(&gunzip)
+		data, err := f.decode(&gunzip, o.budget)
 		if err != nil {
 			continue // Validate reports it
 		}
-		s := string(data)
+		s := sharedString(data)
 		l.contents[i] = &s
 		if isUnitDir(path.Dir(f.Path)) {
 			l.units[path.Base(f.Path)] = s
@@ -90,6 +99,22 @@ type linter struct {
 	diags    diag.List
 	units    map[string]string // unit file name -> content, from write_files
 	contents []*string         // decoded content of each write_files entry, nil if it does not decode
+	scanned  map[stringID]bool // strings already searched for secrets
+	budget   *budget.Budget    // of the document, which remembers what was found in its strings
+}
+
+// stringID identifies a string by its bytes in memory: the alias copies
+// Parse makes of a scalar share the anchor's bytes, and so do the decoded
+// contents of write_files entries that share one content.
+type stringID struct {
+	p *byte
+	n int
+}
+
+// sharedString returns b as a string without a copy; b must not change
+// afterwards (decode's results never do).
+func sharedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 func (l *linter) add(p string, sev diag.Severity, rule, format string, args ...any) {
@@ -428,22 +453,74 @@ func splitShell(s string) [][]string {
 	return cmds
 }
 
-// Patterns of credentials that must not travel in user data.
+// Patterns of credentials that must not travel in user data. need is a
+// fast test that s may hold a match, so that the regular expression (a
+// few tens of MB/s) runs only on text that might: lint searches every
+// distinct string of a document, up to megabytes of decoded write_files
+// content.
 var secretPatterns = []struct {
 	re   *regexp.Regexp
 	what string
+	need func(s string) bool
 }{
-	{regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b`), "an AWS access key id"},
-	{regexp.MustCompile(`(?i)aws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+]{40}\b`), "an AWS secret access key"},
-	{regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`), "a private key"},
-	{regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`), "a GitHub token"},
+	{regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b`), "an AWS access key id", func(s string) bool {
+		return strings.Contains(s, "AKIA") || strings.Contains(s, "ASIA") || strings.Contains(s, "ABIA") || strings.Contains(s, "ACCA")
+	}},
+	{regexp.MustCompile(`(?i)aws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+]{40}\b`), "an AWS secret access key", func(s string) bool {
+		return underscoreAt(s, func(i int) bool { return i+11 <= len(s) && strings.EqualFold(s[i:i+11], "_access_key") })
+	}},
+	{regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`), "a private key", func(s string) bool {
+		return strings.Contains(s, "PRIVATE KEY-----")
+	}},
+	{regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`), "a GitHub token", func(s string) bool {
+		return underscoreAt(s, func(i int) bool { return i >= 3 && s[i-3] == 'g' && s[i-2] == 'h' })
+	}},
+}
+
+// underscoreAt reports whether ok holds at the index of some '_' in s.
+func underscoreAt(s string, ok func(i int) bool) bool {
+	for off := 0; ; {
+		j := strings.IndexByte(s[off:], '_')
+		if j < 0 {
+			return false
+		}
+		if ok(off + j) {
+			return true
+		}
+		off += j + 1
+	}
 }
 
 func (l *linter) secrets(p, s string) {
-	for _, sp := range secretPatterns {
-		if sp.re.MatchString(s) {
-			l.add(p, diag.Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", sp.what)
+	if s == "" {
+		return
+	}
+	id := stringID{unsafe.StringData(s), len(s)}
+	if l.scanned[id] {
+		return // an alias copy of a string already searched
+	}
+	l.scanned[id] = true
+	// Content that several parts share (the decoded gzip content of one
+	// write_files text) is searched once per document.
+	found, err := budget.Memo(l.budget, id, func() ([]string, error) {
+		if err := l.budget.Charge(budget.Scan, len(s)); err != nil {
+			// Not reachable by user data within the input limits:
+			// each distinct string is searched once.
+			return nil, err
 		}
+		var found []string
+		for _, sp := range secretPatterns {
+			if sp.need(s) && sp.re.MatchString(s) {
+				found = append(found, sp.what)
+			}
+		}
+		return found, nil
+	})
+	if err != nil {
+		l.add(p, diag.Warning, "secret", "not searched for secrets: %v", err)
+	}
+	for _, what := range found {
+		l.add(p, diag.Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", what)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/budget"
 	"github.com/udkit/udkit/internal/yamlerr"
 )
 
@@ -69,7 +70,12 @@ func expandedBytes(n int) int {
 // times its size (at least 1 MiB), where cloud-init itself sets no limit
 // (see maxNodes). So a document with many aliases can parse while its
 // rendering, which has them expanded, is over MaxSize and does not.
-func Parse(data []byte) (*Config, error) {
+//
+// The nodes and bytes of the expanded document are charged to the budget
+// of [WithBudget], which bounds all the cloud-configs of one user data
+// document together (by default, each call has its own).
+func Parse(data []byte, opts ...Option) (*Config, error) {
+	o := collect(opts)
 	if len(data) > MaxSize {
 		return nil, parseErrorf(0, 0, "document is %d bytes, over the limit of %d (cloudconfig.MaxSize); user data is at most a few hundred kilobytes on every cloud: fetch large files at boot instead of writing them with write_files", len(data), MaxSize)
 	}
@@ -79,7 +85,20 @@ func Parse(data []byte) (*Config, error) {
 	if err := checkHeader(data); err != nil {
 		return nil, err
 	}
-	root, err := parseRoot(data)
+	// yaml.v3 builds every node (about 200 bytes each) before the
+	// expander can count them: refuse a document that surely has too
+	// many from its text (a dense 1 MiB document took 210 MB).
+	stop := maxNodes
+	if left := o.budget.Left(budget.Nodes); left >= 0 && left < int64(stop) {
+		stop = int(left)
+	}
+	if _, line := minNodes(data, stop); line > 0 {
+		if stop < maxNodes {
+			return nil, parseErrorf(line, 0, "%v", &budget.ExceededError{Kind: budget.Nodes, Limit: o.budget.Limit(budget.Nodes)})
+		}
+		return nil, parseErrorf(line, 0, "the document has more than %d YAML nodes; cloud-config is never that large", maxNodes)
+	}
+	root, err := parseRoot(data, o.budget)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +127,7 @@ func fromRoot(root *yaml.Node) (*Config, error) {
 
 // parseRoot decodes the YAML of a cloud-config document into its top-level
 // mapping node, aliases expanded and comments dropped.
-func parseRoot(data []byte) (*yaml.Node, error) {
+func parseRoot(data []byte, b *budget.Budget) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -126,7 +145,7 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, parseErrorf(1, 0, "document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 	}
-	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data)}
+	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data), budget: b}
 	root, err := x.expand(doc.Content[0])
 	if err != nil {
 		return nil, err
@@ -225,6 +244,8 @@ type expander struct {
 	input int // size of the document, for the error message
 	depth int
 	alias *yaml.Node // the outermost alias being expanded, nil outside one
+	// budget is the document's, which every cloud-config of it shares.
+	budget *budget.Budget
 }
 
 func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
@@ -239,6 +260,12 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 			at = x.alias
 		}
 		return nil, parseErrorf(at.Line, at.Column, "aliases expand the document to more than %d bytes of text, the limit for a %d-byte document (10 times its size, at least 1 MiB); repeat the value fewer times or write it out where it is needed", x.limit, x.input)
+	}
+	if err := x.budget.Charge(budget.Nodes, 1); err != nil {
+		return nil, parseErrorf(n.Line, n.Column, "%v", err)
+	}
+	if err := x.budget.Charge(budget.Bytes, len(n.Value)); err != nil {
+		return nil, parseErrorf(n.Line, n.Column, "%v", err)
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {

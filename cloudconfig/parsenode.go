@@ -10,11 +10,15 @@ import "gopkg.in/yaml.v3"
 // twice. Errors are *[ParseError]s, and the Config keeps n's positions
 // ([Config.Position]): lines of the caller's file, without decoding any
 // YAML again.
-func ParseNode(n *yaml.Node, size int) (*Config, error) {
+//
+// Like Parse, it charges the expanded nodes and bytes to the budget of
+// [WithBudget].
+func ParseNode(n *yaml.Node, size int, opts ...Option) (*Config, error) {
+	o := collect(opts)
 	if n == nil {
 		return nil, parseErrorf(0, 0, "no YAML node")
 	}
-	x := expander{nodes: maxNodes, bytes: expandedBytes(size), limit: expandedBytes(size), input: size}
+	x := expander{nodes: maxNodes, bytes: expandedBytes(size), limit: expandedBytes(size), input: size, budget: o.budget}
 	root, err := x.expand(n)
 	if err != nil {
 		return nil, err

@@ -48,20 +48,35 @@ func (c *Config) TextLine(path string) int {
 }
 
 // locate fills the Line and Column of findings from the parsed document.
+// Every mapping it searches is indexed once, so that a finding for each
+// key of a mapping of 100,000 keys takes linear, not quadratic, time.
 func (c *Config) locate(ds diag.List) {
 	if c.src == nil {
 		return
 	}
+	var idx keyIndex
 	for i := range ds {
 		if ds[i].Line == 0 {
-			ds[i].Line, ds[i].Column = c.Position(ds[i].Path)
+			if n := idx.nodeAt(c.src, ds[i].Path); n != nil {
+				ds[i].Line, ds[i].Column = n.Line, n.Column
+			}
 		}
 	}
 }
 
+// keyIndex maps the mappings searched by nodeAt to their keys' values
+// (the last of duplicate keys, as cloud-init reads them).
+type keyIndex map[*yaml.Node]map[string]*yaml.Node
+
 // nodeAt returns the node at a YAML path inside m, or nil when the path
-// cannot be followed to its end.
+// cannot be followed to its end. A nil *keyIndex searches mappings key by
+// key; otherwise each mapping of more than 32 keys is indexed the first
+// time it is searched.
 func nodeAt(m *yaml.Node, path string) *yaml.Node {
+	return (*keyIndex)(nil).nodeAt(m, path)
+}
+
+func (idx *keyIndex) nodeAt(m *yaml.Node, path string) *yaml.Node {
 	cur := m
 	for path != "" {
 		if path[0] == '[' {
@@ -86,9 +101,24 @@ func nodeAt(m *yaml.Node, path string) *yaml.Node {
 			return nil
 		}
 		var next *yaml.Node
-		for i := 0; i+1 < len(cur.Content); i += 2 {
-			if cur.Content[i].Value == key {
-				next = cur.Content[i+1]
+		if idx != nil && len(cur.Content) > 64 {
+			keys, ok := (*idx)[cur]
+			if !ok {
+				keys = make(map[string]*yaml.Node, len(cur.Content)/2)
+				for i := 0; i+1 < len(cur.Content); i += 2 {
+					keys[cur.Content[i].Value] = cur.Content[i+1]
+				}
+				if *idx == nil {
+					*idx = keyIndex{}
+				}
+				(*idx)[cur] = keys
+			}
+			next = keys[key]
+		} else {
+			for i := 0; i+1 < len(cur.Content); i += 2 {
+				if cur.Content[i].Value == key {
+					next = cur.Content[i+1]
+				}
 			}
 		}
 		if next == nil {

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // Validate checks c the way cloud-init's schema and modules would see it,
@@ -25,8 +26,12 @@ import (
 // known keys kept in Extra because their values did not fit the model
 // (runcmd entries of the wrong type, unquoted permissions...). Other Extra
 // keys are not checked.
-func (c *Config) Validate() error {
-	v := &validator{gunzip: maxGunzip}
+//
+// Gzip content is inflated within the budget of [WithBudget] (by default,
+// one of the call's own); content past it is reported as not decodable.
+func (c *Config) Validate(opts ...Option) error {
+	o := collect(opts)
+	v := &validator{gunzip: maxGunzip, budget: o.budget}
 	extra := map[string]*yaml.Node{}
 	for _, f := range c.Extra {
 		extra[f.Key] = f.Value
@@ -84,6 +89,7 @@ func (c *Config) Validate() error {
 type validator struct {
 	diags  diag.List
 	gunzip int // bytes gzip write_files content may still inflate to
+	budget *budget.Budget
 }
 
 func (v *validator) errf(path, rule, format string, args ...any) {
@@ -148,7 +154,7 @@ func (v *validator) writeFiles(files []WriteFile) {
 		if _, ok := encodingKind(f.Encoding); !ok {
 			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
-			if _, err := f.decode(&v.gunzip); err != nil {
+			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
 				v.contentError(p+".content", err, f.Encoding)
 			}
 		}
@@ -437,7 +443,7 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 	}
 	if f.Encoding != "" && f.Content != "" {
 		if _, ok := encodingKind(f.Encoding); ok {
-			if _, err := f.decode(&v.gunzip); err != nil {
+			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
 				v.contentError(p+".content", err, f.Encoding)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // Node returns c as the YAML mapping node that Marshal renders, with keys in
@@ -37,7 +39,7 @@ func (c *Config) Value() (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := parseRoot(data)
+	n, err := parseRoot(data, budget.Default())
 	if err != nil {
 		return nil, fmt.Errorf("cloudconfig: internal error: rendering does not parse: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -56,7 +57,9 @@ func ExpandVariables() ExecOption {
 // ExecStop=, ...) so that systemd runs exactly argv[0] with the arguments
 // argv[1:], without a shell.
 //
-// argv[0] must be an absolute, normalized path without '$'. Every '%' is
+// argv[0] must be an absolute, normalized path without '$', and without
+// the bytes systemd refuses there (quotes, backslash, control characters,
+// DEL: an *[ExecPathError], see [CheckExecPath]). Every '%' is
 // doubled (systemd would expand it as a specifier), every '$' too unless
 // [ExpandVariables] is given. A word that is empty, holds a space or a
 // quote, ends in a backslash or is a lone ";" is put in double quotes;
@@ -120,6 +123,62 @@ func checkProgram(p string) error {
 		return fmt.Errorf("program path %q is not normalized; write it as %q", p, path.Clean(p))
 	case strings.Contains(p, "$"):
 		return fmt.Errorf("program path %q contains '$'; systemd does not expand variables in the program path", p)
+	}
+	if err := CheckExecPath(p); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ExecPathError is a program path that systemd refuses in an Exec*= line
+// ("Executable name contains special characters ... unit will not be
+// started"): the whole unit fails to load, so a stop hook's ExecStop=
+// never runs.
+type ExecPathError struct {
+	// Path is the program path.
+	Path string
+	// Offset is where the first refused byte is in Path, and Byte that
+	// byte.
+	Offset int
+	Byte   byte
+}
+
+func (e *ExecPathError) Error() string {
+	return fmt.Sprintf("program path %s contains %s at byte %d, which systemd refuses in the program of an Exec*= line (the unit fails to load); move or link the program to a path without quotes, backslashes or control characters", strconv.QuoteToASCII(e.Path), describeByte(e.Byte), e.Offset)
+}
+
+func describeByte(c byte) string {
+	switch c {
+	case '\\':
+		return "a backslash"
+	case '\'':
+		return "a single quote"
+	case '"':
+		return "a double quote"
+	case 0x7f:
+		return "DEL (0x7f)"
+	}
+	return fmt.Sprintf("the control character 0x%02x", c)
+}
+
+// execPathRefused reports whether systemd 252 refuses byte c in the
+// program path of an Exec*= line: its string_is_safe() rejects the C0
+// control characters 0x01-0x1f, the quotes ' and ", the backslash and DEL.
+// Bytes 0x80-0xff (UTF-8) pass. TestExecPathBytesSystemd checks every
+// byte against the real systemd.
+func execPathRefused(c byte) bool {
+	return c > 0 && c < 0x20 || c == '\'' || c == '"' || c == '\\' || c == 0x7f
+}
+
+// CheckExecPath returns an *[ExecPathError] when systemd would refuse p as
+// the program of an Exec*= line because of the bytes it contains, and nil
+// otherwise. It checks nothing else ([Exec] also wants p absolute and
+// normalized).
+func CheckExecPath(p string) error {
+	for i := 0; i < len(p); i++ {
+		if execPathRefused(p[i]) {
+			return &ExecPathError{Path: p, Offset: i, Byte: p[i]}
+		}
 	}
 	return nil
 }

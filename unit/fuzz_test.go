@@ -73,6 +73,9 @@ func FuzzExec(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if err := CheckExecPath(prog); err != nil {
+			t.Fatalf("Exec(%q) wrote a program path systemd refuses: %v", argv, err)
+		}
 		if err := checkValue(v); err != nil {
 			t.Fatalf("Exec(%q) = %q, not a valid value: %v", argv, v, err)
 		}

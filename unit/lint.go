@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -19,6 +20,7 @@ var rules = []diag.Rule{
 	{ID: "deadlock-after", Severity: diag.Error, Doc: "Ordering the hook After= cloud-final.service, cloud-init.target, multi-user.target, default.target or graphical.target deadlocks a blocking `systemctl start` from runcmd, which runs inside cloud-final.service."},
 	{ID: "default-dependencies", Severity: diag.Error, Doc: "DefaultDependencies=no drops Conflicts= and Before=shutdown.target, so the hook is not stopped in order at shutdown; give both explicitly or drop the setting."},
 	{ID: "exec-syntax", Severity: diag.Error, Doc: "An Exec*= value must split into words: no unterminated quotes, unknown escapes or several commands joined with ';'."},
+	{ID: "exec-path-special", Severity: diag.Error, Doc: "systemd refuses a program path holding a quote, a backslash, a control character or DEL (\"Executable name contains special characters\"): the unit fails to load and its ExecStop= never runs; move or link the program to a plain path."},
 	{ID: "exec-not-absolute", Severity: diag.Error, Doc: "The program of an Exec*= line must be an absolute path; ExecStop= runs with a fixed PATH and no login environment."},
 	{ID: "exec-shell-syntax", Severity: diag.Error, Doc: "Exec*= lines are not run by a shell: '|', '>', '&&', words starting with '$(' or a backquote are passed as literal arguments; use /bin/sh -c or a script."},
 	{ID: "percent-unknown", Severity: diag.Error, Doc: "'%' followed by a letter or digit is a specifier: an unknown one (%z) makes systemd reject the value, a deprecated one (%c, %r, %R) draws a warning; write %% for a literal percent sign."},
@@ -288,6 +290,11 @@ func (l *linter) execLine(o Option) {
 	if err != nil {
 		l.add(o.Line, "exec-syntax", "%s=: %v", o.Key, strings.TrimPrefix(err.Error(), "unit: "))
 		return
+	}
+	if err := CheckExecPath(c.Path); err != nil {
+		var pe *ExecPathError
+		errors.As(err, &pe)
+		l.add(o.Line, "exec-path-special", "%s=: program %s contains %s, which systemd refuses (\"Executable name contains special characters\"): the unit will not load; move or link the program to a path without quotes, backslashes or control characters", o.Key, strconv.QuoteToASCII(c.Path), describeByte(pe.Byte))
 	}
 	if !path.IsAbs(c.Path) {
 		l.add(o.Line, "exec-not-absolute", "%s=: program %q is not an absolute path; write the full path, e.g. /usr/bin/%s", o.Key, c.Path, path.Base(c.Path))

@@ -398,5 +398,8 @@ func checkSectionName(n string) error {
 	if strings.ContainsAny(n, "[]\t") || strings.Trim(n, " ") != n {
 		return fmt.Errorf("section name %q has brackets, tabs or surrounding spaces; use a name like Service", n)
 	}
+	if l := len(n) + 2; l > MaxLineLen {
+		return fmt.Errorf("section name of %d bytes makes a %d-byte [header] line, over the %d-byte limit (MaxLineLen); use a name like Service", len(n), l, MaxLineLen)
+	}
 	return nil
 }

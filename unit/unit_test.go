@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -194,5 +195,29 @@ func TestAccessors(t *testing.T) {
 	}
 	if s := u.Section("Install"); s != nil {
 		t.Errorf("Section(Install) = %+v, want nil", s)
+	}
+}
+
+// Issue 16 item 5: a section name of 2047 bytes made a 2049-byte header
+// line that Parse refuses (the FuzzMarshal crasher in
+// testdata/fuzz/FuzzMarshal/section-header-2047). Marshal now refuses it;
+// 2046 bytes, a 2048-byte line, still round-trips.
+func TestMarshalSectionHeaderLimit(t *testing.T) {
+	for _, n := range []int{MaxLineLen - 2, MaxLineLen - 1} {
+		u := &Unit{}
+		u.Add(strings.Repeat("S", n), "K", "v")
+		out, err := u.Marshal()
+		if n+2 > MaxLineLen {
+			if err == nil || !strings.Contains(err.Error(), "header") {
+				t.Errorf("%d-byte section name: Marshal error %v, want one about the header line", n, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%d-byte section name: %v", n, err)
+		}
+		if _, err := Parse(bytes.NewReader(out)); err != nil {
+			t.Errorf("%d-byte section name: Parse refuses what Marshal wrote: %v", n, err)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/udkit/udkit/internal/budget"
 )
 
 // Default decoding limits, used for the zero fields of [Limits].
@@ -31,6 +33,11 @@ type Limits struct {
 	MaxParts int
 	// MaxDepth is the deepest nesting of multipart containers.
 	MaxDepth int
+	// Budget, when not nil, is the budget of the whole document (see
+	// udkit.NewBudget): what the gzip streams inflate to is charged to
+	// it too, so that the checks that read the decoded parts afterwards
+	// share one bound with decoding.
+	Budget *budget.Budget
 }
 
 func (l Limits) withDefaults() Limits {
@@ -131,6 +138,9 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 				}
 			}
 			return nil, fmt.Errorf("userdata: document: %v; %s", err, what)
+		}
+		if err := lim.Budget.Charge(budget.Inflate, len(raw)); err != nil {
+			return nil, fmt.Errorf("userdata: document: %v", err)
 		}
 		data, d.Gzip, owned = raw, true, true
 	}
@@ -363,6 +373,9 @@ func (p *processor) part(m *message) error {
 	if gzipTypes[ctOrig] {
 		raw, err := gunzip(payload, p.inflateBudget)
 		p.inflateBudget -= len(raw)
+		if err := p.lim.Budget.Charge(budget.Inflate, len(raw)); err != nil {
+			return fail("%v", err)
+		}
 		if ge, ok := err.(*gzipError); ok && ge.tooLong {
 			return fail("%v", err)
 		} else if err != nil {

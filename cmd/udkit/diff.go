@@ -44,11 +44,11 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for i, name := range files {
 		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit diff: %v\n", err)
+			printLine(stderr, "udkit diff: %v", err)
 			return exitUsage
 		}
 		if docs[i], err = userdata.Decode(data, userdata.Limits{}); err != nil {
-			fmt.Fprintf(stderr, "udkit diff: %s: %v\n", name, err)
+			printLine(stderr, "udkit diff: %s: %v", name, err)
 			return exitUsage
 		}
 	}
@@ -61,16 +61,22 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // compareDocs writes the differences between a and b to w, or a line
 // saying they are the same, and reports whether they are.
 func compareDocs(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) bool {
-	out := &diffWriter{w: w}
+	return !compareDocsWork(w, nameA, nameB, a, b).changed
+}
+
+// compareDocsWork is compareDocs returning its diffWriter, whose counters
+// say how much work the comparison took.
+func compareDocsWork(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) *diffWriter {
+	out := &diffWriter{w: w, lcsCells: maxDiffCells, yamlBytes: maxDiffYAML}
 	for _, n := range []struct {
 		what string
 		x, y bool
 	}{{"base64", a.Base64, b.Base64}, {"gzip'd", a.Gzip, b.Gzip}, {"MIME multipart", a.MIME, b.MIME}} {
 		if n.x != n.y {
-			fmt.Fprintf(w, "note: %s is %s, %s is not (encoding only, not counted)\n", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
+			printLine(w, "note: %s is %s, %s is not (encoding only, not counted)", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
 		}
 	}
-	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", nameA, nameB)
+	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", esc(nameA), esc(nameB))
 	for _, m := range matchParts(a.Parts, b.Parts) {
 		out.hunk = partLabel(m)
 		switch {
@@ -83,11 +89,11 @@ func compareDocs(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) bool 
 		}
 	}
 	if !out.changed {
-		fmt.Fprintf(w, "same: %s and %s give cloud-init the same parts\n", nameA, nameB)
-		return true
+		printLine(w, "same: %s and %s give cloud-init the same parts", nameA, nameB)
+		return out
 	}
 	io.WriteString(w, out.b.String())
-	return false
+	return out
 }
 
 func pick(c bool, x, y string) string {
@@ -105,20 +111,44 @@ type diffWriter struct {
 	hunk    string
 	written string
 	changed bool
+	// lcsCells is what is left of maxDiffCells, the table cells all the
+	// line and list alignments of one diff may fill together.
+	lcsCells int
+	// yamlBytes is what is left of maxDiffYAML.
+	yamlBytes int
+	// keyProbes counts the mapping keys indexed and looked up: the work
+	// of matching keys, which tests bound.
+	keyProbes int
 }
+
+// Bounds on the work of one diff, both documents and all their parts
+// together, so that any input up to the size limit (1 MiB, 2 MiB once
+// inflated) is compared within a second or two and 128 MiB:
+//   - maxDiffCells is the most table cells the longest-common-subsequence
+//     alignments may fill; past it, texts and lists are shown as wholly
+//     replaced (every line - then every line +).
+//   - maxPartYAML is the largest cloud-config part compared by YAML path;
+//     a larger one (its YAML tree takes about 200 bytes per node) is
+//     compared line by line. maxDiffYAML bounds the cloud-config bytes
+//     compared by YAML path in all parts together.
+const (
+	maxDiffCells = 16 << 20
+	maxPartYAML  = 128 << 10
+	maxDiffYAML  = 1 << 20
+)
 
 func (d *diffWriter) buf() *strings.Builder { return &d.b }
 
 func (d *diffWriter) add(sign, path, text string) {
 	d.changed = true
 	if d.written != d.hunk {
-		fmt.Fprintf(&d.b, "@@ %s @@\n", d.hunk)
+		fmt.Fprintf(&d.b, "@@ %s @@\n", esc(d.hunk))
 		d.written = d.hunk
 	}
 	if path != "" {
-		fmt.Fprintf(&d.b, "%s%s: %s\n", sign, path, text)
+		fmt.Fprintf(&d.b, "%s%s: %s\n", sign, esc(path), esc(text))
 	} else {
-		fmt.Fprintf(&d.b, "%s%s\n", sign, text)
+		fmt.Fprintf(&d.b, "%s%s\n", sign, esc(text))
 	}
 }
 
@@ -187,7 +217,9 @@ func diffPart(out *diffWriter, a, b userdata.Part) {
 		out.add("-", "merge type", userdata.QuoteHeader(a.MergeType))
 		out.add("+", "merge type", userdata.QuoteHeader(b.MergeType))
 	}
-	if a.ContentType == userdata.ContentCloudConfig && b.ContentType == userdata.ContentCloudConfig {
+	if a.ContentType == userdata.ContentCloudConfig && b.ContentType == userdata.ContentCloudConfig &&
+		max(len(a.Body), len(b.Body)) <= maxPartYAML && len(a.Body)+len(b.Body) <= out.yamlBytes {
+		out.yamlBytes -= len(a.Body) + len(b.Body)
 		var na, nb yaml.Node
 		ea, eb := yaml.Unmarshal(a.Body, &na), yaml.Unmarshal(b.Body, &nb)
 		if ea == nil && eb == nil {
@@ -234,19 +266,25 @@ func diffNode(out *diffWriter, path string, a, b *yaml.Node) {
 	}
 }
 
+// diffMapping compares two mappings key by key (the first of duplicate
+// keys), in a's order then b's. Keys are looked up in an index: a linear
+// search made 105,000 keys take minutes.
 func diffMapping(out *diffWriter, path string, a, b *yaml.Node) {
-	get := func(m *yaml.Node, k string) *yaml.Node {
+	out.keyProbes += len(a.Content) + len(b.Content) // indexed, then looked up once each
+	index := func(m *yaml.Node) map[string]*yaml.Node {
+		idx := make(map[string]*yaml.Node, len(m.Content)/2)
 		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == k {
-				return m.Content[i+1]
+			if _, dup := idx[m.Content[i].Value]; !dup {
+				idx[m.Content[i].Value] = m.Content[i+1]
 			}
 		}
-		return nil
+		return idx
 	}
+	ia, ib := index(a), index(b)
 	for i := 0; i+1 < len(a.Content); i += 2 {
 		k := a.Content[i].Value
 		p := joinPath(path, k)
-		if v := get(b, k); v != nil {
+		if v := ib[k]; v != nil {
 			diffNode(out, p, a.Content[i+1], v)
 		} else {
 			out.add("-", p, flow(a.Content[i+1]))
@@ -254,7 +292,7 @@ func diffMapping(out *diffWriter, path string, a, b *yaml.Node) {
 	}
 	for i := 0; i+1 < len(b.Content); i += 2 {
 		k := b.Content[i].Value
-		if get(a, k) == nil {
+		if ia[k] == nil {
 			out.add("+", joinPath(path, k), flow(b.Content[i+1]))
 		}
 	}
@@ -333,7 +371,7 @@ func diffSequence(out *diffWriter, path string, a, b *yaml.Node) {
 	for i, e := range b.Content {
 		ys[i] = flow(e)
 	}
-	for _, op := range lcsDiff(xs, ys) {
+	for _, op := range lcsDiffWithin(xs, ys, &out.lcsCells) {
 		switch op.sign {
 		case "-":
 			out.add("-", fmt.Sprintf("%s[%d]", path, op.i), op.text)
@@ -411,7 +449,7 @@ func diffUnit(out *diffWriter, path, a, b string) {
 		}
 		return out
 	}
-	for _, op := range lcsDiff(flat(ua), flat(ub)) {
+	for _, op := range lcsDiffWithin(flat(ua), flat(ub), &out.lcsCells) {
 		if op.sign != " " {
 			out.add(op.sign, path, op.text)
 		}
@@ -423,7 +461,7 @@ func diffText(out *diffWriter, path, a, b string) {
 	if a == b {
 		return
 	}
-	for _, op := range lcsDiff(strings.Split(a, "\n"), strings.Split(b, "\n")) {
+	for _, op := range lcsDiffWithin(strings.Split(a, "\n"), strings.Split(b, "\n"), &out.lcsCells) {
 		if op.sign != " " {
 			out.add(op.sign, path, op.text)
 		}
@@ -442,6 +480,13 @@ const maxLCS = 4 << 20
 
 // lcsDiff aligns xs and ys by a longest common subsequence.
 func lcsDiff(xs, ys []string) []diffOp {
+	cells := maxLCS
+	return lcsDiffWithin(xs, ys, &cells)
+}
+
+// lcsDiffWithin is lcsDiff filling at most *cells table cells, which it
+// takes from *cells; past them it reports the texts as wholly replaced.
+func lcsDiffWithin(xs, ys []string, cells *int) []diffOp {
 	// Trim the common prefix and suffix first.
 	pre := 0
 	for pre < len(xs) && pre < len(ys) && xs[pre] == ys[pre] {
@@ -457,7 +502,7 @@ func lcsDiff(xs, ys []string) []diffOp {
 	}
 	x, y := xs[pre:len(xs)-suf], ys[pre:len(ys)-suf]
 	n, m := len(x), len(y)
-	if (n+1)*(m+1) > maxLCS {
+	if size := (n + 1) * (m + 1); size > maxLCS || size > *cells {
 		for i := range x {
 			ops = append(ops, diffOp{"-", pre + i, 0, x[i]})
 		}
@@ -465,6 +510,7 @@ func lcsDiff(xs, ys []string) []diffOp {
 			ops = append(ops, diffOp{"+", 0, pre + j, y[j]})
 		}
 	} else {
+		*cells -= (n + 1) * (m + 1)
 		t := make([][]int32, n+1)
 		for i := range t {
 			t[i] = make([]int32, m+1)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -150,9 +151,16 @@ func (o *findingsOut) close() error {
 	if o.format != "json" {
 		return nil
 	}
-	enc := json.NewEncoder(o.w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(o.report)
+	if err := enc.Encode(o.report); err != nil {
+		return err
+	}
+	// Messages, paths and file names come from the documents: no
+	// character a terminal acts on (see jsonSafe).
+	_, err := o.w.Write(jsonSafe(buf.Bytes()))
+	return err
 }
 
 // githubFinding formats d as a GitHub Actions workflow command: error,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -125,7 +126,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
+		printLine(stderr, "udkit inspect: %v", err)
 		return exitTrouble
 	}
 	where := name
@@ -134,7 +135,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
+		printLine(stderr, "udkit inspect: %s: %v", where, err)
 		return exitTrouble
 	}
 	var out inspectJSON
@@ -150,7 +151,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if extractSet {
 		paths, err := extractParts(d, *extract, *force)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit inspect: --extract: %v\n", err)
+			printLine(stderr, "udkit inspect: --extract: %v", err)
 			return exitTrouble
 		}
 		for i, p := range paths {
@@ -158,10 +159,15 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
+			printLine(stderr, "udkit inspect: %v", err)
+			return exitTrouble
+		}
+		if _, err := stdout.Write(jsonSafe(buf.Bytes())); err != nil {
+			printLine(stderr, "udkit inspect: writing standard output: %v", err)
 			return exitTrouble
 		}
 		return exitOK
@@ -205,7 +211,7 @@ func yesNo(b bool) string {
 
 func writeInspectText(w io.Writer, where string, out inspectJSON) {
 	fmt.Fprintf(w, "%s: base64 %s, gzip %s, MIME %s, %d bytes raw, %d parts\n",
-		where, yesNo(out.Encoding.Base64), yesNo(out.Encoding.Gzip), yesNo(out.MIME), out.Size.Raw, len(out.Parts))
+		esc(where), yesNo(out.Encoding.Base64), yesNo(out.Encoding.Gzip), yesNo(out.MIME), out.Size.Raw, len(out.Parts))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCONTENT TYPE\tFILENAME\tMERGE TYPE\tBYTES\tSHA256")
 	for _, p := range out.Parts {

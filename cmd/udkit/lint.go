@@ -55,14 +55,14 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.file(name, "")
 		data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit lint: %v\n", err)
+			printLine(stderr, "udkit lint: %v", err)
 			out.fail(err.Error())
 			code = exitUsage
 			continue
 		}
 		kind, diags, err := udkit.Lint(data, ignore...)
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit lint: %s: %s\n", name, errText(err))
+			printLine(stderr, "udkit lint: %s: %s", name, errText(err))
 			out.fail(errText(err))
 			code = exitUsage
 			continue
@@ -83,7 +83,8 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // formatFinding writes d as `FILE:LINE: severity: [RULE] place: message`,
-// place being where d is inside the file: part, YAML path, unit line.
+// place being where d is inside the file: part, YAML path, unit line;
+// escaped (see esc): one line, whatever the document holds.
 func formatFinding(name string, d udkit.Diagnostic) string {
 	loc := name
 	if d.Line > 0 {
@@ -94,7 +95,7 @@ func formatFinding(name string, d udkit.Diagnostic) string {
 	if place != "" {
 		place += ": "
 	}
-	return fmt.Sprintf("%s: %s: [%s] %s%s", loc, d.Severity, d.Rule, place, d.Message)
+	return esc(fmt.Sprintf("%s: %s: [%s] %s%s", loc, d.Severity, d.Rule, place, d.Message))
 }
 
 // ruleList is a repeatable flag of rule ids.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -8,7 +9,6 @@ import (
 	"io"
 
 	"github.com/udkit/udkit"
-	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/userdata"
 )
 
@@ -93,7 +93,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit plan: %s\n", errText(err))
+		printLine(stderr, "udkit plan: %s", errText(err))
 		return exitTrouble
 	}
 	where := name
@@ -102,14 +102,19 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	plan, err := udkit.Plan(data, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit plan: %s: %s\n", diag.Escape(where), errText(err))
+		printLine(stderr, "udkit plan: %s: %s", where, errText(err))
 		return exitTrouble
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(plan); err != nil {
-			fmt.Fprintf(stderr, "udkit plan: %v\n", err)
+			printLine(stderr, "udkit plan: %v", err)
+			return exitTrouble
+		}
+		if _, err := stdout.Write(jsonSafe(buf.Bytes())); err != nil {
+			printLine(stderr, "udkit plan: writing standard output: %v", err)
 			return exitTrouble
 		}
 	} else {

@@ -79,7 +79,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// From stdin: files the spec refers to cannot be found.
 		data, rerr := readInput("-", stdin, udkit.MaxSpecSize)
 		if rerr != nil {
-			fmt.Fprintf(stderr, "udkit render: %v\n", rerr)
+			printLine(stderr, "udkit render: %v", rerr)
 			return exitUsage
 		}
 		sf, err = udkit.ParseSpecFile(data, nil)
@@ -103,13 +103,15 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if set["gzip"] {
 		if err = o.Gzip.UnmarshalText([]byte(*gzip)); err != nil {
-			fmt.Fprintf(stderr, "udkit render: --gzip: %s\n%s\n", errText(err), renderUsage)
+			printLine(stderr, "udkit render: --gzip: %s", errText(err))
+			fmt.Fprintln(stderr, renderUsage)
 			return exitUsage
 		}
 	}
 	if set["compression"] {
 		if err := o.Compression.UnmarshalText([]byte(*compression)); err != nil {
-			fmt.Fprintf(stderr, "udkit render: --compression: %v\n%s\n", err, renderUsage)
+			printLine(stderr, "udkit render: --compression: %v", err)
+			fmt.Fprintln(stderr, renderUsage)
 			return exitUsage
 		}
 	}
@@ -129,7 +131,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	data, diags, err := udkit.Render(sf.Spec, o)
 	for _, d := range diags {
 		if d.Severity != udkit.Info {
-			fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
+			printLine(stderr, "%s: %s", pos[0], d)
 		}
 	}
 	if *report {
@@ -141,13 +143,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *out == "" {
 		if _, err := stdout.Write(data); err != nil {
-			fmt.Fprintf(stderr, "udkit render: writing standard output: %v\n", err)
+			printLine(stderr, "udkit render: writing standard output: %v", err)
 			return exitTrouble
 		}
 		return exitOK
 	}
 	if err := writeFileAtomic(*out, data); err != nil {
-		fmt.Fprintf(stderr, "udkit render: -o %v\n", err)
+		printLine(stderr, "udkit render: -o %v", err)
 		return exitTrouble
 	}
 	return exitOK

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/userdata"
@@ -53,7 +55,7 @@ func encodeOptions(o udkit.Options) userdata.Options {
 // spec after one "udkit render: " (a spec's problems follow on their own
 // lines as FILE:LINE: PATH: MESSAGE).
 func printRenderError(stderr io.Writer, err error) {
-	fmt.Fprintf(stderr, "udkit render: %s\n", errText(err))
+	printLines(stderr, "udkit render: %s", errText(err))
 }
 
 // renderReport finishes `render --report`: it writes the user data to out
@@ -77,7 +79,7 @@ func renderReport(stdout, stderr io.Writer, file, out string, asJSON bool, spec 
 	}
 	if renderErr == nil && out != "" {
 		if err := writeFileAtomic(out, data); err != nil {
-			fmt.Fprintf(stderr, "udkit render: -o %v\n", err)
+			printLine(stderr, "udkit render: -o %v", err)
 			return exitTrouble
 		}
 	}
@@ -105,14 +107,18 @@ func renderReport(stdout, stderr io.Writer, file, out string, asJSON bool, spec 
 		r.Parts[i] = sizeReportPart{Index: p.Index, ContentType: p.ContentType, Filename: p.Filename, Body: p.Body, Encoded: p.Encoded}
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
-		err = enc.Encode(r)
+		if err = enc.Encode(r); err == nil {
+			// File names and part filenames come from the spec.
+			_, err = stdout.Write(jsonSafe(buf.Bytes()))
+		}
 	} else {
 		err = writeSizeReport(stdout, r, rep)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit render: writing standard output: %v\n", err)
+		printLine(stderr, "udkit render: writing standard output: %v", err)
 		return exitTrouble
 	}
 	if renderErr != nil {
@@ -138,6 +144,13 @@ func writeSizeReport(w io.Writer, r sizeReportJSON, rep userdata.SizeReport) err
 	}
 	out := fmt.Sprintf("%s: %d parts; document %d bytes %s, %s; output %d bytes\n%s\n",
 		r.File, len(r.Parts), r.Sizes.Final, form, verdict, r.Sizes.Output, rep.String())
-	_, err := io.WriteString(w, out)
+	// The file name and the parts' filenames come from the spec: each
+	// line is escaped (see esc).
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		b.WriteString(esc(l))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -75,6 +75,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdin, stdout, stderr)
 }
 
+// inputLimits ends the usage text: what each command reads at most. Any
+// input within them is handled within about 2 s and 128 MiB.
+const inputLimits = `
+input limits:
+  lint, validate, inspect, diff  1 MiB per file, 2 MiB once gzip is inflated, 1000 parts;
+                                 each cloud-config 1 MiB, 100,000 YAML nodes once aliases
+                                 are expanded; one document, all parts and checks together,
+                                 8 MiB of gzip output, 400,000 nodes, 16 MiB of YAML text
+  render                         1 MiB per spec file and per file it references
+  diff                           cloud-configs over 128 KiB are compared line by line
+`
+
 // wantsHelp reports whether args ask for help: -h, -help or --help
 // before any "--".
 func wantsHelp(args []string) bool {
@@ -150,5 +162,6 @@ flags:
 Run "udkit help COMMAND" (or "udkit COMMAND --help") for a command's flags
 and examples, "udkit help exit-codes" for what the exit status means.
 `)
+	b.WriteString(inputLimits)
 	io.WriteString(w, b.String())
 }

@@ -62,7 +62,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out.file(name, "")
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
-		fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+		printLine(stderr, "udkit validate: %v", err)
 		out.fail(err.Error())
 		return out.exit(exitUsage, stderr)
 	}
@@ -77,12 +77,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		partLabel string
 	}
 	var docs []doc
+	// One budget bounds the work on the whole file: decoding, and the
+	// parsing and validation of every cloud-config part.
+	b := udkit.NewBudget()
+	within := cloudconfig.WithBudget(b)
 	if udkit.DetectKind(data) == udkit.KindCloudConfig {
 		docs = append(docs, doc{name, data, true, 0, ""})
 	} else {
-		d, err := userdata.Decode(data, userdata.Limits{})
+		d, err := userdata.Decode(data, userdata.Limits{Budget: b})
 		if err != nil {
-			fmt.Fprintf(stderr, "udkit validate: %s: %s\n", name, errText(err))
+			printLine(stderr, "udkit validate: %s: %s", name, errText(err))
 			out.fail(errText(err))
 			return out.exit(exitUsage, stderr)
 		}
@@ -92,7 +96,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		if len(docs) == 0 {
-			fmt.Fprintf(stderr, "%s: no cloud-config part to validate\n", name)
+			printLine(stderr, "%s: no cloud-config part to validate", name)
 			out.fail("no cloud-config part to validate")
 			return out.exit(exitFail, stderr)
 		}
@@ -110,7 +114,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			ci = ""
 			fmt.Fprintln(stderr, "udkit validate: cloud-init not installed: checked with udkit's rules only")
 		} else if v, err := cloudInitSchema(ci, []byte(schemaBad)); err != nil {
-			fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+			printLine(stderr, "udkit validate: %v", err)
 			out.fail(err.Error())
 			return out.exit(exitUsage, stderr)
 		} else if v.valid {
@@ -128,7 +132,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	for _, d := range docs {
 		bad := false
-		c, err := cloudconfig.Parse(d.body)
+		c, err := cloudconfig.Parse(d.body, within)
 		if err != nil {
 			label := d.label
 			var pe *cloudconfig.ParseError
@@ -136,13 +140,13 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				label = fmt.Sprintf("%s:%d", d.label, pe.Line)
 			}
 			if pe != nil {
-				fmt.Fprintf(stdout, "%s: error: [%s] %s\n", label, cloudconfig.RuleParse, pe.Message)
+				printLine(stdout, "%s: error: [%s] %s", label, cloudconfig.RuleParse, pe.Message)
 			} else {
-				fmt.Fprintf(stdout, "%s: error: %v\n", label, err)
+				printLine(stdout, "%s: error: %v", label, err)
 			}
 			out.add(inPart(parseFinding(err), d.part, d.partLabel, d.file))
 			bad = true
-		} else if err := c.Validate(); err != nil {
+		} else if err := c.Validate(within); err != nil {
 			var ve *cloudconfig.ValidationError
 			if errors.As(err, &ve) {
 				for _, dg := range ve.Diagnostics {
@@ -151,14 +155,14 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 						// Parse kept the positions: no second parse.
 						label = fmt.Sprintf("%s:%d", d.label, dg.Line)
 					}
-					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
+					printLine(stdout, "%s: %s: [%s] %s: %s", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
 					out.add(inPart(dg, d.part, d.partLabel, d.file))
 					if dg.Severity == diag.Error {
 						bad = true
 					}
 				}
 			} else {
-				fmt.Fprintf(stdout, "%s: error: %v\n", d.label, err)
+				printLine(stdout, "%s: error: %v", d.label, err)
 				out.add(inPart(parseFinding(err), d.part, d.partLabel, false))
 				bad = true
 			}
@@ -166,14 +170,14 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if ci != "" {
 			v, err := cloudInitSchema(ci, d.body)
 			if err != nil {
-				fmt.Fprintf(stderr, "udkit validate: %v\n", err)
+				printLine(stderr, "udkit validate: %v", err)
 				out.fail(err.Error())
 				return out.exit(exitUsage, stderr)
 			}
 			if !v.valid {
 				bad = true
 				for _, l := range strings.Split(strings.TrimSpace(v.output), "\n") {
-					fmt.Fprintf(stdout, "%s: cloud-init schema: %s\n", d.label, strings.TrimSpace(l))
+					printLine(stdout, "%s: cloud-init schema: %s", d.label, strings.TrimSpace(l))
 					if l := strings.TrimSpace(l); !strings.HasSuffix(l, ":") { // not a bare heading
 						out.add(inPart(diag.Diagnostic{Severity: diag.Error, Rule: ruleCloudInitSchema, Message: l}, d.part, d.partLabel, d.file))
 					}
@@ -186,9 +190,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if bad {
 			code = exitFail
-			fmt.Fprintf(stdout, "%s: invalid cloud-config (%s)\n", d.label, checked)
+			printLine(stdout, "%s: invalid cloud-config (%s)", d.label, checked)
 		} else {
-			fmt.Fprintf(stdout, "%s: valid cloud-config (%s)\n", d.label, checked)
+			printLine(stdout, "%s: valid cloud-config (%s)", d.label, checked)
 		}
 	}
 	return out.exit(code, stderr)
