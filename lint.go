@@ -46,6 +46,9 @@ func DetectKind(data []byte) Kind {
 		if t == "" {
 			continue
 		}
+		if foreignOrTemplate(t) {
+			return KindUserData
+		}
 		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
 			return KindUnit
 		}
@@ -81,7 +84,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 		}
 		return k, ds, nil
 	case KindCloudConfig:
-		return k, byLine(lintCloudConfig(data)), nil
+		return k, byLine(regrade(lintCloudConfig(data))), nil
 	}
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
@@ -92,6 +95,11 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 	byPart := map[int][]Diagnostic{}
 	for _, dg := range userdata.Lint(doc) {
 		byPart[dg.Part] = append(byPart[dg.Part], Diagnostic{Severity: fromUserdata(dg.Severity), Rule: dg.Rule, Message: dg.Message})
+	}
+	docFindings := userdata.LintDocument(data, d)
+	explained := explainedParts(d, docFindings)
+	for _, dg := range docFindings {
+		out = append(out, fromDiag(dg))
 	}
 	from := 0 // search for part bodies from here on
 	for i, p := range doc.Parts {
@@ -110,15 +118,22 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 			dg.Line = base
 			ds = append(ds, dg)
 		}
-		if p.ContentType == userdata.ContentNotMultipart || p.ContentType == userdata.ContentPlain {
+		if (p.ContentType == userdata.ContentNotMultipart || p.ContentType == userdata.ContentPlain) && !explained[n] {
 			msg := "cloud-init ignores this part: its first line is none of #cloud-config, #!, #cloud-boothook, #include, #part-handler, ## template: jinja; start it with the header of what it is"
 			if detectSpecFile(p.Body) {
 				msg += " (this looks like a udkit spec file: `udkit render` turns it into user data)"
 			}
 			ds = append(ds, Diagnostic{Line: base, Severity: Error, Rule: RuleIgnoredPart, Message: msg})
 		}
-		if isCloudConfig(p) {
-			for _, dg := range lintCloudConfig(p.Body) {
+		body, shift, check := cloudConfigBody(p)
+		if check != "" {
+			ds = append(ds, Diagnostic{Line: base, Severity: Info, Rule: RuleTemplateNotChecked, Message: check})
+		}
+		if body != nil {
+			for _, dg := range lintCloudConfig(body) {
+				if dg.Line > 0 {
+					dg.Line = max(dg.Line-shift, 1)
+				}
 				if base > 0 && dg.Line > 0 {
 					dg.Line += base - 1
 				} else {
@@ -135,7 +150,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 			out = append(out, dg)
 		}
 	}
-	return KindUserData, byLine(out), nil
+	return KindUserData, byLine(regrade(out)), nil
 }
 
 // RuleIgnoredPart is the rule id of the [Lint] error about a part that

@@ -64,6 +64,12 @@ type Decoded struct {
 	// archive parts are listed as such: Decode never fetches URLs nor
 	// expands archives.
 	Parts []Part
+
+	// doc is the document after base64 and gzip; facts and ctHeaders are
+	// what LintDocument reads (see doclint.go).
+	doc       []byte
+	facts     *mimeFacts
+	ctHeaders [][]string // each part's Content-Type values when it has more than one
 }
 
 // Document returns the decoded parts as a Document.
@@ -153,7 +159,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 			return nil, fmt.Errorf("userdata: document: MIME document is not valid UTF-8 at byte %d, and cloud-init fails on it; encode binary parts in base64", off)
 		}
 		var err error
-		root, err = parseMessage(doc, lim)
+		root, d.facts, err = parseMessageFacts(doc, lim)
 		if err != nil {
 			return nil, fmt.Errorf("userdata: document: %v", err)
 		}
@@ -173,6 +179,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		return nil, err
 	}
 	d.Parts = p.parts
+	d.doc, d.ctHeaders = data, p.ctHeaders
 	return d, nil
 }
 
@@ -295,6 +302,9 @@ type processor struct {
 	// it is all ASCII.
 	buf   []byte
 	ascii bool
+	// ctHeaders holds each part's Content-Type values when it has more
+	// than one, before re-typing replaces them.
+	ctHeaders [][]string
 }
 
 // bytes returns s as bytes: the very bytes of p.buf when s is a substring
@@ -348,6 +358,20 @@ func (p *processor) part(m *message) error {
 	ctOrig := m.contentType()
 	if maintype(ctOrig) == "multipart" {
 		return nil
+	}
+	var cts []string // the Content-Type values, kept only when more than one
+	nct := 0
+	for _, h := range m.headers {
+		if nameIs(h.name, "Content-Type") {
+			nct++
+		}
+	}
+	if nct > 1 {
+		for _, h := range m.headers {
+			if nameIs(h.name, "Content-Type") {
+				cts = append(cts, h.value)
+			}
+		}
 	}
 	n := len(p.parts) + 1
 	fail := func(format string, args ...any) error { return partError(n, m, ctOrig, format, args...) }
@@ -422,6 +446,7 @@ func (p *processor) part(m *message) error {
 		}
 	}
 	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
+	p.ctHeaders = append(p.ctHeaders, cts)
 	return nil
 }
 

@@ -245,6 +245,9 @@ type parser struct {
 	msgs []message
 	hdrs []header
 	ptrs []*message
+	// facts records what the parser saw that cloud-init passes over in
+	// silence (see doclint.go).
+	facts mimeFacts
 	// Inline first buffers for the line stacks.
 	backArr  [8]int
 	matchArr [4]string
@@ -288,9 +291,17 @@ func (e *parseError) Error() string { return e.msg }
 
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
+	m, _, err := parseMessageFacts(s, lim)
+	return m, err
+}
+
+// parseMessageFacts is parseMessage that also returns the structural
+// facts the parser noted on the way.
+func parseMessageFacts(s string, lim Limits) (*message, *mimeFacts, error) {
 	p := &parser{in: newLineSource(s), lim: lim}
 	p.in.back, p.in.matchers, p.hdrBuf = p.backArr[:0], p.matchArr[:0], p.hdrArr[:0]
-	return p.parsegen(nil, 0)
+	m, err := p.parsegen(nil, 0)
+	return m, &p.facts, err
 }
 
 func (p *parser) parsegen(parent *message, depth int) (*message, error) {
@@ -326,6 +337,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 			break
 		}
 		headers = append(headers, i)
+		p.facts.eol(line)
 	}
 	p.parseHeaders(msg, headers)
 	p.hdrBuf = headers[:0]
@@ -348,6 +360,7 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 	}
 	if !ok {
 		// NoBoundaryInMultipartDefect: the rest is a string payload.
+		p.facts.add(defectNoBoundary, p.in.pos, msg.contentType())
 		p.in.readRest()
 		return nil
 	}
@@ -365,9 +378,13 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 			// message without parts gives cloud-init nothing.
 			continue
 		}
+		p.facts.eol(p.in.text(i))
 		if end {
 			// The epilogue (what follows the close delimiter) is dropped.
-			p.in.readRest()
+			at := p.in.end(i)
+			if epi := p.in.readRest(); strings.TrimSpace(epi) != "" {
+				p.facts.add(defectEpilogue, at, epi)
+			}
 			return nil
 		}
 		if capturingPreamble {
@@ -395,6 +412,11 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 	// Without a start delimiter (StartBoundaryNotFoundDefect) Python keeps
 	// the preamble as a string payload: no parts either.
 	// CloseBoundaryNotFoundDefect: the parts read so far stand.
+	if capturingPreamble {
+		p.facts.add(defectNoStart, len(p.in.src), sep)
+	} else {
+		p.facts.add(defectNoClose, len(p.in.src), sep)
+	}
 	return nil
 }
 
