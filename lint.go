@@ -84,7 +84,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 		}
 		return k, ds, nil
 	case KindCloudConfig:
-		return k, byLine(regrade(lintCloudConfig(data))), nil
+		return k, byLine(lintCloudConfig(data)), nil
 	}
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
@@ -150,7 +150,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 			out = append(out, dg)
 		}
 	}
-	return KindUserData, byLine(regrade(out)), nil
+	return KindUserData, byLine(out), nil
 }
 
 // RuleIgnoredPart is the rule id of the [Lint] error about a part that

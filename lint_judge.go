@@ -13,28 +13,6 @@ import (
 // rendering it.
 const RuleTemplateNotChecked = "template-not-checked"
 
-// regradeRules lower findings of the cloudconfig validator that a real
-// boot does not fail on: cloud-init applies an unquoted octal permissions
-// value (YAML 1.1 reads 0644 as 420 == 0o644) and the digits of a quoted
-// "644" as octal; a file under /tmp is there for the rest of the first
-// boot, which is what bootstrap files written for runcmd need. Only the
-// schema, or a second boot, disagrees: warnings.
-var regradeRules = map[string]Severity{
-	"permissions-unquoted": Warning,
-	"permissions-decimal":  Warning,
-	"path-tmp":             Warning,
-}
-
-// regrade applies regradeRules.
-func regrade(ds []Diagnostic) []Diagnostic {
-	for i, d := range ds {
-		if s, ok := regradeRules[d.Rule]; ok && d.Severity > s {
-			ds[i].Severity = s
-		}
-	}
-	return ds
-}
-
 // foreignOrTemplate reports whether a first line makes data user data
 // for DetectKind although it looks like a unit section or a comment: a
 // jinja template header, or a Bottlerocket TOML table.

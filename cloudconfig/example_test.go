@@ -86,7 +86,7 @@ runcmd:
 	// Output:
 	// cloudconfig: 3 problems:
 	// 	write_files[0].path: must be absolute: "etc/app.conf" (cloud-init would resolve it against its own working directory) [path-absolute]
-	// 	write_files[0].permissions: unquoted 0644 (line 4) is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
+	// 	write_files[0].permissions: warning: unquoted 0644 (line 4) is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
 	// 	runcmd[0][1]: must be a string, not the number 5 (line 6); quote it: '5' [string]
 }
 

@@ -112,6 +112,9 @@ func LintDocument(input []byte, d *Decoded) diag.List {
 			return 0
 		}
 		off = min(off, len(doc))
+		if off == len(doc) && off > 0 && doc[off-1] == '\n' {
+			off-- // the end of the document: its last line
+		}
 		return bytes.Count(doc[:off], []byte("\n")) + 1
 	}
 	add := func(part int, line int, sev diag.Severity, rule, format string, args ...any) {
@@ -181,7 +184,8 @@ func LintDocument(input []byte, d *Decoded) diag.List {
 				}
 				add(0, lineAt(df.at), diag.Warning, RuleCloseDelimiterMissing, "%s: end the document with %s", msg, strconv.QuoteToASCII(df.text+"--"))
 			case defectEpilogue:
-				add(0, lineAt(df.at), diag.Error, RuleEpilogue, "%d bytes follow the close delimiter (%s): cloud-init drops everything after it, so that text never runs; move it into a part before the close delimiter", len(df.text), abbrevQuote(strings.TrimSpace(df.text)))
+				at := df.at + len(df.text) - len(strings.TrimLeft(df.text, " \t\r\n"))
+				add(0, lineAt(at), diag.Error, RuleEpilogue, "%d bytes follow the close delimiter (%s): cloud-init drops everything after it, so that text never runs; move it into a part before the close delimiter", len(df.text), abbrevQuote(strings.TrimSpace(df.text)))
 			}
 		}
 		if f.crlf > 0 && f.lf+f.cr > 0 {

@@ -54,7 +54,8 @@ func (d Diagnostic) String() string {
 //     part sets too, without a merge type: under cloud-init's default merge
 //     (dict(replace)+list()+str()) the later value replaces the earlier one,
 //     so two runcmd or write_files lists do not add up ([MergeAppend] does);
-//   - two parts with the same filename: the later overwrites the earlier;
+//   - two script (or boothook) parts of one kind with the same filename:
+//     the later overwrites the earlier;
 //   - a text/x-shellscript part named "runcmd": it collides with the
 //     script cloud-init writes for the runcmd key;
 //   - shell-script parts of one kind whose filenames sort in another order
@@ -99,12 +100,15 @@ func Lint(d *Document) []Diagnostic {
 					Message: fmt.Sprintf("%s replaces %s under cloud-init's default merge; set MergeType to userdata.MergeAppend (X-Merge-Type: %s) to add to them", where, strings.Join(replaced, ", "), MergeAppend)})
 			}
 		}
-		if p.Filename != "" {
-			if first, ok := seenName[p.Filename]; ok {
+		// Only scripts and boothooks are written to files named after the
+		// part, one directory per kind: a name shared across kinds, or by
+		// cloud-config parts, collides with nothing.
+		if dir := scriptDir(p.ContentType); p.Filename != "" && dir != "" {
+			if first, ok := seenName[dir+"/"+p.Filename]; ok {
 				out = append(out, Diagnostic{Part: n, Severity: Error, Rule: RuleDuplicateFilename,
 					Message: fmt.Sprintf("%s has the filename of part %d; cloud-init writes both to the same file and only one survives: rename one", where, first)})
 			} else {
-				seenName[p.Filename] = n
+				seenName[dir+"/"+p.Filename] = n
 			}
 		}
 		if p.ContentType == ContentShellScript && p.Filename == "runcmd" {
@@ -142,7 +146,7 @@ func generatedFilenames(d *Document) []Diagnostic {
 	unnamed := map[string]int{} // name cloud-init gives -> 1-based part
 	for i, p := range d.Parts {
 		if p.Filename == "" {
-			unnamed[fmt.Sprintf("part-%03d", i+1)] = i + 1
+			unnamed[scriptDir(p.ContentType)+"/"+fmt.Sprintf("part-%03d", i+1)] = i + 1
 		}
 	}
 	for i, p := range d.Parts {
@@ -150,7 +154,7 @@ func generatedFilenames(d *Document) []Diagnostic {
 			continue
 		}
 		where := label(i, p.ContentType, p.Filename)
-		if j, ok := unnamed[p.Filename]; ok {
+		if j, ok := unnamed[scriptDir(p.ContentType)+"/"+p.Filename]; ok && scriptDir(p.ContentType) != "" {
 			out = append(out, Diagnostic{Part: i + 1, Severity: Error, Rule: RuleGeneratedFilename,
 				Message: fmt.Sprintf("%s has the name cloud-init gives part %d, which has no filename; one overwrites the other: give the part a name not of the form part-NNN", where, j)})
 			continue

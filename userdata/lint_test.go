@@ -36,8 +36,9 @@ func TestLint(t *testing.T) {
 			[]want{{2, RuleKeyReplaced, Warning, "bootcmd"}}},
 		{"jinja cloud-config", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), {ContentType: ContentJinja2, Body: []byte("## template: jinja\n#cloud-config\nruncmd: [b]\n")}},
 			[]want{{2, RuleKeyReplaced, Warning, "runcmd"}}},
-		{"duplicate filename", []Part{sh("a.sh"), {ContentType: ContentBoothook, Filename: "a.sh", Body: []byte("#cloud-boothook\n")}},
+		{"duplicate filename", []Part{sh("a.sh"), sh("a.sh")},
 			[]want{{2, RuleDuplicateFilename, Error, "filename of part 1"}}},
+		{"same filename, other kind of part", []Part{sh("a.sh"), {ContentType: ContentBoothook, Filename: "a.sh", Body: []byte("#cloud-boothook\n")}, cc("#cloud-config\n", "a.sh")}, nil},
 		{"runcmd name", []Part{sh("runcmd")}, []want{{1, RuleRuncmdFilename, Error, "named runcmd"}}},
 		{"runcmd name per-boot is fine", []Part{{ContentType: ContentShellScriptPerBoot, Filename: "runcmd"}}, nil},
 		{"script order", []Part{sh("20-b"), sh("10-a")}, []want{{2, RuleScriptOrder, Warning, `runs before part 1 ("20-b")`}}},
@@ -46,8 +47,10 @@ func TestLint(t *testing.T) {
 		{"order per kind", []Part{sh("20-b"), {ContentType: ContentShellScriptPerBoot, Filename: "10-a"}}, nil},
 		{"generated name taken by an unnamed part", []Part{sh(""), sh("part-001")},
 			[]want{{2, RuleGeneratedFilename, Error, "has the name cloud-init gives part 1"}}},
-		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
+		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), sh("")},
 			[]want{{1, RuleGeneratedFilename, Error, "has the name cloud-init gives part 3"}}},
+		{"generated name of an unnamed part of another kind", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
+			[]want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
 		{"generated name, no unnamed part", []Part{sh("part-001"), sh("part-002")},
 			[]want{{1, RuleGeneratedFilename, Warning, "part-NNN"}, {2, RuleGeneratedFilename, Warning, "part-NNN"}}},
 		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
@@ -90,7 +93,7 @@ func TestTopLevelKeys(t *testing.T) {
 // TestGeneratedFilenameMatchesCloudInit checks the generated-filename
 // rule against cloud-init's own naming: the rule reports an error exactly
 // when cloud-init hands two parts of the encoded document the same name
-// because one of them had none.
+// because one of them had none, and writes both to the same directory.
 func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 	sh := func(name string) Part {
 		return Part{ContentType: ContentShellScript, Filename: name, Body: []byte("#!/bin/sh\n")}
@@ -125,7 +128,10 @@ func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 			collides := false
 			for a := range r.Parts {
 				for b := range r.Parts {
-					if a != b && r.Parts[a].Name == r.Parts[b].Name && r.Parts[a].Filename == "" {
+					// A collision overwrites a file: same name, same
+					// directory (scripts and boothooks have their own).
+					dir := scriptDir(r.Parts[a].ContentType)
+					if a != b && r.Parts[a].Name == r.Parts[b].Name && r.Parts[a].Filename == "" && dir != "" && dir == scriptDir(r.Parts[b].ContentType) {
 						collides = true
 					}
 				}
