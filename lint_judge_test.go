@@ -1,9 +1,13 @@
 package udkit
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/udkit/udkit/userdata"
 )
 
 // TestLintSeverities checks the severity scale on documents that boot and
@@ -77,5 +81,21 @@ func TestLintSeverities(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestREADMEDocumentRules keeps the README's table of document rules in
+// step with userdata.DocumentRules: one row per rule, id, severity and doc
+// as the code has them.
+func TestREADMEDocumentRules(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range userdata.DocumentRules() {
+		row := fmt.Sprintf("| `%s` | %s | %s |\n", r.ID, r.Severity, strings.ReplaceAll(r.Doc, "|", `\|`))
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row\n%s(rewrite the table from userdata.DocumentRules)", row)
+		}
 	}
 }
