@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/udkit/udkit/diag"
 )
@@ -29,6 +30,7 @@ const (
 	RuleForeignFormat         = "foreign-format"
 	RuleUnhandledType         = "unhandled-type"
 	RuleBase64Document        = "base64-document"
+	RuleCloudConfigNotUTF8    = "cloud-config-not-utf8"
 )
 
 // EC2MaxUserData is the most bytes of user data EC2 accepts, counted
@@ -54,6 +56,7 @@ func DocumentRules() []diag.Rule {
 		{ID: RuleShellNoShebang, Severity: diag.Error, Doc: "A shell-script or boothook part whose body does not start with #!: cloud-init writes it to a file and executes it, and the kernel refuses (Exec format error), so the script never runs."},
 		{ID: RuleForeignFormat, Severity: diag.Info, Doc: "Input for another boot agent (EC2Launch, cloudbase-init, Ignition, Bottlerocket): cloud-init ignores it; udkit names the format and checks nothing in it."},
 		{ID: RuleUnhandledType, Severity: diag.Info, Doc: "A part of a type cloud-init has no handler for: it passes over the part unless a part handler in the document takes it (another agent may read it)."},
+		{ID: RuleCloudConfigNotUTF8, Severity: diag.Error, Doc: "A cloud-config part whose payload is not UTF-8 (a charset parameter does not change that): cloud-init hands YAML the undecodable bytes as surrogates, PyYAML refuses them and none of the part's config is applied."},
 		{ID: RuleBase64Document, Severity: diag.Warning, Doc: "The whole document is base64: EC2's API and Azure decode it, but most datasources hand cloud-init the bytes as they are, and cloud-init does not decode them."},
 	}
 }
@@ -227,6 +230,9 @@ func LintDocument(input []byte, d *Decoded) diag.List {
 		empty := len(bytes.TrimSpace(p.Body)) == 0
 		if empty && i != phantom && d.MIME {
 			add(n, 0, diag.Warning, RuleEmptyPart, "the part is empty: cloud-init passes over it; remove it")
+		}
+		if (p.ContentType == ContentCloudConfig || p.ContentType == ContentJinja2) && !utf8.Valid(p.Body) {
+			add(n, 0, diag.Error, RuleCloudConfigNotUTF8, "the cloud-config is not UTF-8 at byte %d: cloud-init's YAML loader refuses the undecodable bytes and applies none of this part; save it as UTF-8 (a charset parameter does not help: cloud-init decodes every part as UTF-8)", invalidUTF8At(p.Body))
 		}
 		if name, ok := foreignFormat(p); ok {
 			add(n, 0, diag.Info, RuleForeignFormat, "this is %s, not cloud-init input: cloud-init ignores it, and udkit checks nothing in it", name)
