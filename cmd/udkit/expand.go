@@ -40,7 +40,7 @@ const RuleArchiveInvalid = "archive-invalid"
 // into their entries in place, include parts replaced by the URLs they
 // name (never fetched, so they add no parts here), launch indexes
 // attached. warnings holds what it passes over.
-func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings diag.List) {
+func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings diag.List, err error) {
 	for i, p := range d.Parts {
 		n := i + 1
 		switch p.ContentType {
@@ -50,7 +50,10 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 			}
 			continue
 		case userdata.ContentCloudConfigArchive:
-			entries, ok := explodeArchive(p.Body)
+			entries, ok, err := explodeArchive(p.Body)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("part %d (%s): %v", n, userdata.ContentCloudConfigArchive, err)
+			}
 			if !ok {
 				warnings = append(warnings, diag.Diagnostic{Part: n, Severity: diag.Warning, Rule: RuleArchiveInvalid,
 					Message: "the #cloud-config-archive does not load as a YAML list: cloud-init acts on none of it; write a list of entries (content, type, filename)"})
@@ -68,7 +71,7 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 			parts[i].LaunchIndex = payloadLaunchIndex(parts[i].Body)
 		}
 	}
-	return parts, incs, warnings
+	return parts, incs, warnings, nil
 }
 
 // explodeArchive is UserDataProcessor._explode_archive: body is a YAML
@@ -76,13 +79,14 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 // type, filename, launch-index and further keys that become headers. An
 // entry without a type is typed by its first line, text/cloud-config when
 // none matches. ok is false when the YAML is not a list (cloud-init then
-// acts on no entry).
-func explodeArchive(body []byte) (parts []actedPart, ok bool) {
+// acts on no entry). err is an entry on which cloud-init's processor
+// raises an exception, so that it acts on no part of the document.
+func explodeArchive(body []byte) (parts []actedPart, ok bool, err error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
-		return nil, false
+		return nil, false, nil
 	}
-	for _, ent := range doc.Content[0].Content {
+	for k, ent := range doc.Content[0].Content {
 		fields := map[string]*yaml.Node{}
 		var keys []string
 		switch {
@@ -101,12 +105,19 @@ func explodeArchive(body []byte) (parts []actedPart, ok bool) {
 			continue
 		}
 		content := ""
-		if c, ok := fields["content"]; ok && c.Kind == yaml.ScalarNode {
+		c, hasContent := fields["content"]
+		if hasContent && c.Kind == yaml.ScalarNode {
 			content = c.Value
 		}
 		mtype := ""
 		if t, ok := fields["type"]; ok && t.Kind == yaml.ScalarNode && t.Tag != "!!null" {
 			mtype = t.Value
+		}
+		if mtype != "" && !strings.Contains(mtype, "/") {
+			return nil, true, fmt.Errorf("archive entry %d: type %s has no '/': cloud-init's processor fails on it and acts on none of the user data; write a full type such as text/x-shellscript", k+1, diag.Quote(mtype))
+		}
+		if hasContent && (c.Kind != yaml.ScalarNode || c.Tag != "!!str") && (mtype == "" || strings.HasPrefix(strings.ToLower(mtype), "text/")) {
+			return nil, true, fmt.Errorf("archive entry %d: content is not a string: cloud-init's processor fails on it and acts on none of the user data; quote it or write it as a block (content: |)", k+1)
 		}
 		if mtype == "" {
 			mtype = userdata.TypeFromFirstLine([]byte(content))
@@ -129,7 +140,7 @@ func explodeArchive(body []byte) (parts []actedPart, ok bool) {
 		}
 		parts = append(parts, p)
 	}
-	return parts, true
+	return parts, true, nil
 }
 
 // payloadLaunchIndex is the launch-index key of a cloud-config payload as

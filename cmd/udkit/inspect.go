@@ -178,7 +178,11 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out.Encoding.Base64, out.Encoding.Gzip = d.Base64, d.Gzip
 	out.MIME = d.MIME
 	out.Size.Raw = d.Size
-	acted, incs, warns := actOn(d)
+	acted, incs, warns, err := actOn(d)
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
+		return exitFail
+	}
 	warns = append(userdata.LintDocument(data, d), warns...)
 	warns.Sort()
 	out.Parts = make([]inspectPart, len(acted))
