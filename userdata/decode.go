@@ -70,6 +70,7 @@ type Decoded struct {
 	doc       []byte
 	facts     *mimeFacts
 	ctHeaders [][]string // each part's Content-Type values when it has more than one
+	launch    []*string  // each part's Launch-Index header, nil when absent
 }
 
 // Document returns the decoded parts as a Document.
@@ -179,7 +180,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		return nil, err
 	}
 	d.Parts = p.parts
-	d.doc, d.ctHeaders = data, p.ctHeaders
+	d.doc, d.ctHeaders, d.launch = data, p.ctHeaders, p.launch
 	return d, nil
 }
 
@@ -305,6 +306,8 @@ type processor struct {
 	// ctHeaders holds each part's Content-Type values when it has more
 	// than one, before re-typing replaces them.
 	ctHeaders [][]string
+	// launch holds each part's Launch-Index header, nil when absent.
+	launch []*string
 }
 
 // bytes returns s as bytes: the very bytes of p.buf when s is a substring
@@ -447,6 +450,11 @@ func (p *processor) part(m *message) error {
 	}
 	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
 	p.ctHeaders = append(p.ctHeaders, cts)
+	var li *string
+	if v, ok := m.get("Launch-Index"); ok {
+		li = &v
+	}
+	p.launch = append(p.launch, li)
 	return nil
 }
 

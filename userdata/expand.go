@@ -14,6 +14,16 @@ import (
 // entries of a #cloud-config-archive that have no type.
 func TypeFromFirstLine(body []byte) string { return typeFromStartsWith(body) }
 
+// LaunchIndex returns the Launch-Index header of part i (0-based) as
+// cloud-init reads it, and whether the part has one. cloud-init hands a
+// part with a launch index only to the instance of that ami-launch-index.
+func (d *Decoded) LaunchIndex(i int) (string, bool) {
+	if i < 0 || i >= len(d.launch) || d.launch[i] == nil {
+		return "", false
+	}
+	return *d.launch[i], true
+}
+
 // Include is one URL of an include part.
 type Include struct {
 	// URL is the line as cloud-init fetches it, white space stripped.

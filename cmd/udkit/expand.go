@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,9 @@ type actedPart struct {
 	// From is the 1-based index of the decoded part it comes from; Entry
 	// the 1-based archive entry, 0 when it is not from an archive.
 	From, Entry int
+	// hasLaunch says LaunchIndex comes from a header (which wins over the
+	// payload, even when empty).
+	hasLaunch bool
 }
 
 // includeURL is a URL an include part makes cloud-init fetch.
@@ -64,10 +68,12 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 			}
 			continue
 		}
-		parts = append(parts, actedPart{Part: p, From: n})
+		a := actedPart{Part: p, From: n}
+		a.LaunchIndex, a.hasLaunch = d.LaunchIndex(i)
+		parts = append(parts, a)
 	}
 	for i := range parts {
-		if parts[i].LaunchIndex == "" && parts[i].ContentType == userdata.ContentCloudConfig {
+		if !parts[i].hasLaunch && parts[i].ContentType == userdata.ContentCloudConfig {
 			parts[i].LaunchIndex = payloadLaunchIndex(parts[i].Body)
 		}
 	}
@@ -83,7 +89,7 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 // raises an exception, so that it acts on no part of the document.
 func explodeArchive(body []byte) (parts []actedPart, ok bool, err error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
+	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || !pyYAMLWouldLoad(doc.Content[0], body, false) {
 		return nil, false, nil
 	}
 	for k, ent := range doc.Content[0].Content {
@@ -125,12 +131,24 @@ func explodeArchive(body []byte) (parts []actedPart, ok bool, err error) {
 				mtype = userdata.ContentCloudConfig
 			}
 		}
-		p := actedPart{Part: userdata.Part{ContentType: strings.ToLower(strings.TrimSpace(mtype)), Body: []byte(content)}}
+		p := actedPart{Part: userdata.Part{ContentType: mimeType(mtype), Body: []byte(content)}}
 		if f, ok := fields["filename"]; ok && f.Kind == yaml.ScalarNode {
 			p.Filename = f.Value
 		}
 		if li, ok := fields["launch-index"]; ok && li.Kind == yaml.ScalarNode {
-			p.LaunchIndex = li.Value
+			p.LaunchIndex, p.hasLaunch = pyStr(li), true
+		}
+		for _, key := range keys {
+			switch strings.ToLower(key) {
+			case "content", "filename", "type", "launch-index", "content-disposition", "number-attachments", "content-type":
+				continue
+			}
+			// The other keys become MIME headers: cloud-init's
+			// add_header takes a string or null, and raises on anything
+			// else.
+			if v := fields[key]; v.Kind != yaml.ScalarNode || (v.Tag != "!!str" && v.Tag != "!!null") || py11NonString(v) {
+				return nil, true, fmt.Errorf("archive entry %d: the value of %s is not a string: cloud-init makes it a MIME header, fails on it and acts on none of the user data; quote it", k+1, diag.Quote(key))
+			}
 		}
 		for _, h := range []string{"Merge-Type", "X-Merge-Type"} {
 			if v, ok := fields[h]; ok && v.Kind == yaml.ScalarNode && v.Value != "" {
@@ -147,7 +165,7 @@ func explodeArchive(body []byte) (parts []actedPart, ok bool, err error) {
 // cloud-init's _attach_launch_index reads it (str(int(value))), or "".
 func payloadLaunchIndex(body []byte) string {
 	var doc yaml.Node
-	if yaml.Unmarshal(body, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+	if yaml.Unmarshal(body, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode || !pyYAMLWouldLoad(doc.Content[0], body, true) {
 		return ""
 	}
 	m := doc.Content[0]
@@ -207,3 +225,113 @@ func bodyOf(d *userdata.Decoded, parts []actedPart) *userdata.Decoded {
 	}
 	return out
 }
+
+// pyYAMLWouldLoad rejects the documents yaml.v3 loads although PyYAML,
+// which cloud-init uses, fails on them: top-level keys that do not share
+// one column, and a line indented less than the top level (yaml.v3 stops
+// there without an error). With tabs, also a tab between a plain key and
+// its colon (for a document whose lines are all YAML, not for one holding
+// block scalars of other text). It is not a YAML validator; the
+// differential tests against cloud-init say where more is needed.
+func pyYAMLWouldLoad(root *yaml.Node, body []byte, tabs bool) bool {
+	if root.Style&yaml.FlowStyle == 0 {
+		indent := root.Column - 1
+		if root.Kind == yaml.MappingNode {
+			for i := 0; i < len(root.Content); i += 2 {
+				if root.Content[i].Column-1 != indent {
+					return false
+				}
+			}
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			t := strings.TrimLeft(line, " ")
+			if strings.TrimSpace(t) == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "---") || strings.HasPrefix(t, "...") {
+				continue
+			}
+			if len(line)-len(t) < indent {
+				return false
+			}
+		}
+	}
+	if reBadBlockHeader.Match(body) {
+		return false
+	}
+	if tabs {
+		for _, line := range strings.Split(string(body), "\n") {
+			key, _, ok := strings.Cut(line, ":")
+			if ok && strings.HasSuffix(key, "\t") && !strings.ContainsAny(key, "'\"#") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pyStr is Python's str() of a YAML 1.1 scalar as PyYAML loads it, for
+// the scalars whose reading differs from yaml.v3's: booleans (yes, on,
+// True...), integers with a leading 0 (octal) or underscores.
+func pyStr(n *yaml.Node) string {
+	v := n.Value
+	if n.Tag == "!!str" && n.Style != 0 {
+		return v // quoted
+	}
+	switch strings.ToLower(v) {
+	case "yes", "on", "true":
+		if n.Style == 0 {
+			return "True"
+		}
+	case "no", "off", "false":
+		if n.Style == 0 {
+			return "False"
+		}
+	}
+	digits := strings.ReplaceAll(strings.TrimLeft(v, "+"), "_", "")
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	base := 10
+	switch {
+	case strings.HasPrefix(digits, "0x"):
+		base, digits = 16, digits[2:]
+	case strings.HasPrefix(digits, "0b"):
+		base, digits = 2, digits[2:]
+	case len(digits) > 1 && digits[0] == '0':
+		base = 8
+	}
+	if i, err := strconv.ParseInt(digits, base, 64); err == nil && digits != "" {
+		if neg {
+			i = -i
+		}
+		return strconv.FormatInt(i, 10)
+	}
+	return v
+}
+
+// py11NonString reports whether a plain scalar yaml.v3 reads as a string
+// is not one in YAML 1.1 (a boolean such as yes or off).
+func py11NonString(n *yaml.Node) bool {
+	if n.Tag != "!!str" || n.Style != 0 {
+		return false
+	}
+	switch strings.ToLower(n.Value) {
+	case "yes", "no", "on", "off", "y", "n":
+		return true
+	}
+	return false
+}
+
+// mimeType is the type Python's email reports for a Content-Type made of
+// mtype (get_content_type): lower case, parameters dropped, text/plain
+// when it is not one type/subtype.
+func mimeType(mtype string) string {
+	t, _, _ := strings.Cut(mtype, ";")
+	t = strings.ToLower(strings.TrimSpace(t))
+	if strings.Count(t, "/") != 1 {
+		return "text/plain"
+	}
+	return t
+}
+
+// reBadBlockHeader finds a block scalar indicator followed by something
+// that is neither a chomping or indentation indicator nor white space
+// ("content: |#x"), which PyYAML refuses and yaml.v3 accepts.
+var reBadBlockHeader = regexp.MustCompile(`(?m)(?:^|:|-)[ ]+[|>][+-]?[0-9]?[^ \t\r\n0-9+-]`)
