@@ -31,6 +31,7 @@ const (
 	RuleUnhandledType         = "unhandled-type"
 	RuleBase64Document        = "base64-document"
 	RuleCloudConfigNotUTF8    = "cloud-config-not-utf8"
+	RuleMessagePart           = "message-part"
 )
 
 // EC2MaxUserData is the most bytes of user data EC2 accepts, counted
@@ -57,6 +58,7 @@ func DocumentRules() []diag.Rule {
 		{ID: RuleForeignFormat, Severity: diag.Info, Doc: "Input for another boot agent (EC2Launch, cloudbase-init, Ignition, Bottlerocket): cloud-init ignores it; udkit names the format and checks nothing in it."},
 		{ID: RuleUnhandledType, Severity: diag.Info, Doc: "A part of a type cloud-init has no handler for: it passes over the part unless a part handler in the document takes it (another agent may read it)."},
 		{ID: RuleCloudConfigNotUTF8, Severity: diag.Error, Doc: "A cloud-config part whose payload is not UTF-8 (a charset parameter does not change that): cloud-init hands YAML the undecodable bytes as surrogates, PyYAML refuses them and none of the part's config is applied."},
+		{ID: RuleMessagePart, Severity: diag.Warning, Doc: "A message/rfc822 (or other message/*) part: cloud-init hands its handlers the parts of the enclosed message twice (inside the part and attached on their own), so boothooks run twice and cloud-config lists merge twice. Send the parts directly."},
 		{ID: RuleBase64Document, Severity: diag.Warning, Doc: "The whole document is base64: EC2's API and Azure decode it, but most datasources hand cloud-init the bytes as they are, and cloud-init does not decode them."},
 	}
 }
@@ -226,6 +228,10 @@ func LintDocument(input []byte, d *Decoded) diag.List {
 				quoted[j] = QuoteHeader(v)
 			}
 			add(n, 0, sev, RuleDuplicateContentType, "the part has %d Content-Type headers (%s); cloud-init uses the first and ignores the others: keep one", len(vals), strings.Join(quoted, ", "))
+		}
+		if maintype(p.ContentType) == "message" {
+			add(n, 0, diag.Warning, RuleMessagePart, "cloud-init walks into this %s part and hands its handlers the parts inside it twice (once inside it, once attached on their own): boothooks run twice and cloud-config lists merge twice; send the parts directly instead", QuoteHeader(p.ContentType))
+			continue
 		}
 		empty := len(bytes.TrimSpace(p.Body)) == 0
 		if empty && i != phantom && d.MIME {

@@ -59,6 +59,7 @@ func TestLintDocumentRules(t *testing.T) {
 		{RuleUnhandledType, diag.Info, 1, 0, mimeDoc("Content-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1"), mimeDoc(script)},
 		{RuleCloudConfigNotUTF8, diag.Error, 1, 0, mimeDoc("Content-Type: text/cloud-config\nContent-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString([]byte("#cloud-config\nfinal_message: caf\xe9\n"))),
 			mimeDoc("Content-Type: text/cloud-config; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString([]byte("#cloud-config\nfinal_message: caf\xc3\xa9\n")))},
+		{RuleMessagePart, diag.Warning, 1, 0, mimeDoc("Content-Type: message/rfc822\n\nContent-Type: text/x-shellscript\n\n#!/bin/sh\necho hi"), mimeDoc(script)},
 		{RuleBase64Document, diag.Warning, 0, 0, base64.StdEncoding.EncodeToString([]byte("#cloud-config\nhostname: x\n")), "#cloud-config\nhostname: x\n"},
 	}
 	for _, tc := range tests {
@@ -103,7 +104,7 @@ func TestDocumentRulesDocumented(t *testing.T) {
 		}
 		seen[r.ID] = true
 	}
-	for _, id := range []string{RuleBOM, RuleMIMEVersionLate, RuleMultipartNoBoundary, RuleMultipartNoParts, RuleCloseDelimiterMissing, RuleEpilogue, RuleDuplicateContentType, RuleFilenameUnsafe, RuleFilenameCollision, RuleMixedLineEndings, RuleSizeEC2, RuleEmptyPart, RuleEmptyUserData, RuleShellNoShebang, RuleForeignFormat, RuleUnhandledType, RuleBase64Document, RuleCloudConfigNotUTF8} {
+	for _, id := range []string{RuleBOM, RuleMIMEVersionLate, RuleMultipartNoBoundary, RuleMultipartNoParts, RuleCloseDelimiterMissing, RuleEpilogue, RuleDuplicateContentType, RuleFilenameUnsafe, RuleFilenameCollision, RuleMixedLineEndings, RuleSizeEC2, RuleEmptyPart, RuleEmptyUserData, RuleShellNoShebang, RuleForeignFormat, RuleUnhandledType, RuleBase64Document, RuleCloudConfigNotUTF8, RuleMessagePart} {
 		if !seen[id] {
 			t.Errorf("rule %q has no doc line in DocumentRules", id)
 		}

@@ -248,6 +248,8 @@ type parser struct {
 	// facts records what the parser saw that cloud-init passes over in
 	// silence (see doclint.go).
 	facts mimeFacts
+	// last is the message Python's FeedParser calls _last.
+	last *message
 	// Inline first buffers for the line stacks.
 	backArr  [8]int
 	matchArr [4]string
@@ -313,6 +315,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 		return nil, &parseError{fmt.Sprintf("multipart nesting deeper than %d (Limits.MaxDepth)", p.lim.MaxDepth)}
 	}
 	msg := p.newMessage()
+	p.last = msg
 	if parent != nil {
 		if parent.contentType() == "multipart/digest" {
 			msg.defaultType = "message/rfc822"
@@ -345,7 +348,18 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	ct := msg.contentType()
 	switch maintype(ct) {
 	case "message":
-		return nil, &parseError{fmt.Sprintf("%s parts are not supported (udkit does not decode them, while cloud-init reads the parts inside; send those parts directly instead)", QuoteHeader(ct))}
+		// Another RFC 2822 message follows; Python parses it as the
+		// only sub-message. Not implemented: message/delivery-status
+		// (blocks of headers), and a document that is itself message/*
+		// (cloud-init then reports the root under the type of the last
+		// part it processed).
+		if ct == "message/delivery-status" || parent == nil {
+			return nil, &parseError{fmt.Sprintf("%s parts are not supported (udkit does not decode them, while cloud-init reads the parts inside; send those parts directly instead)", QuoteHeader(ct))}
+		}
+		if _, err := p.parsegen(msg, depth+1); err != nil {
+			return nil, err
+		}
+		return msg, nil
 	case "multipart":
 		return msg, p.parseMultipart(msg, depth)
 	}
@@ -400,13 +414,17 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 			}
 		}
 		p.in.matchers = append(p.in.matchers, sep)
-		sub, err := p.parsegen(msg, depth+1)
-		if err != nil {
+		if _, err := p.parsegen(msg, depth+1); err != nil {
 			return err
 		}
-		if !sub.multi && maintype(sub.contentType()) != "multipart" {
-			sub.payload = trimEOL(sub.payload)
+		// The line break before a delimiter belongs to the delimiter:
+		// Python trims it from the last message it created (the sub-part,
+		// or the message inside a message/* sub-part) when that holds a
+		// string payload.
+		if last := p.last; last != nil && !last.multi && maintype(last.contentType()) != "multipart" {
+			last.payload = trimEOL(last.payload)
 		}
+		p.last = msg
 		p.in.matchers = p.in.matchers[:len(p.in.matchers)-1]
 	}
 	// Without a start delimiter (StartBoundaryNotFoundDefect) Python keeps

@@ -253,3 +253,53 @@ func TestCompareActedFails(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectDecodeCorpusMatchesCloudInit holds inspect to cloud-init's
+// processor (archives on, includes recorded) on the parser edge cases of
+// userdata/testdata/decode too (those Decode accepts).
+func TestInspectDecodeCorpusMatchesCloudInit(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "userdata", "testdata", "decode", "*"))
+	var names []string
+	var docs [][]byte
+	var outs []inspectOutput
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "err-") {
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"inspect", "--json", f}, nil, &stdout, &stderr); code != exitOK {
+			t.Errorf("%s: inspect exits %d: %s", filepath.Base(f), code, stderr.String())
+			continue
+		}
+		var out inspectOutput
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Encoding.Base64 {
+			clean := strings.Map(func(r rune) rune {
+				if strings.ContainsRune(" \t\r\n", r) {
+					return -1
+				}
+				return r
+			}, string(data))
+			if data, err = base64.StdEncoding.DecodeString(clean); err != nil {
+				if data, err = base64.RawStdEncoding.DecodeString(clean); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+			}
+		}
+		names = append(names, filepath.Base(f))
+		docs = append(docs, data)
+		outs = append(outs, out)
+	}
+	for i, r := range realtools.CloudInitExpand(t, docs...) {
+		if msg := compareActed(outs[i], r); msg != "" {
+			t.Errorf("%s: udkit inspect and cloud-init disagree:\n%s", names[i], msg)
+		}
+	}
+	t.Logf("%d documents compared", len(docs))
+}
