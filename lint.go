@@ -98,6 +98,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 	}
 	docFindings := userdata.LintDocument(data, d)
 	explained := explainedParts(d, docFindings)
+	partLine := map[int]int{} // part -> line of its body in data
 	for _, dg := range docFindings {
 		out = append(out, fromDiag(dg))
 	}
@@ -113,6 +114,7 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 				from += j + len(p.Body)
 			}
 		}
+		partLine[n] = base
 		var ds []Diagnostic
 		for _, dg := range byPart[n] {
 			dg.Line = base
@@ -148,6 +150,13 @@ func Lint(data []byte) (Kind, []Diagnostic, error) {
 				dg.PartName = partName(p)
 			}
 			out = append(out, dg)
+		}
+	}
+	// Findings about a part without a line of their own point at the
+	// part's body.
+	for i := range out {
+		if out[i].Line == 0 && out[i].Part > 0 {
+			out[i].Line = partLine[out[i].Part]
 		}
 	}
 	return KindUserData, byLine(out), nil
