@@ -7,10 +7,13 @@ TAGS      ?= libsqlite3
 # schema`, with jsonschema so schema checks are real), systemd-analyze and
 # unshare for unit verification, dqlite for the registry, shellcheck for the
 # generated scripts, curl to run those scripts against a live registry.
-TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl
+TEST_PKGS := cloud-init python3-jsonschema systemd util-linux libdqlite-dev libraft-dev shellcheck gcc pkg-config curl zopfli
 E2E_PKGS  := debootstrap systemd-container zstd iproute2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# zsh and fish: the CLI's completion test loads its scripts in them.
+TEST_PKGS += zsh fish
 
 .PHONY: all test deps e2e-deps vet unit-test leaves e2e bench fuzz render
 
@@ -31,12 +34,18 @@ vet:
 # The leaf packages and the CLI must build without cgo and never pull in
 # go-dqlite; userdata, cloudconfig and unit never import one another.
 LEAVES := ./diag/... ./userdata/... ./cloudconfig/... ./unit/... ./golden/... ./cmd/udkit/...
+# The root package and these import no net/http, crypto/tls or database/sql:
+# a program that only renders user data stays small.
+LEAVES_LEAN := ./diag/... ./userdata/... ./cloudconfig/... ./unit/... ./registry
 leaves:
 	CGO_ENABLED=0 $(GO) build $(LEAVES)
 	@if $(GO) list -deps $(LEAVES) | grep -q 'go-dqlite'; then \
 		echo "a leaf package or cmd/udkit imports go-dqlite" >&2; exit 1; fi
 	@if $(GO) list -deps ./diag | grep -v '^github.com/udkit/udkit/diag$$' | grep -q '\.'; then \
 		echo "diag must import the standard library only" >&2; exit 1; fi
+	@heavy=$$($(GO) list -deps . $(LEAVES_LEAN) | grep -xE 'net/http|crypto/tls|database/sql' | sort -u); \
+	if [ -n "$$heavy" ]; then \
+		echo "the root package or a leaf imports $$(echo $$heavy): keep the service in registry/store, registry/api, registry/client (see issue 10)" >&2; exit 1; fi
 	@for p in userdata cloudconfig unit; do \
 		if $(GO) list -deps ./$$p/... | grep -v "udkit/$$p" | grep -qE 'github.com/udkit/udkit/(userdata|cloudconfig|unit)($$|/)'; then \
 			echo "leaf package $$p imports another leaf (userdata, cloudconfig, unit)" >&2; exit 1; fi; \

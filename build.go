@@ -3,32 +3,52 @@ package udkit
 import (
 	"errors"
 	"fmt"
-	"path"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/unit"
 	"github.com/udkit/udkit/userdata"
-	"gopkg.in/yaml.v3"
 )
 
-// Options control how a bundle is encoded.
+// Options control how a bundle is encoded. The zero value is what a spec
+// file without an output section gives: gzip only when the document does
+// not fit otherwise, no base64, EC2's limit, lint errors refused.
 type Options struct {
-	// Gzip says whether to gzip the document (the zero value never does).
-	Gzip userdata.GzipMode
+	// Gzip says when to gzip the document; the zero value is
+	// [GzipAuto]. It reads itself from "auto", "always" or "never"
+	// (encoding.TextUnmarshaler).
+	Gzip GzipMode
 	// Base64 encodes the result as launch templates take it.
 	Base64 bool
 	// Limit is the largest document before base64: 0 means EC2's 16384
-	// bytes ([userdata.DefaultLimit]), a negative value no limit.
+	// bytes, a negative value no limit.
 	Limit int
 	// AcceptErrors encodes the user data even when the lint rules found
 	// errors in it. Without it, Encode returns a *LintError.
 	AcceptErrors bool
+	// Ignore silences the findings of these rules (ids of [Rules]): they
+	// are neither returned nor counted as errors. An unknown id is an
+	// error, so that a typo does not silence nothing.
+	Ignore []string
+	// Compression is the gzip encoder's mode: best (default) or max.
+	Compression userdata.Compression
 }
+
+// GzipMode says when the document is gzip'd: [GzipAuto] (the zero value),
+// [GzipAlways] or [GzipNever].
+type GzipMode = userdata.GzipMode
+
+// The gzip modes.
+const (
+	// GzipAuto gzips only a document over the limit.
+	GzipAuto = userdata.GzipAuto
+	// GzipAlways always gzips.
+	GzipAlways = userdata.GzipAlways
+	// GzipNever never gzips.
+	GzipNever = userdata.GzipNever
+)
 
 // Bundle is user data built from a [Spec], before encoding.
 type Bundle struct {
@@ -39,8 +59,9 @@ type Bundle struct {
 	// Document is every part, udkit's cloud-config first.
 	Document *userdata.Document
 	// Diagnostics are the findings of the unit, cloud-config and
-	// user-data lint rules, in part order.
-	Diagnostics []Diagnostic
+	// user-data lint rules, in part order. Their Line is the line in the
+	// part's body.
+	Diagnostics diag.List
 }
 
 // RuleRegisterOnce is the rule id of the [Info] diagnostic of a spec that
@@ -68,7 +89,6 @@ func Build(s *Spec) (*Bundle, error) {
 	if probs := checkSpec(s); len(probs) > 0 {
 		return nil, &SpecError{Problems: probs}
 	}
-	var probs []Problem
 	var files []cloudconfig.WriteFile
 	var extra []cloudconfig.WriteFile // files of the registry hook
 	if s.Registry != nil {
@@ -78,7 +98,7 @@ func Build(s *Spec) (*Bundle, error) {
 		}
 	}
 
-	deregister, script := actionArgv(s, "deregister", &s.Deregister)
+	deregister, script := actionArgv(s, "deregister", s.Deregister)
 	var register []string
 	var registerScript *cloudconfig.WriteFile
 	if s.Register != nil {
@@ -99,23 +119,18 @@ func Build(s *Spec) (*Bundle, error) {
 		cfg.Description = "Register " + s.Name + " at boot and deregister it at shutdown"
 	}
 	hook, err := unit.StopHook(cfg)
-	if err != nil {
-		field := "deregister"
-		msg := strings.TrimPrefix(err.Error(), "unit: stop hook: ")
-		switch {
-		case strings.HasPrefix(msg, "Timeout"):
-			field = "stop_timeout"
-		case strings.HasPrefix(msg, "User"):
-			field = "user"
-		case strings.HasPrefix(msg, "Start"):
-			field = "register"
-		case strings.HasPrefix(msg, "RequiresMountsFor"), strings.Contains(msg, "Mounts"):
-			field = "mounts"
-		case strings.HasPrefix(msg, "Name"):
-			field = "name"
+	var he *unit.StopHookError
+	if errors.As(err, &he) {
+		// checkSpec found nothing, but the hook's own checks did: the
+		// problems name the StopHookConfig fields they are about.
+		probs := make(diag.List, len(he.Problems))
+		for i, p := range he.Problems {
+			probs[i] = problem(hookField(p.Path), "%s", p.Message)
 		}
-		probs = append(probs, Problem{Path: field, Message: msg})
 		return nil, &SpecError{Problems: probs}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("udkit: the stop hook: %w", err)
 	}
 	unitText, err := hook.Unit.Marshal()
 	if err != nil {
@@ -144,18 +159,21 @@ func Build(s *Spec) (*Bundle, error) {
 
 	cc := own
 	if s.CloudConfig != nil {
-		base, err := copyConfig(s.CloudConfig)
-		if err != nil {
-			return nil, &SpecError{Problems: []Problem{{Path: "cloud_config", Message: err.Error()}}}
-		}
-		if err := cloudconfig.Merge(base, own); err != nil {
-			return nil, &SpecError{Problems: []Problem{{Path: "cloud_config", Message: err.Error()}}}
+		base := s.CloudConfig.Clone()
+		if base.Lookup("write_files") == nil && base.Lookup("runcmd") == nil {
+			// Both lists are typed: appending own's entries is what
+			// Merge does (own has nothing else), without rendering
+			// both configs to YAML nodes and reading them back.
+			base.WriteFiles = append(base.WriteFiles, own.WriteFiles...)
+			base.Runcmd = append(base.Runcmd, own.Runcmd...)
+		} else if err := cloudconfig.Merge(base, own); err != nil {
+			return nil, &SpecError{Problems: diag.List{problem("cloud_config", "%v", err)}}
 		}
 		cc = base
 	}
 	body, err := cc.Marshal()
 	if err != nil {
-		return nil, &SpecError{Problems: []Problem{{Path: "cloud_config", Message: err.Error()}}}
+		return nil, &SpecError{Problems: diag.List{problem("cloud_config", "%v", err)}}
 	}
 
 	doc := &userdata.Document{}
@@ -163,49 +181,65 @@ func Build(s *Spec) (*Bundle, error) {
 	doc.Parts = append(doc.Parts, first)
 	multi := false
 	for _, p := range s.Parts {
-		up := userdata.Part{ContentType: p.ContentType, Filename: p.Filename, MergeType: p.MergeType, Body: p.Body}
-		if isCloudConfig(up) {
+		if isCloudConfig(p) {
 			multi = true
-			if up.MergeType == "" {
-				up.MergeType = userdata.MergeAppend
+			if p.MergeType == "" {
+				p.MergeType = userdata.MergeAppend
 			}
 		}
-		doc.Parts = append(doc.Parts, up)
+		doc.Parts = append(doc.Parts, p)
 	}
 	if multi {
 		doc.Parts[0].MergeType = userdata.MergeAppend
 	}
 
 	b := &Bundle{Hook: hook, CloudConfig: cc, Document: doc}
-	b.Diagnostics = lintDocument(doc)
+	// udkit's own part is linted from the config it was rendered from:
+	// no second YAML parse.
+	b.Diagnostics = lintParts(doc, map[int]*cloudconfig.Config{0: cc}, nil, nil)
 	if s.Register != nil && !s.Register.EveryBoot {
-		b.Diagnostics = append(b.Diagnostics, Diagnostic{
-			Part: 1, PartName: partName(doc.Parts[0]), Where: "runcmd", Severity: Info, Rule: RuleRegisterOnce,
+		b.Diagnostics = append(b.Diagnostics, diag.Diagnostic{
+			Part: 1, PartLabel: doc.Parts[0].Label(), Path: "runcmd", Severity: Info, Rule: RuleRegisterOnce,
 			Message: "registration runs once per instance, but the hook deregisters at every shutdown, reboots included: after a reboot the instance stays deregistered; register on every boot (every_boot) if the instance may reboot",
 		})
+		b.Diagnostics.Sort()
 	}
 	return b, nil
 }
 
-// Errors returns the diagnostics of severity Error.
-func (b *Bundle) Errors() []Diagnostic {
-	var out []Diagnostic
-	for _, d := range b.Diagnostics {
-		if d.Severity == Error {
-			out = append(out, d)
-		}
+// hookField maps a field of unit.StopHookConfig, as a StopHookError or
+// Check names it, to the spec field it comes from.
+func hookField(f string) string {
+	switch {
+	case f == "Stop":
+		return "deregister"
+	case f == "Start":
+		return "register"
+	case f == "Timeout":
+		return "stop_timeout"
+	case f == "User":
+		return "user"
+	case strings.HasPrefix(f, "Mounts["):
+		return "mounts" + strings.TrimPrefix(f, "Mounts")
 	}
-	return out
+	return "name" // Name, EnvironmentFile and Description derive from it
 }
 
+// Errors returns the diagnostics of severity Error.
+func (b *Bundle) Errors() diag.List { return b.Diagnostics.Errors() }
+
 // Encode returns the user data. It refuses, with a *LintError, a bundle
-// whose diagnostics hold errors unless o.AcceptErrors is set, and fails
-// with a *userdata.SizeError when the document is over o.Limit.
+// whose diagnostics hold errors (other than those of o.Ignore) unless
+// o.AcceptErrors is set, and fails with a *userdata.SizeError when the
+// document is over o.Limit.
 func (b *Bundle) Encode(o Options) ([]byte, error) {
-	if errs := b.Errors(); len(errs) > 0 && !o.AcceptErrors {
+	if err := checkIgnore(o.Ignore); err != nil {
+		return nil, err
+	}
+	if errs := b.Diagnostics.Without(o.Ignore...).Errors(); len(errs) > 0 && !o.AcceptErrors {
 		return nil, &LintError{Diagnostics: errs}
 	}
-	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit})
+	out, err := b.Document.Encode(userdata.Options{Gzip: o.Gzip, Base64: o.Base64, Limit: o.Limit, Compression: o.Compression})
 	if err != nil {
 		return nil, fmt.Errorf("udkit: %w", err)
 	}
@@ -213,18 +247,19 @@ func (b *Bundle) Encode(o Options) ([]byte, error) {
 }
 
 // Render builds and encodes s: [Build], then [Bundle.Encode]. It returns
-// the diagnostics (warnings and infos, and errors when o.AcceptErrors is
-// set) along with the user data.
-func Render(s *Spec, o Options) ([]byte, []Diagnostic, error) {
+// the diagnostics, less those of o.Ignore (warnings and infos, and errors
+// when o.AcceptErrors is set), along with the user data.
+func Render(s *Spec, o Options) ([]byte, diag.List, error) {
 	b, err := Build(s)
 	if err != nil {
 		return nil, nil, err
 	}
+	diags := b.Diagnostics.Without(o.Ignore...)
 	out, err := b.Encode(o)
 	if err != nil {
-		return nil, b.Diagnostics, err
+		return nil, diags, err
 	}
-	return out, b.Diagnostics, nil
+	return out, diags, nil
 }
 
 func envPath(name string) string { return "/etc/default/" + name }
@@ -305,163 +340,6 @@ func isCloudConfig(p userdata.Part) bool {
 	return false
 }
 
-func copyConfig(c *cloudconfig.Config) (*cloudconfig.Config, error) {
-	b, err := c.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return cloudconfig.Parse(b)
-}
-
-// checkSpec reports every invalid field of s that Build can tell before
-// building.
-func checkSpec(s *Spec) []Problem {
-	var p []Problem
-	add := func(path, format string, args ...any) {
-		p = append(p, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
-	}
-	if !validName(s.Name) {
-		add("name", "%q is not a usable name; use letters, digits, '-', '_', '.' and ':', starting with a letter or digit (it names the unit NAME-deregister.service)", s.Name)
-	}
-	for i, m := range s.Mounts {
-		if !path.IsAbs(m) || path.Clean(m) != m {
-			add(fmt.Sprintf("mounts[%d]", i), "%q must be a normalized absolute path such as /mnt/domain", m)
-		}
-	}
-	if t := s.StopTimeout; t != 0 && (t < time.Second || t > unit.MaxStopTimeout || t%time.Second != 0) {
-		add("stop_timeout", "%v: give a whole number of seconds from 1s to %v (0 means %v): the hook holds up shutdown, and the cloud may not wait", t, unit.MaxStopTimeout, unit.DefaultStopTimeout)
-	}
-	if s.Registry != nil {
-		if s.Register != nil || len(s.Deregister.Command) > 0 || s.Deregister.Script != "" || s.Deregister.Path != "" {
-			add("registry", "the registry hook makes the register and deregister scripts; remove register and deregister, or the registry hook")
-		}
-		checkRegistry(s, add)
-	} else {
-		checkAction(s, "deregister", &s.Deregister, add)
-		if s.Register != nil {
-			checkAction(s, "register", s.Register, add)
-		}
-	}
-	if s.Deregister.EveryBoot {
-		add("deregister.every_boot", "only register can run on every boot; remove it")
-	}
-	seen := map[string]bool{}
-	for i, v := range s.Environment {
-		where := fmt.Sprintf("environment[%d]", i)
-		if v.Name != "" {
-			where = "environment." + v.Name
-		}
-		switch {
-		case !validEnvName(v.Name):
-			add(where, "%q is not a variable name; use letters, digits and '_', not starting with a digit", v.Name)
-		case seen[v.Name]:
-			add(where, "set twice; keep one")
-		}
-		seen[v.Name] = true
-		if !utf8.ValidString(v.Value) || strings.ContainsAny(v.Value, "'\\") || strings.IndexFunc(v.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-			add(where, "the value holds a quote, a backslash, a control character or invalid UTF-8, which /bin/sh and systemd's EnvironmentFile= read differently; put such data in a file (files:) and pass its path")
-		}
-	}
-	for i, f := range s.Files {
-		if m := underMount(f.Path, s.Mounts); m != "" && !f.Defer {
-			add(fmt.Sprintf("files[%d].defer", i), "%s lies on the mount %s, which is mounted after write_files runs in the init stage and would hide the file; set defer: true to write it in the final stage", f.Path, m)
-		}
-	}
-	if len(s.Files) > 0 {
-		var ve *cloudconfig.ValidationError
-		if err := (&cloudconfig.Config{WriteFiles: s.Files}).Validate(); errors.As(err, &ve) {
-			for _, d := range ve.Diagnostics {
-				if d.Severity == cloudconfig.Error {
-					add("files"+strings.TrimPrefix(d.Path, "write_files"), "%s", d.Message)
-				}
-			}
-		}
-	}
-	for i, pt := range s.Parts {
-		where := fmt.Sprintf("parts[%d]", i)
-		if pt.ContentType == "" {
-			add(where+".type", "is empty; give a content type such as text/x-shellscript")
-		}
-		if pt.Filename == cloudConfigFilename {
-			add(where+".filename", "%q is the filename of udkit's own cloud-config part; choose another", pt.Filename)
-		}
-		if len(pt.Body) == 0 {
-			add(where+".content", "is empty; give the part's content")
-		}
-	}
-	return p
-}
-
-func checkAction(s *Spec, what string, a *Action, add func(string, string, ...any)) {
-	switch {
-	case len(a.Command) == 0 && a.Script == "":
-		add(what, "give a command or a script")
-		return
-	case len(a.Command) > 0 && a.Script != "":
-		add(what, "give a command or a script, not both")
-		return
-	}
-	if len(a.Command) > 0 {
-		if a.Path != "" {
-			add(what+".path", "only a script is written to a path; remove path or give a script")
-		}
-		if p := a.Command[0]; !path.IsAbs(p) || path.Clean(p) != p {
-			add(what+".command[0]", "%q must be a normalized absolute path: systemd and runcmd do not search PATH the same way", p)
-		}
-		return
-	}
-	if !strings.HasPrefix(a.Script, "#!") {
-		add(what+".script", "must start with an interpreter line such as #!/bin/sh: systemd runs the file directly")
-	}
-	p := scriptPath(s, what, a)
-	switch {
-	case !path.IsAbs(p) || path.Clean(p) != p:
-		add(what+".path", "%q must be a normalized absolute path", p)
-	case p == "/tmp" || strings.HasPrefix(p, "/tmp/"):
-		add(what+".path", "%q is under /tmp, which is cleaned at boot while write_files runs once per instance; use %s", p, DefaultScriptDir)
-	default:
-		if m := underMount(p, s.Mounts); m != "" {
-			add(what+".path", "%q lies on the mount %s, which is mounted after write_files runs and would hide the file; reference a script that lives there with command, or write it elsewhere", p, m)
-		}
-	}
-	if s.Register != nil && a == s.Register && s.Register.Script != "" && s.Deregister.Script != "" && scriptPath(s, "register", s.Register) == scriptPath(s, "deregister", &s.Deregister) {
-		add("register.path", "register and deregister scripts would both be written to %s; give them different paths", p)
-	}
-}
-
-func registryScriptSpec(r *RegistryHook) registry.ScriptSpec {
-	return registry.ScriptSpec{
-		URL:           r.URL,
-		Cluster:       r.Cluster,
-		JoinTokenFile: r.JoinTokenFile,
-		CAFile:        r.CAFile,
-		StateDir:      r.StateDir,
-		Labels:        r.Labels,
-	}
-}
-
-// checkRegistry reports the problems of a registry hook: what the
-// registry's script generator refuses, and what udkit adds.
-func checkRegistry(s *Spec, add func(string, string, ...any)) {
-	r := s.Registry
-	if _, err := registry.RegisterScript(registryScriptSpec(r)); err != nil {
-		add("registry", "%s", strings.TrimPrefix(err.Error(), "registry: "))
-	}
-	stop := s.StopTimeout
-	if stop == 0 {
-		stop = unit.DefaultStopTimeout
-	}
-	if stop <= registry.DefaultDeregisterMaxTime {
-		add("stop_timeout", "%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)
-	}
-	if r.JoinToken != "" && (strings.ContainsAny(r.JoinToken, " \t\r\n'\"\\") || !utf8.ValidString(r.JoinToken)) {
-		add("registry.join_token", "holds white space, quotes or backslashes; give the token alone")
-	}
-	if r.CA != "" && r.CAFile == "" {
-		add("registry.ca", "given without ca_file; say where to write it")
-	}
-}
-
 // withRegistry returns a copy of s whose register and deregister actions
 // are the registry's scripts, and the files that hold the join token and
 // CA when the spec gives their contents. checkSpec has checked s.
@@ -486,120 +364,6 @@ func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
 	c := *s
 	c.Registry = nil
 	c.Register = &Action{Script: string(reg), EveryBoot: r.EveryBoot}
-	c.Deregister = Action{Script: string(dereg)}
+	c.Deregister = &Action{Script: string(dereg)}
 	return &c, files, nil
-}
-
-// lintDocument runs the document, cloud-config and unit rules on every
-// part of doc.
-func lintDocument(doc *userdata.Document) []Diagnostic {
-	var out []Diagnostic
-	byPart := map[int][]Diagnostic{}
-	for _, d := range userdata.Lint(doc) {
-		byPart[d.Part] = append(byPart[d.Part], Diagnostic{Severity: fromUserdata(d.Severity), Rule: d.Rule, Message: d.Message})
-	}
-	for i, p := range doc.Parts {
-		n := i + 1
-		var ds []Diagnostic
-		ds = append(ds, byPart[n]...)
-		if isCloudConfig(p) {
-			ds = append(ds, lintCloudConfig(p.Body)...)
-		}
-		for _, d := range ds {
-			d.Line = 0
-			d.Part = n
-			d.PartName = partName(p)
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// lintCloudConfig validates and lints a cloud-config document, and lints
-// every systemd service it writes that has an ExecStop= line as a stop
-// hook. Line is set to the line within body.
-func lintCloudConfig(body []byte) []Diagnostic {
-	c, err := cloudconfig.Parse(body)
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "cloudconfig: ")
-		line := 0
-		if rest, ok := strings.CutPrefix(msg, "line "); ok {
-			if i := strings.IndexAny(rest, ":,; "); i > 0 {
-				line, _ = strconv.Atoi(rest[:i])
-			}
-		}
-		return []Diagnostic{{Line: line, Severity: Error, Rule: "cloud-config-parse", Message: msg}}
-	}
-	var root *yaml.Node
-	var doc yaml.Node
-	if yaml.Unmarshal(body, &doc) == nil && len(doc.Content) > 0 {
-		root = doc.Content[0]
-	}
-	lineOf := func(path string) int {
-		if root == nil {
-			return 0
-		}
-		return nodeAt(root, path).Line
-	}
-	var out []Diagnostic
-	if err := c.Validate(); err != nil {
-		var ve *cloudconfig.ValidationError
-		if !errors.As(err, &ve) {
-			return append(out, Diagnostic{Severity: Error, Rule: "cloud-config-invalid", Message: err.Error()})
-		}
-		for _, d := range ve.Diagnostics {
-			out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
-		}
-	}
-	for _, d := range cloudconfig.Lint(c) {
-		out = append(out, Diagnostic{Line: lineOf(d.Path), Where: d.Path, Severity: fromCloudConfig(d.Severity), Rule: d.Rule, Message: d.Message})
-	}
-	for i, f := range c.WriteFiles {
-		if !isStopHookFile(f) {
-			continue
-		}
-		data, err := f.Data()
-		if err != nil {
-			continue // Validate reported it
-		}
-		// A literal block's first line follows the line of its indicator;
-		// other styles give the line of the value only.
-		base, block := 0, false
-		if root != nil {
-			n := nodeAt(root, fmt.Sprintf("write_files[%d].content", i))
-			base, block = n.Line, n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && f.Encoding == ""
-		}
-		for _, d := range lintUnitText(data) {
-			loc := fmt.Sprintf("write_files[%d] (%s)", i, f.Path)
-			if d.Where != "" {
-				loc += ": " + d.Where
-			}
-			d.Where = loc
-			if block && d.Line > 0 {
-				d.Line += base
-			} else {
-				d.Line = base
-			}
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// isStopHookFile reports whether a write_files entry is a systemd service
-// with an ExecStop= line: a stop hook, which the unit rules apply to.
-func isStopHookFile(f cloudconfig.WriteFile) bool {
-	if !strings.HasSuffix(f.Path, ".service") || !strings.Contains(f.Path, "/systemd/") {
-		return false
-	}
-	data, err := f.Data()
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "ExecStop" {
-			return true
-		}
-	}
-	return false
 }

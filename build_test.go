@@ -1,6 +1,7 @@
 package udkit_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -9,12 +10,13 @@ import (
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/userdata"
+	"gopkg.in/yaml.v3"
 )
 
 func baseSpec() *udkit.Spec {
 	return &udkit.Spec{
 		Name:       "app",
-		Deregister: udkit.Action{Command: []string{"/usr/local/bin/leave"}},
+		Deregister: &udkit.Action{Command: []string{"/usr/local/bin/leave"}},
 	}
 }
 
@@ -26,18 +28,19 @@ func TestBuildSpecErrors(t *testing.T) {
 	}{
 		{"empty name", func(s *udkit.Spec) { s.Name = "" }, []string{`name: "" is not a usable name`}},
 		{"name with slash", func(s *udkit.Spec) { s.Name = "a/b" }, []string{`name: "a/b"`}},
-		{"no deregister", func(s *udkit.Spec) { s.Deregister = udkit.Action{} }, []string{"deregister: give a command or a script"}},
+		{"no deregister", func(s *udkit.Spec) { s.Deregister = nil }, []string{"deregister: missing; give the command or script"}},
+		{"empty deregister", func(s *udkit.Spec) { s.Deregister = &udkit.Action{} }, []string{"deregister: give a command or a script"}},
 		{"both command and script", func(s *udkit.Spec) { s.Deregister.Script = "#!/bin/sh\n" }, []string{"deregister: give a command or a script, not both"}},
 		{"relative command", func(s *udkit.Spec) { s.Deregister.Command = []string{"leave"} }, []string{`deregister.command[0]: "leave" must be a normalized absolute path`}},
 		{"path with command", func(s *udkit.Spec) { s.Deregister.Path = "/x" }, []string{"deregister.path: only a script is written"}},
-		{"script without #!", func(s *udkit.Spec) { s.Deregister = udkit.Action{Script: "curl x\n"} }, []string{"deregister.script: must start with an interpreter line"}},
-		{"script under /tmp", func(s *udkit.Spec) { s.Deregister = udkit.Action{Script: "#!/bin/sh\n", Path: "/tmp/leave"} }, []string{`deregister.path: "/tmp/leave" is under /tmp`}},
+		{"script without #!", func(s *udkit.Spec) { s.Deregister = &udkit.Action{Script: "curl x\n"} }, []string{"deregister.script: must start with an interpreter line"}},
+		{"script under /tmp", func(s *udkit.Spec) { s.Deregister = &udkit.Action{Script: "#!/bin/sh\n", Path: "/tmp/leave"} }, []string{`deregister.path: "/tmp/leave" is under /tmp`}},
 		{"script on the mount", func(s *udkit.Spec) {
 			s.Mounts = []string{"/mnt/shared"}
-			s.Deregister = udkit.Action{Script: "#!/bin/sh\n", Path: "/mnt/shared/leave"}
+			s.Deregister = &udkit.Action{Script: "#!/bin/sh\n", Path: "/mnt/shared/leave"}
 		}, []string{`deregister.path: "/mnt/shared/leave" lies on the mount /mnt/shared`}},
 		{"same script path", func(s *udkit.Spec) {
-			s.Deregister = udkit.Action{Script: "#!/bin/sh\n", Path: "/usr/local/sbin/x"}
+			s.Deregister = &udkit.Action{Script: "#!/bin/sh\n", Path: "/usr/local/sbin/x"}
 			s.Register = &udkit.Action{Script: "#!/bin/sh\n", Path: "/usr/local/sbin/x"}
 		}, []string{"register.path: register and deregister scripts would both be written to /usr/local/sbin/x"}},
 		{"every boot deregister", func(s *udkit.Spec) { s.Deregister.EveryBoot = true }, []string{"deregister.every_boot: only register"}},
@@ -47,7 +50,7 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"env newline", func(s *udkit.Spec) { s.Environment = []udkit.EnvVar{{Name: "A", Value: "x\nB=y"}} }, []string{"environment.A: the value holds a quote, a backslash, a control character"}},
 		{"env backslash", func(s *udkit.Spec) { s.Environment = []udkit.EnvVar{{Name: "A", Value: `a\b`}} }, []string{"environment.A: the value holds"}},
 		{"timeout too long", func(s *udkit.Spec) { s.StopTimeout = 2 * time.Minute }, []string{"stop_timeout: 2m0s: give a whole number of seconds from 1s to 1m30s"}}, {"timeout fraction", func(s *udkit.Spec) { s.StopTimeout = 1500 * time.Millisecond }, []string{"stop_timeout: 1.5s"}},
-		{"bad user", func(s *udkit.Spec) { s.User = "a b" }, []string{"user: User"}},
+		{"bad user", func(s *udkit.Spec) { s.User = "a b" }, []string{`user: "a b" is not a user name`}},
 		{"file on the mount", func(s *udkit.Spec) {
 			s.Mounts = []string{"/mnt/shared"}
 			s.Files = []cloudconfig.WriteFile{{Path: "/mnt/shared/conf", Content: "x"}}
@@ -55,23 +58,23 @@ func TestBuildSpecErrors(t *testing.T) {
 		{"part without type", func(s *udkit.Spec) { s.Parts = []udkit.Part{{Body: []byte("x")}} }, []string{"parts[0].type: is empty"}},
 		{"registry and deregister", func(s *udkit.Spec) { s.Registry = goodRegistry() }, []string{"registry: the registry hook makes the register and deregister scripts"}},
 		{"registry bad url", func(s *udkit.Spec) {
-			s.Deregister = udkit.Action{}
+			s.Deregister = nil
 			s.Registry = goodRegistry()
 			s.Registry.URL = "ftp://x"
 		}, []string{`registry: script spec: URL "ftp://x"`}},
 		{"registry short stop timeout", func(s *udkit.Spec) {
-			s.Deregister = udkit.Action{}
+			s.Deregister = nil
 			s.Registry = goodRegistry()
 			s.StopTimeout = 20 * time.Second
 		}, []string{"stop_timeout: 20s leaves the deregister script's 20s request no time"}},
 		{"registry ca without file", func(s *udkit.Spec) {
-			s.Deregister = udkit.Action{}
+			s.Deregister = nil
 			s.Registry = goodRegistry()
 			s.Registry.CA = "pem"
 			s.Registry.URL = "https://192.0.2.1"
 		}, []string{"registry.ca: given without ca_file"}},
 		{"registry token with newline", func(s *udkit.Spec) {
-			s.Deregister = udkit.Action{}
+			s.Deregister = nil
 			s.Registry = goodRegistry()
 			s.Registry.JoinToken = "udkj_x\nA=b"
 		}, []string{"registry.join_token: holds white space"}},
@@ -207,7 +210,7 @@ func TestBuildShapes(t *testing.T) {
 			name: "register every boot with scripts",
 			change: func(s *udkit.Spec) {
 				s.Register = &udkit.Action{Script: "#!/bin/sh\njoin\n", EveryBoot: true}
-				s.Deregister = udkit.Action{Script: "#!/bin/sh\nleave\n"}
+				s.Deregister = &udkit.Action{Script: "#!/bin/sh\nleave\n"}
 			},
 			files:      []string{"/etc/systemd/system/app-deregister.service 0644", "/usr/local/sbin/app-register 0755", "/usr/local/sbin/app-deregister 0755"},
 			runcmd:     []string{"'systemctl' 'daemon-reload'", "'systemctl' 'enable' '--now' '--no-block' 'app-deregister.service'"},
@@ -300,7 +303,7 @@ func TestLintErrorsRefused(t *testing.T) {
 	if !errors.As(err, &le) {
 		t.Fatalf("Encode: %v, want a *udkit.LintError", err)
 	}
-	want := `part 1 (text/cloud-config "cloud-config"): write_files[1] (/etc/systemd/system/other.service): unit line `
+	want := `part 1 (text/cloud-config "cloud-config"): write_files[1].content: unit other.service line `
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "Options.AcceptErrors") {
 		t.Errorf("error %q lacks %q or the way out", err, want)
 	}
@@ -313,16 +316,56 @@ func TestLintErrorsRefused(t *testing.T) {
 	}
 }
 
-// A document over the limit is a *userdata.SizeError, not a truncation.
+// A document over the limit is a *userdata.SizeError, not a truncation;
+// the zero Options gzip it when that makes it fit (as a spec file does).
 func TestRenderLimit(t *testing.T) {
 	s := baseSpec()
 	s.Files = []cloudconfig.WriteFile{{Path: "/etc/big", Content: strings.Repeat("0123456789abcdef\n", 2000)}}
-	_, _, err := udkit.Render(s, udkit.Options{})
+	if _, _, err := udkit.Render(s, udkit.Options{}); err != nil {
+		t.Fatalf("zero Options (gzip auto): %v", err)
+	}
+	_, _, err := udkit.Render(s, udkit.Options{Gzip: udkit.GzipNever})
 	var se *userdata.SizeError
 	if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), "udkit: ") {
 		t.Fatalf("got %v, want a *userdata.SizeError with the udkit prefix", err)
 	}
 	if _, _, err := udkit.Render(s, udkit.Options{Limit: -1}); err != nil {
 		t.Fatalf("no limit: %v", err)
+	}
+}
+
+// Build appends its write_files and runcmd entries to the caller's typed
+// lists directly; the result is what cloudconfig.Merge gives, which Build
+// uses when a list is kept in Extra.
+func TestBuildAppendIsMerge(t *testing.T) {
+	typed := baseSpec()
+	typed.CloudConfig = &cloudconfig.Config{
+		WriteFiles:    []cloudconfig.WriteFile{{Path: "/etc/app.conf", Content: "on\n", Permissions: "0640"}},
+		Runcmd:        []cloudconfig.Command{cloudconfig.Argv("echo", "yes"), cloudconfig.Shell("echo $HOME")},
+		PackageUpdate: cloudconfig.Bool(true),
+		FinalMessage:  "done",
+	}
+	viaMerge := baseSpec()
+	viaMerge.CloudConfig = typed.CloudConfig.Clone()
+	viaMerge.CloudConfig.Runcmd = nil
+	var runcmd yaml.Node
+	if err := yaml.Unmarshal([]byte("- [echo, 'yes']\n- echo $HOME\n"), &runcmd); err != nil {
+		t.Fatal(err)
+	}
+	// Kept in Extra, as Parse keeps a list that does not fit.
+	viaMerge.CloudConfig.Extra = append(viaMerge.CloudConfig.Extra, cloudconfig.Field{Key: "runcmd", Value: runcmd.Content[0]})
+	a, err := udkit.Build(typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := udkit.Build(viaMerge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ab, bb := a.Document.Parts[0].Body, b.Document.Parts[0].Body; !bytes.Equal(ab, bb) {
+		t.Errorf("append and Merge differ:\n%s\n---\n%s", ab, bb)
+	}
+	if len(typed.CloudConfig.WriteFiles) != 1 || len(typed.CloudConfig.Runcmd) != 2 {
+		t.Error("Build modified the spec's cloud-config")
 	}
 }

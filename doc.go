@@ -15,6 +15,14 @@
 //   - [github.com/udkit/udkit/golden] holds golden-file assertions for tests,
 //     ours and our users'.
 //
+// Below them, [github.com/udkit/udkit/diag] (standard library only) is the
+// one vocabulary of findings every package returns: [diag.Diagnostic]
+// (part, YAML path, line, severity, rule id, message), [diag.Severity]
+// (Info < Warning < Error), [diag.Rule]. The root re-exports what a caller
+// needs ([Diagnostic], [Severity], [Part], [GzipMode]), so a program that
+// composes user data imports the root package (and cloudconfig for extra
+// cloud-config) only.
+//
 // The leaves never import each other, never import cgo packages, and build
 // with CGO_ENABLED=0. Only the registry daemon (cmd/udkitd) needs cgo, for
 // dqlite.
@@ -31,7 +39,16 @@
 // finished [github.com/udkit/udkit/userdata.Document]. [Bundle.Encode]
 // and [Render] encode it with gzip, base64 and a size limit, and refuse
 // user data in which the unit, cloud-config or user-data rules find an
-// error unless [Options.AcceptErrors] says otherwise.
+// error unless [Options.AcceptErrors] says otherwise; [Options.Ignore]
+// silences rules by id ([Rules] lists them all). The zero [Options] are
+// the spec file's defaults.
+//
+// # Errors
+//
+// Every error a caller may branch on is found by errors.As: a
+// *[SpecError] lists every problem of a spec with its field path (and, for
+// a spec file, its line), a *[LintError] the lint errors that stopped the
+// encoding, a *userdata.SizeError the sizes of a document over the limit.
 //
 // [ReadSpecFile] and [ParseSpecFile] read the same spec from YAML (the
 // format of the udkit command's render), reporting unknown keys, wrong

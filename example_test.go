@@ -1,6 +1,7 @@
 package udkit_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/udkit/udkit"
@@ -13,7 +14,7 @@ func ExampleBuild() {
 	b, err := udkit.Build(&udkit.Spec{
 		Name:       "managed-server",
 		Register:   &udkit.Action{Command: []string{"/mnt/domain/bin/register-server"}},
-		Deregister: udkit.Action{Command: []string{"/mnt/domain/bin/deregister-server"}},
+		Deregister: &udkit.Action{Command: []string{"/mnt/domain/bin/deregister-server"}},
 		Mounts:     []string{"/mnt/domain"},
 	})
 	if err != nil {
@@ -32,15 +33,15 @@ func ExampleBuild() {
 	// 'systemctl' 'daemon-reload'
 	// 'systemctl' 'enable' '--now' '--no-block' 'managed-server-deregister.service'
 	// '/mnt/domain/bin/register-server'
-	// info mounts-required
 	// info register-once
+	// info mounts-required
 }
 
 // Render user data, base64-encoded for a launch template.
 func ExampleRender() {
 	data, _, err := udkit.Render(&udkit.Spec{
 		Name:       "worker",
-		Deregister: udkit.Action{Script: "#!/bin/sh\nexec curl --max-time 10 -X DELETE http://192.0.2.10:8080/v1/members/$(hostname)\n"},
+		Deregister: &udkit.Action{Script: "#!/bin/sh\nexec curl --max-time 10 -X DELETE http://192.0.2.10:8080/v1/members/$(hostname)\n"},
 	}, udkit.Options{Gzip: userdata.GzipAlways, Base64: true})
 	if err != nil {
 		fmt.Println(err)
@@ -75,7 +76,38 @@ enviroment:
 	// udkit: invalid spec (3 problems):
 	//   line 3: deregister.command: must be a list of strings, not a string
 	//   line 4: stop_timeout: 2m0s: give a whole number of seconds from 1s to 1m30s (0 means 1m0s): the hook holds up shutdown, and the cloud may not wait
-	//   line 5: enviroment: unknown key; known keys here: cloud_config, deregister, environment, files, mounts, name, output, parts, register, registry, stop_timeout, user
+	//   line 5: enviroment: unknown key; known keys here: cloud_config, deregister, environment, files, ignore, mounts, name, output, parts, register, registry, stop_timeout, user, version
+}
+
+// A caller branches on the errors it may act on with errors.As: a spec it
+// must fix, lint errors it may accept or silence, a document too large.
+func ExampleSpecError() {
+	_, _, err := udkit.Render(&udkit.Spec{Name: "app", Deregister: &udkit.Action{Command: []string{"leave"}}, User: "a b"}, udkit.Options{})
+	var se *udkit.SpecError
+	if errors.As(err, &se) {
+		for _, p := range se.Problems {
+			fmt.Println(p.Path)
+		}
+	}
+	// Output:
+	// deregister.command[0]
+	// user
+}
+
+// Silence a rule by its id: the finding is neither returned nor counted.
+func ExampleOptions_Ignore() {
+	s := &udkit.Spec{
+		Name:       "app",
+		Register:   &udkit.Action{Command: []string{"/usr/local/bin/join"}},
+		Deregister: &udkit.Action{Command: []string{"/usr/local/bin/leave"}},
+	}
+	_, diags, _ := udkit.Render(s, udkit.Options{})
+	fmt.Println(len(diags), diags[0].Rule)
+	_, diags, _ = udkit.Render(s, udkit.Options{Ignore: []string{udkit.RuleRegisterOnce}})
+	fmt.Println(len(diags))
+	// Output:
+	// 1 register-once
+	// 0
 }
 
 // Lint a cloud-config that arms a stop hook without starting it.

@@ -50,18 +50,6 @@ func explainedParts(d *userdata.Decoded, ds diag.List) map[int]bool {
 	return out
 }
 
-// fromDiag converts a diag finding of the userdata package.
-func fromDiag(d diag.Diagnostic) Diagnostic {
-	sev := Info
-	switch d.Severity {
-	case diag.Warning:
-		sev = Warning
-	case diag.Error:
-		sev = Error
-	}
-	return Diagnostic{Line: d.Line, Part: d.Part, PartName: d.PartLabel, Where: d.Path, Severity: sev, Rule: d.Rule, Message: d.Message}
-}
-
 // cloudConfigBody returns the text Lint checks as cloud-config for part p
 // and how many lines it is shifted against p's body (lines in the text
 // minus lines in the body), or nil. cloud-init YAML-loads a part typed

@@ -1,8 +1,6 @@
 package udkit
 
 import (
-	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,18 +82,28 @@ func TestLintSeverities(t *testing.T) {
 	}
 }
 
-// TestREADMEDocumentRules keeps the README's table of document rules in
-// step with userdata.DocumentRules: one row per rule, id, severity and doc
-// as the code has them.
-func TestREADMEDocumentRules(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+// TestDocumentRulesInRules checks that the document rules of
+// userdata.LintDocument are part of udkit.Rules(), whose README table
+// TestREADMERules keeps in step, with the same severity and doc, and that
+// every rule Lint reports is known to Rules (so --ignore takes it).
+func TestDocumentRulesInRules(t *testing.T) {
+	all := map[string]Rule{}
+	for _, r := range Rules() {
+		all[r.ID] = r
 	}
 	for _, r := range userdata.DocumentRules() {
-		row := fmt.Sprintf("| `%s` | %s | %s |\n", r.ID, r.Severity, strings.ReplaceAll(r.Doc, "|", `\|`))
-		if !strings.Contains(string(readme), row) {
-			t.Errorf("README.md lacks the row\n%s(rewrite the table from userdata.DocumentRules)", row)
+		if got, ok := all[r.ID]; !ok {
+			t.Errorf("udkit.Rules() lacks the document rule %s", r.ID)
+		} else if got != r {
+			t.Errorf("udkit.Rules() has %+v, userdata.DocumentRules() %+v", got, r)
+		}
+	}
+	if _, ok := all[RuleTemplateNotChecked]; !ok {
+		t.Errorf("udkit.Rules() lacks %s", RuleTemplateNotChecked)
+	}
+	for _, id := range []string{"bom", "empty-user-data", "foreign-format", RuleTemplateNotChecked} {
+		if _, _, err := Lint([]byte("#cloud-config\n"), id); err != nil {
+			t.Errorf("Lint(ignore %s): %v", id, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package udkit_test
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -8,7 +9,12 @@ import (
 	"testing"
 
 	"github.com/udkit/udkit"
+	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/golden"
 	"github.com/udkit/udkit/internal/realtools"
+	"github.com/udkit/udkit/unit"
+	"github.com/udkit/udkit/userdata"
 )
 
 // codeBlocks returns the fenced blocks of the README in the language lang.
@@ -117,5 +123,64 @@ func TestREADMEGoSyntax(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no Go snippet using udkit in README.md")
+	}
+}
+
+// rulesTable renders the README's table of every rule, grouped by the
+// package that makes the findings.
+func rulesTable() string {
+	var b strings.Builder
+	groups := []struct {
+		title string
+		rules []diag.Rule
+	}{
+		{"udkit (the composition: specs, parts)", udkit.OwnRules()},
+		{"userdata (Lint on the parts, LintDocument on the document as given)", userdata.Rules()},
+		{"cloudconfig (parse, Validate, Lint)", cloudconfig.Rules()},
+		{"unit (Parse, StopHook, the stop-hook Lint)", unit.Rules()},
+	}
+	for _, g := range groups {
+		fmt.Fprintf(&b, "\n%s:\n\n| rule | severity | fires when |\n|---|---|---|\n", g.title)
+		for _, r := range g.rules {
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.ID, r.Severity, strings.ReplaceAll(r.Doc, "|", `\|`))
+		}
+	}
+	return b.String()
+}
+
+// The README's rule table is udkit.Rules(), every rule once; -update
+// rewrites it.
+func TestREADMERules(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- rules:begin -->\n", "<!-- rules:end -->\n"
+	s := string(data)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatal("README.md lacks the rules markers")
+	}
+	want := rulesTable() + "\n"
+	if got := s[i+len(begin) : j]; got != want {
+		if golden.Updating() {
+			if err := os.WriteFile("README.md", []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("the README's rule table is out of date: go test . -run TestREADMERules -update")
+	}
+	n := 0
+	seen := map[string]bool{}
+	for _, r := range udkit.Rules() {
+		if seen[r.ID] {
+			t.Errorf("rule %s listed twice", r.ID)
+		}
+		seen[r.ID] = true
+		n++
+	}
+	if rows := strings.Count(want, "\n| `"); rows != n {
+		t.Errorf("table has %d rows, udkit.Rules() %d rules (an id shared by two packages?)", rows, n)
 	}
 }

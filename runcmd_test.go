@@ -85,7 +85,7 @@ func TestRuncmdRunsForReal(t *testing.T) {
 			spec := &udkit.Spec{
 				Name:        "udkit-runcmd-test",
 				Register:    &udkit.Action{Command: append([]string{register}, args...)},
-				Deregister:  udkit.Action{Command: []string{"/bin/true"}},
+				Deregister:  &udkit.Action{Command: []string{"/bin/true"}},
 				User:        tt.user,
 				Environment: tt.env,
 			}

@@ -1,12 +1,18 @@
 package udkit
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/unit"
+	"github.com/udkit/udkit/userdata"
 )
 
 // DefaultScriptDir is where Build writes the register and deregister
@@ -26,8 +32,9 @@ type Spec struct {
 	// the instance only deregisters.
 	Register *Action
 	// Deregister deregisters the instance; the stop hook runs it at
-	// shutdown, reboot and `systemctl stop`. Required.
-	Deregister Action
+	// shutdown, reboot and `systemctl stop`. Required unless Registry is
+	// set. Register and Deregister have the same type: nil is absent.
+	Deregister *Action
 	// Mounts are the absolute paths the register and deregister commands
 	// need mounted (an NFS share, say). They become RequiresMountsFor= of
 	// the stop hook, which keeps them mounted until deregistration ends. If
@@ -126,59 +133,83 @@ type EnvVar struct {
 	Value string
 }
 
-// Part is an extra user-data part.
-type Part struct {
-	// ContentType is the MIME type, such as "text/x-shellscript".
-	ContentType string
-	// Filename names the part; cloud-init runs shell scripts sorted by
-	// it, and the runcmd commands run as a script called "runcmd" among
-	// them.
-	Filename string
-	// MergeType is the X-Merge-Type header of a cloud-config part.
-	MergeType string
-	// Body is the content.
-	Body []byte
-}
+// Part is an extra user-data part: its ContentType (such as
+// "text/x-shellscript"), Filename (cloud-init runs shell scripts sorted by
+// it, and the runcmd commands run as a script called "runcmd" among them),
+// MergeType (the X-Merge-Type header of a cloud-config part) and Body.
+type Part = userdata.Part
 
-// SpecError lists every problem of a spec, each with its field path.
+// Content types of the parts cloud-init acts on, for [Part.ContentType].
+const (
+	ContentCloudConfig = userdata.ContentCloudConfig
+	ContentShellScript = userdata.ContentShellScript
+	ContentBoothook    = userdata.ContentBoothook
+)
+
+// RuleSpec is the rule id of every problem of a [SpecError].
+const RuleSpec = "spec"
+
+// SpecError is the error of [Build], [ParseSpecFile] and [ReadSpecFile]
+// for a spec that cannot be built: every problem at once, each a
+// [Diagnostic] of severity [Error] and rule [RuleSpec] whose Path is the
+// field as the spec file names it ("deregister.command[0]") and, for a
+// spec file, whose Line and Column say where.
 type SpecError struct {
-	Problems []Problem
+	// File is the spec file's name: set by [ReadSpecFile], empty for a
+	// spec built in Go or parsed from bytes.
+	File string
+	// Problems are the problems, in the order of the file.
+	Problems diag.List
 }
 
-// Problem is one invalid field of a spec.
-type Problem struct {
-	// Path is the field, as in the YAML spec file: "deregister.command[0]".
-	Path string
-	// Line is the line in the spec file, 0 for a spec built in Go.
-	Line int
-	// Message says what is wrong and what to do.
-	Message string
-}
-
-// String formats p as "line N: PATH: MESSAGE" ("PATH: MESSAGE" without a
-// line).
-func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Path, p.Message)
-	}
-	return p.Path + ": " + p.Message
-}
-
-// Error lists the problems, one per line after the first.
+// Error lists the problems, one per line after the first, as
+// FILE:LINE: PATH: MESSAGE (or PATH: MESSAGE without a file or line).
 func (e *SpecError) Error() string {
 	var b strings.Builder
-	b.WriteString("udkit: invalid spec")
-	if len(e.Problems) == 1 {
+	b.WriteString("udkit: ")
+	if e.File != "" {
+		b.WriteString(diag.Escape(e.File))
 		b.WriteString(": ")
-		b.WriteString(e.Problems[0].String())
+	}
+	b.WriteString("invalid spec")
+	if len(e.Problems) == 1 && e.File == "" {
+		b.WriteString(": ")
+		b.WriteString(e.problem(e.Problems[0]))
 		return b.String()
 	}
-	fmt.Fprintf(&b, " (%d problems):", len(e.Problems))
+	if e.File == "" {
+		fmt.Fprintf(&b, " (%d problems):", len(e.Problems))
+	}
 	for _, p := range e.Problems {
-		b.WriteString("\n  ")
-		b.WriteString(p.String())
+		b.WriteString("\n")
+		if e.File == "" {
+			b.WriteString("  ")
+		}
+		b.WriteString(e.problem(p))
 	}
 	return b.String()
+}
+
+func (e *SpecError) problem(p diag.Diagnostic) string {
+	var b strings.Builder
+	switch {
+	case e.File != "" && p.Line > 0:
+		fmt.Fprintf(&b, "%s:%d: ", diag.Escape(e.File), p.Line)
+	case e.File != "":
+		b.WriteString(diag.Escape(e.File) + ": ")
+	case p.Line > 0:
+		fmt.Fprintf(&b, "line %d: ", p.Line)
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// problem is one invalid field of a spec.
+func problem(path, format string, args ...any) diag.Diagnostic {
+	return diag.Diagnostic{Path: path, Severity: diag.Error, Rule: RuleSpec, Message: fmt.Sprintf(format, args...)}
 }
 
 // validName reports whether s is usable as the spec's name.
@@ -222,4 +253,164 @@ func underMount(p string, mounts []string) string {
 		}
 	}
 	return best
+}
+
+// checkSpec reports every invalid field of s that Build can tell before
+// building.
+func checkSpec(s *Spec) diag.List {
+	var p diag.List
+	add := func(path, format string, args ...any) {
+		p = append(p, problem(path, format, args...))
+	}
+	if !validName(s.Name) {
+		add("name", "%q is not a usable name; use letters, digits, '-', '_', '.' and ':', starting with a letter or digit (it names the unit NAME-deregister.service)", s.Name)
+	}
+	for i, m := range s.Mounts {
+		if !path.IsAbs(m) || path.Clean(m) != m {
+			add(fmt.Sprintf("mounts[%d]", i), "%q must be a normalized absolute path such as /mnt/domain", m)
+		}
+	}
+	if t := s.StopTimeout; t != 0 && (t < time.Second || t > unit.MaxStopTimeout || t%time.Second != 0) {
+		add("stop_timeout", "%v: give a whole number of seconds from 1s to %v (0 means %v): the hook holds up shutdown, and the cloud may not wait", t, unit.MaxStopTimeout, unit.DefaultStopTimeout)
+	}
+	if s.Registry != nil {
+		if s.Register != nil || s.Deregister != nil {
+			add("registry", "the registry hook makes the register and deregister scripts; remove register and deregister, or the registry hook")
+		}
+		checkRegistry(s, add)
+	} else {
+		if s.Deregister == nil {
+			add("deregister", "missing; give the command or script that deregisters the instance, or a registry hook")
+		} else {
+			checkAction(s, "deregister", s.Deregister, add)
+		}
+		if s.Register != nil {
+			checkAction(s, "register", s.Register, add)
+		}
+	}
+	if s.User != "" {
+		// The stop hook's own check of the user, so that a bad user is
+		// listed with every other problem.
+		for _, d := range (unit.StopHookConfig{Name: "x", Stop: []string{"/bin/true"}, User: s.User}).Check() {
+			add("user", "%s", d.Message)
+		}
+	}
+	if s.Deregister != nil && s.Deregister.EveryBoot {
+		add("deregister.every_boot", "only register can run on every boot; remove it")
+	}
+	seen := map[string]bool{}
+	for i, v := range s.Environment {
+		where := fmt.Sprintf("environment[%d]", i)
+		if v.Name != "" {
+			where = "environment." + v.Name
+		}
+		switch {
+		case !validEnvName(v.Name):
+			add(where, "%q is not a variable name; use letters, digits and '_', not starting with a digit", v.Name)
+		case seen[v.Name]:
+			add(where, "set twice; keep one")
+		}
+		seen[v.Name] = true
+		if !utf8.ValidString(v.Value) || strings.ContainsAny(v.Value, "'\\") || strings.IndexFunc(v.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			add(where, "the value holds a quote, a backslash, a control character or invalid UTF-8, which /bin/sh and systemd's EnvironmentFile= read differently; put such data in a file (files:) and pass its path")
+		}
+	}
+	for i, f := range s.Files {
+		if m := underMount(f.Path, s.Mounts); m != "" && !f.Defer {
+			add(fmt.Sprintf("files[%d].defer", i), "%s lies on the mount %s, which is mounted after write_files runs in the init stage and would hide the file; set defer: true to write it in the final stage", f.Path, m)
+		}
+	}
+	if len(s.Files) > 0 {
+		var ve *cloudconfig.ValidationError
+		if err := (&cloudconfig.Config{WriteFiles: s.Files}).Validate(); errors.As(err, &ve) {
+			for _, d := range ve.Diagnostics {
+				if d.Severity == diag.Error {
+					add("files"+strings.TrimPrefix(d.Path, "write_files"), "%s", d.Message)
+				}
+			}
+		}
+	}
+	for i, pt := range s.Parts {
+		where := fmt.Sprintf("parts[%d]", i)
+		if pt.ContentType == "" {
+			add(where+".type", "is empty; give a content type such as text/x-shellscript")
+		}
+		if pt.Filename == cloudConfigFilename {
+			add(where+".filename", "%q is the filename of udkit's own cloud-config part; choose another", pt.Filename)
+		}
+		if len(pt.Body) == 0 {
+			add(where+".content", "is empty; give the part's content")
+		}
+	}
+	return p
+}
+
+func checkAction(s *Spec, what string, a *Action, add func(string, string, ...any)) {
+	switch {
+	case len(a.Command) == 0 && a.Script == "":
+		add(what, "give a command or a script")
+		return
+	case len(a.Command) > 0 && a.Script != "":
+		add(what, "give a command or a script, not both")
+		return
+	}
+	if len(a.Command) > 0 {
+		if a.Path != "" {
+			add(what+".path", "only a script is written to a path; remove path or give a script")
+		}
+		if p := a.Command[0]; !path.IsAbs(p) || path.Clean(p) != p {
+			add(what+".command[0]", "%q must be a normalized absolute path: systemd and runcmd do not search PATH the same way", p)
+		}
+		return
+	}
+	if !strings.HasPrefix(a.Script, "#!") {
+		add(what+".script", "must start with an interpreter line such as #!/bin/sh: systemd runs the file directly")
+	}
+	p := scriptPath(s, what, a)
+	switch {
+	case !path.IsAbs(p) || path.Clean(p) != p:
+		add(what+".path", "%q must be a normalized absolute path", p)
+	case p == "/tmp" || strings.HasPrefix(p, "/tmp/"):
+		add(what+".path", "%q is under /tmp, which is cleaned at boot while write_files runs once per instance; use %s", p, DefaultScriptDir)
+	default:
+		if m := underMount(p, s.Mounts); m != "" {
+			add(what+".path", "%q lies on the mount %s, which is mounted after write_files runs and would hide the file; reference a script that lives there with command, or write it elsewhere", p, m)
+		}
+	}
+	if s.Register != nil && a == s.Register && s.Register.Script != "" && s.Deregister != nil && s.Deregister.Script != "" && scriptPath(s, "register", s.Register) == scriptPath(s, "deregister", s.Deregister) {
+		add("register.path", "register and deregister scripts would both be written to %s; give them different paths", p)
+	}
+}
+
+func registryScriptSpec(r *RegistryHook) registry.ScriptSpec {
+	return registry.ScriptSpec{
+		URL:           r.URL,
+		Cluster:       r.Cluster,
+		JoinTokenFile: r.JoinTokenFile,
+		CAFile:        r.CAFile,
+		StateDir:      r.StateDir,
+		Labels:        r.Labels,
+	}
+}
+
+// checkRegistry reports the problems of a registry hook: what the
+// registry's script generator refuses, and what udkit adds.
+func checkRegistry(s *Spec, add func(string, string, ...any)) {
+	r := s.Registry
+	if _, err := registry.RegisterScript(registryScriptSpec(r)); err != nil {
+		add("registry", "%v", err)
+	}
+	stop := s.StopTimeout
+	if stop == 0 {
+		stop = unit.DefaultStopTimeout
+	}
+	if stop <= registry.DefaultDeregisterMaxTime {
+		add("stop_timeout", "%v leaves the deregister script's %v request no time; give more than %v", stop, registry.DefaultDeregisterMaxTime, registry.DefaultDeregisterMaxTime)
+	}
+	if r.JoinToken != "" && (strings.ContainsAny(r.JoinToken, " \t\r\n'\"\\") || !utf8.ValidString(r.JoinToken)) {
+		add("registry.join_token", "holds white space, quotes or backslashes; give the token alone")
+	}
+	if r.CA != "" && r.CAFile == "" {
+		add("registry.ca", "given without ca_file; say where to write it")
+	}
 }

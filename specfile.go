@@ -16,6 +16,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/yamlerr"
 	"github.com/udkit/udkit/userdata"
 )
 
@@ -23,8 +25,14 @@ import (
 // ParseSpecFile reads.
 const MaxSpecSize = 1 << 20
 
+// SpecVersion is the version of the spec file format this udkit reads:
+// a spec file's version: key, when it has one, must be this. A spec file
+// without the key is read as this version.
+const SpecVersion = 1
+
 // SpecFile is a parsed YAML spec file: the spec and the output options it
-// asks for (gzip defaults to auto in a spec file).
+// asks for. A spec file without an output section gives the zero
+// [Options], as a Go caller does: the same spec renders to the same bytes.
 type SpecFile struct {
 	Spec   *Spec
 	Output Options
@@ -32,7 +40,8 @@ type SpecFile struct {
 
 // ReadSpecFile reads the YAML spec file at name. Files the spec refers to
 // (script_file, content_file) are read relative to its directory and
-// must lie inside it.
+// must lie inside it. An invalid spec gives a *SpecError whose File is
+// name.
 func ReadSpecFile(name string) (*SpecFile, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -46,35 +55,10 @@ func ReadSpecFile(name string) (*SpecFile, error) {
 	sf, err := ParseSpecFile(data, os.DirFS(filepath.Dir(name)))
 	var se *SpecError
 	if errors.As(err, &se) {
-		return nil, &FileError{Name: name, Err: se}
+		se.File = name
 	}
 	return sf, err
 }
-
-// FileError is a *SpecError of a spec file read by name.
-type FileError struct {
-	Name string
-	Err  *SpecError
-}
-
-// Error lists the problems as NAME:LINE: PATH: MESSAGE, one per line.
-func (e *FileError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "udkit: %s: invalid spec", e.Name)
-	for _, p := range e.Err.Problems {
-		b.WriteString("\n")
-		if p.Line > 0 {
-			fmt.Fprintf(&b, "%s:%d: ", e.Name, p.Line)
-		} else {
-			fmt.Fprintf(&b, "%s: ", e.Name)
-		}
-		b.WriteString(p.Path + ": " + p.Message)
-	}
-	return b.String()
-}
-
-// Unwrap returns the *SpecError.
-func (e *FileError) Unwrap() error { return e.Err }
 
 func readLimited(fsys fs.FS, name string) ([]byte, error) {
 	f, err := fsys.Open(name)
@@ -99,12 +83,12 @@ func readLimited(fsys fs.FS, name string) ([]byte, error) {
 // together in a *SpecError, each with its YAML path and line.
 func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 	if len(data) > MaxSpecSize {
-		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Message: fmt.Sprintf("the spec is %d bytes, more than %d", len(data), MaxSpecSize)}}}
+		return nil, &SpecError{Problems: diag.List{problem("(file)", "the spec is %d bytes, more than %d", len(data), MaxSpecSize)}}
 	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && err != io.EOF {
-		return nil, &SpecError{Problems: []Problem{yamlProblem(err)}}
+		return nil, &SpecError{Problems: diag.List{yamlProblem(err)}}
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err != io.EOF {
@@ -112,13 +96,23 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 		if err != nil {
 			line = yamlProblem(err).Line
 		}
-		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: line, Message: "a second YAML document (after ---); a spec file holds one"}}}
+		return nil, &SpecError{Problems: diag.List{problemAt(line, 0, "(file)", "a second YAML document (after ---); a spec file holds one")}}
 	}
-	d := &specDecoder{dir: dir, sf: &SpecFile{Spec: &Spec{}, Output: Options{Gzip: userdata.GzipAuto}}}
+	d := &specDecoder{dir: dir, sf: &SpecFile{Spec: &Spec{}}}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, &SpecError{Problems: []Problem{{Path: "(file)", Line: 1, Message: "the spec is empty; give at least name and deregister"}}}
+		return nil, &SpecError{Problems: diag.List{problemAt(1, 0, "(file)", "the spec is empty; give at least name and deregister")}}
 	}
-	d.data, d.root = data, root.Content[0]
+	d.data = data
+	// An unknown version says why: the other problems would be noise.
+	if top := root.Content[0]; top.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			if top.Content[i].Value == "version" {
+				if d.version("version", top.Content[i+1]); len(d.probs) > 0 {
+					return nil, &SpecError{Problems: d.probs}
+				}
+			}
+		}
+	}
 	if !d.spec(root.Content[0]) {
 		return nil, &SpecError{Problems: d.probs}
 	}
@@ -129,7 +123,7 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 		if d.failed(p.Path, decodeProbs) {
 			continue
 		}
-		p.Line = d.lineOf(p.Path)
+		p.Line, p.Column = d.lineOf(p.Path), 0
 		d.probs = append(d.probs, p)
 	}
 	if len(d.probs) > 0 {
@@ -139,30 +133,28 @@ func ParseSpecFile(data []byte, dir fs.FS) (*SpecFile, error) {
 	return d.sf, nil
 }
 
-func yamlProblem(err error) Problem {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, tail, ok := strings.Cut(rest, ": "); ok {
-			if n, err := strconv.Atoi(num); err == nil {
-				line, msg = n, tail
-			}
-		}
-	}
-	return Problem{Path: "(file)", Line: line, Message: "not valid YAML: " + msg}
+func yamlProblem(err error) diag.Diagnostic {
+	line, msg := yamlerr.Split(err)
+	return problemAt(line, 0, "(file)", "not valid YAML: %s", msg)
+}
+
+// problemAt is a problem of a spec file at a line and column.
+func problemAt(line, col int, path, format string, args ...any) diag.Diagnostic {
+	p := problem(path, format, args...)
+	p.Line, p.Column = line, col
+	return p
 }
 
 type specDecoder struct {
 	data  []byte
-	root  *yaml.Node
 	dir   fs.FS
 	sf    *SpecFile
-	probs []Problem
+	probs diag.List
 	lines map[string]int
 }
 
 func (d *specDecoder) errf(n *yaml.Node, path, format string, args ...any) {
-	d.probs = append(d.probs, Problem{Path: path, Line: n.Line, Message: fmt.Sprintf(format, args...)})
+	d.probs = append(d.probs, problemAt(n.Line, n.Column, path, format, args...))
 }
 
 // mark records the line of path, the first time only: a key's line, not
@@ -204,38 +196,6 @@ func (d *specDecoder) failed(path string, n int) bool {
 
 func within(path, parent string) bool {
 	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
-}
-
-// cloudConfigSource returns the cloud_config mapping v as a cloud-config
-// document cut from the spec's own text, with its lines where they are in
-// the spec, so that cloud-config errors give spec lines.
-func (d *specDecoder) cloudConfigSource(v *yaml.Node) []byte {
-	lines := strings.SplitAfter(string(d.data), "\n")
-	end := len(lines) // index after the last line of v
-	for i := 1; i < len(d.root.Content); i += 2 {
-		if d.root.Content[i] == v && i+1 < len(d.root.Content) {
-			end = d.root.Content[i+1].Line - 1
-		}
-	}
-	start := v.Line - 1
-	if start < 0 || start >= len(lines) || end <= start || end > len(lines) {
-		body, _ := yaml.Marshal(v)
-		return append([]byte(cloudconfig.Header+"\n"), body...)
-	}
-	var b strings.Builder
-	b.WriteString(cloudconfig.Header + "\n")
-	for i := 1; i < start; i++ {
-		b.WriteString("\n")
-	}
-	first := lines[start]
-	if c := v.Column - 1; c > 0 && c <= len(first) {
-		first = strings.Repeat(" ", c) + first[c:]
-	}
-	b.WriteString(first)
-	for _, l := range lines[start+1 : end] {
-		b.WriteString(l)
-	}
-	return []byte(b.String())
 }
 
 func kindName(n *yaml.Node) string {
@@ -379,8 +339,11 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 			s.Register = &Action{}
 			d.action(p, v, s.Register, true)
 		},
-		"deregister": func(p string, v *yaml.Node) { d.action(p, v, &s.Deregister, false) },
-		"mounts":     func(p string, v *yaml.Node) { s.Mounts = d.strList(p, v) },
+		"deregister": func(p string, v *yaml.Node) {
+			s.Deregister = &Action{}
+			d.action(p, v, s.Deregister, false)
+		},
+		"mounts": func(p string, v *yaml.Node) { s.Mounts = d.strList(p, v) },
 		"stop_timeout": func(p string, v *yaml.Node) {
 			s.StopTimeout = d.duration(p, v)
 		},
@@ -418,18 +381,24 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				d.errf(v, p, "must be a mapping of cloud-config keys, not %s", kindName(v))
 				return
 			}
-			c, err := cloudconfig.Parse(d.cloudConfigSource(v))
+			// Read from the spec's own nodes: positions in cloud-config
+			// findings are lines of the spec file, and the YAML is not
+			// decoded a second time.
+			c, err := cloudconfig.ParseNode(v, len(d.data))
 			if err != nil {
-				d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "cloudconfig: "))
+				var pe *cloudconfig.ParseError
+				if errors.As(err, &pe) && pe.Line > 0 {
+					d.probs = append(d.probs, problemAt(pe.Line, pe.Column, p, "%s", pe.Message))
+				} else {
+					d.errf(v, p, "%v", err)
+				}
 				return
 			}
 			if err := c.Validate(); err != nil {
 				var ve *cloudconfig.ValidationError
 				if errors.As(err, &ve) {
 					for _, dg := range ve.Diagnostics {
-						if dg.Severity == cloudconfig.Error {
-							d.errf(nodeAt(v, dg.Path), p+"."+dg.Path, "%s", dg.Message)
-						}
+						d.probs = append(d.probs, problemAt(dg.Line, dg.Column, p+"."+dg.Path, "%s", dg.Message))
 					}
 				} else {
 					d.errf(v, p, "%v", err)
@@ -446,7 +415,21 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 				s.Parts = append(s.Parts, d.part(fmt.Sprintf("%s[%d]", p, i), e))
 			}
 		},
-		"output":   func(p string, v *yaml.Node) { d.output(p, v) },
+		"output":  func(p string, v *yaml.Node) { d.output(p, v) },
+		"version": func(p string, v *yaml.Node) { d.version(p, v) },
+		"ignore": func(p string, v *yaml.Node) {
+			ids := d.strList(p, v)
+			known := map[string]bool{}
+			for _, r := range Rules() {
+				known[r.ID] = true
+			}
+			for i, id := range ids {
+				if !known[id] {
+					d.errf(v.Content[i], fmt.Sprintf("%s[%d]", p, i), "unknown rule %s; udkit.Rules() and the README's rule table list the rules", diag.Quote(id))
+				}
+			}
+			d.sf.Output.Ignore = ids
+		},
 		"registry": func(p string, v *yaml.Node) { s.Registry = d.registry(p, v) },
 	})
 	if !ok {
@@ -464,47 +447,6 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 func (d *specDecoder) has(path string) bool {
 	_, ok := d.lines[path]
 	return ok
-}
-
-// nodeAt returns the node at a YAML path such as
-// "write_files[2].path" inside m, or m when it cannot be followed.
-func nodeAt(m *yaml.Node, path string) *yaml.Node {
-	cur := m
-	for path != "" && cur != nil {
-		var key string
-		if path[0] == '[' {
-			end := strings.IndexByte(path, ']')
-			if end < 0 || cur.Kind != yaml.SequenceNode {
-				return cur
-			}
-			i, err := strconv.Atoi(path[1:end])
-			if err != nil || i < 0 || i >= len(cur.Content) {
-				return cur
-			}
-			cur, path = cur.Content[i], strings.TrimPrefix(path[end+1:], ".")
-			continue
-		}
-		end := strings.IndexAny(path, ".[")
-		if end < 0 {
-			key, path = path, ""
-		} else {
-			key, path = path[:end], strings.TrimPrefix(path[end:], ".")
-		}
-		if cur.Kind != yaml.MappingNode {
-			return cur
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(cur.Content); i += 2 {
-			if cur.Content[i].Value == key {
-				next = cur.Content[i+1]
-			}
-		}
-		if next == nil {
-			return cur
-		}
-		cur = next
-	}
-	return cur
 }
 
 func (d *specDecoder) duration(p string, v *yaml.Node) time.Duration {
@@ -650,11 +592,16 @@ func (d *specDecoder) output(p string, v *yaml.Node) {
 			if !ok {
 				return
 			}
-			m, err := ParseGzipMode(s)
-			if err != nil {
-				d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "udkit: "))
+			if err := o.Gzip.UnmarshalText([]byte(s)); err != nil {
+				d.errf(v, p, "%s: use auto, always or never", diag.Quote(s))
 			}
-			o.Gzip = m
+		},
+		"compression": func(p string, v *yaml.Node) {
+			if s, ok := d.str(p, v); ok {
+				if err := o.Compression.UnmarshalText([]byte(s)); err != nil {
+					d.errf(v, p, "%s", strings.TrimPrefix(err.Error(), "userdata: "))
+				}
+			}
 		},
 		"base64": func(p string, v *yaml.Node) { o.Base64 = d.boolean(p, v) },
 		"limit": func(p string, v *yaml.Node) {
@@ -673,15 +620,13 @@ func (d *specDecoder) output(p string, v *yaml.Node) {
 	})
 }
 
-// ParseGzipMode reads "auto", "always" or "never".
-func ParseGzipMode(s string) (userdata.GzipMode, error) {
-	switch s {
-	case "auto":
-		return userdata.GzipAuto, nil
-	case "always":
-		return userdata.GzipAlways, nil
-	case "never":
-		return userdata.GzipNever, nil
+// version checks the spec's version: key: absent or SpecVersion.
+func (d *specDecoder) version(p string, v *yaml.Node) {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+		d.errf(v, p, "must be a number, not %s: this udkit reads version %d", kindName(v), SpecVersion)
+		return
 	}
-	return userdata.GzipNever, fmt.Errorf("udkit: gzip mode %q: use auto, always or never", s)
+	if n, err := strconv.Atoi(v.Value); err != nil || n != SpecVersion {
+		d.errf(v, p, "unknown spec version %s: this udkit reads version %d (a newer udkit may read this file)", diag.Quote(v.Value), SpecVersion)
+	}
 }

@@ -130,13 +130,14 @@ func TestSpecFileErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted: %+v", sf.Spec)
 			}
-			var fe *udkit.FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %T, want *udkit.FileError: %v", err, err)
-			}
 			var se *udkit.SpecError
-			if !errors.As(err, &se) || len(se.Problems) == 0 {
-				t.Fatalf("no problems listed: %v", err)
+			if !errors.As(err, &se) || len(se.Problems) == 0 || se.File != f {
+				t.Fatalf("error %T, want a *udkit.SpecError naming %s with problems: %v", err, f, err)
+			}
+			for _, p := range se.Problems {
+				if p.Rule != udkit.RuleSpec || p.Severity != udkit.Error || p.Path == "" {
+					t.Errorf("problem %+v: want rule spec, severity error and a path", p)
+				}
 			}
 			golden.Assert(t, filepath.Join("testdata", "errors", name+".golden"), []byte(err.Error()+"\n"))
 		})

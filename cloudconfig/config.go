@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/internal/deflate"
 )
 
 // Header is the first line of every cloud-config document.
@@ -47,6 +49,11 @@ type Config struct {
 	// Extra holds every other top-level key, in order, rendered after the
 	// typed keys.
 	Extra []Field
+
+	// src is the top-level mapping [Parse] read the config from, aliases
+	// expanded, whose nodes carry the lines and columns of the document
+	// (see [Config.Position]); nil for a Config built in Go.
+	src *yaml.Node
 }
 
 // Field is one top-level key of a cloud-config that the typed model does not
@@ -148,11 +155,8 @@ func (f *WriteFile) SetData(data []byte) {
 		return
 	}
 	if len(data) >= GzipThreshold {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // valid level: never fails
-		zw.Write(data)                                           // writes to a bytes.Buffer cannot fail
-		zw.Close()
-		if enc := base64.StdEncoding.EncodeToString(buf.Bytes()); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
+		// udkit's own encoder, as for gzip'd user data.
+		if enc := base64.StdEncoding.EncodeToString(deflate.Gzip(data, deflate.Best)); len(enc) < base64.StdEncoding.EncodedLen(len(data)) {
 			f.Content, f.Encoding = enc, "gz+b64"
 			return
 		}
@@ -188,37 +192,51 @@ func (f WriteFile) Data() ([]byte, error) {
 func (f WriteFile) decode(budget *int) ([]byte, error) {
 	kind, ok := encodingKind(f.Encoding)
 	if !ok {
-		return nil, fmt.Errorf("cloudconfig: write_files %s: unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Path, f.Encoding)
+		return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("has unknown encoding %q (use b64, gz+b64 or leave it empty)", f.Encoding)}
 	}
 	data := []byte(f.Content)
 	if kind&encB64 != 0 {
 		d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(f.Content), ""))
 		if err != nil {
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content is not base64: %v", f.Path, err)
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not base64: %v", err)}
 		}
 		data = d
 	}
 	if kind&encGzip != 0 {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content is not gzip: %v", f.Path, err)
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not gzip: %v", err)}
 		}
 		left := max(*budget, 0)
 		d, err := io.ReadAll(io.LimitReader(zr, int64(left)+1))
 		if err != nil {
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content is not gzip: %v", f.Path, err)
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("is not gzip: %v", err)}
 		}
 		if len(d) > left {
 			*budget = -1
 			if left == maxGunzip {
-				return nil, fmt.Errorf("cloudconfig: write_files %s: content expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", f.Path, maxGunzip)
+				return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands to more than %d bytes, more than user data ever holds (a gzip bomb?); fetch large files at boot instead", maxGunzip)}
 			}
-			return nil, fmt.Errorf("cloudconfig: write_files %s: content expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", f.Path, maxGunzip, left)
+			return nil, &ContentError{Path: f.Path, Reason: fmt.Sprintf("expands past the %d bytes that the gzip contents of all write_files entries may inflate to together (%d left after the entries before it; a gzip bomb?); fetch large files at boot instead", maxGunzip, left)}
 		}
 		*budget -= len(d)
 		data = d
 	}
 	return data, nil
+}
+
+// ContentError is the error of [WriteFile.Data]: the content of the
+// write_files entry at Path does not decode as its Encoding says.
+type ContentError struct {
+	Path string
+	// Reason says what is wrong with the content and what to do, as in
+	// "is not base64: ...".
+	Reason string
+}
+
+// Error formats e as "cloudconfig: write_files PATH: content REASON".
+func (e *ContentError) Error() string {
+	return "cloudconfig: write_files " + e.Path + ": content " + e.Reason
 }
 
 // maxGunzip bounds what gzip content inflates to: in one Data call, and in

@@ -82,7 +82,7 @@ func TestDataEncodings(t *testing.T) {
 			t.Errorf("encoding %q: %q, %v", tt.enc, got, err)
 		}
 	}
-	if _, err := (cloudconfig.WriteFile{Path: "/x", Encoding: "rot13"}).Data(); err == nil || !strings.Contains(err.Error(), `cloudconfig: write_files /x: unknown encoding "rot13"`) {
+	if _, err := (cloudconfig.WriteFile{Path: "/x", Encoding: "rot13"}).Data(); err == nil || !strings.Contains(err.Error(), `cloudconfig: write_files /x: content has unknown encoding "rot13"`) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package cloudconfig_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/udkit/udkit/cloudconfig"
@@ -85,9 +86,9 @@ runcmd:
 	fmt.Println(c.Validate())
 	// Output:
 	// cloudconfig: 3 problems:
-	// 	write_files[0].path: must be absolute: "etc/app.conf" (cloud-init would resolve it against its own working directory) [path-absolute]
-	// 	write_files[0].permissions: warning: unquoted 0644 (line 4) is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
-	// 	runcmd[0][1]: must be a string, not the number 5 (line 6); quote it: '5' [string]
+	// 	write_files[0].path: line 3:11: must be absolute: "etc/app.conf" (cloud-init would resolve it against its own working directory) [path-absolute]
+	// 	write_files[0].permissions: line 4:18: warning: unquoted 0644 is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
+	// 	runcmd[0][1]: line 6:13: must be a string, not the number 5; quote it: '5' [string]
 }
 
 func ExampleLint() {
@@ -105,6 +106,20 @@ func ExampleLint() {
 	}
 	// Output:
 	// error systemctl-enable-now runcmd[0]
+}
+
+// A parse error is a *ParseError with the line (and the column, where the
+// YAML decoder gives it).
+func ExampleParseError() {
+	_, err := cloudconfig.Parse([]byte("#cloud-config\nruncmd: [a]\nruncmd: [b]\n"))
+	var pe *cloudconfig.ParseError
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Line, pe.Column)
+		fmt.Println(err)
+	}
+	// Output:
+	// 3 1
+	// cloudconfig: line 3:1: duplicate key runcmd (first at line 2); cloud-init keeps only the last one and silently drops the first: merge them into one
 }
 
 func ExampleMerge() {

@@ -7,11 +7,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/diag"
 )
 
 // Lint reports likely mistakes in c that Validate does not treat as
 // invalid: errors where a stop hook would silently never run, warnings
-// otherwise. Each Diagnostic has a rule id:
+// otherwise. Each finding has its YAML path and, when c came from [Parse],
+// the line and column of that path in the parsed document, and a rule id:
 //
 //   - systemctl-enable-now: `systemctl enable UNIT` without --now. The
 //     unit is not started, so a stop hook's ExecStop does not run at the
@@ -38,7 +41,7 @@ import (
 // Both command forms are understood: argv lists word by word, shell
 // strings split into simple commands on ; && || | & and newlines, after
 // leading VAR=value words, sudo, exec, command and nohup.
-func Lint(c *Config) []Diagnostic {
+func Lint(c *Config) diag.List {
 	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles))}
 	gunzip := maxGunzip
 	for i, f := range c.WriteFiles {
@@ -78,17 +81,18 @@ func Lint(c *Config) []Diagnostic {
 			l.secretsIn(f.Key, f.Value)
 		}
 	}
+	c.locate(l.diags)
 	return l.diags
 }
 
 type linter struct {
-	diags    []Diagnostic
+	diags    diag.List
 	units    map[string]string // unit file name -> content, from write_files
 	contents []*string         // decoded content of each write_files entry, nil if it does not decode
 }
 
-func (l *linter) add(p string, sev Severity, rule, format string, args ...any) {
-	l.diags = append(l.diags, Diagnostic{Path: p, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+func (l *linter) add(p string, sev diag.Severity, rule, format string, args ...any) {
+	l.diags = append(l.diags, diag.Diagnostic{Path: p, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 func isUnitDir(dir string) bool {
@@ -103,10 +107,10 @@ func (l *linter) writeFiles(files []WriteFile) {
 	for i, f := range files {
 		p := fmt.Sprintf("write_files[%d]", i)
 		if strings.HasPrefix(f.Path, "/run/") || strings.HasPrefix(f.Path, "/var/tmp/") {
-			l.add(p+".path", Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
+			l.add(p+".path", diag.Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
 		}
 		if user, _, _ := strings.Cut(f.Owner, ":"); user != "" && user != "root" && !f.Defer {
-			l.add(p+".owner", Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)
+			l.add(p+".owner", diag.Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)
 		}
 		if content := l.contents[i]; content != nil {
 			l.secrets(p+".content", *content)
@@ -165,7 +169,7 @@ func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 		if s.verb == "enable" || s.verb == "reenable" || s.starts() {
 			for _, u := range s.units {
 				if _, written := l.units[u]; written && !reloaded && runcmd {
-					l.add(p, Warning, "systemctl-daemon-reload", "%s is written by write_files but systemd has not reloaded its unit files; run [systemctl, daemon-reload] before this", u)
+					l.add(p, diag.Warning, "systemctl-daemon-reload", "%s is written by write_files but systemd has not reloaded its unit files; run [systemctl, daemon-reload] before this", u)
 					reloaded = true // once is enough
 				}
 			}
@@ -176,18 +180,18 @@ func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 					continue
 				}
 				if hasExecStop(l.units[u]) {
-					l.add(p, Error, "systemctl-enable-now", "enables the stop hook %s without starting it: ExecStop runs only for a started unit, so the first shutdown after launch deregisters nothing; use systemctl enable --now --no-block %s", u, u)
+					l.add(p, diag.Error, "systemctl-enable-now", "enables the stop hook %s without starting it: ExecStop runs only for a started unit, so the first shutdown after launch deregisters nothing; use systemctl enable --now --no-block %s", u, u)
 				} else {
-					l.add(p, Warning, "systemctl-enable-now", "enables %s without starting it; it starts only at the next boot: add --now (and --no-block in runcmd)", u)
+					l.add(p, diag.Warning, "systemctl-enable-now", "enables %s without starting it; it starts only at the next boot: add --now (and --no-block in runcmd)", u)
 				}
 			}
 		}
 		if runcmd && s.starts() && !s.noBlock {
 			for _, u := range s.units {
 				if t := deadlockAfter(l.units[u]); t != "" {
-					l.add(p, Error, "systemctl-no-block", "%s waits for %s to start, but %s is ordered After=%s and runcmd runs inside cloud-final.service: boot hangs for ever; add --no-block", strings.Join(s.words, " "), u, u, t)
+					l.add(p, diag.Error, "systemctl-no-block", "%s waits for %s to start, but %s is ordered After=%s and runcmd runs inside cloud-final.service: boot hangs for ever; add --no-block", strings.Join(s.words, " "), u, u, t)
 				} else {
-					l.add(p, Warning, "systemctl-no-block", "%s blocks runcmd (inside cloud-final.service) until %s has started, and hangs for ever if %s is ordered after cloud-final.service or multi-user.target; add --no-block", strings.Join(s.words, " "), u, u)
+					l.add(p, diag.Warning, "systemctl-no-block", "%s blocks runcmd (inside cloud-final.service) until %s has started, and hangs for ever if %s is ordered after cloud-final.service or multi-user.target; add --no-block", strings.Join(s.words, " "), u, u)
 				}
 			}
 		}
@@ -430,7 +434,7 @@ var secretPatterns = []struct {
 func (l *linter) secrets(p, s string) {
 	for _, sp := range secretPatterns {
 		if sp.re.MatchString(s) {
-			l.add(p, Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", sp.what)
+			l.add(p, diag.Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", sp.what)
 		}
 	}
 }

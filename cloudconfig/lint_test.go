@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 )
 
 const deadlockUnit = "[Unit]\nDescription=x\nAfter=network-online.target\nAfter=cloud-final.service\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStop=/usr/local/sbin/deregister\n"
@@ -86,11 +87,9 @@ func TestLint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			for _, d := range cloudconfig.Lint(&tt.cfg) {
-				s := d.String()
-				if d.Severity == cloudconfig.Warning {
-					// Diagnostic.String puts "warning: " after the path;
-					// the table puts it first to read better.
-					s = "warning: " + d.Path + ": " + d.Message + " [" + d.Rule + "]"
+				s := d.Path + ": " + d.Message + " [" + d.Rule + "]"
+				if d.Severity == diag.Warning {
+					s = "warning: " + s
 				}
 				got = append(got, s)
 			}

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/diag"
+	"github.com/udkit/udkit/internal/yamlerr"
 )
 
 // MaxSize is the largest document, in bytes, that [Parse] reads. User data
@@ -53,8 +56,11 @@ func expandedBytes(n int) int {
 // dropped. Known keys whose values fit the typed fields fill them; the
 // others are kept verbatim in Extra (see [Config]).
 //
-// Errors carry line:column where the YAML decoder gives them (yaml.v3 only
-// reports the line of syntax errors). Parse fails, although cloud-init
+// Errors are *[ParseError]s, with the line and column where the YAML
+// decoder gives them (yaml.v3 only reports the line of syntax errors).
+// The returned Config keeps the position of every value it was read from,
+// so that [Config.Validate] and [Lint] give their findings lines
+// ([Config.Position]). Parse fails, although cloud-init
 // would not, on a duplicate top-level key (PyYAML silently keeps the last
 // one) and on a top-level key that is not a string.
 //
@@ -65,10 +71,10 @@ func expandedBytes(n int) int {
 // rendering, which has them expanded, is over MaxSize and does not.
 func Parse(data []byte) (*Config, error) {
 	if len(data) > MaxSize {
-		return nil, fmt.Errorf("cloudconfig: document is %d bytes, over the limit of %d (cloudconfig.MaxSize); user data is at most a few hundred kilobytes on every cloud: fetch large files at boot instead of writing them with write_files", len(data), MaxSize)
+		return nil, parseErrorf(0, 0, "document is %d bytes, over the limit of %d (cloudconfig.MaxSize); user data is at most a few hundred kilobytes on every cloud: fetch large files at boot instead of writing them with write_files", len(data), MaxSize)
 	}
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return nil, errors.New("cloudconfig: line 1:1: document starts with a UTF-8 byte order mark; cloud-init does not recognise it as cloud-config and ignores the whole document: remove the BOM")
+		return nil, parseErrorf(1, 1, "document starts with a UTF-8 byte order mark; cloud-init does not recognise it as cloud-config and ignores the whole document: remove the BOM")
 	}
 	if err := checkHeader(data); err != nil {
 		return nil, err
@@ -77,15 +83,20 @@ func Parse(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{}
+	return fromRoot(root)
+}
+
+// fromRoot reads a config from its top-level mapping, aliases expanded.
+func fromRoot(root *yaml.Node) (*Config, error) {
+	c := &Config{src: root}
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Kind != yaml.ScalarNode || effectiveTag(k) != tagStr {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: top-level key %s is not a string; cloud-init only reads string keys (quote it if it is meant to be one)", k.Line, k.Column, describe(k))
+			return nil, parseErrorf(k.Line, k.Column, "top-level key %s is not a string; cloud-init only reads string keys (quote it if it is meant to be one)", describe(k))
 		}
 		if prev, dup := seen[k.Value]; dup {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: duplicate key %s (first at line %d); cloud-init keeps only the last one and silently drops the first: merge them into one", k.Line, k.Column, k.Value, prev.Line)
+			return nil, parseErrorf(k.Line, k.Column, "duplicate key %s (first at line %d); cloud-init keeps only the last one and silently drops the first: merge them into one", k.Value, prev.Line)
 		}
 		seen[k.Value] = k
 		if !c.fit(k.Value, v) {
@@ -102,18 +113,18 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
+			return nil, parseErrorf(1, 0, "document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 		}
 		return nil, syntaxError(err)
 	}
 	var second yaml.Node
 	if err := dec.Decode(&second); err == nil {
-		return nil, fmt.Errorf("cloudconfig: line %d: a second YAML document; cloud-init reads exactly one: remove the \"---\" separator", second.Line)
+		return nil, parseErrorf(second.Line, 0, "a second YAML document; cloud-init reads exactly one: remove the \"---\" separator")
 	} else if !errors.Is(err, io.EOF) {
 		return nil, syntaxError(err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, errors.New("cloudconfig: document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
+		return nil, parseErrorf(1, 0, "document is empty after the #cloud-config line; cloud-init rejects that: write {} for an empty config")
 	}
 	x := expander{nodes: maxNodes, bytes: expandedBytes(len(data)), limit: expandedBytes(len(data)), input: len(data)}
 	root, err := x.expand(doc.Content[0])
@@ -121,10 +132,10 @@ func parseRoot(data []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	if root.Kind == yaml.ScalarNode && effectiveTag(root) == tagNull {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: document is empty (null); cloud-init rejects that: write {} for an empty config", root.Line, root.Column)
+		return nil, parseErrorf(root.Line, root.Column, "document is empty (null); cloud-init rejects that: write {} for an empty config")
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document must be a mapping of keys to values, not %s", root.Line, root.Column, describe(root))
+		return nil, parseErrorf(root.Line, root.Column, "the document must be a mapping of keys to values, not %s", describe(root))
 	}
 	return root, nil
 }
@@ -140,21 +151,21 @@ var syntaxHints = []struct{ contains, hint string }{
 	{"could not find expected ':'", "a key without \":\", or a multi-line value that is not indented? check the line before"},
 }
 
-// syntaxError turns a yaml.v3 error into a cloudconfig error with a hint.
+// syntaxError turns a yaml.v3 error into a *ParseError with a hint.
 // yaml.v3 reports the line but not the column of a syntax error.
-func syntaxError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+func syntaxError(err error) *ParseError {
+	line, msg := yamlerr.Split(err)
 	for _, h := range syntaxHints {
 		if strings.Contains(msg, h.contains) {
-			return fmt.Errorf("cloudconfig: %s (%s)", msg, h.hint)
+			return parseErrorf(line, 0, "%s (%s)", msg, h.hint)
 		}
 	}
-	return fmt.Errorf("cloudconfig: %s", msg)
+	return parseErrorf(line, 0, "%s", msg)
 }
 
 // checkHeader checks that data starts with a #cloud-config line the way
 // cloud-init's type_from_starts_with does.
-func checkHeader(data []byte) error {
+func checkHeader(data []byte) *ParseError {
 	head := data
 	if len(head) > 64 {
 		head = head[:64]
@@ -162,14 +173,14 @@ func checkHeader(data []byte) error {
 	lc := strings.ToLower(strings.TrimLeft(string(head), " \t\r\n\v\f"))
 	switch {
 	case strings.HasPrefix(lc, "#cloud-config-archive"), strings.HasPrefix(lc, "#cloud-config-jsonp"):
-		return errors.New("cloudconfig: line 1: this is a #cloud-config-archive or -jsonp document, not cloud-config")
+		return parseErrorf(1, 0, "this is a #cloud-config-archive or -jsonp document, not cloud-config")
 	case strings.HasPrefix(lc, "## template: jinja"):
-		return errors.New("cloudconfig: line 1: a jinja template; render it first, Parse reads only plain cloud-config")
+		return parseErrorf(1, 0, "a jinja template; render it first, Parse reads only plain cloud-config")
 	case strings.HasPrefix(lc, "#cloud-config"):
 		return nil
 	}
 	first, _, _ := strings.Cut(string(head), "\n")
-	return fmt.Errorf("cloudconfig: line 1: must start with %q for cloud-init to read it as cloud-config, found %q", Header, first)
+	return parseErrorf(1, 0, "must start with %q for cloud-init to read it as cloud-config, found %s", Header, diag.Quote(first))
 }
 
 // describe names a node's kind and value for error messages.
@@ -219,7 +230,7 @@ type expander struct {
 func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 	x.nodes--
 	if x.nodes < 0 {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: the document expands to more than %d YAML nodes (aliases?); cloud-config is never that large", n.Line, n.Column, maxNodes)
+		return nil, parseErrorf(n.Line, n.Column, "the document expands to more than %d YAML nodes (aliases?); cloud-config is never that large", maxNodes)
 	}
 	x.bytes -= len(n.Value)
 	if x.bytes < 0 {
@@ -227,11 +238,11 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		if x.alias != nil {
 			at = x.alias
 		}
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: aliases expand the document to more than %d bytes of text, the limit for a %d-byte document (10 times its size, at least 1 MiB); repeat the value fewer times or write it out where it is needed", at.Line, at.Column, x.limit, x.input)
+		return nil, parseErrorf(at.Line, at.Column, "aliases expand the document to more than %d bytes of text, the limit for a %d-byte document (10 times its size, at least 1 MiB); repeat the value fewer times or write it out where it is needed", x.limit, x.input)
 	}
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: unknown alias", n.Line, n.Column)
+			return nil, parseErrorf(n.Line, n.Column, "unknown alias")
 		}
 		if x.alias == nil {
 			x.alias = n
@@ -240,7 +251,7 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		x.depth++
 		defer func() { x.depth-- }()
 		if x.depth > 100 {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: aliases nested more than 100 deep", n.Line, n.Column)
+			return nil, parseErrorf(n.Line, n.Column, "aliases nested more than 100 deep")
 		}
 		c, err := x.expand(n.Alias)
 		if err != nil {
@@ -251,10 +262,10 @@ func (x *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 	if n.Kind == yaml.ScalarNode {
 		tag := effectiveTag(n)
 		if !safeTags[tag] {
-			return nil, fmt.Errorf("cloudconfig: line %d:%d: tag %s is not one cloud-init's YAML loader (yaml.safe_load) knows; it would reject the whole document", n.Line, n.Column, n.Tag)
+			return nil, parseErrorf(n.Line, n.Column, "tag %s is not one cloud-init's YAML loader (yaml.safe_load) knows; it would reject the whole document", n.Tag)
 		}
 	} else if n.Style&yaml.TaggedStyle != 0 && !safeTags[longToShort(n.Tag)] {
-		return nil, fmt.Errorf("cloudconfig: line %d:%d: tag %s is not one cloud-init's YAML loader (yaml.safe_load) knows; it would reject the whole document", n.Line, n.Column, n.Tag)
+		return nil, parseErrorf(n.Line, n.Column, "tag %s is not one cloud-init's YAML loader (yaml.safe_load) knows; it would reject the whole document", n.Tag)
 	}
 	c := &yaml.Node{Kind: n.Kind, Style: n.Style, Tag: n.Tag, Value: n.Value, Line: n.Line, Column: n.Column}
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/internal/realtools"
 )
@@ -48,7 +49,7 @@ func TestParse(t *testing.T) {
 	}
 	extra := c.Extra
 	c.Extra = nil
-	if diff := cmp.Diff(want, c); diff != "" {
+	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(cloudconfig.Config{})); diff != "" {
 		t.Errorf("Parse mismatch (-want +got):\n%s", diff)
 	}
 	if len(extra) != 1 || extra[0].Key != "hostname" || extra[0].Value.Value != "h1" {

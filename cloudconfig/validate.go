@@ -1,6 +1,7 @@
 package cloudconfig
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -9,11 +10,14 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/udkit/udkit/diag"
 )
 
 // Validate checks c the way cloud-init's schema and modules would see it,
-// and returns a *ValidationError listing every problem with its YAML path,
-// in the order of the rendered document, or nil.
+// and returns a *ValidationError listing every problem with its YAML path
+// (and, when c came from [Parse], its line and column), in the order of
+// the rendered document, or nil.
 //
 // It checks the typed fields (absolute, clean write_files paths outside
 // /tmp, no two entries writing the same path, known encodings whose content
@@ -73,22 +77,23 @@ func (c *Config) Validate() error {
 	if len(v.diags) == 0 {
 		return nil
 	}
+	c.locate(v.diags)
 	return &ValidationError{Diagnostics: v.diags}
 }
 
 type validator struct {
-	diags  []Diagnostic
+	diags  diag.List
 	gunzip int // bytes gzip write_files content may still inflate to
 }
 
 func (v *validator) errf(path, rule, format string, args ...any) {
-	v.diags = append(v.diags, Diagnostic{Path: path, Severity: Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	v.diags = append(v.diags, diag.Diagnostic{Path: path, Severity: diag.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 // warnf records a finding a real boot does not fail on: cloud-init does
 // what the document says, but the value is against its schema or fragile.
 func (v *validator) warnf(path, rule, format string, args ...any) {
-	v.diags = append(v.diags, Diagnostic{Path: path, Severity: Warning, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	v.diags = append(v.diags, diag.Diagnostic{Path: path, Severity: diag.Warning, Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 // str checks that a string can be rendered and, if nonEmpty, is not empty.
@@ -150,8 +155,7 @@ func (v *validator) writeFiles(files []WriteFile) {
 			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
 			if _, err := f.decode(&v.gunzip); err != nil {
-				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
-				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
+				v.contentError(p+".content", err, f.Encoding)
 			}
 		}
 		v.str(p+".content", f.Content, false)
@@ -165,6 +169,16 @@ func (v *validator) writeFiles(files []WriteFile) {
 }
 
 const encodingsList = "b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain"
+
+// contentError reports why a write_files content does not decode.
+func (v *validator) contentError(p string, err error, enc string) {
+	var ce *ContentError
+	if errors.As(err, &ce) {
+		v.errf(p, "content-encoding", "%s (encoding %s)", ce.Reason, enc)
+		return
+	}
+	v.errf(p, "content-encoding", "%v (encoding %s)", err, enc)
+}
 
 func (v *validator) filePath(p, s string) {
 	switch {
@@ -268,13 +282,13 @@ func (v *validator) node(key string, n *yaml.Node) {
 			switch {
 			case e.Kind == yaml.ScalarNode && effectiveTag(e) == tagStr:
 				if strings.TrimSpace(e.Value) == "" {
-					v.errf(p, "command-empty", "empty shell command%s; remove it", at(e))
+					v.errf(p, "command-empty", "empty shell command; remove it")
 				}
 			case e.Kind == yaml.ScalarNode && effectiveTag(e) == tagNull && key == "runcmd":
 				// allowed by cloud-init's schema, and skipped
 			case e.Kind == yaml.SequenceNode:
 				if len(e.Content) == 0 {
-					v.errf(p, "command-empty", "empty argv list%s; remove it or give the program to run", at(e))
+					v.errf(p, "command-empty", "empty argv list; remove it or give the program to run")
 				}
 				for j, w := range e.Content {
 					v.wantString(fmt.Sprintf("%s[%d]", p, j), w)
@@ -286,7 +300,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 				} else if e.Kind == yaml.ScalarNode {
 					hint = fmt.Sprintf("; quote it: '%s'", e.Value)
 				}
-				v.errf(p, "command-type", "must be a string (run by sh) or a list of strings (argv), not %s%s%s", describe(e), at(e), hint)
+				v.errf(p, "command-type", "must be a string (run by sh) or a list of strings (argv), not %s%s", describe(e), hint)
 			}
 		}
 	case "write_files":
@@ -305,7 +319,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 			p := fmt.Sprintf("packages[%d]", i)
 			if e.Kind == yaml.SequenceNode {
 				if len(e.Content) != 2 {
-					v.errf(p, "package-type", "a package with a version is a list of two strings [name, version], not %d items%s", len(e.Content), at(e))
+					v.errf(p, "package-type", "a package with a version is a list of two strings [name, version], not %d items", len(e.Content))
 					continue
 				}
 				v.wantString(p+"[0]", e.Content[0])
@@ -316,7 +330,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 		}
 	case "package_update", "package_upgrade":
 		if e := n; e.Kind != yaml.ScalarNode || effectiveTag(e) != tagBool {
-			v.errf(key, "bool", "must be true or false, not %s%s", describe(e), at(e))
+			v.errf(key, "bool", "must be true or false, not %s", describe(e))
 		}
 	case "mounts":
 		if !v.nonEmptyList(key, n) {
@@ -325,7 +339,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 		for i, e := range n.Content {
 			p := fmt.Sprintf("mounts[%d]", i)
 			if e.Kind != yaml.SequenceNode {
-				v.errf(p, "mount-type", "must be a list [device, mount point, type, options, dump, pass], not %s%s", describe(e), at(e))
+				v.errf(p, "mount-type", "must be a list [device, mount point, type, options, dump, pass], not %s", describe(e))
 				continue
 			}
 			v.mount(p, len(e.Content))
@@ -338,21 +352,13 @@ func (v *validator) node(key string, n *yaml.Node) {
 	}
 }
 
-// at returns " (line N)" for a node that came from parsed text.
-func at(n *yaml.Node) string {
-	if n.Line == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (line %d)", n.Line)
-}
-
 func (v *validator) nonEmptyList(p string, n *yaml.Node) bool {
 	if n.Kind != yaml.SequenceNode {
-		v.errf(p, "list", "must be a list, not %s%s", describe(n), at(n))
+		v.errf(p, "list", "must be a list, not %s", describe(n))
 		return false
 	}
 	if len(n.Content) == 0 {
-		v.errf(p, "list", "is an empty list, which cloud-init's schema rejects%s; leave the key out", at(n))
+		v.errf(p, "list", "is an empty list, which cloud-init's schema rejects; leave the key out")
 		return false
 	}
 	return true
@@ -366,13 +372,13 @@ func (v *validator) wantString(p string, n *yaml.Node) bool {
 	if n.Kind == yaml.ScalarNode {
 		hint = fmt.Sprintf("; quote it: '%s'", n.Value)
 	}
-	v.errf(p, "string", "must be a string, not %s%s%s", describe(n), at(n), hint)
+	v.errf(p, "string", "must be a string, not %s%s", describe(n), hint)
 	return false
 }
 
 func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string]int) {
 	if n.Kind != yaml.MappingNode {
-		v.errf(p, "write-file-type", "must be a mapping with at least a path, not %s%s", describe(n), at(n))
+		v.errf(p, "write-file-type", "must be a mapping with at least a path, not %s", describe(n))
 		return
 	}
 	var f WriteFile
@@ -399,7 +405,7 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 			if v.wantString(kp, vn) {
 				f.Encoding = vn.Value
 				if _, ok := encodingKind(vn.Value); !ok {
-					v.errf(kp, "encoding", "unknown encoding %q%s; cloud-init accepts %s", vn.Value, at(vn), encodingsList)
+					v.errf(kp, "encoding", "unknown encoding %q; cloud-init accepts %s", vn.Value, encodingsList)
 				}
 			}
 		case "owner":
@@ -410,17 +416,17 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 			v.permissionsNode(kp, vn)
 		case "append", "defer":
 			if vn.Kind != yaml.ScalarNode || effectiveTag(vn) != tagBool {
-				v.errf(kp, "bool", "must be true or false, not %s%s", describe(vn), at(vn))
+				v.errf(kp, "bool", "must be true or false, not %s", describe(vn))
 			} else if key == "append" {
 				f.Append, _ = fitBool(vn)
 			}
 		default:
-			v.errf(kp, "write-file-key", "unknown key %q%s; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer", key, at(kn))
+			v.errf(kp, "write-file-key", "unknown key %q; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer", key)
 		}
 	}
 	if !hasPath {
 		if _, ok := findKey(n, "path"); !ok {
-			v.errf(p, "path-absolute", "has no path%s; give the absolute path of the file", at(n))
+			v.errf(p, "path-absolute", "has no path; give the absolute path of the file")
 		}
 		return
 	}
@@ -432,8 +438,7 @@ func (v *validator) writeFileNode(p string, n *yaml.Node, i int, seen map[string
 	if f.Encoding != "" && f.Content != "" {
 		if _, ok := encodingKind(f.Encoding); ok {
 			if _, err := f.decode(&v.gunzip); err != nil {
-				_, msg, _ := strings.Cut(err.Error(), f.Path+": ")
-				v.errf(p+".content", "content-encoding", "%s (encoding %s)", strings.TrimPrefix(msg, "content "), f.Encoding)
+				v.contentError(p+".content", err, f.Encoding)
 			}
 		}
 	}
@@ -459,16 +464,16 @@ func (v *validator) permissionsNode(p string, n *yaml.Node) {
 		s := strings.ReplaceAll(n.Value, "_", "")
 		switch {
 		case len(s) > 1 && s[0] == '0' && reOctal.MatchString(s):
-			v.warnf(p, "permissions-unquoted", "unquoted %s%s is read by YAML 1.1 as the number %d; cloud-init's schema wants a string: write '%s'", n.Value, at(n), mustOctal(s), s)
+			v.warnf(p, "permissions-unquoted", "unquoted %s is read by YAML 1.1 as the number %d; cloud-init's schema wants a string: write '%s'", n.Value, mustOctal(s), s)
 		default:
 			d, _ := strconv.ParseInt(s, 0, 64)
 			if reOctal.MatchString(s) {
-				v.errf(p, "permissions-unquoted", "unquoted %s%s is the decimal number %d, which cloud-init applies as mode %04o; write '0%s' (quoted) for mode 0%s", n.Value, at(n), d, d, s, s)
+				v.errf(p, "permissions-unquoted", "unquoted %s is the decimal number %d, which cloud-init applies as mode %04o; write '0%s' (quoted) for mode 0%s", n.Value, d, d, s, s)
 			} else {
-				v.errf(p, "permissions-unquoted", "unquoted %s%s is a number, which cloud-init applies as mode %04o; write a quoted octal string such as '0644'", n.Value, at(n), d)
+				v.errf(p, "permissions-unquoted", "unquoted %s is a number, which cloud-init applies as mode %04o; write a quoted octal string such as '0644'", n.Value, d)
 			}
 		}
 		return
 	}
-	v.errf(p, "permissions-octal", "must be a quoted octal string such as '0644', not %s%s", describe(n), at(n))
+	v.errf(p, "permissions-octal", "must be a quoted octal string such as '0644', not %s", describe(n))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/internal/realtools"
 	"gopkg.in/yaml.v3"
 )
@@ -123,18 +124,26 @@ func assertDiagnostics(t *testing.T, err error, want []string) {
 	for _, d := range ve.Diagnostics {
 		// Only what a real boot does as written is a warning: a file
 		// under /tmp, an unquoted octal or decimal-looking mode.
-		if want := cloudconfig.Error; d.Severity != want && !warningRules[d.Rule] {
-			t.Errorf("%s: severity %v, want %v", d.Path, d.Severity, want)
+		if d.Severity != diag.Error && !(d.Severity == diag.Warning && warningRules[d.Rule]) {
+			t.Errorf("%s: severity %v, want error", d.Path, d.Severity)
 		}
-		got = append(got, d.String())
+		loc := ""
+		if d.Line > 0 {
+			loc = fmt.Sprintf("%d:%d: ", d.Line, d.Column)
+		}
+		sev := ""
+		if d.Severity == diag.Warning {
+			sev = "warning: "
+		}
+		got = append(got, loc+d.Path+": "+sev+d.Message+" ["+d.Rule+"]")
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)
 	}
 }
 
-// Known keys that did not fit the model are checked from their YAML, with
-// line numbers.
+// Known keys that did not fit the model are checked from their YAML; the
+// findings of a parsed config carry line:column (no longer in the message).
 func TestValidateParsed(t *testing.T) {
 	tests := []struct {
 		name string
@@ -142,39 +151,39 @@ func TestValidateParsed(t *testing.T) {
 		want []string
 	}{
 		{"runcmd entry types", "runcmd:\n  - 42\n  - [sleep, 5]\n  - echo a: b\n  - ~\n  - ''\n  - []\n", []string{
-			`runcmd[0]: must be a string (run by sh) or a list of strings (argv), not the number 42 (line 3); quote it: '42' [command-type]`,
-			`runcmd[1][1]: must be a string, not the number 5 (line 4); quote it: '5' [string]`,
-			`runcmd[2]: must be a string (run by sh) or a list of strings (argv), not a mapping (line 5); a ": " in an unquoted command makes it a mapping: quote the whole command [command-type]`,
-			`runcmd[4]: empty shell command (line 7); remove it [command-empty]`,
-			`runcmd[5]: empty argv list (line 8); remove it or give the program to run [command-empty]`,
+			`3:5: runcmd[0]: must be a string (run by sh) or a list of strings (argv), not the number 42; quote it: '42' [command-type]`,
+			`4:13: runcmd[1][1]: must be a string, not the number 5; quote it: '5' [string]`,
+			`5:5: runcmd[2]: must be a string (run by sh) or a list of strings (argv), not a mapping; a ": " in an unquoted command makes it a mapping: quote the whole command [command-type]`,
+			`7:5: runcmd[4]: empty shell command; remove it [command-empty]`,
+			`8:5: runcmd[5]: empty argv list; remove it or give the program to run [command-empty]`,
 		}},
-		{"bootcmd not a list", "bootcmd: echo hi\n", []string{`bootcmd: must be a list, not the string "echo hi" (line 2) [list]`}},
-		{"empty runcmd", "runcmd: []\n", []string{`runcmd: is an empty list, which cloud-init's schema rejects (line 2); leave the key out [list]`}},
+		{"bootcmd not a list", "bootcmd: echo hi\n", []string{`2:10: bootcmd: must be a list, not the string "echo hi" [list]`}},
+		{"empty runcmd", "runcmd: []\n", []string{`2:9: runcmd: is an empty list, which cloud-init's schema rejects; leave the key out [list]`}},
 		{"unquoted permissions", "write_files:\n  - path: /a\n    permissions: 0644\n  - path: /b\n    permissions: 644\n  - path: /c\n    permissions: 0o644\n", []string{
-			`write_files[0].permissions: warning: unquoted 0644 (line 4) is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]`,
-			`write_files[1].permissions: unquoted 644 (line 6) is the decimal number 644, which cloud-init applies as mode 1204; write '0644' (quoted) for mode 0644 [permissions-unquoted]`,
+			`4:18: write_files[0].permissions: warning: unquoted 0644 is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]`,
+			`6:18: write_files[1].permissions: unquoted 644 is the decimal number 644, which cloud-init applies as mode 1204; write '0644' (quoted) for mode 0644 [permissions-unquoted]`,
 		}},
 		{"write_files entries", "write_files:\n  - content: x\n  - path: relative\n    encoding: rot13\n    owner: 0\n    append: 'yes'\n    source: {uri: x}\n  - path: /b\n    content: !!binary aGk=\n  - path: /b\n  - just a string\n", []string{
-			`write_files[0]: has no path (line 3); give the absolute path of the file [path-absolute]`,
-			`write_files[1].path: must be absolute: "relative" (cloud-init would resolve it against its own working directory) [path-absolute]`,
-			`write_files[1].encoding: unknown encoding "rot13" (line 5); cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
-			`write_files[1].owner: must be a string, not the number 0 (line 6); quote it: '0' [string]`,
-			`write_files[1].append: must be true or false, not the string "yes" (line 7) [bool]`,
-			`write_files[1].source: unknown key "source" (line 8); cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
-			`write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
-			`write_files[4]: must be a mapping with at least a path, not the string "just a string" (line 12) [write-file-type]`,
+			`3:5: write_files[0]: has no path; give the absolute path of the file [path-absolute]`,
+			`4:11: write_files[1].path: must be absolute: "relative" (cloud-init would resolve it against its own working directory) [path-absolute]`,
+			`5:15: write_files[1].encoding: unknown encoding "rot13"; cloud-init accepts b64, base64, gz, gzip, gz+b64, gz+base64, gzip+b64, gzip+base64 and text/plain [encoding]`,
+			`6:12: write_files[1].owner: must be a string, not the number 0; quote it: '0' [string]`,
+			`7:13: write_files[1].append: must be true or false, not the string "yes" [bool]`,
+			`8:13: write_files[1].source: unknown key "source"; cloud-init 22.4's schema allows path, content, encoding, owner, permissions, append and defer [write-file-key]`,
+			`11:11: write_files[3].path: /b is also written by write_files[2]; this entry replaces that file: merge the two, or set append: true [path-duplicate]`,
+			`12:5: write_files[4]: must be a mapping with at least a path, not the string "just a string" [write-file-type]`,
 		}},
 		{"packages with versions are fine", "packages:\n  - jq\n  - [curl, '7.88']\n", nil},
 		{"packages", "packages:\n  - [curl]\n  - 5\n", []string{
-			`packages[0]: a package with a version is a list of two strings [name, version], not 1 items (line 3) [package-type]`,
-			`packages[1]: must be a string, not the number 5 (line 4); quote it: '5' [string]`,
+			`3:5: packages[0]: a package with a version is a list of two strings [name, version], not 1 items [package-type]`,
+			`4:5: packages[1]: must be a string, not the number 5; quote it: '5' [string]`,
 		}},
 		{"scalars", "package_update: 'yes'\nfinal_message: 5\nmounts:\n  - [sdb, /data, auto, defaults, 0, 2]\n  - sdc\n", []string{
-			`mounts[0][4]: must be a string, not the number 0 (line 5); quote it: '0' [string]`,
-			`mounts[0][5]: must be a string, not the number 2 (line 5); quote it: '2' [string]`,
-			`mounts[1]: must be a list [device, mount point, type, options, dump, pass], not the string "sdc" (line 6) [mount-type]`,
-			`package_update: must be true or false, not the string "yes" (line 2) [bool]`,
-			`final_message: must be a string, not the number 5 (line 3); quote it: '5' [string]`,
+			`5:34: mounts[0][4]: must be a string, not the number 0; quote it: '0' [string]`,
+			`5:37: mounts[0][5]: must be a string, not the number 2; quote it: '2' [string]`,
+			`6:5: mounts[1]: must be a list [device, mount point, type, options, dump, pass], not the string "sdc" [mount-type]`,
+			`2:17: package_update: must be true or false, not the string "yes" [bool]`,
+			`3:16: final_message: must be a string, not the number 5; quote it: '5' [string]`,
 		}},
 	}
 	for _, tt := range tests {

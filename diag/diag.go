@@ -107,9 +107,9 @@ type Diagnostic struct {
 	// made on (the document, part, file or unit text), 0 when unknown.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
-	// Unit names the systemd unit a unit finding is about, when that unit
-	// is embedded in something else (a write_files entry); UnitLine is the
-	// line inside that unit's text.
+	// Unit names the systemd unit a unit finding is about (its file name,
+	// already escaped), when that unit is embedded in something else (a
+	// write_files entry); UnitLine is the line inside that unit's text.
 	Unit     string `json:"unit,omitempty"`
 	UnitLine int    `json:"unit_line,omitempty"`
 	// Severity grades the finding.
@@ -127,8 +127,8 @@ type Diagnostic struct {
 }
 
 // Location formats where d is, without severity or message:
-// `part 2 (text/cloud-config "x"): write_files[0].content: unit line 5`,
-// or "" when d has no location.
+// `part 2 (text/cloud-config "x"): write_files[0].content: line 12: unit
+// x.service line 5`, or "" when d has no location.
 func (d Diagnostic) Location() string {
 	var parts []string
 	if d.Part > 0 {
@@ -148,7 +148,12 @@ func (d Diagnostic) Location() string {
 			parts = append(parts, fmt.Sprintf("line %d", d.Line))
 		}
 	}
-	if d.UnitLine > 0 {
+	switch {
+	case d.Unit != "" && d.UnitLine > 0:
+		parts = append(parts, fmt.Sprintf("unit %s line %d", d.Unit, d.UnitLine))
+	case d.Unit != "":
+		parts = append(parts, "unit "+d.Unit)
+	case d.UnitLine > 0:
 		parts = append(parts, fmt.Sprintf("unit line %d", d.UnitLine))
 	}
 	return strings.Join(parts, ": ")

@@ -105,6 +105,15 @@ func ExampleDiagnostic_String() {
 	// part 1 (text/cloud-config "cloud-config"): write_files[0].content: unit line 9: error: a oneshot stop hook needs RemainAfterExit=yes [remain-after-exit]
 }
 
+// A finding about a unit inside a write_files entry names the unit and
+// its line, after the line in the document.
+func ExampleDiagnostic_Location() {
+	d := diag.Diagnostic{Path: "write_files[0].content", Line: 14, Unit: "app.service", UnitLine: 7}
+	fmt.Println(d.Location())
+	// Output:
+	// write_files[0].content: line 14: unit app.service line 7
+}
+
 func ExampleEscape() {
 	fmt.Println(diag.Escape("/etc/\x1b[2Jmotd\u202e"))
 	// Output:

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/unit"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestCanonicalOrderHoldsMountAndNetwork(t *testing.T) {
 	text, arm, lint := stopHook(t, unit.StopHookConfig{Stop: []string{probePath, "mount", "network"}, Mounts: []string{mountPoint}}, nil)
 	for _, d := range lint {
-		if d.Severity != unit.Info {
+		if d.Severity != diag.Info {
 			t.Errorf("lint on the library's own hook: %s", d)
 		}
 	}

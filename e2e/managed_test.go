@@ -42,7 +42,7 @@ func onMount(d *udkitd, token string) *udkit.Spec {
 	return &udkit.Spec{
 		Name:       managedName,
 		Register:   &udkit.Action{Command: []string{mountPoint + "/bin/register"}},
-		Deregister: udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
+		Deregister: &udkit.Action{Command: []string{mountPoint + "/bin/deregister"}},
 		Mounts:     []string{mountPoint},
 		Files: []cloudconfig.WriteFile{
 			{Path: joinTokenPath, Content: token + "\n", Permissions: "0600"},
@@ -289,9 +289,22 @@ func TestRegistryHookReboot(t *testing.T) {
 				t.Errorf("members after poweroff = %q, want none", got)
 			}
 			// Deregistered at the reboot and at the poweroff; once per
-			// instance, the second finds nothing to remove.
-			if n := strings.Count(m.journal(), "udkit-deregister: deregistered "+iid); n != 2 {
-				t.Errorf("journal: %d lines saying %s was deregistered, want 2 (reboot and poweroff)", n, iid)
+			// instance, the second finds nothing to remove, and the
+			// script says so (issue 16 item 12: it used to log
+			// "deregistered" for {"deregistered":false}).
+			wantDereg, wantNone := 2, 0
+			if !tc.everyBoot {
+				wantDereg, wantNone = 1, 1
+			}
+			j := m.journal()
+			if n := strings.Count(j, "udkit-deregister: deregistered "+iid); n != wantDereg {
+				t.Errorf("journal: %d lines saying %s was deregistered, want %d", n, iid, wantDereg)
+			}
+			if n := strings.Count(j, "udkit-deregister: the registry holds no member "+iid); n != wantNone {
+				t.Errorf("journal: %d lines saying the registry held no member %s, want %d", n, iid, wantNone)
+			}
+			if strings.Contains(j, "udkm_") || strings.Contains(j, "udkj_") {
+				t.Errorf("the journal holds a token")
 			}
 		})
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // registryPort is where udkitd serves its API on hostAddr.
@@ -59,7 +60,7 @@ func requireUdkitd(t *testing.T) string {
 type udkitd struct {
 	url   string // https://192.0.2.1:8180
 	caPEM []byte
-	admin *registry.Client // authenticated with the admin token
+	admin *client.Client // authenticated with the admin token
 	cmd   *exec.Cmd
 	done  chan struct{}
 	log   *bytes.Buffer
@@ -112,7 +113,7 @@ func startUdkitd(t *testing.T, m *machine) *udkitd {
 		default:
 		}
 		if tok, err := registry.ReadTokenFile(tokenFile); err == nil {
-			c, err := registry.NewClient(d.url, tok, hc)
+			c, err := client.New(d.url, tok, hc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/unit"
 )
 
@@ -98,7 +99,7 @@ done
 // edit change the unit: the controls undo what the linter asks for. It
 // returns the unit file, the runcmd lines that arm it and the linter's
 // findings on the edited unit.
-func stopHook(t *testing.T, c unit.StopHookConfig, edit func(u *unit.Unit)) (text string, arm [][]string, lint []unit.Diagnostic) {
+func stopHook(t *testing.T, c unit.StopHookConfig, edit func(u *unit.Unit)) (text string, arm [][]string, lint diag.List) {
 	t.Helper()
 	c.Name = hookName
 	h, err := unit.StopHook(c)
@@ -132,7 +133,7 @@ func dropOption(u *unit.Unit, section, key string) {
 }
 
 // hasRule reports whether lint has a finding of rule.
-func hasRule(lint []unit.Diagnostic, rule string) bool {
+func hasRule(lint diag.List, rule string) bool {
 	for _, d := range lint {
 		if d.Rule == rule {
 			return true

@@ -9,7 +9,10 @@ import (
 	"strings"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
+	"github.com/udkit/udkit/registry/client"
 	"github.com/udkit/udkit/registry/dqlitenode"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // An instance's life as the registry sees it: a dqlite node, the store on
@@ -28,22 +31,22 @@ func Example() {
 		return
 	}
 	defer node.Close(ctx)
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{})
+	st, err := store.Open(ctx, node.DB(), store.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer store.Close()
-	srv := httptest.NewServer(registry.NewHandler(store, nil))
+	defer st.Close()
+	srv := httptest.NewServer(api.NewHandler(st, nil))
 	defer srv.Close()
 
 	admin, _ := registry.NewToken(registry.AdminTokenPrefix)
-	store.AddAdminToken(ctx, admin)
-	operator, _ := registry.NewClient(srv.URL, admin, nil)
+	st.AddAdminToken(ctx, admin)
+	operator, _ := client.New(srv.URL, admin, nil)
 	jt, _ := operator.CreateJoinToken(ctx, "web")
 
 	// At launch, with the cluster's join token.
-	instance, _ := registry.NewClient(srv.URL, jt.Token, nil)
+	instance, _ := client.New(srv.URL, jt.Token, nil)
 	reg, err := instance.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-0abc", Address: "10.0.0.7"})
 	fmt.Println("registered:", reg.Created, err)
 
@@ -105,4 +108,24 @@ func ExampleDeregisterScript() {
 	// Output:
 	// url='https://registry.internal:8180'
 	// --max-time "$max_time" --connect-timeout 5 --request DELETE \
+}
+
+func ExampleValidLabelValue() {
+	for _, v := range []string{"frontend", "Zürich", "x,admin=true", "\u202etxt.exe", "a\u2028b", "\u009b2J"} {
+		fmt.Printf("%+q %v\n", v, registry.ValidLabelValue(v))
+	}
+	// Output:
+	// "frontend" true
+	// "Z\u00fcrich" true
+	// "x,admin=true" true
+	// "\u202etxt.exe" false
+	// "a\u2028b" false
+	// "\u009b2J" false
+}
+
+func ExampleTokenID() {
+	// The id that lists, revocations and audit lines show; the token
+	// itself is never logged.
+	fmt.Println(registry.TokenID("udkj_" + strings.Repeat("0f", 32)))
+	// Output: 75ad55612cce337a
 }

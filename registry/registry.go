@@ -2,13 +2,16 @@
 // their cluster when they launch and deregister from their stop hook when
 // they shut down; operators list who is in each cluster.
 //
-// The package is pure Go. It holds the domain types ([Member],
-// [RegisterRequest], ...), the [Store] on database/sql (with schema
-// migrations, group commit and retry of transient errors), the HTTP/JSON
-// API ([NewHandler]), a Go [Client] for that API, and the generators of the
-// register and deregister shell scripts ([RegisterScript],
-// [DeregisterScript]). The dqlite node the store normally runs on lives in
-// the cgo package registry/dqlitenode; the daemon is cmd/udkitd.
+// This package holds what a program that only renders user data needs,
+// and imports neither net/http, crypto/tls nor database/sql: the domain
+// types ([Member], [RegisterRequest], ...), their validation, the tokens'
+// form, the API's [Error], and the generators of the register and
+// deregister shell scripts ([RegisterScript], [DeregisterScript]). The
+// service itself is in sub-packages: registry/store (the store on
+// database/sql, with schema migrations, group commit and retry of
+// transient errors), registry/api (the HTTP/JSON API), registry/client (a
+// Go client for that API) and the cgo package registry/dqlitenode (the
+// dqlite node the store normally runs on); the daemon is cmd/udkitd.
 //
 // # Tokens
 //
@@ -31,6 +34,21 @@
 // 200 instead of 409. If it sends none, the service makes one and returns it
 // once.
 //
+// # Instance ids stay their member's
+//
+// When a member deregisters with its member token (the stop hook at
+// shutdown), its instance id stays bound to that token: only a
+// registration that sends the same member token takes the id again (the
+// instance at its next boot: the scripts keep the token under the state
+// directory), and any other is refused 409. Without this, anyone holding
+// the cluster's join token could take the id of an instance that is only
+// rebooting, and the instance's own registration would get 409. An
+// instance that registers without a member token of its own gets a new
+// one from the service each time, and so cannot take its id back after
+// deregistering: send one. An admin's deregistration of the id frees it
+// (the instance lost its state directory), and so does a reconcile whose
+// live set lacks it.
+//
 // # Instances that never deregister
 //
 // A stop hook cannot run on a forced stop, a terminate that skips the OS
@@ -44,14 +62,17 @@ package registry
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -101,15 +122,34 @@ type RegisterResponse struct {
 
 // DeregisterResponse answers a deregistration.
 type DeregisterResponse struct {
-	// Deregistered is false when there was no such member (already
-	// deregistered, or never registered).
+	// Deregistered is false when no member of that instance id holds the
+	// token (already deregistered, never registered, or, for a member
+	// token, registered with another token): the answer is the same
+	// whether or not the member exists, so that a member token tells
+	// nothing about other members.
 	Deregistered bool `json:"deregistered"`
 }
 
-// MembersResponse lists the members of a cluster, sorted by instance id.
+// MembersResponse lists the members of a cluster, sorted by instance id:
+// all of them, or one page (GET ...?limit=N&after=ID).
 type MembersResponse struct {
 	Cluster string   `json:"cluster"`
 	Members []Member `json:"members"`
+	// Next, when set, is the cursor of the next page: ask again with
+	// after=Next. Empty on the last page (and when not paging).
+	Next string `json:"next,omitempty"`
+}
+
+// ClusterSummary counts the members of one cluster.
+type ClusterSummary struct {
+	Cluster string `json:"cluster"`
+	Members int    `json:"members"`
+}
+
+// ClustersResponse lists the clusters that have members or join tokens,
+// sorted by name.
+type ClustersResponse struct {
+	Clusters []ClusterSummary `json:"clusters"`
 }
 
 // ReconcileRequest names the instances of a cluster that are still alive.
@@ -175,8 +215,14 @@ type RevokeResponse struct {
 
 // HealthResponse answers a health check.
 type HealthResponse struct {
+	// Status is "ok" (/healthz), "ready" or "unavailable" (/readyz).
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// Leader is the dqlite address of the cluster's leader (/readyz).
+	Leader string `json:"leader,omitempty"`
+	// Role is the answering node's role in the cluster: "voter",
+	// "stand-by" or "spare" (/readyz).
+	Role string `json:"role,omitempty"`
 }
 
 // Code classifies an [Error]; each maps to one HTTP status.
@@ -223,7 +269,7 @@ func (c Code) Status() int {
 }
 
 // Error is an API error: the JSON body of every 4xx and 5xx answer, and the
-// error the [Store] and the [Client] return for a refused request.
+// error the store (registry/store) and the client (registry/client) return for a refused request.
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
@@ -239,7 +285,15 @@ func (e *Error) Error() string {
 	return "registry: " + e.Message
 }
 
-func errorf(code Code, format string, args ...any) *Error {
+// IsCode reports whether err is an [*Error] with the given code.
+func IsCode(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// Errorf returns an [*Error] with the given code whose message is
+// "registry: " and the formatted text.
+func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: "registry: " + fmt.Sprintf(format, args...), Status: code.Status()}
 }
 
@@ -278,6 +332,14 @@ func ParseToken(tok string) (TokenKind, error) {
 	}
 }
 
+// TokenID returns the public id of a token: the first 16 hex digits of
+// its SHA-256, the id that lists and revocations use and that logs may
+// show (never the token).
+func TokenID(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:8])
+}
+
 // NewToken returns a fresh random token with the given prefix
 // ([AdminTokenPrefix], [JoinTokenPrefix] or [MemberTokenPrefix]).
 func NewToken(prefix string) (string, error) {
@@ -288,27 +350,11 @@ func NewToken(prefix string) (string, error) {
 	return prefix + hex.EncodeToString(b[:]), nil
 }
 
-// hashToken returns the hex SHA-256 of a token, the form stored.
-func hashToken(tok string) string {
-	h := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(h[:])
-}
-
-// tokenID is the public id of a stored token: the first 16 hex digits of
-// its hash.
-func tokenID(hash string) string { return hash[:16] }
-
-// sameHash compares two token hashes in constant time.
-func sameHash(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
 var (
 	clusterRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 	instanceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
 	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$`)
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	tokenIDRE  = regexp.MustCompile(`^[0-9a-f]{16}$`)
 	hostRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 )
 
@@ -359,8 +405,8 @@ func (r *RegisterRequest) Validate() error {
 			if !labelKeyRE.MatchString(k) {
 				probs = append(probs, fmt.Sprintf("labels key %q: want 1-63 characters of A-Z a-z 0-9 . _ / -, starting with a letter or digit", truncate(k)))
 			}
-			if len(v) > MaxLabelValueLen || !utf8.ValidString(v) || strings.ContainsFunc(v, isControl) {
-				probs = append(probs, fmt.Sprintf("labels[%q]: want at most %d bytes of UTF-8 without control characters", truncate(k), MaxLabelValueLen))
+			if len(v) > MaxLabelValueLen || !ValidLabelValue(v) {
+				probs = append(probs, fmt.Sprintf("labels[%q]: want at most %d bytes of printable UTF-8: no control, format (bidi, zero-width) or line-separator characters", truncate(k), MaxLabelValueLen))
 			}
 		}
 	}
@@ -373,9 +419,27 @@ func (r *RegisterRequest) Validate() error {
 		}
 	}
 	if len(probs) > 0 {
-		return errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
+		return Errorf(CodeInvalid, "%s", strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// ValidLabelValue reports whether v may be a label value: valid UTF-8
+// whose every character is graphic (letters, marks, numbers, punctuation,
+// symbols, spaces). Control characters (C0, DEL, C1 such as the CSI
+// U+009B), format characters (bidi overrides such as U+202E, zero-width
+// characters) and line or paragraph separators (U+2028, U+2029) are
+// refused: a terminal or a log reader would act on them.
+func ValidLabelValue(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if !unicode.IsGraphic(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -417,4 +481,38 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:77] + "..."
+}
+
+// ReadTokenFile reads a token from a file holding it on one line (a
+// trailing newline is fine) and checks its form.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("registry: token file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1024))
+	if err != nil {
+		return "", fmt.Errorf("registry: token file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if _, err := ParseToken(tok); err != nil {
+		return "", fmt.Errorf("registry: token file %s: %s", path, strings.TrimPrefix(err.Error(), "registry: "))
+	}
+	return tok, nil
+}
+
+// LooseTokenFile reports a token file that users other than its owner may
+// read or write: a sentence naming the file, its mode and what to do, or
+// "" when the mode is owner-only (or the file cannot be examined; reading
+// it will say why). udkitd refuses to start on a loose DATA/admin.token,
+// which it writes 0600 itself; the command-line clients warn, since a
+// mounted secret (a Kubernetes secret volume is 0644 by default) may be
+// readable by design inside its container.
+func LooseTokenFile(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("token file %s is mode %04o: anyone who can read it holds the token; chmod 600 it (and rotate the token if others may have read it)", path, fi.Mode().Perm())
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -69,6 +70,12 @@ func (s ScriptSpec) withDefaults() (ScriptSpec, error) {
 		probs = append(probs, fmt.Sprintf("URL %q: want http(s)://host[:port][/prefix], without user, query or fragment", truncate(s.URL)))
 	case strings.ContainsAny(s.URL, "'\"\\`$ \t\r\n") || strings.ContainsFunc(s.URL, isControl):
 		probs = append(probs, fmt.Sprintf("URL %q: must not contain quotes, backslashes, $, ` or white space", truncate(s.URL)))
+	case strings.ContainsAny(strings.TrimPrefix(s.URL, u.Scheme+"://"+u.Host), "[]{}") || strings.ContainsAny(u.Host, "{}") ||
+		strings.HasPrefix(u.Host, "[") && net.ParseIP(u.Hostname()) == nil:
+		// curl expands {a,b} and [1-3] into several requests; the
+		// scripts pass --globoff, and refuse these anyway: no registry
+		// URL needs them.
+		probs = append(probs, fmt.Sprintf("URL %q: must not contain {, }, [ or ] except around an IPv6 address (https://[fd00::1]:8180)", truncate(s.URL)))
 	}
 	if err := ValidateCluster(s.Cluster); err != nil {
 		probs = append(probs, strings.TrimPrefix(err.Error(), "registry: "))
@@ -164,10 +171,15 @@ func shQuote(s string) string {
 // that every retry sends the same token and a repeated registration is
 // recognised as one; an instance whose stored id is another's (cloned from
 // an image of a registered instance) makes its own token. It tries at
-// most RegisterAttempts times, each bounded by `curl --fail --max-time`,
+// most RegisterAttempts times, each bounded by `curl --fail-with-body
+// --max-time` (curl 7.76 or later; Debian 12 has 7.88),
 // backing off between attempts, and gives up early on an answer that
 // retrying cannot change (400, 401, 403, 409, 413, 415). Tokens never
-// appear on a command line. Same spec, same bytes.
+// appear on a command line (the join token goes to curl on stdin, the
+// body with the member token in a 0600 file) nor in its log lines: an
+// error reports the registry's answer to that attempt (a fresh file per
+// attempt), printable ASCII only, with anything shaped like a token
+// blanked. curl runs with --globoff. Same spec, same bytes.
 func RegisterScript(spec ScriptSpec) ([]byte, error) {
 	s, err := spec.withDefaults()
 	if err != nil {
@@ -193,6 +205,15 @@ set -eu
 	fmt.Fprintf(&b, "max_time=%d\n", int(s.RegisterMaxTime/time.Second))
 	b.WriteString(`
 log() { printf 'udkit-register: %s\n' "$*" >&2; }
+# said prints what the registry answered, from file $1: printable ASCII
+# only, at most 300 bytes, anything shaped like a token blanked out.
+said() {
+	if [ -s "$1" ]; then
+		LC_ALL=C tr -c ' -~' ' ' <"$1" | head -c 300 | sed 's/udk[ajm]_[0-9a-fA-F]*/udk?_(redacted)/g'
+	else
+		printf '%s' 'no answer'
+	fi
+}
 
 umask 077
 instance_id=$(cloud-init query v1.instance_id) || { log "cloud-init query v1.instance_id failed"; exit 1; }
@@ -235,32 +256,44 @@ if [ -r /var/lib/cloud/instance/user-data.txt ]; then
 fi
 body=$(printf '{"instance_id":"%s","address":"%s","labels":%s,"user_data_sha256":"%s","member_token":"%s"}' \
 	"$instance_id" "$address" "$labels" "$user_data_sha256" "$member_token")
+# The body holds the member token: it goes to curl in a file (0600), never
+# on a command line, where any local user could read it.
+request="$state_dir/registration.request"
+printf '%s' "$body" >"$request"
+answer="$state_dir/registration.answer"
 
 attempt=1
 delay=2
 while :; do
+	# A fresh answer per attempt: an error reports what the registry said
+	# this time, never an earlier answer (which holds the member token).
+	rm -f "$answer"
 	code=$(printf 'header = "Authorization: Bearer %s"\n' "$join_token" |
-		curl --config - --fail --silent --show-error \
+		curl --config - --globoff --fail-with-body --silent --show-error \
 `)
 	writeCurlTLS(&b, s, "\t\t\t")
 	b.WriteString(`			--max-time "$max_time" --connect-timeout 5 \
-			--header 'Content-Type: application/json' --data "$body" \
-			--output "$state_dir/registration.json" --write-out '%{http_code}' \
+			--header 'Content-Type: application/json' --data-binary "@$request" \
+			--output "$answer" --write-out '%{http_code}' \
 			"$url/v1/clusters/$cluster/members") && {
+		mv "$answer" "$state_dir/registration.json"
+		rm -f "$request"
 		log "registered $instance_id in cluster $cluster (HTTP $code)"
 		exit 0
 	}
 	case $code in
 		400 | 401 | 403 | 409 | 413 | 415)
-			log "the registry refused $instance_id (HTTP $code): $(cat "$state_dir/registration.json" 2>/dev/null || true)"
+			log "the registry refused $instance_id (HTTP $code): $(said "$answer")"
+			rm -f "$request"
 			exit 1
 			;;
 	esac
 	if [ "$attempt" -ge "$attempts" ]; then
-		log "giving up after $attempt attempts (last HTTP status ${code:-none})"
+		log "giving up after $attempt attempts (last HTTP status ${code:-none}: $(said "$answer"))"
+		rm -f "$request"
 		exit 1
 	fi
-	log "attempt $attempt failed (HTTP ${code:-none}); retrying in $delay s"
+	log "attempt $attempt failed (HTTP ${code:-none}: $(said "$answer")); retrying in $delay s"
 	sleep "$delay"
 	attempt=$((attempt + 1))
 	delay=$((delay * 2))
@@ -271,8 +304,8 @@ done
 }
 
 // DeregisterScript returns the deregister script: a POSIX sh script for the
-// stop hook's ExecStop. It makes one attempt, bounded by `curl --fail
-// --max-time DeregisterMaxTime`, to remove the instance (its id from
+// stop hook's ExecStop. It makes one attempt, bounded by `curl
+// --fail-with-body --max-time DeregisterMaxTime`, to remove the instance (its id from
 // `cloud-init query v1.instance_id`, or cloud-init's per-boot
 // /run/cloud-init/.instance-id if the query fails) with its member token, and exits 0 if
 // the instance never registered: no member token, or one kept for another
@@ -296,6 +329,15 @@ set -eu
 	fmt.Fprintf(&b, "max_time=%d\n", int(s.DeregisterMaxTime/time.Second))
 	b.WriteString(`
 log() { printf 'udkit-deregister: %s\n' "$*" >&2; }
+# said prints what the registry answered, from file $1: printable ASCII
+# only, at most 300 bytes, anything shaped like a token blanked out.
+said() {
+	if [ -s "$1" ]; then
+		LC_ALL=C tr -c ' -~' ' ' <"$1" | head -c 300 | sed 's/udk[ajm]_[0-9a-fA-F]*/udk?_(redacted)/g'
+	else
+		printf '%s' 'no answer'
+	fi
+}
 
 umask 077
 if [ ! -s "$state_dir/member-token" ]; then
@@ -325,17 +367,33 @@ case ${member_token#udkm_} in
 	*[!0-9a-f]*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
 esac
 
+answer="$state_dir/deregistration.json"
+rm -f "$answer"
 code=$(printf 'header = "Authorization: Bearer %s"\n' "$member_token" |
-	curl --config - --fail --silent --show-error \
+	curl --config - --globoff --fail-with-body --silent --show-error \
 `)
 	writeCurlTLS(&b, s, "\t\t")
 	b.WriteString(`		--max-time "$max_time" --connect-timeout 5 --request DELETE \
-		--output "$state_dir/deregistration.json" --write-out '%{http_code}' \
+		--output "$answer" --write-out '%{http_code}' \
 		"$url/v1/clusters/$cluster/members/$instance_id") || {
-	log "deregistering $instance_id failed (HTTP ${code:-none}): $(cat "$state_dir/deregistration.json" 2>/dev/null || true)"
+	log "deregistering $instance_id failed (HTTP ${code:-none}): $(said "$answer")"
 	exit 1
 }
-log "deregistered $instance_id from cluster $cluster (HTTP $code)"
+# Report what the registry said: false means it holds no member of this id
+# that this token may remove (already gone, or registered with another
+# token); nothing was removed, and there is nothing to retry.
+case $(tr -d ' \t\r\n' <"$answer" 2>/dev/null) in
+	*'"deregistered":true'*)
+		log "deregistered $instance_id from cluster $cluster (HTTP $code)"
+		;;
+	*'"deregistered":false'*)
+		log "the registry holds no member $instance_id in cluster $cluster for this member token (already deregistered, or registered with another token); nothing removed (HTTP $code)"
+		;;
+	*)
+		log "unexpected answer to deregistering $instance_id (HTTP $code): $(said "$answer")"
+		exit 1
+		;;
+esac
 `)
 	return []byte(b.String()), nil
 }

@@ -3,18 +3,23 @@ package registry_test
 import (
 	"bytes"
 	"encoding/pem"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/udkit/udkit/golden"
 	"github.com/udkit/udkit/internal/realtools"
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode/nodetest"
+	"github.com/udkit/udkit/registry/store"
 )
 
 var scriptCases = []struct {
@@ -112,6 +117,11 @@ func TestScriptSpecErrors(t *testing.T) {
 		{"bad label", func(s *registry.ScriptSpec) { s.Labels = map[string]string{"a b": "c"} }, "labels key"},
 		{"attempts", func(s *registry.ScriptSpec) { s.RegisterAttempts = 1000 }, "RegisterAttempts 1000"},
 		{"fractional max time", func(s *registry.ScriptSpec) { s.DeregisterMaxTime = 1500 * time.Millisecond }, "DeregisterMaxTime 1.5s"},
+		// Issue 16 item 11: curl expands {a,b} and [1-2] into several
+		// requests.
+		{"url with braces", func(s *registry.ScriptSpec) { s.URL = "https://r.example/{a,b}" }, "must not contain {, }, [ or ]"},
+		{"url with brackets in path", func(s *registry.ScriptSpec) { s.URL = "https://r.example/v[1-2]" }, "must not contain {, }, [ or ]"},
+		{"url with a bracketed non-address", func(s *registry.ScriptSpec) { s.URL = "https://[r.example]:8180" }, "invalid host"},
 		{"all problems at once", func(s *registry.ScriptSpec) { s.URL = ""; s.Cluster = "" }, "URL: required (e.g. https://registry.internal:8180); cluster"},
 	}
 	for _, tc := range tests {
@@ -139,7 +149,7 @@ func TestScriptSpecErrors(t *testing.T) {
 func TestScriptsAgainstRegistry(t *testing.T) {
 	realtools.Require(t, "curl")
 	realtools.Require(t, "sh")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -149,7 +159,7 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinFile := filepath.Join(dir, "join-token")
-	if err := os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The state directory may not be under /tmp (cleaned at boot), where
@@ -160,7 +170,7 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
 	state := filepath.Join(varTmp, "state")
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
 		Labels: map[string]string{"role": "app"}, RegisterAttempts: 2, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, err := registry.RegisterScript(spec)
 	if err != nil {
@@ -196,15 +206,35 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 	if out, err := runScript(reg); err != nil || !strings.Contains(out, "(HTTP 200)") {
 		t.Fatalf("second register: %v\n%s", err, out)
 	}
-	ms, err := svc.client.Members(ctx, "web")
+	ms, err := svc.Client.Members(ctx, "web")
 	if err != nil || len(ms) != 1 || ms[0].InstanceID != "i-0abc123" || ms[0].Address != "ip-10-0-0-7" || ms[0].Labels["role"] != "app" {
 		t.Fatalf("members: %+v, %v", ms, err)
 	}
 	if out, err := runScript(dereg); err != nil || !strings.Contains(out, "deregistered i-0abc123 from cluster web (HTTP 200)") {
 		t.Fatalf("deregister: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
+	}
+	// Issue 16 item 12: the registry answers {"deregistered":false} (the
+	// member is gone already); the script says so instead of claiming a
+	// deregistration.
+	if out, err := runScript(dereg); err != nil || strings.Contains(out, "deregistered i-0abc123 from") ||
+		!strings.Contains(out, "holds no member i-0abc123 in cluster web for this member token") {
+		t.Fatalf("deregister an absent member: %v\n%s", err, out)
+	}
+	memberToken, err := os.ReadFile(filepath.Join(state, registry.MemberTokenFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The threat by design of issue 16: a join-token holder tries to take
+	// the id the instance released at shutdown. It stays the instance's:
+	// the next boot's registration, with the kept token, gets it back.
+	if _, err := svc.Client.WithToken(svc.Join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-0abc123", MemberToken: mustToken(t, registry.MemberTokenPrefix)}); !registry.IsCode(err, registry.CodeConflict) {
+		t.Fatalf("a join-token holder takes the released id: %v, want 409", err)
+	}
+	if out, err := runScript(reg); err != nil || !strings.Contains(out, "registered i-0abc123 in cluster web (HTTP 201)") {
+		t.Fatalf("register at the next boot: %v\n%s", err, out)
 	}
 	// A wrong join token is refused at once, not retried.
 	os.WriteFile(joinFile, []byte(mustToken(t, registry.JoinTokenPrefix)+"\n"), 0o600)
@@ -213,6 +243,19 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 		t.Fatalf("register with a wrong join token: %v\n%s", err, out)
 	} else if strings.Contains(out, "retrying") || strings.Contains(out, "giving up") || strings.Count(out, "udkit-register:") != 1 {
 		t.Errorf("a refused registration was retried:\n%s", out)
+	} else {
+		// Issue 16 item 12: the refusal reports what the registry said
+		// this time, not the earlier registration.json, which holds the
+		// member token.
+		if !strings.Contains(out, "the join token is not valid for cluster") {
+			t.Errorf("the refusal does not report the registry's answer:\n%s", out)
+		}
+		if strings.Contains(out, strings.TrimSpace(string(memberToken))) || strings.Contains(out, "udkm_") {
+			t.Errorf("the refusal logs the member token:\n%s", out)
+		}
+		if b, err := os.ReadFile(filepath.Join(state, "registration.json")); err != nil || !strings.Contains(string(b), `"instance_id":"i-0abc123"`) {
+			t.Errorf("registration.json is not the last successful answer: %s, %v", b, err)
+		}
 	}
 	// An unreachable registry: bounded attempts, then failure.
 	spec.URL = "http://127.0.0.1:1"
@@ -231,11 +274,11 @@ func TestScriptsAgainstRegistry(t *testing.T) {
 func TestScriptsOverHTTPSWithCA(t *testing.T) {
 	realtools.Require(t, "curl")
 	node := nodetest.Start(t)
-	store := openStore(t, node.DB(), registry.Options{})
-	srv := httptest.NewTLSServer(registry.NewHandler(store, nil))
+	st := openStore(t, node.DB(), store.Options{})
+	srv := httptest.NewTLSServer(api.NewHandler(st, nil))
 	t.Cleanup(srv.Close)
 	ctx := ctxT(t)
-	jt, err := store.CreateJoinToken(ctx, "web")
+	jt, err := st.CreateJoinToken(ctx, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +350,7 @@ func TestScriptTimeouts(t *testing.T) {
 func TestScriptsClonedInstance(t *testing.T) {
 	realtools.Require(t, "curl")
 	realtools.Require(t, "sh")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -318,14 +361,14 @@ func TestScriptsClonedInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinFile := filepath.Join(dir, "join-token")
-	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
 	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
 	state := filepath.Join(varTmp, "state")
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: state,
 		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, err := registry.RegisterScript(spec)
 	if err != nil {
@@ -342,7 +385,7 @@ func TestScriptsClonedInstance(t *testing.T) {
 		return string(out), err
 	}
 	members := func() []string {
-		ms, err := svc.client.Members(ctx, "web")
+		ms, err := svc.Client.Members(ctx, "web")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,8 +427,8 @@ func TestScriptsClonedInstance(t *testing.T) {
 	}
 	// The clone's token does not remove the original, and its stop hook
 	// removes itself only.
-	if _, err := svc.client.WithToken(readToken()).Deregister(ctx, "web", "i-original"); !registry.IsCode(err, registry.CodeForbidden) {
-		t.Fatalf("the clone's token deregistering the original: got %v, want forbidden", err)
+	if r, err := svc.Client.WithToken(readToken()).Deregister(ctx, "web", "i-original"); err != nil || r.Deregistered {
+		t.Fatalf("the clone's token deregistering the original: got %+v, %v, want not deregistered", r, err)
 	}
 	if out, err := run(dereg, "i-clone"); err != nil || !strings.Contains(out, "deregistered i-clone") {
 		t.Fatalf("deregister the clone: %v\n%s", err, out)
@@ -411,7 +454,7 @@ func TestScriptsClonedInstance(t *testing.T) {
 func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	realtools.Require(t, "curl")
 	unshare := realtools.Require(t, "unshare")
-	svc := newService(t, nil, registry.Options{})
+	svc := newService(t, nil, store.Options{})
 	ctx := ctxT(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -420,13 +463,13 @@ func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	stub := "#!/bin/sh\n[ -n \"${TEST_INSTANCE_ID:-}\" ] && [ \"$2\" = v1.instance_id ] && echo \"$TEST_INSTANCE_ID\" || exit 1\n"
 	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte(stub), 0o755)
 	joinFile := filepath.Join(dir, "join-token")
-	os.WriteFile(joinFile, []byte(svc.join+"\n"), 0o600)
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
 	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(varTmp) })
-	spec := registry.ScriptSpec{URL: svc.srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: filepath.Join(varTmp, "state"),
+	spec := registry.ScriptSpec{URL: svc.Srv.URL, Cluster: "web", JoinTokenFile: joinFile, StateDir: filepath.Join(varTmp, "state"),
 		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
 	reg, _ := registry.RegisterScript(spec)
 	dereg, _ := registry.DeregisterScript(spec)
@@ -454,13 +497,87 @@ func TestDeregisterScriptInstanceIDFallback(t *testing.T) {
 	if err == nil || !strings.Contains(out, "/run/cloud-init/.instance-id is unreadable") {
 		t.Fatalf("deregister with no instance id at all: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 1 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 1 {
 		t.Fatalf("members: %+v, %v", ms, err)
 	}
 	if out, err := runWithRun("i-fallback"); err != nil || !strings.Contains(out, "deregistered i-fallback") {
 		t.Fatalf("deregister with the id from /run: %v\n%s", err, out)
 	}
-	if ms, err := svc.client.Members(ctx, "web"); err != nil || len(ms) != 0 {
+	if ms, err := svc.Client.Members(ctx, "web"); err != nil || len(ms) != 0 {
 		t.Fatalf("members after deregister: %+v, %v", ms, err)
+	}
+}
+
+// TestScriptsGlobOffAndArgv runs the scripts against a registry on the
+// IPv6 loopback, so that the URL holds [ and ] (issue 16 item 11): with
+// --globoff curl takes them literally and sends exactly one request per
+// attempt. A curl shim on PATH records curl's arguments: no token, join
+// or member, is ever on a command line, where any local user can read it.
+func TestScriptsGlobOffAndArgv(t *testing.T) {
+	realtools.Require(t, "curl")
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	svc := newService(t, nil, store.Options{})
+	var requests atomic.Int64
+	h := api.NewHandler(svc.Store, nil)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "cloud-init"), []byte("#!/bin/sh\n[ \"$2\" = v1.instance_id ] && echo i-v6 || exit 1\n"), 0o755)
+	argv := filepath.Join(dir, "argv")
+	os.WriteFile(filepath.Join(bin, "curl"), []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" >>"+argv+"\nexec "+curl+" \"$@\"\n"), 0o755)
+	joinFile := filepath.Join(dir, "join-token")
+	os.WriteFile(joinFile, []byte(svc.Join+"\n"), 0o600)
+	varTmp, err := os.MkdirTemp("/var/tmp", "udkit-script-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(varTmp) })
+	spec := registry.ScriptSpec{URL: "http://" + ln.Addr().String() + "/", Cluster: "web", JoinTokenFile: joinFile, StateDir: varTmp,
+		RegisterAttempts: 1, RegisterMaxTime: 5 * time.Second, DeregisterMaxTime: 5 * time.Second}
+	if !strings.Contains(spec.URL, "[::1]") {
+		t.Fatalf("URL %s has no brackets", spec.URL)
+	}
+	for _, step := range []struct {
+		gen  func(registry.ScriptSpec) ([]byte, error)
+		want string
+	}{{registry.RegisterScript, "registered i-v6 in cluster web (HTTP 201)"}, {registry.DeregisterScript, "deregistered i-v6 from cluster web"}} {
+		script, err := step.gen(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := requests.Load()
+		cmd := exec.Command("sh", "-c", string(script))
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), step.want) {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if n := requests.Load() - before; n != 1 {
+			t.Errorf("%d requests for one attempt, want 1", n)
+		}
+	}
+	args, err := os.ReadFile(argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(args), "udkj_") || strings.Contains(string(args), "udkm_") {
+		t.Errorf("a token on curl's command line:\n%s", args)
+	}
+	if strings.Count(string(args), "--globoff") != 2 {
+		t.Errorf("curl ran without --globoff:\n%s", args)
 	}
 }

@@ -7,96 +7,51 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udkit/udkit/diag"
 )
 
-// Severity grades a [Diagnostic].
-type Severity int
+var rules = []diag.Rule{
+	{ID: "remain-after-exit", Severity: diag.Error, Doc: "A Type=oneshot service with ExecStop= needs RemainAfterExit=yes: otherwise it is inactive as soon as ExecStart= ends, there is nothing to stop at shutdown and ExecStop= never runs."},
+	{ID: "no-exec-stop", Severity: diag.Error, Doc: "A stop hook needs an ExecStop= line: it is the command that runs at shutdown."},
+	{ID: "network-online-wants", Severity: diag.Error, Doc: "After=network-online.target orders nothing unless the target has a job: add Wants=network-online.target, or ExecStop= may run after the network is gone."},
+	{ID: "network-after", Severity: diag.Warning, Doc: "A stop hook with no After=network.target or After=network-online.target is not ordered before the network goes down: at shutdown its ExecStop= may run with the network already gone (seen in our end-to-end test with DefaultDependencies=no); add After=network-online.target network.target and Wants=network-online.target."},
+	{ID: "deadlock-after", Severity: diag.Error, Doc: "Ordering the hook After= cloud-final.service, cloud-init.target, multi-user.target, default.target or graphical.target deadlocks a blocking `systemctl start` from runcmd, which runs inside cloud-final.service."},
+	{ID: "default-dependencies", Severity: diag.Error, Doc: "DefaultDependencies=no drops Conflicts= and Before=shutdown.target, so the hook is not stopped in order at shutdown; give both explicitly or drop the setting."},
+	{ID: "exec-syntax", Severity: diag.Error, Doc: "An Exec*= value must split into words: no unterminated quotes, unknown escapes or several commands joined with ';'."},
+	{ID: "exec-not-absolute", Severity: diag.Error, Doc: "The program of an Exec*= line must be an absolute path; ExecStop= runs with a fixed PATH and no login environment."},
+	{ID: "exec-shell-syntax", Severity: diag.Error, Doc: "Exec*= lines are not run by a shell: '|', '>', '&&', words starting with '$(' or a backquote are passed as literal arguments; use /bin/sh -c or a script."},
+	{ID: "percent-unknown", Severity: diag.Error, Doc: "'%' followed by a letter or digit is a specifier: an unknown one (%z) makes systemd reject the value, a deprecated one (%c, %r, %R) draws a warning; write %% for a literal percent sign."},
+	{ID: "percent-specifier", Severity: diag.Warning, Doc: "'%' followed by a known specifier letter is silently replaced (%H is the host name, %n the unit name, %Y a directory); write %% if a literal percent sign was meant."},
+	{ID: "timeout-stop-missing", Severity: diag.Warning, Doc: "Without TimeoutStopSec= the stop command gets the manager's DefaultTimeoutStopSec (90 s unless changed); set an explicit budget, 60 s by default."},
+	{ID: "timeout-stop-infinite", Severity: diag.Error, Doc: "TimeoutStopSec=infinity or 0 lets a hanging stop command hold up shutdown for ever; set a finite budget."},
+	{ID: "timeout-stop-long", Severity: diag.Warning, Doc: "TimeoutStopSec= over 90 s exceeds systemd's default and the time a cloud instance is likely to get (a spot interruption gives 2 minutes in all)."},
+	{ID: "timeout-start-missing", Severity: diag.Warning, Doc: "A Type=oneshot service whose ExecStart= does real work has no start timeout by default, and multi-user.target waits for it: a hanging registration holds up every boot; set TimeoutStartSec=."},
+	{ID: "timeout-stop-invalid", Severity: diag.Error, Doc: "TimeoutStopSec= (or TimeoutSec=) must be a time span systemd understands, such as 60, 60s or 1min 30s."},
+	{ID: "exec-stop-mount", Severity: diag.Warning, Doc: "The ExecStop= program lies outside every RequiresMountsFor= path and outside the root file system's /usr, /bin, /sbin, /lib and /etc: if it is on a network mount, that mount may be gone when the hook runs."},
+	{ID: "mounts-required", Severity: diag.Info, Doc: "RequiresMountsFor= adds Requires= on the mounts: if one fails at boot, the hook is never started and its ExecStop= never runs."},
+	{ID: "mounts-x20", Severity: diag.Error, Doc: "RequiresMountsFor= does not decode \\x escapes: \\x20 becomes the text x20; quote a path with spaces instead."},
+	{ID: "install-wanted-by", Severity: diag.Error, Doc: "Without [Install] WantedBy= (or RequiredBy=), `systemctl enable` has nothing to enable and the hook does not start at boot."},
+	{ID: "exec-stop-multiple", Severity: diag.Warning, Doc: "Several ExecStop= lines run in order and the first failure or timeout skips the rest; use one ExecStop= with one script."},
+	{ID: "exec-stop-ignore-failure", Severity: diag.Warning, Doc: "The '-' prefix on ExecStop= records a failed deregistration as success and hides it; drop the prefix."},
+}
 
-// Severities, from the least to the most serious.
-const (
-	// Info is a fact about the unit worth knowing, not a fault.
-	Info Severity = iota
-	// Warning is a likely fault or a fragile setting.
-	Warning
-	// Error means the hook will not run, or not as written.
-	Error
+// Rules returns every rule [Lint] checks, in a fixed order, then the rule
+// of a unit that does not parse ([RuleParse]) and that of a
+// [StopHookConfig] that [StopHook] refuses ([RuleStopHookConfig]).
+func Rules() []diag.Rule {
+	return append(append([]diag.Rule(nil), rules...), parseRule, stopHookRule)
+}
+
+var (
+	parseRule    = diag.Rule{ID: RuleParse, Severity: diag.Error, Doc: "The unit file does not parse the way systemd reads it: a line that is neither Key=Value nor a [Section] header, an option before any section, a line over the length limit, a control character."}
+	stopHookRule = diag.Rule{ID: RuleStopHookConfig, Severity: diag.Error, Doc: "A StopHookConfig that StopHook refuses: a bad name, an empty or invalid Stop or Start command, a timeout out of range, a mount path that is not normalized, a bad user or environment file."}
 )
 
-// String returns "info", "warning" or "error".
-func (s Severity) String() string {
-	switch s {
-	case Info:
-		return "info"
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return "severity(" + strconv.Itoa(int(s)) + ")"
-}
+// RuleParse is the rule id of a unit [Parse] refuses ([ParseError]).
+const RuleParse = "unit-parse"
 
-// Diagnostic is one finding of [Lint].
-type Diagnostic struct {
-	// Line is the unit line the finding is about: the option's line, or the
-	// header of the section something is missing from; 0 when the section
-	// itself is missing or the unit was built in code.
-	Line     int
-	Severity Severity
-	// Rule is the stable id of the rule, one of [Rules].
-	Rule string
-	// Message says what is wrong and how to fix it.
-	Message string
-}
-
-// String formats d as "unit line N: severity: message [rule]", or with
-// "unit:" in place of the line when Line is 0.
-func (d Diagnostic) String() string {
-	if d.Line == 0 {
-		return fmt.Sprintf("unit: %s: %s [%s]", d.Severity, d.Message, d.Rule)
-	}
-	return fmt.Sprintf("unit line %d: %s: %s [%s]", d.Line, d.Severity, d.Message, d.Rule)
-}
-
-// Rule describes one check of [Lint].
-type Rule struct {
-	// ID is stable across releases; tools may match on it.
-	ID       string
-	Severity Severity
-	// Doc says in one sentence what the rule checks and why.
-	Doc string
-}
-
-var rules = []Rule{
-	{"remain-after-exit", Error, "A Type=oneshot service with ExecStop= needs RemainAfterExit=yes: otherwise it is inactive as soon as ExecStart= ends, there is nothing to stop at shutdown and ExecStop= never runs."},
-	{"no-exec-stop", Error, "A stop hook needs an ExecStop= line: it is the command that runs at shutdown."},
-	{"network-online-wants", Error, "After=network-online.target orders nothing unless the target has a job: add Wants=network-online.target, or ExecStop= may run after the network is gone."},
-	{"network-after", Warning, "A stop hook with no After=network.target or After=network-online.target is not ordered before the network goes down: at shutdown its ExecStop= may run with the network already gone (seen in our end-to-end test with DefaultDependencies=no); add After=network-online.target network.target and Wants=network-online.target."},
-	{"deadlock-after", Error, "Ordering the hook After= cloud-final.service, cloud-init.target, multi-user.target, default.target or graphical.target deadlocks a blocking `systemctl start` from runcmd, which runs inside cloud-final.service."},
-	{"default-dependencies", Error, "DefaultDependencies=no drops Conflicts= and Before=shutdown.target, so the hook is not stopped in order at shutdown; give both explicitly or drop the setting."},
-	{"exec-syntax", Error, "An Exec*= value must split into words: no unterminated quotes, unknown escapes or several commands joined with ';'."},
-	{"exec-not-absolute", Error, "The program of an Exec*= line must be an absolute path; ExecStop= runs with a fixed PATH and no login environment."},
-	{"exec-shell-syntax", Error, "Exec*= lines are not run by a shell: '|', '>', '&&', words starting with '$(' or a backquote are passed as literal arguments; use /bin/sh -c or a script."},
-	{"percent-unknown", Error, "'%' followed by a letter or digit is a specifier: an unknown one (%z) makes systemd reject the value, a deprecated one (%c, %r, %R) draws a warning; write %% for a literal percent sign."},
-	{"percent-specifier", Warning, "'%' followed by a known specifier letter is silently replaced (%H is the host name, %n the unit name, %Y a directory); write %% if a literal percent sign was meant."},
-	{"timeout-stop-missing", Warning, "Without TimeoutStopSec= the stop command gets the manager's DefaultTimeoutStopSec (90 s unless changed); set an explicit budget, 60 s by default."},
-	{"timeout-stop-infinite", Error, "TimeoutStopSec=infinity or 0 lets a hanging stop command hold up shutdown for ever; set a finite budget."},
-	{"timeout-stop-long", Warning, "TimeoutStopSec= over 90 s exceeds systemd's default and the time a cloud instance is likely to get (a spot interruption gives 2 minutes in all)."},
-	{"timeout-start-missing", Warning, "A Type=oneshot service whose ExecStart= does real work has no start timeout by default, and multi-user.target waits for it: a hanging registration holds up every boot; set TimeoutStartSec=."},
-	{"timeout-stop-invalid", Error, "TimeoutStopSec= (or TimeoutSec=) must be a time span systemd understands, such as 60, 60s or 1min 30s."},
-	{"exec-stop-mount", Warning, "The ExecStop= program lies outside every RequiresMountsFor= path and outside the root file system's /usr, /bin, /sbin, /lib and /etc: if it is on a network mount, that mount may be gone when the hook runs."},
-	{"mounts-required", Info, "RequiresMountsFor= adds Requires= on the mounts: if one fails at boot, the hook is never started and its ExecStop= never runs."},
-	{"mounts-x20", Error, "RequiresMountsFor= does not decode \\x escapes: \\x20 becomes the text x20; quote a path with spaces instead."},
-	{"install-wanted-by", Error, "Without [Install] WantedBy= (or RequiredBy=), `systemctl enable` has nothing to enable and the hook does not start at boot."},
-	{"exec-stop-multiple", Warning, "Several ExecStop= lines run in order and the first failure or timeout skips the rest; use one ExecStop= with one script."},
-	{"exec-stop-ignore-failure", Warning, "The '-' prefix on ExecStop= records a failed deregistration as success and hides it; drop the prefix."},
-}
-
-// Rules returns every rule [Lint] checks, in a fixed order.
-func Rules() []Rule {
-	return append([]Rule(nil), rules...)
-}
-
-func ruleSeverity(id string) Severity {
+func ruleSeverity(id string) diag.Severity {
 	for _, r := range rules {
 		if r.ID == id {
 			return r.Severity
@@ -114,10 +69,13 @@ var deadlockTargets = []string{"cloud-final.service", "cloud-init.target", "mult
 var rootDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"}
 
 // Lint checks u as a stop hook (the [Rules] list every check) and returns
-// its findings sorted by line and rule id. An empty result means no rule
+// its findings sorted by line and rule id. A finding's Line is the unit
+// line it is about: the option's line, or the header of the section
+// something is missing from; 0 when the section itself is missing or the
+// unit was built in code. An empty result means no rule
 // fired; a unit built by [StopHook] gets at most Info findings, and a
 // warning only about a stop program outside the mounts it was given.
-func Lint(u *Unit) []Diagnostic {
+func Lint(u *Unit) diag.List {
 	l := linter{u: u}
 	l.run()
 	sort.SliceStable(l.diags, func(i, j int) bool {
@@ -131,11 +89,11 @@ func Lint(u *Unit) []Diagnostic {
 
 type linter struct {
 	u     *Unit
-	diags []Diagnostic
+	diags diag.List
 }
 
 func (l *linter) add(line int, rule, format string, args ...any) {
-	l.diags = append(l.diags, Diagnostic{Line: line, Severity: ruleSeverity(rule), Rule: rule, Message: fmt.Sprintf(format, args...)})
+	l.diags = append(l.diags, diag.Diagnostic{Line: line, Severity: ruleSeverity(rule), Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 func (l *linter) headerLine(section string) int {
@@ -307,7 +265,7 @@ func (l *linter) run() {
 		}
 		ps := splitUnquote(o.Value)
 		mounts = append(mounts, ps...)
-		l.add(o.Line, "mounts-required", "RequiresMountsFor=%s: if one of these fails to mount at boot, the hook is never started and ExecStop= never runs; make sure the registry expires members it never hears from", o.Value)
+		l.add(o.Line, "mounts-required", "RequiresMountsFor=%s: if one of these fails to mount at boot, the hook is never started and ExecStop= never runs", o.Value)
 	}
 	if len(stops) > 0 {
 		if c, err := ParseExec(stops[len(stops)-1].Value); err == nil && path.IsAbs(c.Path) && !covered(c.Path, mounts) && !covered(c.Path, rootDirs) {

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"bytes"
+	"github.com/udkit/udkit/diag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,7 +162,7 @@ func TestSpecifiersSystemd(t *testing.T) {
 	}
 }
 
-func hasRule(diags []Diagnostic, rule string) bool {
+func hasRule(diags diag.List, rule string) bool {
 	for _, d := range diags {
 		if d.Rule == rule {
 			return true

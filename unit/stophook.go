@@ -1,12 +1,13 @@
 package unit
 
 import (
-	"errors"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/udkit/udkit/diag"
 )
 
 // DefaultStopTimeout is the TimeoutStopSec= of a [StopHook] when the
@@ -105,72 +106,23 @@ type Hook struct {
 // Start, ExecStart= runs it and TimeoutStartSec= precedes TimeoutStopSec=. The unit is ordered after the network so that,
 // stopping in reverse order, Stop runs while the network is still up; it is
 // never ordered after cloud-final.service or the boot targets, which would
-// deadlock the arming commands. Errors name the field and say what to
-// change.
+// deadlock the arming commands. A config that [StopHookConfig.Check]
+// finds problems in gives a *[StopHookError] listing them all, each with
+// its field.
 func StopHook(c StopHookConfig) (*Hook, error) {
+	probs, stop, start := c.check()
+	if len(probs) > 0 {
+		return nil, &StopHookError{Problems: probs}
+	}
 	name := strings.TrimSuffix(c.Name, ".service")
-	if name == "" {
-		return nil, errors.New("unit: stop hook: Name is empty; give the service a name such as \"deregister\"")
-	}
-	for i := 0; i < len(name); i++ {
-		if ch := name[i]; !validNameChar(ch) || ch == '\\' {
-			return nil, fmt.Errorf("unit: stop hook: Name %q has character %q; use letters, digits, ':', '_', '.' and '-'", c.Name, ch)
-		}
-	}
-	if name[0] == '.' || name[0] == '-' {
-		return nil, fmt.Errorf("unit: stop hook: Name %q starts with %q; start it with a letter or digit", c.Name, name[0])
-	}
 	full := name + ".service"
-	if err := ValidName(full); err != nil {
-		return nil, fmt.Errorf("unit: stop hook: Name: %w", err)
-	}
-	if len(c.Stop) == 0 {
-		return nil, errors.New("unit: stop hook: Stop is empty; give the command that deregisters, e.g. []string{\"/usr/local/bin/deregister\"}")
-	}
-	stop, err := Exec(c.Stop)
-	if err != nil {
-		return nil, fmt.Errorf("unit: stop hook: Stop: %w", err)
-	}
-	start := "/bin/true"
-	if len(c.Start) > 0 {
-		if start, err = Exec(c.Start); err != nil {
-			return nil, fmt.Errorf("unit: stop hook: Start: %w", err)
-		}
-	}
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = DefaultStopTimeout
 	}
-	if timeout < time.Second || timeout > MaxStopTimeout || timeout%time.Second != 0 {
-		return nil, fmt.Errorf("unit: stop hook: Timeout %v: give a whole number of seconds from 1s to %v (0 means %v)", c.Timeout, MaxStopTimeout, DefaultStopTimeout)
-	}
-	mounts, err := requiresMountsFor(c.Mounts)
-	if err != nil {
-		return nil, fmt.Errorf("unit: stop hook: %w", err)
-	}
-	envFile := c.EnvironmentFile
-	if envFile == "" {
-		envFile = "-/etc/default/" + name
-	}
-	if p := strings.TrimPrefix(envFile, "-"); !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, " \t%$\\\"'") || checkText(p) != nil {
-		return nil, fmt.Errorf("unit: stop hook: EnvironmentFile %q: give a normalized absolute path without spaces, quotes, '%%', '$' or '\\' (a leading '-' makes it optional)", c.EnvironmentFile)
-	}
-	if c.User != "" {
-		if err := checkUser(c.User); err != nil {
-			return nil, fmt.Errorf("unit: stop hook: User: %w", err)
-		}
-	}
-	desc := c.Description
-	if desc == "" {
-		if len(c.Start) > 0 {
-			desc = "Register " + name + " at boot and deregister it at shutdown"
-		} else {
-			desc = "Deregister " + name + " at shutdown"
-		}
-	}
-	if err := checkValue(desc); err != nil {
-		return nil, fmt.Errorf("unit: stop hook: Description: %w", err)
-	}
+	mounts := requiresMountsFor(c.Mounts)
+	envFile := c.environmentFile(name)
+	desc := c.description(name)
 	desc = strings.ReplaceAll(desc, "%", "%%")
 
 	u := &Unit{}
@@ -202,7 +154,7 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	u.Add("Service", "SyslogIdentifier", name)
 	u.Add("Install", "WantedBy", "multi-user.target")
 	if _, err := u.Marshal(); err != nil {
-		return nil, fmt.Errorf("unit: stop hook: %w", err)
+		return nil, &StopHookError{Problems: diag.List{{Severity: diag.Error, Rule: RuleStopHookConfig, Message: err.Error()}}}
 	}
 	return &Hook{
 		Name: full,
@@ -217,24 +169,19 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 
 // requiresMountsFor renders paths as a RequiresMountsFor= value: absolute,
 // normalized, de-duplicated, in the given order; a path with whitespace is
-// double-quoted (systemd does not decode \x20 there).
-func requiresMountsFor(paths []string) (string, error) {
+// double-quoted (systemd does not decode \x20 there). Check has checked
+// the paths.
+func requiresMountsFor(paths []string) string {
 	var out []string
 	seen := map[string]bool{}
-	for i, p := range paths {
-		if err := checkText(p); err != nil {
-			return "", fmt.Errorf("Mounts[%d] %q: %w", i, p, err)
-		}
-		if !path.IsAbs(p) || path.Clean(p) != p {
-			return "", fmt.Errorf("Mounts[%d] %q: give a normalized absolute path such as %q", i, p, path.Clean("/"+p))
-		}
+	for _, p := range paths {
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
 		out = append(out, quoteMountPath(p))
 	}
-	return strings.Join(out, " "), nil
+	return strings.Join(out, " ")
 }
 
 // quoteMountPath writes one path of RequiresMountsFor=: '%' doubled, and
@@ -260,4 +207,132 @@ func checkUser(u string) error {
 		}
 	}
 	return nil
+}
+
+// RuleStopHookConfig is the rule id of the problems
+// [StopHookConfig.Check] finds.
+const RuleStopHookConfig = "stop-hook-config"
+
+// StopHookError is the error of [StopHook]: every problem of the config,
+// each a [diag.Diagnostic] whose Path is the field of [StopHookConfig]
+// it is about ("Name", "Stop", "Start", "Timeout", "Mounts[1]",
+// "EnvironmentFile", "User", "Description"), so that a caller can map it
+// to its own input without reading the message.
+type StopHookError struct {
+	Problems diag.List
+}
+
+// Error lists the problems as "unit: stop hook: FIELD: MESSAGE", joined
+// by "; ".
+func (e *StopHookError) Error() string {
+	var b strings.Builder
+	b.WriteString("unit: stop hook: ")
+	for i, d := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if d.Path != "" {
+			b.WriteString(d.Path)
+			b.WriteString(": ")
+		}
+		b.WriteString(d.Message)
+	}
+	return b.String()
+}
+
+// Check returns every problem of c that [StopHook] refuses, each with the
+// field it is about in Path, severity [diag.Error] and rule
+// [RuleStopHookConfig]; nil when c is usable.
+func (c StopHookConfig) Check() diag.List {
+	probs, _, _ := c.check()
+	return probs
+}
+
+// check is Check that also returns the rendered ExecStop= and ExecStart=
+// values (ExecStart= is /bin/true without Start).
+func (c StopHookConfig) check() (out diag.List, stop, start string) {
+	start = "/bin/true"
+	add := func(field, format string, args ...any) {
+		out = append(out, diag.Diagnostic{Path: field, Severity: diag.Error, Rule: RuleStopHookConfig, Message: fmt.Sprintf(format, args...)})
+	}
+	name := strings.TrimSuffix(c.Name, ".service")
+	switch {
+	case name == "":
+		add("Name", "is empty; give the service a name such as \"deregister\"")
+	case name[0] == '.' || name[0] == '-':
+		add("Name", "%q starts with %q; start it with a letter or digit", c.Name, name[0])
+	default:
+		bad := false
+		for i := 0; i < len(name); i++ {
+			if ch := name[i]; !validNameChar(ch) || ch == '\\' {
+				add("Name", "%q has character %q; use letters, digits, ':', '_', '.' and '-'", c.Name, ch)
+				bad = true
+				break
+			}
+		}
+		if !bad {
+			if err := ValidName(name + ".service"); err != nil {
+				add("Name", "%v", err)
+			}
+		}
+	}
+	if len(c.Stop) == 0 {
+		add("Stop", "is empty; give the command that deregisters, e.g. []string{\"/usr/local/bin/deregister\"}")
+	} else if v, err := Exec(c.Stop); err != nil {
+		add("Stop", "%v", err)
+	} else {
+		stop = v
+	}
+	if len(c.Start) > 0 {
+		if v, err := Exec(c.Start); err != nil {
+			add("Start", "%v", err)
+		} else {
+			start = v
+		}
+	}
+	if t := c.Timeout; t != 0 && (t < time.Second || t > MaxStopTimeout || t%time.Second != 0) {
+		add("Timeout", "%v: give a whole number of seconds from 1s to %v (0 means %v)", c.Timeout, MaxStopTimeout, DefaultStopTimeout)
+	}
+	for i, p := range c.Mounts {
+		field := fmt.Sprintf("Mounts[%d]", i)
+		if err := checkText(p); err != nil {
+			add(field, "%q: %v", p, err)
+		} else if !path.IsAbs(p) || path.Clean(p) != p {
+			add(field, "%q: give a normalized absolute path such as %q", p, path.Clean("/"+p))
+		}
+	}
+	if c.EnvironmentFile != "" {
+		envFile := c.EnvironmentFile
+		if p := strings.TrimPrefix(envFile, "-"); !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, " \t%$\\\"'") || checkText(p) != nil {
+			add("EnvironmentFile", "%q: give a normalized absolute path without spaces, quotes, '%%', '$' or '\\' (a leading '-' makes it optional)", c.EnvironmentFile)
+		}
+	}
+	if c.User != "" {
+		if err := checkUser(c.User); err != nil {
+			add("User", "%v", err)
+		}
+	}
+	if name != "" {
+		if err := checkValue(c.description(name)); err != nil {
+			add("Description", "%v", err)
+		}
+	}
+	return out, stop, start
+}
+
+func (c StopHookConfig) environmentFile(name string) string {
+	if c.EnvironmentFile == "" {
+		return "-/etc/default/" + name
+	}
+	return c.EnvironmentFile
+}
+
+func (c StopHookConfig) description(name string) string {
+	if c.Description != "" {
+		return c.Description
+	}
+	if len(c.Start) > 0 {
+		return "Register " + name + " at boot and deregister it at shutdown"
+	}
+	return "Deregister " + name + " at shutdown"
 }

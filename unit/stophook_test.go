@@ -2,11 +2,13 @@ package unit
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/golden"
 )
 
@@ -113,22 +115,22 @@ func TestStopHookErrors(t *testing.T) {
 		cfg  StopHookConfig
 		want string
 	}{
-		{"no name", StopHookConfig{Stop: stop}, "unit: stop hook: Name is empty"},
-		{"name with slash", StopHookConfig{Name: "a/b", Stop: stop}, "Name \"a/b\" has character '/'"},
-		{"name with space", StopHookConfig{Name: "a b", Stop: stop}, "Name \"a b\" has character ' '"},
+		{"no name", StopHookConfig{Stop: stop}, "unit: stop hook: Name: is empty"},
+		{"name with slash", StopHookConfig{Name: "a/b", Stop: stop}, "Name: \"a/b\" has character '/'"},
+		{"name with space", StopHookConfig{Name: "a b", Stop: stop}, "Name: \"a b\" has character ' '"},
 		{"template name", StopHookConfig{Name: "a@.service", Stop: stop}, "has character '@'"},
 		{"name starting with dash", StopHookConfig{Name: "-a", Stop: stop}, "starts with '-'"},
 		{"name too long", StopHookConfig{Name: strings.Repeat("a", 250), Stop: stop}, "over systemd's 255"},
-		{"no stop", StopHookConfig{Name: "x"}, "Stop is empty"},
+		{"no stop", StopHookConfig{Name: "x"}, "Stop: is empty"},
 		{"relative stop", StopHookConfig{Name: "x", Stop: []string{"deregister"}}, "Stop: unit: exec: program \"deregister\" is not an absolute path"},
 		{"relative start", StopHookConfig{Name: "x", Stop: stop, Start: []string{"./r"}}, "Start: unit: exec: program"},
-		{"timeout too long", StopHookConfig{Name: "x", Stop: stop, Timeout: 91 * time.Second}, "Timeout 1m31s: give a whole number of seconds from 1s to 1m30s"},
-		{"timeout negative", StopHookConfig{Name: "x", Stop: stop, Timeout: -time.Second}, "Timeout -1s"},
-		{"timeout fractional", StopHookConfig{Name: "x", Stop: stop, Timeout: 1500 * time.Millisecond}, "Timeout 1.5s"},
-		{"relative mount", StopHookConfig{Name: "x", Stop: stop, Mounts: []string{"mnt"}}, "Mounts[0] \"mnt\": give a normalized absolute path such as \"/mnt\""},
+		{"timeout too long", StopHookConfig{Name: "x", Stop: stop, Timeout: 91 * time.Second}, "Timeout: 1m31s: give a whole number of seconds from 1s to 1m30s"},
+		{"timeout negative", StopHookConfig{Name: "x", Stop: stop, Timeout: -time.Second}, "Timeout: -1s"},
+		{"timeout fractional", StopHookConfig{Name: "x", Stop: stop, Timeout: 1500 * time.Millisecond}, "Timeout: 1.5s"},
+		{"relative mount", StopHookConfig{Name: "x", Stop: stop, Mounts: []string{"mnt"}}, "Mounts[0]: \"mnt\": give a normalized absolute path such as \"/mnt\""},
 		{"unclean mount", StopHookConfig{Name: "x", Stop: stop, Mounts: []string{"/a", "/mnt/../etc"}}, "Mounts[1]"},
 		{"newline in mount", StopHookConfig{Name: "x", Stop: stop, Mounts: []string{"/mnt\n[Service]"}}, "Mounts[0]"},
-		{"relative env file", StopHookConfig{Name: "x", Stop: stop, EnvironmentFile: "-etc/x"}, "EnvironmentFile \"-etc/x\""},
+		{"relative env file", StopHookConfig{Name: "x", Stop: stop, EnvironmentFile: "-etc/x"}, "EnvironmentFile: \"-etc/x\""},
 		{"env file with space", StopHookConfig{Name: "x", Stop: stop, EnvironmentFile: "/etc/a b"}, "EnvironmentFile"},
 		{"bad user", StopHookConfig{Name: "x", Stop: stop, User: "root\nExecStart=/bin/evil"}, "unit: stop hook: User:"},
 		{"description newline", StopHookConfig{Name: "x", Stop: stop, Description: "a\n[Install]"}, "unit: stop hook: Description: value contains a newline"},
@@ -171,5 +173,29 @@ func TestStopHookOptions(t *testing.T) {
 	}
 	if h.Name != "cluster-member.service" {
 		t.Errorf("Name = %q", h.Name)
+	}
+}
+
+// Check reports every problem at once, each tagged with its field, and
+// StopHook's error carries them for errors.As.
+func TestStopHookCheckFields(t *testing.T) {
+	c := StopHookConfig{Name: "a/b", Stop: []string{"relative"}, Timeout: 91 * time.Second, Mounts: []string{"/ok", "mnt"}, User: "x y"}
+	var fields []string
+	for _, d := range c.Check() {
+		if d.Rule != RuleStopHookConfig || d.Severity != diag.Error {
+			t.Errorf("%v: rule or severity", d)
+		}
+		fields = append(fields, d.Path)
+	}
+	if got, want := strings.Join(fields, ","), "Name,Stop,Timeout,Mounts[1],User"; got != want {
+		t.Errorf("fields = %s, want %s", got, want)
+	}
+	_, err := StopHook(c)
+	var se *StopHookError
+	if !errors.As(err, &se) || len(se.Problems) != 5 {
+		t.Errorf("StopHook error %v: not a *StopHookError with 5 problems", err)
+	}
+	if (StopHookConfig{Name: "ok", Stop: []string{"/bin/true"}}).Check() != nil {
+		t.Error("a good config has problems")
 	}
 }

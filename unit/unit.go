@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/udkit/udkit/diag"
 )
 
 // MaxLineLen is the longest line, in bytes, that [Parse] accepts and
@@ -157,6 +159,29 @@ func (u *Unit) Marshal() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// ParseError is the error of [Parse]: the unit line that systemd would
+// not read as written, and why.
+type ParseError struct {
+	// Line is the 1-based line of the unit text.
+	Line int
+	// Message says what is wrong and what to do, without the line.
+	Message string
+}
+
+// Error formats e as "unit line N: MESSAGE".
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("unit line %d: %s", e.Line, e.Message)
+}
+
+// Diagnostic returns e as a finding of rule [RuleParse].
+func (e *ParseError) Diagnostic() diag.Diagnostic {
+	return diag.Diagnostic{Line: e.Line, Severity: diag.Error, Rule: RuleParse, Message: e.Message}
+}
+
+func parseErrorf(line int, format string, args ...any) *ParseError {
+	return &ParseError{Line: line, Message: fmt.Sprintf(format, args...)}
+}
+
 // Parse reads a unit file the way systemd's configuration parser does:
 // lines end at "\n" (a "\r\n" ending is accepted), a line whose first
 // non-blank character is '#' or ';' is a comment (also between continuation
@@ -166,7 +191,7 @@ func (u *Unit) Marshal() ([]byte, error) {
 // byte-order mark at the start is skipped.
 //
 // Parse is stricter than systemd, which warns about a bad line and goes on:
-// every such line is an error of the form "unit line N: ...". Rejected too
+// every such line is a *[ParseError] with its line. Rejected too
 // are control characters other than tab (a bare carriage return or NUL ends
 // a line for systemd), invalid UTF-8, lines over [MaxLineLen] bytes and
 // input over [MaxSize] bytes. Whatever Parse accepts, [Unit.Marshal] renders
@@ -179,7 +204,7 @@ func Parse(r io.Reader) (*Unit, error) {
 		eof := errors.Is(err, io.EOF)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			return nil, fmt.Errorf("unit line %d: line is over %d bytes; shorten it", p.lineNo+1, MaxLineLen)
+			return nil, parseErrorf(p.lineNo+1, "line is over %d bytes; shorten it", MaxLineLen)
 		case err != nil && !eof:
 			return nil, fmt.Errorf("unit: reading: %w", err)
 		}
@@ -215,7 +240,7 @@ func (p *parser) physical(raw []byte) error {
 	p.lineNo++
 	p.total += len(raw)
 	if p.total > MaxSize {
-		return fmt.Errorf("unit line %d: input is over %d bytes; a unit file is never that large", p.lineNo, MaxSize)
+		return parseErrorf(p.lineNo, "input is over %d bytes; a unit file is never that large", MaxSize)
 	}
 	line := bytes.TrimSuffix(raw, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
@@ -223,10 +248,10 @@ func (p *parser) physical(raw []byte) error {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
 	if len(line) > MaxLineLen {
-		return fmt.Errorf("unit line %d: line is %d bytes, over the %d-byte limit; shorten it", p.lineNo, len(line), MaxLineLen)
+		return parseErrorf(p.lineNo, "line is %d bytes, over the %d-byte limit; shorten it", len(line), MaxLineLen)
 	}
 	if err := checkText(string(line)); err != nil {
-		return fmt.Errorf("unit line %d: %w", p.lineNo, err)
+		return &ParseError{Line: p.lineNo, Message: err.Error()}
 	}
 	if t := bytes.TrimLeft(line, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
 		return nil // a comment, also inside a continuation
@@ -238,7 +263,7 @@ func (p *parser) physical(raw []byte) error {
 		logical, p.contStart = append([]byte(nil), line...), p.lineNo
 	}
 	if len(logical) > MaxLineLen {
-		return fmt.Errorf("unit line %d: continued line is %d bytes, over the %d-byte limit; shorten it", p.contStart, len(logical), MaxLineLen)
+		return parseErrorf(p.contStart, "continued line is %d bytes, over the %d-byte limit; shorten it", len(logical), MaxLineLen)
 	}
 	if endsEscaped(logical) {
 		logical[len(logical)-1] = ' '
@@ -274,29 +299,29 @@ func (u *Unit) parseLine(l string, lineNo int) error {
 	}
 	if l[0] == '[' {
 		if l[len(l)-1] != ']' {
-			return fmt.Errorf("unit line %d: section header %q does not end in ']'", lineNo, l)
+			return parseErrorf(lineNo, "section header %q does not end in ']'", l)
 		}
 		name := l[1 : len(l)-1]
 		if err := checkSectionName(name); err != nil {
-			return fmt.Errorf("unit line %d: %w", lineNo, err)
+			return &ParseError{Line: lineNo, Message: err.Error()}
 		}
 		u.Sections = append(u.Sections, Section{Name: name, Line: lineNo})
 		return nil
 	}
 	eq := strings.IndexByte(l, '=')
 	if eq < 0 {
-		return fmt.Errorf("unit line %d: %q is neither Key=Value nor a [Section] header; add the '=' or comment the line out with '#'", lineNo, l)
+		return parseErrorf(lineNo, "%q is neither Key=Value nor a [Section] header; add the '=' or comment the line out with '#'", l)
 	}
 	if len(u.Sections) == 0 {
-		return fmt.Errorf("unit line %d: option %q comes before any [Section] header; move it into the section it belongs to", lineNo, l[:eq])
+		return parseErrorf(lineNo, "option %q comes before any [Section] header; move it into the section it belongs to", l[:eq])
 	}
 	key := strings.Trim(l[:eq], whitespace)
 	if err := checkKey(key); err != nil {
-		return fmt.Errorf("unit line %d: %w", lineNo, err)
+		return &ParseError{Line: lineNo, Message: err.Error()}
 	}
 	value := strings.Trim(l[eq+1:], whitespace)
 	if endsEscaped([]byte(value)) {
-		return fmt.Errorf("unit line %d: value of %s ends in a lone backslash; write \\\\ for a literal backslash", lineNo, key)
+		return parseErrorf(lineNo, "value of %s ends in a lone backslash; write \\\\ for a literal backslash", key)
 	}
 	s := &u.Sections[len(u.Sections)-1]
 	s.Options = append(s.Options, Option{Key: key, Value: value, Line: lineNo})

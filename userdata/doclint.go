@@ -126,7 +126,7 @@ func LintDocument(input []byte, d *Decoded) diag.List {
 		dg := diag.Diagnostic{Part: part, Line: line, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)}
 		if part > 0 && d.MIME {
 			p := d.Parts[part-1]
-			dg.PartLabel = partLabel(p.ContentType, p.Filename)
+			dg.PartLabel = PartLabel(p.ContentType, p.Filename)
 		} else {
 			dg.Part = 0
 		}
@@ -374,14 +374,6 @@ func indexFold(b []byte, key string) int {
 		}
 	}
 	return -1
-}
-
-// partLabel is label without the "part N" prefix, for diag.Diagnostic.
-func partLabel(ct, filename string) string {
-	if filename == "" {
-		return QuoteHeader(ct)
-	}
-	return QuoteHeader(ct) + " " + strconv.QuoteToASCII(filename)
 }
 
 func abbrevQuote(s string) string {

@@ -74,7 +74,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"merge type newline", Document{Parts: []Part{{ContentType: ContentCloudConfig, MergeType: "a\r\nX: y", Body: []byte("#cloud-config\n")}}}, Options{}, "merge type"},
 		{"shell part re-typed", Document{Parts: []Part{{ContentType: ContentShellScript, Filename: "x", Body: []byte("#cloud-config\n")}}}, Options{}, "would act on it as text/cloud-config"},
 		{"second part bad too", Document{Parts: []Part{{ContentType: "x"}, {ContentType: "y"}}}, Options{}, "part 2 (y)"},
-		{"over limit", Document{Parts: []Part{{ContentType: ContentShellScript, Filename: "big.sh", Body: big}}}, Options{}, `over the limit of 16384 bytes`},
+		{"over limit", Document{Parts: []Part{{ContentType: ContentShellScript, Filename: "big.sh", Body: big}}}, Options{Gzip: GzipNever}, `over the limit of 16384 bytes`},
 		{"over custom limit gzip'd", Document{Parts: []Part{{ContentType: ContentShellScript, Filename: "big.sh", Body: big}}}, Options{Gzip: GzipAlways, Limit: 10}, `gzip'd document is`},
 		{"bad gzip mode", Document{Parts: []Part{{ContentType: ContentCloudConfig}}}, Options{Gzip: 7}, "unknown gzip mode"},
 	}
@@ -95,7 +95,7 @@ func TestEncodeSizeLimit(t *testing.T) {
 	body := bytes.Repeat([]byte("echo hello world\n"), 1200) // ~20 KB, compresses well
 	doc := &Document{Parts: []Part{{ContentType: ContentShellScript, Filename: "big.sh", Body: append([]byte("#!/bin/sh\n"), body...)}}}
 
-	_, err := doc.Encode(Options{})
+	_, err := doc.Encode(Options{Gzip: GzipNever})
 	var se *SizeError
 	if !errors.As(err, &se) {
 		t.Fatalf("plain encode: err = %v, want *SizeError", err)

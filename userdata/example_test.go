@@ -48,7 +48,7 @@ func ExampleDocument_EncodeReport() {
 	doc := &userdata.Document{}
 	doc.Add(userdata.ContentShellScript, "big.sh", []byte("#!/bin/sh\n"+strings.Repeat("echo 'a long but repetitive script'\n", 600)))
 
-	_, err := doc.Encode(userdata.Options{})
+	_, err := doc.Encode(userdata.Options{Gzip: userdata.GzipNever})
 	var se *userdata.SizeError
 	fmt.Println(errors.As(err, &se), se.Report.Raw > 16384, se.Report.Gzip < 16384)
 

@@ -149,3 +149,11 @@ func abbrevBytes(b []byte) []byte {
 	}
 	return b
 }
+
+func mustEncode(t testing.TB, d *Document) []byte {
+	out, err := d.Encode(Options{Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

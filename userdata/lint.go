@@ -5,27 +5,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/udkit/udkit/diag"
 )
 
-// Severity ranks a [Diagnostic].
-type Severity int
-
-const (
-	// Warning: cloud-init does something, probably not what was meant.
-	Warning Severity = iota
-	// Error: part of the document is lost or never runs.
-	Error
-)
-
-// String returns "warning" or "error".
-func (s Severity) String() string {
-	if s == Error {
-		return "error"
-	}
-	return "warning"
-}
-
-// Lint rule names, as in [Diagnostic.Rule].
+// Lint rule ids, as in [diag.Diagnostic.Rule].
 const (
 	RuleKeyReplaced       = "cloud-config-key-replaced"
 	RuleDuplicateFilename = "duplicate-filename"
@@ -34,18 +18,18 @@ const (
 	RuleGeneratedFilename = "generated-filename"
 )
 
-// Diagnostic is one finding of [Lint].
-type Diagnostic struct {
-	Part     int // 1-based index of the part the finding is about
-	Severity Severity
-	Rule     string // one of the Rule* constants
-	Message  string
+var rules = []diag.Rule{
+	{ID: RuleKeyReplaced, Severity: diag.Warning, Doc: "A cloud-config part sets a top-level key an earlier cloud-config part sets too, without a merge type: under cloud-init's default merge the later value replaces the earlier one; set X-Merge-Type: " + MergeAppend + " to add to it."},
+	{ID: RuleDuplicateFilename, Severity: diag.Error, Doc: "Two script (or boothook) parts of one kind have the same filename: cloud-init writes both to the same file and only the later survives (parts of different kinds, and cloud-config parts, are written to different places or nowhere)."},
+	{ID: RuleRuncmdFilename, Severity: diag.Error, Doc: "A text/x-shellscript part named runcmd collides with the script cloud-init writes for the runcmd key: one overwrites the other."},
+	{ID: RuleScriptOrder, Severity: diag.Warning, Doc: "Shell-script parts of one kind run sorted by filename, not in part order (a part without a filename is named part-NNN after its position); the listed order differs."},
+	{ID: RuleGeneratedFilename, Severity: diag.Error, Doc: "A filename of the form cloud-init gives unnamed parts (part-NNN): an error when an unnamed script or boothook of the same kind in the same document gets that very name (one file overwrites the other), advice (info) otherwise (an unnamed part added later or by an include or archive may take it)."},
 }
 
-// String formats the diagnostic as `part 2: warning: MESSAGE [RULE]`.
-func (d Diagnostic) String() string {
-	return fmt.Sprintf("part %d: %s: %s [%s]", d.Part, d.Severity, d.Message, d.Rule)
-}
+// Rules returns every rule of the package, in a fixed order: those
+// [Lint] checks on a composed [Document], then the document rules of
+// [LintDocument] ([DocumentRules]).
+func Rules() []diag.Rule { return append(append([]diag.Rule(nil), rules...), DocumentRules()...) }
 
 // Lint reports what in d cloud-init would accept but most likely not do
 // as meant, in part order:
@@ -63,23 +47,23 @@ func (d Diagnostic) String() string {
 //     (parts without a filename are named part-NNN after their position);
 //   - a part whose filename has the form cloud-init gives parts without a
 //     filename (part-%03d of the part's 1-based position, so part-001,
-//     part-042, part-1000): an error when a part without a filename in the
-//     same document gets that very name, so that one overwrites the other,
-//     a warning otherwise (an unnamed part added later, or one an include
-//     or archive brings in, takes it).
+//     part-042, part-1000): an error when a script or boothook part of the
+//     same kind without a filename in the same document gets that very
+//     name, so that one overwrites the other, advice (info) otherwise (an
+//     unnamed part added later, or one an include or archive brings in,
+//     takes it).
 //
 // The top-level keys of cloud-config parts come from a minimal scan, not a
 // YAML parser (this package uses the standard library only): every line
 // that starts in column 0 with a plain or quoted key followed by a colon.
 // Flow-style documents ({runcmd: [...]}) are not scanned. A part whose body
 // sets merge_how or merge_type counts as having a merge type.
-func Lint(d *Document) []Diagnostic {
-	var out []Diagnostic
+func Lint(d *Document) diag.List {
+	var out diag.List
 	seenKey := map[string]int{} // key -> 1-based part that set it first
 	seenName := map[string]int{}
 	for i, p := range d.Parts {
 		n := i + 1
-		where := label(i, p.ContentType, p.Filename)
 		if keys := cloudConfigKeys(p); keys != nil {
 			merges := p.MergeType != ""
 			for _, k := range keys {
@@ -96,8 +80,8 @@ func Lint(d *Document) []Diagnostic {
 				}
 			}
 			if len(replaced) > 0 {
-				out = append(out, Diagnostic{Part: n, Severity: Warning, Rule: RuleKeyReplaced,
-					Message: fmt.Sprintf("%s replaces %s under cloud-init's default merge; set MergeType to userdata.MergeAppend (X-Merge-Type: %s) to add to them", where, strings.Join(replaced, ", "), MergeAppend)})
+				out = append(out, finding(i, p, diag.Warning, RuleKeyReplaced,
+					fmt.Sprintf("replaces %s under cloud-init's default merge; set MergeType to userdata.MergeAppend (X-Merge-Type: %s) to add to them", strings.Join(replaced, ", "), MergeAppend)))
 			}
 		}
 		// Only scripts and boothooks are written to files named after the
@@ -105,21 +89,26 @@ func Lint(d *Document) []Diagnostic {
 		// cloud-config parts, collides with nothing.
 		if dir := scriptDir(p.ContentType); p.Filename != "" && dir != "" {
 			if first, ok := seenName[dir+"/"+p.Filename]; ok {
-				out = append(out, Diagnostic{Part: n, Severity: Error, Rule: RuleDuplicateFilename,
-					Message: fmt.Sprintf("%s has the filename of part %d; cloud-init writes both to the same file and only one survives: rename one", where, first)})
+				out = append(out, finding(i, p, diag.Error, RuleDuplicateFilename,
+					fmt.Sprintf("has the filename of part %d; cloud-init writes both to the same file and only one survives: rename one", first)))
 			} else {
 				seenName[dir+"/"+p.Filename] = n
 			}
 		}
 		if p.ContentType == ContentShellScript && p.Filename == "runcmd" {
-			out = append(out, Diagnostic{Part: n, Severity: Error, Rule: RuleRuncmdFilename,
-				Message: fmt.Sprintf("%s is named runcmd, the name of the script cloud-init writes for the runcmd key; one overwrites the other: rename the part", where)})
+			out = append(out, finding(i, p, diag.Error, RuleRuncmdFilename,
+				"is named runcmd, the name of the script cloud-init writes for the runcmd key; one overwrites the other: rename the part"))
 		}
 	}
 	out = append(out, generatedFilenames(d)...)
 	out = append(out, scriptOrder(d)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Part < out[j].Part })
 	return out
+}
+
+// finding is a diagnostic about part i (0-based).
+func finding(i int, p Part, sev diag.Severity, rule, msg string) diag.Diagnostic {
+	return diag.Diagnostic{Part: i + 1, PartLabel: p.Label(), Severity: sev, Rule: rule, Message: msg}
 }
 
 // generatedName reports whether name has the form of the names cloud-init
@@ -141,8 +130,8 @@ func generatedName(name string) bool {
 
 // generatedFilenames finds caller-given filenames of the form cloud-init
 // gives unnamed parts.
-func generatedFilenames(d *Document) []Diagnostic {
-	var out []Diagnostic
+func generatedFilenames(d *Document) diag.List {
+	var out diag.List
 	unnamed := map[string]int{} // name cloud-init gives -> 1-based part
 	for i, p := range d.Parts {
 		if p.Filename == "" {
@@ -153,21 +142,21 @@ func generatedFilenames(d *Document) []Diagnostic {
 		if p.Filename == "" || !generatedName(p.Filename) {
 			continue
 		}
-		where := label(i, p.ContentType, p.Filename)
 		if j, ok := unnamed[scriptDir(p.ContentType)+"/"+p.Filename]; ok && scriptDir(p.ContentType) != "" {
-			out = append(out, Diagnostic{Part: i + 1, Severity: Error, Rule: RuleGeneratedFilename,
-				Message: fmt.Sprintf("%s has the name cloud-init gives part %d, which has no filename; one overwrites the other: give the part a name not of the form part-NNN", where, j)})
+			out = append(out, finding(i, p, diag.Error, RuleGeneratedFilename,
+				fmt.Sprintf("has the name cloud-init gives part %d, which has no filename; one overwrites the other: give the part a name not of the form part-NNN", j)))
 			continue
 		}
-		out = append(out, Diagnostic{Part: i + 1, Severity: Warning, Rule: RuleGeneratedFilename,
-			Message: fmt.Sprintf("%s is named like the parts cloud-init names itself (part-NNN, from the position of a part without a filename); it collides with any unnamed part that comes to stand at that position, one an include or archive adds too: give the part a name not of the form part-NNN", where)})
+		// Nothing collides in the document as given: advice.
+		out = append(out, finding(i, p, diag.Info, RuleGeneratedFilename,
+			"is named like the parts cloud-init names itself (part-NNN, from the position of a part without a filename); it collides with any unnamed part that comes to stand at that position, one an include or archive adds too: give the part a name not of the form part-NNN"))
 	}
 	return out
 }
 
 // scriptOrder finds shell parts that run in another order than listed.
-func scriptOrder(d *Document) []Diagnostic {
-	var out []Diagnostic
+func scriptOrder(d *Document) diag.List {
+	var out diag.List
 	type script struct {
 		n    int
 		name string
@@ -194,12 +183,12 @@ func scriptOrder(d *Document) []Diagnostic {
 			for k := 0; k < j; k++ {
 				if ss[j].name < ss[k].name {
 					p := d.Parts[ss[j].n-1]
-					where := label(ss[j].n-1, p.ContentType, p.Filename)
+					named := ""
 					if p.Filename == "" {
-						where += " (named " + ss[j].name + " by cloud-init)"
+						named = "named " + ss[j].name + " by cloud-init, "
 					}
-					out = append(out, Diagnostic{Part: ss[j].n, Severity: Warning, Rule: RuleScriptOrder,
-						Message: fmt.Sprintf("%s runs before part %d (%q): cloud-init runs %s parts sorted by filename, not in part order; prefix the filenames with numbers in the order they must run", where, ss[k].n, ss[k].name, ct)})
+					out = append(out, finding(ss[j].n-1, p, diag.Warning, RuleScriptOrder,
+						fmt.Sprintf("%sruns before part %d (%s): cloud-init runs %s parts sorted by filename, not in part order; prefix the filenames with numbers in the order they must run", named, ss[k].n, diag.Quote(ss[k].name), QuoteHeader(ct))))
 					break
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/internal/realtools"
 )
 
@@ -18,7 +19,7 @@ func TestLint(t *testing.T) {
 	type want struct {
 		part int
 		rule string
-		sev  Severity
+		sev  diag.Severity
 		in   string
 	}
 	tests := []struct {
@@ -28,34 +29,34 @@ func TestLint(t *testing.T) {
 	}{
 		{"clean", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), cc("#cloud-config\nruncmd: [b]\n", MergeAppend), sh("10-a"), sh("20-b")}, nil},
 		{"runcmd replaced", []Part{cc("#cloud-config\nruncmd: [a]\nwrite_files: []\n", ""), cc("#cloud-config\nruncmd: [b]\n", "")},
-			[]want{{2, RuleKeyReplaced, Warning, "replaces runcmd (set by part 1)"}}},
+			[]want{{2, RuleKeyReplaced, diag.Warning, "replaces runcmd (set by part 1)"}}},
 		{"merge_how in body counts", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), cc("#cloud-config\nmerge_how: 'list(append)'\nruncmd: [b]\n", "")}, nil},
 		{"different keys", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), cc("#cloud-config\nwrite_files: []\n", "")}, nil},
 		{"nested key not top level", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), cc("#cloud-config\nusers:\n  - name: x\n    runcmd: y\n", "")}, nil},
 		{"quoted key", []Part{cc("#cloud-config\n\"bootcmd\": [a]\n", ""), cc("#cloud-config\n'bootcmd' : [b]\n", "")},
-			[]want{{2, RuleKeyReplaced, Warning, "bootcmd"}}},
+			[]want{{2, RuleKeyReplaced, diag.Warning, "bootcmd"}}},
 		{"jinja cloud-config", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), {ContentType: ContentJinja2, Body: []byte("## template: jinja\n#cloud-config\nruncmd: [b]\n")}},
-			[]want{{2, RuleKeyReplaced, Warning, "runcmd"}}},
+			[]want{{2, RuleKeyReplaced, diag.Warning, "runcmd"}}},
 		{"duplicate filename", []Part{sh("a.sh"), sh("a.sh")},
-			[]want{{2, RuleDuplicateFilename, Error, "filename of part 1"}}},
+			[]want{{2, RuleDuplicateFilename, diag.Error, "filename of part 1"}}},
 		{"same filename, other kind of part", []Part{sh("a.sh"), {ContentType: ContentBoothook, Filename: "a.sh", Body: []byte("#cloud-boothook\n")}, cc("#cloud-config\n", "a.sh")}, nil},
-		{"runcmd name", []Part{sh("runcmd")}, []want{{1, RuleRuncmdFilename, Error, "named runcmd"}}},
+		{"runcmd name", []Part{sh("runcmd")}, []want{{1, RuleRuncmdFilename, diag.Error, "named runcmd"}}},
 		{"runcmd name per-boot is fine", []Part{{ContentType: ContentShellScriptPerBoot, Filename: "runcmd"}}, nil},
-		{"script order", []Part{sh("20-b"), sh("10-a")}, []want{{2, RuleScriptOrder, Warning, `runs before part 1 ("20-b")`}}},
+		{"script order", []Part{sh("20-b"), sh("10-a")}, []want{{2, RuleScriptOrder, diag.Warning, `runs before part 1 ("20-b")`}}},
 		{"unnamed scripts sort by position", []Part{sh(""), sh("")}, nil},
-		{"unnamed after named", []Part{sh("x"), sh("")}, []want{{2, RuleScriptOrder, Warning, `part-002`}}},
+		{"unnamed after named", []Part{sh("x"), sh("")}, []want{{2, RuleScriptOrder, diag.Warning, `part-002`}}},
 		{"order per kind", []Part{sh("20-b"), {ContentType: ContentShellScriptPerBoot, Filename: "10-a"}}, nil},
 		{"generated name taken by an unnamed part", []Part{sh(""), sh("part-001")},
-			[]want{{2, RuleGeneratedFilename, Error, "has the name cloud-init gives part 1"}}},
+			[]want{{2, RuleGeneratedFilename, diag.Error, "has the name cloud-init gives part 1"}}},
 		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), sh("")},
-			[]want{{1, RuleGeneratedFilename, Error, "has the name cloud-init gives part 3"}}},
+			[]want{{1, RuleGeneratedFilename, diag.Error, "has the name cloud-init gives part 3"}}},
 		{"generated name of an unnamed part of another kind", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
-			[]want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
+			[]want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
 		{"generated name, no unnamed part", []Part{sh("part-001"), sh("part-002")},
-			[]want{{1, RuleGeneratedFilename, Warning, "part-NNN"}, {2, RuleGeneratedFilename, Warning, "part-NNN"}}},
-		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
-		{"generated name of part 0", []Part{sh("part-000")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
-		{"own name, same position", []Part{sh("part-001")}, []want{{1, RuleGeneratedFilename, Warning, "part-NNN"}}},
+			[]want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}, {2, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"generated name of part 0", []Part{sh("part-000")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"own name, same position", []Part{sh("part-001")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
 		{"two digits is not generated", []Part{sh("part-01")}, nil},
 		{"padded past three digits is not generated", []Part{sh("part-0001")}, nil},
 		{"suffix is not generated", []Part{sh("part-001.sh")}, nil},
@@ -64,7 +65,7 @@ func TestLint(t *testing.T) {
 		{"sign is not generated", []Part{sh("part--01")}, nil},
 		{"part-handler name is not generated", []Part{{ContentType: ContentPartHandler, Filename: "part-handler-000", Body: []byte("#part-handler\n")}}, nil},
 		{"several findings sorted by part", []Part{sh("b"), sh("b"), sh("a")}, []want{
-			{2, RuleDuplicateFilename, Error, ""}, {3, RuleScriptOrder, Warning, ""}}},
+			{2, RuleDuplicateFilename, diag.Error, ""}, {3, RuleScriptOrder, diag.Warning, ""}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,7 +139,7 @@ func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 			}
 			lintErr := false
 			for _, g := range Lint(&Document{Parts: d.parts}) {
-				if g.Rule == RuleGeneratedFilename && g.Severity == Error {
+				if g.Rule == RuleGeneratedFilename && g.Severity == diag.Error {
 					lintErr = true
 				}
 			}
@@ -146,5 +147,33 @@ func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 				t.Errorf("cloud-init names %v; generated-filename error: %v", r.Parts, lintErr)
 			}
 		})
+	}
+}
+
+// Every finding carries its part's escaped label, never repeats it in the
+// message, and names a rule of Rules().
+func TestLintLabelsAndRules(t *testing.T) {
+	known := map[string]bool{}
+	for _, r := range Rules() {
+		if known[r.ID] || r.Doc == "" {
+			t.Errorf("rule %q duplicated or undocumented", r.ID)
+		}
+		known[r.ID] = true
+	}
+	doc := &Document{Parts: []Part{
+		{ContentType: ContentShellScript, Filename: "b\x1b[31m", Body: []byte("#!/bin/sh\n")},
+		{ContentType: ContentShellScript, Filename: "b\x1b[31m", Body: []byte("#!/bin/sh\n")},
+		{ContentType: ContentShellScript, Filename: "a", Body: []byte("#!/bin/sh\n")},
+	}}
+	for _, d := range Lint(doc) {
+		if !known[d.Rule] {
+			t.Errorf("finding of unknown rule %q", d.Rule)
+		}
+		if d.PartLabel != doc.Parts[d.Part-1].Label() || strings.Contains(d.Message, d.PartLabel) {
+			t.Errorf("label %q, message %q", d.PartLabel, d.Message)
+		}
+		if strings.ContainsRune(d.String(), 0x1b) {
+			t.Errorf("unescaped header value in %q", d.String())
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package userdata
 
 import (
-	"fmt"
 	"strconv"
 )
 
@@ -100,16 +99,29 @@ func (d *Document) Add(contentType, filename string, body []byte) *Document {
 	return d
 }
 
-// label names part i (0-based) in error messages the way users count
-// them: `part 3 (text/x-shellscript "register.sh")`. The content type and
-// filename come from the user data's headers, so they pass through
-// [QuoteHeader] and [strconv.QuoteToASCII]: a hostile header cannot put
-// escape sequences or line breaks into an error message.
-func label(i int, ct, filename string) string {
-	if filename == "" {
-		return fmt.Sprintf("part %d (%s)", i+1, QuoteHeader(ct))
+// Label describes p as its headers name it, escaped for a terminal: the
+// content type, and the filename in double quotes when there is one, as
+// in `text/x-shellscript "register.sh"`. It is what
+// [diag.Diagnostic.PartLabel] holds and what every udkit message about a
+// part shows.
+func (p Part) Label() string { return PartLabel(p.ContentType, p.Filename) }
+
+// PartLabel is [Part.Label] of a part with content type ct and filename
+// fn: the one place udkit formats a part's label. The values come from
+// the user data's headers, so they pass through [QuoteHeader] and
+// [strconv.QuoteToASCII]: a hostile header cannot put escape sequences,
+// line breaks or look-alike letters into a message.
+func PartLabel(ct, fn string) string {
+	if fn == "" {
+		return QuoteHeader(ct)
 	}
-	return fmt.Sprintf("part %d (%s %s)", i+1, QuoteHeader(ct), strconv.QuoteToASCII(filename))
+	return QuoteHeader(ct) + " " + strconv.QuoteToASCII(fn)
+}
+
+// label names part i (0-based) in error messages the way users count
+// them: `part 3 (text/x-shellscript "register.sh")`.
+func label(i int, ct, filename string) string {
+	return "part " + strconv.Itoa(i+1) + " (" + PartLabel(ct, filename) + ")"
 }
 
 // QuoteHeader makes a value taken from a MIME header (content type,
@@ -119,7 +131,9 @@ func label(i int, ct, filename string) string {
 // strconv.QuoteToASCII(s), so control characters, escape sequences, line
 // breaks, bidirectional overrides and other non-ASCII text come out as Go
 // escapes and the value's ends stay visible. The empty string is returned
-// as is.
+// as is. (Unlike [diag.Quote], which keeps printable non-ASCII text, a
+// header value is shown in ASCII: a MIME header is ASCII by definition, so
+// a non-ASCII letter in one is worth seeing as such.)
 func QuoteHeader(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' {

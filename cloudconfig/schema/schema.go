@@ -34,6 +34,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
@@ -111,15 +112,15 @@ func (s *Schema) Validate(c *cloudconfig.Config) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("schema: %v", err)
 	}
-	var diags []cloudconfig.Diagnostic
+	var diags diag.List
 	for _, leaf := range leaves(ve) {
 		kw := "schema"
 		if p := leaf.ErrorKind.KeywordPath(); len(p) > 0 {
 			kw = "schema-" + p[len(p)-1]
 		}
-		diags = append(diags, cloudconfig.Diagnostic{
+		diags = append(diags, diag.Diagnostic{
 			Path:     yamlPath(inst, leaf.InstanceLocation),
-			Severity: cloudconfig.Error,
+			Severity: diag.Error,
 			Rule:     kw,
 			Message:  leaf.ErrorKind.LocalizedString(printer),
 		})

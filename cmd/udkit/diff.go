@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -133,10 +132,7 @@ func partLabel(m partMatch) string {
 	if p == nil {
 		p, i = m.pb, m.b
 	}
-	if p.Filename == "" {
-		return fmt.Sprintf("part %d (%s)", i+1, userdata.QuoteHeader(p.ContentType))
-	}
-	return fmt.Sprintf("part %d (%s %s)", i+1, userdata.QuoteHeader(p.ContentType), strconv.QuoteToASCII(p.Filename))
+	return fmt.Sprintf("part %d (%s)", i+1, p.Label())
 }
 
 // matchParts pairs the parts of a and b: by content type and filename when

@@ -80,8 +80,10 @@ left as it was, and the error names the part and the file. With --json,
 each part gains "extracted":"DIR/NNN-NAME" (only with --extract); the
 text output ends with a line saying where the parts went.
 
-Exit status: 0 on success, 1 when the input cannot be decoded or the
-parts cannot be extracted, 2 on a usage error.
+Exit status: 0 on success; 2 on a usage error, or when the input cannot
+be read or decoded (an archive entry cloud-init's processor raises on
+included: it then acts on none of the document) or the parts cannot be
+extracted (inspect has no findings, so it never exits 1).
 `
 
 // inspectJSON is the --json output; field order is the documented one.
@@ -163,7 +165,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
-		return exitFail
+		return exitTrouble
 	}
 	where := name
 	if name == "-" {
@@ -172,7 +174,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	d, err := userdata.Decode(data, userdata.Limits{})
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
-		return exitFail
+		return exitTrouble
 	}
 	var out inspectJSON
 	out.Encoding.Base64, out.Encoding.Gzip = d.Base64, d.Gzip
@@ -180,8 +182,11 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out.Size.Raw = d.Size
 	acted, incs, warns, err := actOn(d)
 	if err != nil {
+		// cloud-init's processor raises on this document and acts on
+		// none of it: there are no parts to list (2, as for input that
+		// does not decode; inspect has no findings to exit 1 on).
 		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
-		return exitFail
+		return exitTrouble
 	}
 	warns = append(userdata.LintDocument(data, d), warns...)
 	warns.Sort()
@@ -211,7 +216,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		paths, err := extractParts(bodyOf(d, acted), *extract, *force)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit inspect: --extract: %v\n", err)
-			return exitFail
+			return exitTrouble
 		}
 		for i, p := range paths {
 			out.Parts[i].Extracted = p
@@ -222,7 +227,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "udkit inspect: %v\n", err)
-			return exitFail
+			return exitTrouble
 		}
 		return exitOK
 	}

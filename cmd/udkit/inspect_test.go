@@ -23,16 +23,16 @@ func TestInspectExitCodes(t *testing.T) {
 		{name: "json", args: []string{"--json", seed}, wantCode: exitOK, wantStdout: `"parts":[{"index":1,`},
 		{name: "stdin", args: []string{"--json"}, stdin: "#cloud-config\n", wantCode: exitOK, wantStdout: `"content_type":"text/cloud-config"`},
 		{name: "stdin dash", args: []string{"-"}, stdin: "#!/bin/sh\n", wantCode: exitOK, wantStdout: "standard input: base64 no"},
-		{name: "missing file", args: []string{"does-not-exist"}, wantCode: exitFail, wantStderr: "does-not-exist"},
-		{name: "undecodable stdin", args: []string{"-"}, stdin: "MIME-Version: 1.0\n\n\xff", wantCode: exitFail, wantStderr: "udkit inspect: standard input: userdata: document: MIME document is not valid UTF-8"},
+		{name: "missing file", args: []string{"does-not-exist"}, wantCode: exitTrouble, wantStderr: "does-not-exist"},
+		{name: "undecodable stdin", args: []string{"-"}, stdin: "MIME-Version: 1.0\n\n\xff", wantCode: exitTrouble, wantStderr: "udkit inspect: standard input: userdata: document: MIME document is not valid UTF-8"},
 		{name: "two files", args: []string{"a", "b"}, wantCode: exitUsage, wantStderr: "one input at most"},
 		{name: "bad flag", args: []string{"--nope"}, wantCode: exitUsage, wantStderr: "not defined"},
-		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantStdout: "usage: udkit inspect"},
+		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantStdout: "Usage:\n  udkit inspect [flags] [FILE|-]"},
 		{name: "extract without dir", args: []string{"--json", "--extract"}, wantCode: exitUsage, wantStderr: "flag needs an argument: -extract"},
 		{name: "extract empty dir", args: []string{"--extract", "", seed}, wantCode: exitUsage, wantStderr: "--extract needs a directory"},
 		{name: "force without extract", args: []string{"--force", seed}, wantCode: exitUsage, wantStderr: "--force only goes with --extract"},
-		{name: "extract undecodable", args: []string{"--extract", filepath.Join(t.TempDir(), "x"), "-"}, stdin: "MIME-Version: 1.0\n\n\xff", wantCode: exitFail, wantStderr: "not valid UTF-8"},
-		{name: "extract parent missing", args: []string{"--extract", filepath.Join(t.TempDir(), "no", "x"), seed}, wantCode: exitFail, wantStderr: "does not exist; create it first"},
+		{name: "extract undecodable", args: []string{"--extract", filepath.Join(t.TempDir(), "x"), "-"}, stdin: "MIME-Version: 1.0\n\n\xff", wantCode: exitTrouble, wantStderr: "not valid UTF-8"},
+		{name: "extract parent missing", args: []string{"--extract", filepath.Join(t.TempDir(), "no", "x"), seed}, wantCode: exitTrouble, wantStderr: "does not exist; create it first"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

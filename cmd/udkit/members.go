@@ -13,7 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // Environment variables that give `udkit members` its defaults.
@@ -70,16 +72,19 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	hc, err := registry.HTTPClient(*ca, *timeout)
+	if loose := registry.LooseTokenFile(*tokenFile); loose != "" {
+		fmt.Fprintf(stderr, "udkit members: warning: %s\n", loose)
+	}
+	hc, err := client.HTTPClient(*ca, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	var opts []registry.ClientOption
+	var opts []client.Option
 	if *insecure {
-		opts = append(opts, registry.AllowInsecureHTTP())
+		opts = append(opts, client.AllowInsecureHTTP())
 	}
-	c, err := registry.NewClient(*url, tok, hc, opts...)
+	c, err := client.New(*url, tok, hc, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
@@ -89,7 +94,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		cs, err := c.Clusters(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkit members: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if *asJSON {
 			return printJSON(stdout, registry.ClustersResponse{Clusters: cs})
@@ -105,7 +110,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ms, err := c.Members(ctx, cluster)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
-		return exitFail
+		return requestExit(err)
 	}
 	if *asJSON {
 		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms})
@@ -124,7 +129,7 @@ func envOr(name, def string) string {
 func printJSON(w io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return exitFail
+		return exitTrouble
 	}
 	fmt.Fprintf(w, "%s\n", b)
 	return exitOK
@@ -141,8 +146,8 @@ func formatMembers(ms []registry.Member) string {
 		if len(ud) > 12 {
 			ud = ud[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.InstanceID, dash(m.Address),
-			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(ud), dash(formatLabels(m.Labels)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", memberCell(m.InstanceID), dash(memberCell(m.Address)),
+			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(memberCell(ud)), dash(formatLabels(m.Labels)))
 	}
 	tw.Flush()
 	fmt.Fprintf(&b, "%d member(s)\n", len(ms))
@@ -154,7 +159,7 @@ func formatClusters(cs []registry.ClusterSummary) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tMEMBERS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%d\n", c.Cluster, c.Members)
+		fmt.Fprintf(tw, "%s\t%d\n", memberCell(c.Cluster), c.Members)
 	}
 	tw.Flush()
 	return b.String()
@@ -168,9 +173,32 @@ func formatLabels(l map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + l[k]
+		parts[i] = labelWord(k) + "=" + labelWord(l[k])
 	}
 	return strings.Join(parts, ",")
+}
+
+// labelWord prints a label key or value as is when that is unambiguous in
+// "k=v,k=v" and safe on a terminal, and quoted (diag.Quote, with Go
+// escapes for anything a terminal would act on) otherwise: a value with
+// ',' or '=' must not read as more labels.
+func labelWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, ",=\"\\ ") && memberCell(s) == s {
+		return s
+	}
+	return diag.Quote(s)
+}
+
+// memberCell makes a value from the registry safe for one table cell: control,
+// format (bidi) and separator characters and tabs escaped. The registry
+// validates what it stores, but an older one did not, and the answer
+// comes over the network.
+func memberCell(s string) string {
+	e := diag.Escape(s)
+	if strings.ContainsAny(e, "\t\n\r") {
+		return diag.Quote(s)
+	}
+	return e
 }
 
 func dash(s string) string {
@@ -178,4 +206,16 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// requestExit is the exit code for an error of a registry request:
+// exitFail when the registry answered with an API error below 500 (it
+// refused: unknown token, unknown cluster), exitTrouble when it could not
+// be asked (connection, TLS, timeout, a server error).
+func requestExit(err error) int {
+	var apiErr *registry.Error
+	if errors.As(err, &apiErr) && apiErr.Status < 500 {
+		return exitFail
+	}
+	return exitTrouble
 }

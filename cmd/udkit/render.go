@@ -5,13 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/udkit/udkit"
 )
 
-const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--base64] [--limit N] [--accept-errors] SPEC|-"
+const renderUsage = "usage: udkit render [-o FILE] [--gzip auto|always|never] [--compression best|max] [--base64] [--limit N] [--accept-errors] SPEC|-"
 
 func init() {
 	register("render", command{
@@ -55,9 +53,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("render", renderUsage, stderr)
 	out := fs.String("o", "", "write the user data to `FILE` instead of stdout")
 	gzip := fs.String("gzip", "", "compress the document: auto (only when over the limit), always or never; default: the spec's output.gzip (auto)")
+	compression := fs.String("compression", "", "gzip encoder: best, or max (optimal parsing, a few percent smaller, much slower; with --gzip auto only when best does not fit); default: the spec's output.compression (best)")
 	b64 := fs.Bool("base64", false, "encode the result in base64, as launch templates take it")
 	limit := fs.Int("limit", 0, "largest document in bytes before base64; 0: the spec's output.limit, else 16384; -1: no limit")
 	accept := fs.Bool("accept-errors", false, "render even when the lint rules find errors")
+	report := fs.Bool("report", false, "print the size report instead of the user data (with -o, the user data still goes to FILE)")
+	reportJSON := fs.Bool("json", false, "with --report, print the report as one JSON object")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -67,6 +68,10 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, renderUsage)
+		return exitUsage
+	}
+	if *reportJSON && !*report {
+		fmt.Fprintf(stderr, "udkit render: --json goes with --report (the user data itself is not JSON)\n%s\n", renderUsage)
 		return exitUsage
 	}
 	var sf *udkit.SpecFile
@@ -80,21 +85,31 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sf, err = udkit.ParseSpecFile(data, nil)
 		var se *udkit.SpecError
 		if errors.As(err, &se) {
-			err = &udkit.FileError{Name: "-", Err: se}
+			se.File = "-"
 		}
 	} else {
 		sf, err = udkit.ReadSpecFile(pos[0])
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+		printRenderError(stderr, err)
+		var se *udkit.SpecError
+		if errors.As(err, &se) {
+			return exitFail // the spec has problems
+		}
+		return exitTrouble
 	}
 	o := sf.Output
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if set["gzip"] {
-		if o.Gzip, err = udkit.ParseGzipMode(*gzip); err != nil {
-			fmt.Fprintf(stderr, "udkit render: --gzip: %v\n%s\n", err, renderUsage)
+		if err = o.Gzip.UnmarshalText([]byte(*gzip)); err != nil {
+			fmt.Fprintf(stderr, "udkit render: --gzip: %s\n%s\n", errText(err), renderUsage)
+			return exitUsage
+		}
+	}
+	if set["compression"] {
+		if err := o.Compression.UnmarshalText([]byte(*compression)); err != nil {
+			fmt.Fprintf(stderr, "udkit render: --compression: %v\n%s\n", err, renderUsage)
 			return exitUsage
 		}
 	}
@@ -117,49 +132,23 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
 		}
 	}
+	if *report {
+		return renderReport(stdout, stderr, pos[0], *out, *reportJSON, sf.Spec, o, data, err)
+	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printRenderError(stderr, err)
 		return exitFail
 	}
 	if *out == "" {
 		if _, err := stdout.Write(data); err != nil {
-			fmt.Fprintf(stderr, "udkit render: %v\n", err)
-			return exitFail
+			fmt.Fprintf(stderr, "udkit render: writing standard output: %v\n", err)
+			return exitTrouble
 		}
 		return exitOK
 	}
 	if err := writeFileAtomic(*out, data); err != nil {
-		fmt.Fprintf(stderr, "udkit render: -o %s: %v\n", *out, err)
-		return exitFail
+		fmt.Fprintf(stderr, "udkit render: -o %v\n", err)
+		return exitTrouble
 	}
 	return exitOK
-}
-
-// writeFileAtomic writes data to name through a temporary file in the same
-// directory, so that a failure never leaves a partial file.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".udkit-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -15,10 +15,11 @@ import (
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/userdata"
 )
 
-const validateUsage = "usage: udkit validate [--cloud-init auto|always|never] FILE"
+const validateUsage = "usage: udkit validate [--cloud-init auto|always|never] [--format text|json|github] [--json] FILE"
 
 func init() {
 	register("validate", command{
@@ -34,7 +35,8 @@ const schemaBad = "#cloud-config\nruncmd: 5\n"
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", validateUsage, stderr)
-	mode := fs.String("cloud-init", "auto", "run `cloud-init schema` too: auto (when installed), always (fail without it) or never")
+	mode := fs.String("cloud-init", "auto", "run cloud-init's schema check too, `MODE`: auto (when installed), always (exit 2 without it) or never")
+	ff := addFindingsFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -46,37 +48,53 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, validateUsage)
 		return exitUsage
 	}
+	format, err := ff.get()
+	if err != nil {
+		fmt.Fprintf(stderr, "udkit validate: %v\n%s\n", err, validateUsage)
+		return exitUsage
+	}
+	out := newFindingsOut(format, stdout, nil)
+	if out.structured() {
+		// out prints the findings; the text lines below go nowhere.
+		stdout = io.Discard
+	}
 	name := files[0]
+	out.file(name, "")
 	data, err := readInput(name, stdin, userdata.DefaultMaxInput)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit validate: %v\n", err)
-		return exitUsage
+		out.fail(err.Error())
+		return out.exit(exitUsage, stderr)
 	}
 
 	// The cloud-configs to check: the file itself, or the cloud-config
 	// parts of user data.
 	type doc struct {
-		label string
-		body  []byte
-		file  bool // the file itself, whose lines findings can name
+		label     string
+		body      []byte
+		file      bool // the file itself, whose lines findings can name
+		part      int  // the part of user data, 1-based; 0 for the file
+		partLabel string
 	}
 	var docs []doc
 	if udkit.DetectKind(data) == udkit.KindCloudConfig {
-		docs = append(docs, doc{name, data, true})
+		docs = append(docs, doc{name, data, true, 0, ""})
 	} else {
 		d, err := userdata.Decode(data, userdata.Limits{})
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitUsage
+			fmt.Fprintf(stderr, "udkit validate: %s: %s\n", name, errText(err))
+			out.fail(errText(err))
+			return out.exit(exitUsage, stderr)
 		}
 		for i, p := range d.Parts {
 			if p.ContentType == userdata.ContentCloudConfig {
-				docs = append(docs, doc{fmt.Sprintf("%s: part %d", name, i+1), p.Body, false})
+				docs = append(docs, doc{fmt.Sprintf("%s: part %d", name, i+1), p.Body, false, i + 1, p.Label()})
 			}
 		}
 		if len(docs) == 0 {
 			fmt.Fprintf(stderr, "%s: no cloud-config part to validate\n", name)
-			return exitFail
+			out.fail("no cloud-config part to validate")
+			return out.exit(exitFail, stderr)
 		}
 	}
 
@@ -86,17 +104,25 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			if *mode == "always" {
 				fmt.Fprintf(stderr, "udkit validate: --cloud-init always: cloud-init is not installed (%v); install cloud-init and python3-jsonschema\n", err)
-				return exitUsage
+				out.fail("--cloud-init always: cloud-init is not installed")
+				return out.exit(exitUsage, stderr)
 			}
 			ci = ""
 			fmt.Fprintln(stderr, "udkit validate: cloud-init not installed: checked with udkit's rules only")
 		} else if v, err := cloudInitSchema(ci, []byte(schemaBad)); err != nil {
 			fmt.Fprintf(stderr, "udkit validate: %v\n", err)
-			return exitUsage
+			out.fail(err.Error())
+			return out.exit(exitUsage, stderr)
 		} else if v.valid {
 			fmt.Fprintln(stderr, "udkit validate: `cloud-init schema` accepts a known-bad cloud-config, so it is not validating; install python3-jsonschema")
-			return exitUsage
+			out.fail("`cloud-init schema` accepts a known-bad cloud-config; install python3-jsonschema")
+			return out.exit(exitUsage, stderr)
 		}
+	}
+	if ci != "" {
+		out.setChecked("udkit", "cloud-init schema")
+	} else {
+		out.setChecked("udkit")
 	}
 
 	code := exitOK
@@ -104,27 +130,36 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bad := false
 		c, err := cloudconfig.Parse(d.body)
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: error: %s\n", d.label, strings.TrimPrefix(err.Error(), "cloudconfig: "))
+			label := d.label
+			var pe *cloudconfig.ParseError
+			if errors.As(err, &pe) && d.file && pe.Line > 0 {
+				label = fmt.Sprintf("%s:%d", d.label, pe.Line)
+			}
+			if pe != nil {
+				fmt.Fprintf(stdout, "%s: error: [%s] %s\n", label, cloudconfig.RuleParse, pe.Message)
+			} else {
+				fmt.Fprintf(stdout, "%s: error: %v\n", label, err)
+			}
+			out.add(inPart(parseFinding(err), d.part, d.partLabel, d.file))
 			bad = true
 		} else if err := c.Validate(); err != nil {
 			var ve *cloudconfig.ValidationError
 			if errors.As(err, &ve) {
-				lines := map[string]int{}
-				if d.file {
-					lines = findingLines(d.body)
-				}
 				for _, dg := range ve.Diagnostics {
 					label := d.label
-					if l := lines[dg.Path+"\x00"+dg.Rule]; l > 0 {
-						label = fmt.Sprintf("%s:%d", d.label, l)
+					if d.file && dg.Line > 0 {
+						// Parse kept the positions: no second parse.
+						label = fmt.Sprintf("%s:%d", d.label, dg.Line)
 					}
 					fmt.Fprintf(stdout, "%s: %s: [%s] %s: %s\n", label, dg.Severity, dg.Rule, dg.Path, dg.Message)
-					if dg.Severity == cloudconfig.Error {
+					out.add(inPart(dg, d.part, d.partLabel, d.file))
+					if dg.Severity == diag.Error {
 						bad = true
 					}
 				}
 			} else {
 				fmt.Fprintf(stdout, "%s: error: %v\n", d.label, err)
+				out.add(inPart(parseFinding(err), d.part, d.partLabel, false))
 				bad = true
 			}
 		}
@@ -132,12 +167,16 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			v, err := cloudInitSchema(ci, d.body)
 			if err != nil {
 				fmt.Fprintf(stderr, "udkit validate: %v\n", err)
-				return exitUsage
+				out.fail(err.Error())
+				return out.exit(exitUsage, stderr)
 			}
 			if !v.valid {
 				bad = true
 				for _, l := range strings.Split(strings.TrimSpace(v.output), "\n") {
 					fmt.Fprintf(stdout, "%s: cloud-init schema: %s\n", d.label, strings.TrimSpace(l))
+					if l := strings.TrimSpace(l); !strings.HasSuffix(l, ":") { // not a bare heading
+						out.add(inPart(diag.Diagnostic{Severity: diag.Error, Rule: ruleCloudInitSchema, Message: l}, d.part, d.partLabel, d.file))
+					}
 				}
 			}
 		}
@@ -152,28 +191,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s: valid cloud-config (%s)\n", d.label, checked)
 		}
 	}
-	return code
-}
-
-// findingLines maps the YAML path and rule of each finding in a
-// cloud-config document to its line (the line within the document, which
-// for a part of user data is not a line of the file: only plain
-// cloud-config files get lines).
-func findingLines(body []byte) map[string]int {
-	m := map[string]int{}
-	if udkit.DetectKind(body) != udkit.KindCloudConfig {
-		return m
-	}
-	_, diags, err := udkit.Lint(body)
-	if err != nil {
-		return m
-	}
-	for _, d := range diags {
-		if _, ok := m[d.Where+"\x00"+d.Rule]; !ok && d.Line > 0 {
-			m[d.Where+"\x00"+d.Rule] = d.Line
-		}
-	}
-	return m
+	return out.exit(code, stderr)
 }
 
 type schemaVerdict struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // TestServeClusterSurvivesNodeLoss runs four udkitd processes as one
@@ -48,7 +49,7 @@ func TestServeClusterSurvivesNodeLoss(t *testing.T) {
 			tok, _ := registry.NewToken(registry.MemberTokenPrefix)
 			deadline := time.Now().Add(60 * time.Second)
 			for attempt := 0; ; attempt++ {
-				c, _ := registry.NewClient(live[(i+attempt)%len(live)].url, join, nil)
+				c, _ := client.New(live[(i+attempt)%len(live)].url, join, nil)
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				_, err := c.Register(ctx, "web", registry.RegisterRequest{InstanceID: id, MemberToken: tok})
 				cancel()
@@ -79,7 +80,7 @@ func TestServeClusterSurvivesNodeLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac, _ := registry.NewClient(ds[2].url, admin, nil)
+	ac, _ := client.New(ds[2].url, admin, nil)
 	ms, err := ac.Members(context.Background(), "web")
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func TestServeHTTPS(t *testing.T) {
 	}
 	// Without the CA the client refuses the server.
 	code, _, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d.url, "--data", data)
-	if code != exitFail || !strings.Contains(errs, "certificate") {
+	if code != exitTrouble || !strings.Contains(errs, "certificate") {
 		t.Fatalf("token create without the CA: %d %s", code, errs)
 	}
 	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d.url, "--data", data, "--ca", ca)

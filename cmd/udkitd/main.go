@@ -32,24 +32,56 @@
 // database closes, leadership and the vote are handed to another node, the
 // node stops, and udkitd exits 0.
 //
+// Help: `udkitd help [COMMAND [SUBCOMMAND]]` or `udkitd COMMAND --help`,
+// to standard output, exit 0. `udkitd version` (or --version) prints the
+// module version and VCS revision from the build information.
+//
+// Exit status, as for udkit: 0 done; 1 the registry answered and refused
+// the request; 2 could not do the job (a usage error, a missing or
+// unreadable file, a registry that cannot be reached, a node that cannot
+// start).
+//
 // Build with cgo and `-tags libsqlite3` (Debian: libdqlite-dev
 // libraft-dev).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/udkit/udkit/internal/buildinfo"
+	"github.com/udkit/udkit/registry"
 )
 
+// Exit codes: the contract of udkit (see the package doc).
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK = 0
+	// exitFail: the registry answered and refused the request (an API
+	// error: unknown or revoked token, the last admin token, a time ahead
+	// of its clock), or there was nothing to do it to (already revoked).
+	exitFail = 1
+	// exitTrouble: could not do the job: usage, an unreadable file, a
+	// registry that cannot be reached or whose certificate is not trusted,
+	// a node that cannot start.
+	exitTrouble = 2
+	exitUsage   = exitTrouble
 )
+
+// requestExit is the exit code for an error of a registry request:
+// exitFail when the registry answered with an API error (it refused),
+// exitTrouble when it could not be asked (connection, TLS, timeout).
+func requestExit(err error) int {
+	var apiErr *registry.Error
+	if errors.As(err, &apiErr) && apiErr.Status < 500 {
+		return exitFail
+	}
+	return exitTrouble
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -65,6 +97,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		usage(stderr)
 		return exitUsage
 	}
+	if len(args) > 1 && wantsHelp(args[1:]) {
+		stderr = stdout // help goes to standard output
+	}
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stderr)
@@ -72,8 +107,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return token(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return reconcile(ctx, args[1:], stdin, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && !wantsHelp(args[1:]) {
+			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
+			return run(ctx, append(append([]string{}, args[1:]...), "-h"), stdin, stdout, stdout)
+		}
 		usage(stdout)
+		return exitOK
+	case "version", "--version", "-version":
+		if len(args) != 1 {
+			fmt.Fprintf(stderr, "usage: udkitd %s\n", args[0])
+			return exitUsage
+		}
+		io.WriteString(stdout, buildinfo.Text("udkitd"))
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "udkitd: unknown command %q\n", args[0])
@@ -89,7 +135,24 @@ commands:
   serve     run the registry: a dqlite node and the HTTP API
   token     create, list or revoke join tokens and admin tokens
   reconcile remove members whose instances no longer exist
+  version   print the version and VCS revision (also --version)
 
-Run "udkitd COMMAND -h" for its flags.
+Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.
+Exit status: 0 done; 1 the registry refused the request; 2 could not do
+the job (usage, unreadable file, registry unreachable, node not started).
 `)
+}
+
+// wantsHelp reports whether args ask for help (-h, -help, --help) before
+// any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // binary is udkitd built for the tests; udkitBinary is the pure-Go udkit
@@ -26,6 +28,10 @@ import (
 var binary, udkitBinary string
 
 func TestMain(m *testing.M) {
+	if url := os.Getenv("UDKITD_FLOOD_URL"); url != "" {
+		floodChild(url) // this binary as the flood of flood_test.go
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "udkitd-test-")
 	if err != nil {
 		panic(err)
@@ -53,7 +59,7 @@ func TestMain(m *testing.M) {
 // freeAddr returns a loopback address whose port was free a moment ago.
 // Another process may take it before udkitd binds it: start daemons with
 // startFresh, which retries on a new port when that happens.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,7 +80,7 @@ var bindFailedRE = regexp.MustCompile(`failed to set bind address|address alread
 // taken between pick and the bind, udkitd exits before it is ready and
 // startFresh tries again with a new address and data directory, up to 5
 // times. It returns the daemon, its dqlite address and its data directory.
-func startFresh(t *testing.T, pick func(*testing.T) string, args func(dq, data string) []string) (*daemon, string, string) {
+func startFresh(t testing.TB, pick func(testing.TB) string, args func(dq, data string) []string) (*daemon, string, string) {
 	t.Helper()
 	var logs []string
 	for attempt := 0; attempt < 5; attempt++ {
@@ -101,10 +107,10 @@ type daemon struct {
 	done chan error
 }
 
-var readyRE = regexp.MustCompile(`msg=ready url=(\S+)`)
+var readyRE = regexp.MustCompile(`msg=ready url=(\S+)|"msg":"ready","url":"([^"]+)"`)
 
 // startDaemon runs `udkitd serve` with args and waits for it to be ready.
-func startDaemon(t *testing.T, args ...string) *daemon {
+func startDaemon(t testing.TB, args ...string) *daemon {
 	t.Helper()
 	d, err := tryStartDaemon(t, args...)
 	if err != nil {
@@ -115,7 +121,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 
 // tryStartDaemon runs `udkitd serve` with args and waits for it to be
 // ready; the error says why it is not (its log is in d.logs()).
-func tryStartDaemon(t *testing.T, args ...string) (*daemon, error) {
+func tryStartDaemon(t testing.TB, args ...string) (*daemon, error) {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(binary, append([]string{"serve"}, args...)...), done: make(chan error, 1)}
 	stderr, err := d.cmd.StderrPipe()
@@ -133,7 +139,7 @@ func tryStartDaemon(t *testing.T, args ...string) (*daemon, error) {
 			d.log.WriteString(sc.Text() + "\n")
 			d.mu.Unlock()
 			if m := readyRE.FindStringSubmatch(sc.Text()); m != nil {
-				ready <- m[1]
+				ready <- m[1] + m[2]
 			}
 		}
 		d.done <- d.cmd.Wait()
@@ -162,7 +168,7 @@ func (d *daemon) logs() string {
 
 // stop sends SIGTERM and checks the process exits 0 after a clean
 // shutdown.
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t testing.TB) {
 	t.Helper()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -182,7 +188,7 @@ func (d *daemon) stop(t *testing.T) {
 	}
 }
 
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+func runCLI(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
@@ -221,7 +227,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	id := strings.Fields(out)[0]
 
 	ctx := context.Background()
-	c, err := registry.NewClient(d.url, join, nil)
+	c, err := client.New(d.url, join, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +243,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac, err := registry.NewClient(d.url, admin, nil)
+	ac, err := client.New(d.url, admin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +302,7 @@ func TestServeTokensSigtermRestart(t *testing.T) {
 	if code != exitFail || !strings.Contains(errs, "already revoked") {
 		t.Fatalf("second revoke: %d %s", code, errs)
 	}
-	c, _ = registry.NewClient(d.url, join, nil)
+	c, _ = client.New(d.url, join, nil)
 	if _, err := c.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-3"}); !registry.IsCode(err, registry.CodeForbidden) {
 		t.Fatalf("register with the revoked join token: %v", err)
 	}
@@ -315,7 +321,7 @@ func TestServeJoin(t *testing.T) {
 		t.Fatalf("token create through the joined node: %d %s", code, errs)
 	}
 	ctx := context.Background()
-	c, _ := registry.NewClient(d2.url, strings.TrimSpace(out), nil)
+	c, _ := client.New(d2.url, strings.TrimSpace(out), nil)
 	if _, err := c.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +329,7 @@ func TestServeJoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac, _ := registry.NewClient(d1.url, admin, nil)
+	ac, _ := client.New(d1.url, admin, nil)
 	ms, err := ac.Members(ctx, "web")
 	if err != nil || len(ms) != 1 || ms[0].InstanceID != "i-1" {
 		t.Fatalf("members seen from the first node: %+v, %v", ms, err)
@@ -340,6 +346,14 @@ func TestServeFlagErrors(t *testing.T) {
 	}{
 		{"no data", []string{"serve"}, "--data DIR is required"},
 		{"public http without tls", []string{"serve", "--data", "x", "--http", "192.0.2.1:8180"}, "not loopback"},
+		// Issue 16 item 8: a join to another host in clear was retried
+		// forever instead of refused.
+		{"public join without tls", []string{"serve", "--data", "x", "--join", "127.0.0.1:9181, 192.0.2.1:9180"}, `--join "192.0.2.1:9180" is not loopback`},
+		{"join host name without tls", []string{"serve", "--data", "x", "--join", "db.internal:9180"}, "no authentication"},
+		{"bad join addr", []string{"serve", "--data", "x", "--join", "nope"}, "use host:port"},
+		{"zero conns per client", []string{"serve", "--data", "x", "--max-conns-per-client", "0"}, "--max-conns-per-client must be 1 or more, or -1"},
+		{"zero conns", []string{"serve", "--data", "x", "--max-conns", "0"}, "--max-conns must be 1 or more"},
+		{"bad log format", []string{"serve", "--data", "x", "--log-format", "xml"}, "want text or json"},
 		{"bad http addr", []string{"serve", "--data", "x", "--http", "nope"}, "use host:port"},
 		{"half http tls", []string{"serve", "--data", "x", "--http-cert", "c.pem"}, "go together"},
 		{"half dqlite tls", []string{"serve", "--data", "x", "--tls-cert", "c.pem"}, "go together"},
@@ -371,7 +385,7 @@ func TestServeRefusesPublicDqliteWithoutTLS(t *testing.T) {
 	// before trying to listen.
 	var errb bytes.Buffer
 	code := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--dqlite", "192.0.2.1:9180"}, strings.NewReader(""), io.Discard, &errb)
-	if code != exitFail || !strings.Contains(errb.String(), "no authentication") {
+	if code != exitTrouble || !strings.Contains(errb.String(), "no authentication") {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
 }
@@ -386,7 +400,7 @@ func TestStartFreshRetriesATakenPort(t *testing.T) {
 	}
 	defer taken.Close()
 	picks := 0
-	pick := func(t *testing.T) string {
+	pick := func(t testing.TB) string {
 		picks++
 		if picks == 1 {
 			return taken.Addr().String()
@@ -451,4 +465,103 @@ func TestAdminTokenRotationSurvivesRestart(t *testing.T) {
 		t.Fatalf("admin-list with --cluster: %d %s", code, errs)
 	}
 	d.stop(t)
+}
+
+// TestLooseAdminTokenFile (issue 16 item 14): an admin token file others
+// may read. udkitd wrote DATA/admin.token 0600; found looser at start, it
+// refuses to start. The client commands warn and go on (a mounted secret
+// may be 0644 by design in its container).
+func TestLooseAdminTokenFile(t *testing.T) {
+	d, dq, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	tok, err := os.ReadFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loose := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(loose, tok, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(loose, 0o644) // whatever the umask
+	code, out, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--admin-token-file", loose)
+	if code != 0 || out == "" || !strings.Contains(errs, "udkitd token: warning: token file "+loose+" is mode 0644") {
+		t.Fatalf("admin-list with a 0644 token file: %d %q %s", code, out, errs)
+	}
+	if strings.Contains(errs, strings.TrimSpace(string(tok))) {
+		t.Fatalf("the warning repeats the token: %s", errs)
+	}
+	d.stop(t)
+	if err := os.Chmod(filepath.Join(data, "admin.token"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	d, err = tryStartDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	if err == nil {
+		d.stop(t)
+		t.Fatal("udkitd started with DATA/admin.token mode 0640")
+	}
+	if !strings.Contains(d.logs(), "refusing to start: token file") || !strings.Contains(d.logs(), "is mode 0640") || !strings.Contains(d.logs(), "chmod 600") {
+		t.Fatalf("the refusal does not say why:\n%s", d.logs())
+	}
+	os.Chmod(filepath.Join(data, "admin.token"), 0o600)
+	d = startDaemon(t, "--data", data, "--http", "127.0.0.1:0", "--dqlite", dq)
+	d.stop(t)
+}
+
+// TestReadyz: /readyz of a running node says it is ready and names the
+// leader (itself, alone); /healthz says it is alive.
+func TestReadyz(t *testing.T) {
+	d, dq, _ := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
+	})
+	c, err := client.New(d.url, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Ready(context.Background())
+	if err != nil || r.Status != "ready" || r.Leader != dq || r.Role != "voter" {
+		t.Fatalf("ready: %+v, %v; want ready with leader %s, role voter", r, err, dq)
+	}
+	if h, err := c.Health(context.Background()); err != nil || h.Status != "ok" {
+		t.Fatalf("health: %+v, %v", h, err)
+	}
+	d.stop(t)
+}
+
+// TestJSONLogs: with --log-format json every line is one JSON object with
+// a level, and a registration writes an audit line naming the join
+// token's id, never the token.
+func TestJSONLogs(t *testing.T) {
+	d, _, data := startFresh(t, freeAddr, func(dq, data string) []string {
+		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq, "--log-format", "json"}
+	})
+	code, out, errs := runCLI(t, "token", "create", "--cluster", "web", "--url", d.url, "--data", data)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, errs)
+	}
+	join := strings.TrimSpace(out)
+	c, _ := client.New(d.url, join, nil)
+	if _, err := c.Register(context.Background(), "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
+		t.Fatal(err)
+	}
+	d.stop(t)
+	audits := 0
+	for _, line := range strings.Split(strings.TrimSpace(d.logs()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["level"] == nil {
+			t.Fatalf("not a JSON log line with a level: %s", line)
+		}
+		if strings.Contains(line, join) {
+			t.Fatalf("a log line holds the join token: %s", line)
+		}
+		if rec["msg"] == "audit" && rec["action"] == "register" {
+			audits++
+			if rec["token_id"] != registry.TokenID(join) || rec["instance_id"] != "i-1" || rec["token_kind"] != "join" {
+				t.Errorf("audit line %s", line)
+			}
+		}
+	}
+	if audits != 1 {
+		t.Fatalf("%d register audit lines, want 1:\n%s", audits, d.logs())
+	}
 }

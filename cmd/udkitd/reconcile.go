@@ -87,7 +87,7 @@ func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	removed, err := c.Reconcile(ctx, o.cluster, req)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
-		return exitFail
+		return requestExit(err)
 	}
 	for _, id := range removed {
 		fmt.Fprintln(stdout, id)

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // DefaultHTTPAddress is where the API listens unless told otherwise.
@@ -35,6 +37,9 @@ type serveConfig struct {
 	latency         time.Duration
 	shutdownTimeout time.Duration
 	maxBatch        int
+	connsPerClient  int
+	conns           int
+	logFormat       string
 }
 
 func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -54,6 +59,9 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.latency, "network-latency", 20*time.Millisecond, "expected one-way latency between nodes; raft heartbeat and election timeouts scale with it (20ms: a dead leader is replaced in about a second); 0 keeps dqlite's default")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests to drain and leadership to move")
 	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
+	fs.IntVar(&c.connsPerClient, "max-conns-per-client", api.DefaultListenerLimits.PerClient, "most HTTP connections open at once from one client IP; more are answered 503 and closed (-1: no limit, e.g. behind a proxy)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log line `FORMAT`: text (key=value) or json; both carry level, msg and, for every state change, an \"audit\" line")
+	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
 
@@ -80,8 +88,34 @@ func (c *serveConfig) check() error {
 	if n != 0 && n != 3 {
 		return errors.New("--tls-cert, --tls-key and --tls-ca go together")
 	}
+	if c.tlsCert == "" {
+		// Like --dqlite: the join handshake and the Raft traffic after
+		// it would go in clear to a peer nobody authenticated.
+		for _, a := range strings.Split(c.join, ",") {
+			a = strings.TrimSpace(a)
+			if a == "" {
+				continue
+			}
+			h, _, err := net.SplitHostPort(a)
+			if err != nil {
+				return fmt.Errorf("--join %q: %v; use host:port", a, err)
+			}
+			if !isLoopbackHost(h) {
+				return fmt.Errorf("--join %q is not loopback and the dqlite protocol has no authentication: give --tls-cert, --tls-key and --tls-ca (every node of the cluster needs them)", a)
+			}
+		}
+	}
 	if c.maxBatch < 0 {
 		return errors.New("--max-batch must be 0 or more")
+	}
+	if c.connsPerClient == 0 || c.connsPerClient < -1 {
+		return errors.New("--max-conns-per-client must be 1 or more, or -1 for no limit")
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	if c.conns < 1 {
+		return errors.New("--max-conns must be 1 or more")
 	}
 	return nil
 }
@@ -110,10 +144,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkitd serve: %v\n", err)
 		return exitUsage
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Repeated lines (a failing request per client in a flood) are
+	// rate-limited per message: 10 a second, then a count.
+	var lh slog.Handler = slog.NewTextHandler(stderr, nil)
+	if c.logFormat == "json" {
+		lh = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(api.RateLimitLog(lh, 10, time.Second))
 	if err := runServer(ctx, c, log); err != nil {
 		log.Error("udkitd serve: " + err.Error())
-		return exitFail
+		return exitTrouble
 	}
 	return exitOK
 }
@@ -156,25 +196,36 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	store, err := registry.OpenStore(ctx, node.DB(), registry.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
+	st, err := store.Open(ctx, node.DB(), store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
 	if err != nil {
 		shutdownNode()
 		return err
 	}
-	if err := ensureAdminToken(ctx, store, c, len(cfg.Join) > 0, log); err != nil {
-		store.Close()
+	if err := ensureAdminToken(ctx, st, c, len(cfg.Join) > 0, log); err != nil {
+		st.Close()
 		shutdownNode()
 		return err
 	}
 
 	ln, err := net.Listen("tcp", c.httpAddr)
 	if err != nil {
-		store.Close()
+		st.Close()
 		shutdownNode()
 		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
 	}
+	ln = api.LimitListener(ln, api.ListenerLimits{PerClient: c.connsPerClient, Total: c.conns})
 	srv := &http.Server{
-		Handler:           registry.NewHandler(store, log),
+		Handler: api.NewHandler(st, log, api.WithReadiness(func(ctx context.Context) (string, string, error) {
+			leader, err := node.Leader(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			nodes, err := node.Cluster(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return leader, nodes[node.Address()], nil
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -208,7 +259,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		log.Warn("HTTP drain: " + err.Error())
 	}
 	cancel()
-	store.Close()
+	st.Close()
 	shutdownNode()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
@@ -221,14 +272,19 @@ func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin
 // ensureAdminToken makes sure an operator can get in: a token already in
 // DIR/admin.token is (re)stored unless it was revoked; otherwise the first node of a cluster
 // that has no admin token yet makes one and writes it there, 0600.
-func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig, joining bool, log *slog.Logger) error {
+func ensureAdminToken(ctx context.Context, st *store.Store, c *serveConfig, joining bool, log *slog.Logger) error {
 	path := adminTokenFile(c)
 	if _, err := os.Stat(path); err == nil {
+		if loose := registry.LooseTokenFile(path); loose != "" {
+			// udkitd wrote it 0600: someone loosened it, and every
+			// local user could act as an administrator.
+			return fmt.Errorf("refusing to start: %s", loose)
+		}
 		tok, err := registry.ReadTokenFile(path)
 		if err != nil {
 			return err
 		}
-		err = store.AddAdminToken(ctx, tok)
+		err = st.AddAdminToken(ctx, tok)
 		if registry.IsCode(err, registry.CodeForbidden) {
 			// Revoked (udkitd token admin-revoke): a restart must not
 			// bring it back. The node serves; operators use a current
@@ -238,7 +294,7 @@ func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig
 		}
 		return err
 	}
-	has, err := store.HasAdminToken(ctx)
+	has, err := st.HasAdminToken(ctx)
 	if err != nil {
 		return err
 	}
@@ -252,7 +308,7 @@ func ensureAdminToken(ctx context.Context, store *registry.Store, c *serveConfig
 	if err := writeSecret(path, tok+"\n"); err != nil {
 		return err
 	}
-	if err := store.AddAdminToken(ctx, tok); err != nil {
+	if err := st.AddAdminToken(ctx, tok); err != nil {
 		os.Remove(path)
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 const tokenUsage = `usage:
@@ -85,7 +86,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jt, err := c.CreateJoinToken(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, jt.Token)
@@ -96,7 +97,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jts, err := c.JoinTokens(ctx, o.cluster)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, jt := range jts {
@@ -109,7 +110,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeJoinToken(ctx, o.cluster, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token revoke: cluster %q has no join token %q (already revoked?)\n", o.cluster, fs.Arg(0))
@@ -124,7 +125,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		at, err := c.CreateAdminToken(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-create: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			fmt.Fprintln(stdout, at.Token)
@@ -135,7 +136,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ats, err := c.AdminTokens(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-list: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !o.json {
 			for _, at := range ats {
@@ -148,7 +149,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ok, err := c.RevokeAdminToken(ctx, fs.Arg(0))
 		if err != nil {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: %v\n", err)
-			return exitFail
+			return requestExit(err)
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "udkitd token admin-revoke: no admin token %q (already revoked?)\n", fs.Arg(0))
@@ -174,11 +175,13 @@ type tokenOptions struct {
 	timeout   time.Duration
 	json      bool
 	insecure  bool
+	name      string    // the command, for warnings
+	stderr    io.Writer // where warnings go
 }
 
 // client returns a registry client authenticated with the admin token
 // named by the flags.
-func (o *tokenOptions) client() (*registry.Client, error) {
+func (o *tokenOptions) client() (*client.Client, error) {
 	tokFile := o.adminFile
 	if tokFile == "" {
 		if o.data == "" {
@@ -190,15 +193,18 @@ func (o *tokenOptions) client() (*registry.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := registry.HTTPClient(o.caFile, o.timeout)
+	if loose := registry.LooseTokenFile(tokFile); loose != "" && o.stderr != nil {
+		fmt.Fprintf(o.stderr, "%s: warning: %s\n", o.name, loose)
+	}
+	hc, err := client.HTTPClient(o.caFile, o.timeout)
 	if err != nil {
 		return nil, err
 	}
-	var opts []registry.ClientOption
+	var opts []client.Option
 	if o.insecure {
-		opts = append(opts, registry.AllowInsecureHTTP())
+		opts = append(opts, client.AllowInsecureHTTP())
 	}
-	return registry.NewClient(o.url, admin, hc, opts...)
+	return client.New(o.url, admin, hc, opts...)
 }
 
 func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
@@ -208,7 +214,7 @@ func tokenFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
 // adminFlags are the flags of the commands that call the API as an
 // operator.
 func adminFlags(name string, w io.Writer) (*flag.FlagSet, *tokenOptions) {
-	o := &tokenOptions{}
+	o := &tokenOptions{name: name, stderr: w}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` (required, but for admin tokens)")

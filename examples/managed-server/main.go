@@ -15,7 +15,6 @@ import (
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
-	"github.com/udkit/udkit/userdata"
 )
 
 //go:embed register.sh
@@ -33,7 +32,7 @@ func spec() *udkit.Spec {
 		// every shutdown, reboots included.
 		Register: &udkit.Action{Script: registerScript, EveryBoot: true},
 		// Lives on the NFS share: referenced, not written.
-		Deregister:  udkit.Action{Command: []string{"/mnt/domain/bin/deregister-server"}},
+		Deregister:  &udkit.Action{Command: []string{"/mnt/domain/bin/deregister-server"}},
 		Mounts:      []string{"/mnt/domain"},
 		StopTimeout: 60 * time.Second,
 		Environment: []udkit.EnvVar{
@@ -50,13 +49,14 @@ func spec() *udkit.Spec {
 		},
 		Parts: []udkit.Part{
 			// Sorts after "runcmd", so it runs after the hook is armed.
-			{ContentType: userdata.ContentShellScript, Filename: "zz-check-hook.sh", Body: checkHook},
+			{ContentType: udkit.ContentShellScript, Filename: "zz-check-hook.sh", Body: checkHook},
 		},
 	}
 }
 
-// options are the output options of spec.yaml.
-var options = udkit.Options{Gzip: userdata.GzipAuto}
+// options are the output options of spec.yaml: its defaults, which are
+// the zero Options.
+var options = udkit.Options{}
 
 func main() {
 	data, diags, err := udkit.Render(spec(), options)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/cloudconfig"
-	"github.com/udkit/udkit/userdata"
 )
 
 // registryCA is the registry's CA certificate (an example, not a real CA).
@@ -41,8 +40,9 @@ func spec() *udkit.Spec {
 	}
 }
 
-// options are the output options of spec.yaml.
-var options = udkit.Options{Gzip: userdata.GzipAuto}
+// options are the output options of spec.yaml: its defaults, which are
+// the zero Options.
+var options = udkit.Options{}
 
 func main() {
 	data, diags, err := udkit.Render(spec(), options)

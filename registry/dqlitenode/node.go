@@ -73,7 +73,16 @@ type Config struct {
 	Database string
 	// Log receives dqlite's log lines; nil discards them.
 	Log func(level, msg string)
+	// MaxOpenConns caps the database handle's connections to the
+	// leader, so that a flood of requests queues in the process instead
+	// of opening a connection (and a dqlite session) each. 0 means
+	// DefaultMaxOpenConns.
+	MaxOpenConns int
 }
+
+// DefaultMaxOpenConns is the connection cap of a node's database handle
+// unless Config.MaxOpenConns says otherwise.
+const DefaultMaxOpenConns = 32
 
 // TLS holds the PEM files for dqlite's mutual TLS: every node presents
 // CertFile and accepts peers whose certificate is signed by CAFile. A node
@@ -115,8 +124,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("dqlitenode: address %q is not loopback and the dqlite protocol has no authentication: configure TLS (cert, key and cluster CA) or bind to 127.0.0.1", addr)
 	}
 	for i, j := range cfg.Join {
-		if _, _, err := net.SplitHostPort(j); err != nil {
+		loop, err := isLoopback(j)
+		if err != nil {
 			return nil, fmt.Errorf("dqlitenode: join address %d %q: %v; use host:port", i+1, j, err)
+		}
+		// The join handshake and everything after it would travel in
+		// clear to a peer nobody authenticated.
+		if !loop && cfg.TLS == nil {
+			return nil, fmt.Errorf("dqlitenode: join address %d %q is not loopback and the dqlite protocol has no authentication: configure TLS (cert, key and cluster CA) to join a node on another host", i+1, j)
 		}
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -166,6 +181,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		a.Close()
 		return nil, fmt.Errorf("dqlitenode: open database %q on %s: %w", name, addr, err)
 	}
+	conns := cfg.MaxOpenConns
+	if conns <= 0 {
+		conns = DefaultMaxOpenConns
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	return &Node{app: a, db: db}, nil
 }
 

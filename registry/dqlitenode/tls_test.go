@@ -127,6 +127,10 @@ func TestStartConfigErrors(t *testing.T) {
 		{"public address without TLS", dqlitenode.Config{Dir: t.TempDir(), Address: "192.0.2.10:9180"}, "no authentication"},
 		{"host name without TLS", dqlitenode.Config{Dir: t.TempDir(), Address: "db.internal:9180"}, "no authentication"},
 		{"bad address", dqlitenode.Config{Dir: t.TempDir(), Address: "nope"}, "use host:port"},
+		// Issue 16 item 8: the join handshake went out in clear and was
+		// retried forever.
+		{"public join address without TLS", dqlitenode.Config{Dir: t.TempDir(), Address: "127.0.0.1:1", Join: []string{"127.0.0.1:2", "192.0.2.10:9180"}}, "join address 2 \"192.0.2.10:9180\" is not loopback"},
+		{"join host name without TLS", dqlitenode.Config{Dir: t.TempDir(), Address: "127.0.0.1:1", Join: []string{"db.internal:9180"}}, "no authentication"},
 		{"bad join address", dqlitenode.Config{Dir: t.TempDir(), Address: "127.0.0.1:1", Join: []string{"x"}}, "join address 1"},
 		{"half TLS", dqlitenode.Config{Dir: t.TempDir(), TLS: &dqlitenode.TLS{CertFile: "a"}}, "needs a certificate, its key and the cluster CA"},
 		{"certificate without DNS name", dqlitenode.Config{Dir: t.TempDir(), TLS: noDNS}, "has no DNS name"},

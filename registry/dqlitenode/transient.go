@@ -6,6 +6,7 @@ import (
 	"github.com/canonical/go-dqlite/driver"
 
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/store"
 )
 
 // SQLite and dqlite result codes that mean "try again".
@@ -24,9 +25,9 @@ const (
 // worth retrying: a dqlite error whose SQLite result code is BUSY or
 // LOCKED (any extended code) or a not-leader / leadership-lost I/O error,
 // no leader being available (driver.ErrNoAvailableLeader), or anything
-// [registry.IsTransient] recognises (broken connections, EOF). Any other
+// [store.IsTransient] recognises (broken connections, EOF). Any other
 // dqlite error — a constraint, a syntax error — is not. Give it to
-// registry.Options.Transient.
+// store.Options.Transient.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
@@ -50,5 +51,5 @@ func IsTransient(err error) bool {
 	if errors.Is(err, driver.ErrNoAvailableLeader) {
 		return true
 	}
-	return registry.IsTransient(err)
+	return store.IsTransient(err)
 }

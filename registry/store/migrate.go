@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/udkit/udkit/registry"
+)
+
+// migrations are the schema changes, in order; migration i brings the
+// schema to version i+1. Never edit one that has shipped: append.
+var migrations = []string{
+	// 1: members, join tokens and admin tokens. Times are Unix
+	// nanoseconds (UTC); token hashes are hex SHA-256; labels a JSON
+	// object with sorted keys.
+	`CREATE TABLE members (
+		cluster          TEXT    NOT NULL,
+		instance_id      TEXT    NOT NULL,
+		address          TEXT    NOT NULL,
+		labels           TEXT    NOT NULL,
+		user_data_sha256 TEXT    NOT NULL,
+		token_hash       TEXT    NOT NULL,
+		registered_at    INTEGER NOT NULL,
+		updated_at       INTEGER NOT NULL,
+		PRIMARY KEY (cluster, instance_id)
+	);
+	CREATE TABLE join_tokens (
+		cluster    TEXT    NOT NULL,
+		id         TEXT    NOT NULL,
+		hash       TEXT    NOT NULL,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (cluster, id)
+	);
+	CREATE TABLE admin_tokens (
+		id         TEXT    PRIMARY KEY,
+		hash       TEXT    NOT NULL,
+		created_at INTEGER NOT NULL
+	);`,
+	// 2: a member token belongs to one member. Before this, instances
+	// cloned from a registered one could register with the same token
+	// and deregister each other: members that share a token hash lose it
+	// (no token hashes to the placeholder), so only an admin can remove
+	// them (or reconcile), and they register again with a new token.
+	`UPDATE members SET token_hash = 'shared:' || cluster || '/' || instance_id
+		WHERE token_hash IN (SELECT token_hash FROM members GROUP BY token_hash HAVING COUNT(*) > 1);
+	CREATE UNIQUE INDEX members_token_hash ON members (token_hash);`,
+	// 3: revoked admin tokens are remembered by id, so that a node that
+	// finds a revoked token in its DATA/admin.token at start does not
+	// bring it back.
+	`CREATE TABLE revoked_admin_tokens (
+		id         TEXT    PRIMARY KEY,
+		revoked_at INTEGER NOT NULL
+	);`,
+	// 4: an instance id that its member deregistered stays bound to that
+	// member's token: only the same token registers it again (the
+	// instance, rebooting with its kept token), so that a join-token
+	// holder cannot take the id meanwhile. An admin's deregistration of
+	// the id, or a reconcile that finds it dead, forgets the binding.
+	`CREATE TABLE released_ids (
+		cluster     TEXT    NOT NULL,
+		instance_id TEXT    NOT NULL,
+		token_hash  TEXT    NOT NULL,
+		released_at INTEGER NOT NULL,
+		PRIMARY KEY (cluster, instance_id)
+	);`,
+}
+
+// SchemaVersion is the schema version this package writes.
+var SchemaVersion = len(migrations)
+
+// migrate brings the schema to SchemaVersion, one transaction per step, so
+// that nodes starting together apply each step once.
+func (s *Store) migrate(ctx context.Context) error {
+	err := s.retry(ctx, "migrate: create schema_migrations", func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for {
+		done := false
+		err := s.retry(ctx, "migrate: schema", func(ctx context.Context) error {
+			tx, err := s.db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			var v sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+				return err
+			}
+			cur := int(v.Int64)
+			if cur > len(migrations) {
+				return registry.Errorf(registry.CodeInternal, "migrate: the database has schema version %d, newer than this program's %d: upgrade it", cur, len(migrations))
+			}
+			if cur == len(migrations) {
+				done = true
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, migrations[cur]); err != nil {
+				return fmt.Errorf("migration %d: %w", cur+1, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, cur+1, s.opt.Now().UTC().UnixNano()); err != nil {
+				return err
+			}
+			return tx.Commit()
+		})
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
