@@ -196,7 +196,7 @@ func Build(s *Spec) (*Bundle, error) {
 	b := &Bundle{Hook: hook, CloudConfig: cc, Document: doc}
 	// udkit's own part is linted from the config it was rendered from:
 	// no second YAML parse.
-	b.Diagnostics = lintParts(doc, map[int]*cloudconfig.Config{0: cc}, nil, NewBudget())
+	b.Diagnostics = lintParts(doc, map[int]*cloudconfig.Config{0: cc}, nil, nil, NewBudget())
 	if s.Register != nil && !s.Register.EveryBoot {
 		b.Diagnostics = append(b.Diagnostics, diag.Diagnostic{
 			Part: 1, PartLabel: doc.Parts[0].Label(), Path: "runcmd", Severity: Info, Rule: RuleRegisterOnce,

@@ -51,6 +51,9 @@ func DetectKind(data []byte) Kind {
 		if t == "" {
 			continue
 		}
+		if foreignOrTemplate(t) {
+			return KindUserData
+		}
 		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
 			return KindUnit
 		}
@@ -114,8 +117,12 @@ func (e *LintError) Error() string {
 
 // Lint checks user data, a cloud-config document or a systemd unit file
 // (see [DetectKind]) with the rules of the userdata, cloudconfig and unit
-// packages: in user data, every cloud-config part is validated and
-// linted, and in every cloud-config, every systemd service written by
+// packages: user data gets the document rules of
+// [userdata.LintDocument] (what cloud-init passes over in silence), every
+// cloud-config part is validated and linted (a part typed
+// text/cloud-config by its Content-Type with or without its #cloud-config
+// line, a jinja template when it holds no jinja syntax), and in every
+// cloud-config, every systemd service written by
 // write_files that has an ExecStop= line is linted as a stop hook.
 // Findings of the rules in ignore are left out; an unknown id there is an
 // error.
@@ -169,12 +176,22 @@ func lintWithin(data []byte, b *Budget, ignore ...string) (Kind, diag.List, erro
 			}
 		}
 	}
-	out := lintParts(doc, nil, bases, b)
+	docFindings := userdata.LintDocument(data, d)
+	out := lintParts(doc, nil, bases, explainedParts(d, docFindings), b)
+	for _, dg := range docFindings {
+		// A finding about a part without a line of its own points at
+		// the part's body.
+		if dg.Line == 0 && dg.Part > 0 && dg.Part <= len(bases) {
+			dg.Line = bases[dg.Part-1]
+		}
+		out = append(out, dg)
+	}
 	if !d.MIME {
 		for i := range out {
 			out[i].Part, out[i].PartLabel = 0, ""
 		}
 	}
+	out.Sort()
 	return KindUserData, out.Without(ignore...), nil
 }
 
@@ -186,7 +203,15 @@ func lintWithin(data []byte, b *Budget, ignore ...string) (Kind, diag.List, erro
 // the part's body; otherwise bases[i] is the line of the input on which
 // the body of part i starts (0: unknown, and the findings get no line).
 // The work of all parts is charged to b, the budget of the document.
-func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases []int, b *Budget) diag.List {
+// explained holds the 1-based parts whose being ignored a document rule
+// of [userdata.LintDocument] already names (a phantom part, a BOM,
+// another agent's format): they get no ignored-part error.
+//
+// cloud-init YAML-loads a part typed text/cloud-config by its
+// Content-Type whether or not its first line is #cloud-config, so such a
+// part is checked as cloud-config; a jinja template is checked when it
+// holds no jinja syntax and otherwise noted as not checked (info).
+func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases []int, explained map[int]bool, b *Budget) diag.List {
 	var out diag.List
 	byPart := map[int]diag.List{}
 	for _, dg := range userdata.Lint(doc) {
@@ -195,7 +220,7 @@ func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases 
 	for i, p := range doc.Parts {
 		ds := byPart[i+1]
 		if p.ContentType == userdata.ContentNotMultipart || p.ContentType == userdata.ContentPlain {
-			if !isCloudConfig(p) {
+			if !isCloudConfig(p) && !explained[i+1] {
 				msg := "cloud-init ignores this part: its first line is none of #cloud-config, #!, #cloud-boothook, #include, #part-handler, ## template: jinja; start it with the header of what it is"
 				if detectSpecFile(p.Body) {
 					msg += " (this looks like a udkit spec file: `udkit render` turns it into user data)"
@@ -205,8 +230,19 @@ func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases 
 		}
 		if c, ok := known[i]; ok {
 			ds = append(ds, lintCloudConfig(c, b)...)
-		} else if isCloudConfig(p) {
-			ds = append(ds, lintCloudConfigText(p.Body, b)...)
+		} else {
+			body, shift, note := cloudConfigBody(p)
+			if note != "" {
+				ds = append(ds, diag.Diagnostic{Severity: Info, Rule: RuleTemplateNotChecked, Message: note})
+			}
+			if body != nil {
+				for _, dg := range lintCloudConfigText(body, b) {
+					if dg.Line > 0 {
+						dg.Line = max(dg.Line-shift, 1)
+					}
+					ds = append(ds, dg)
+				}
+			}
 		}
 		label := p.Label()
 		for _, dg := range ds {
@@ -234,13 +270,14 @@ const RuleIgnoredPart = "ignored-part"
 
 // rules are the root package's own rules.
 var rules = []diag.Rule{
-	{ID: RuleIgnoredPart, Severity: diag.Error, Doc: "A part of user data whose first line is none of those cloud-init acts on (#cloud-config, #!, #cloud-boothook, #include, #part-handler, ## template: jinja): cloud-init ignores it."},
+	{ID: RuleIgnoredPart, Severity: diag.Error, Doc: "A part of user data whose first line is none of those cloud-init acts on (#cloud-config, #!, #cloud-boothook, #include, #part-handler, ## template: jinja): cloud-init ignores it. Not reported where a document rule names the cause (a BOM, a late MIME-Version, another agent's format, an empty part, the phantom part of a missing close delimiter)."},
+	{ID: RuleTemplateNotChecked, Severity: diag.Info, Doc: "A jinja template (## template: jinja) with jinja syntax in it: cloud-init renders it with the instance data at boot; udkit cannot, and has not checked the cloud-config in it."},
 	{ID: RuleRegisterOnce, Severity: diag.Info, Doc: "A spec registers once per instance while the hook deregisters at every shutdown, reboots included: after a reboot the instance stays deregistered."},
 	{ID: RuleSpec, Severity: diag.Error, Doc: "A field of a spec (Go or spec file) that Build cannot use; the SpecError lists every one with its path and, in a spec file, its line."},
 }
 
 // OwnRules returns the root package's own rules: those of [Lint]'s
-// ignored-part check, [Build]'s register-once advice and [SpecError].
+// ignored-part check and template note, [Build]'s register-once advice and [SpecError].
 func OwnRules() []diag.Rule { return append([]diag.Rule(nil), rules...) }
 
 // Rules returns every rule udkit checks: the root package's own, then

@@ -161,7 +161,7 @@ func PlanRules() []diag.Rule {
 		{ID: RulePlanReplaced, Severity: diag.Error, Doc: "a later cloud-config part replaces a key set by an earlier one (no merge type, or one that replaces): the earlier value is lost."},
 		{ID: RulePlanDropped, Severity: diag.Warning, Doc: "a later cloud-config part's value for a key is dropped by its merge type (no_replace)."},
 		{ID: RulePlanBadPart, Severity: diag.Error, Doc: "a part cloud-init fails on: cloud-config that does not load or merge, a script without #!, a file name that cleans to nothing."},
-		{ID: RulePlanNotFetched, Severity: diag.Warning, Doc: "include and archive parts: cloud-init fetches or expands them at boot, udkit does not, so what they hold is not in the plan."},
+		{ID: RulePlanNotFetched, Severity: diag.Warning, Doc: "include and archive parts: cloud-init fetches or expands them at boot, the plan does not (udkit inspect lists an archive's entries and an include's URLs), so what they hold is not in the plan."},
 		{ID: RulePlanNotRendered, Severity: diag.Warning, Doc: "a jinja template, a JSON patch or a part handler: acted on at boot with instance data or code udkit does not run."},
 		{ID: RulePlanOverwritten, Severity: diag.Error, Doc: "two parts get the same file name on the instance: the later overwrites the earlier, which never runs."},
 		{ID: RulePlanNoModule, Severity: diag.Error, Doc: "the user data needs a module the image's cloud.cfg does not list (scripts-user for scripts and runcmd, ...): it never acts."},
@@ -302,7 +302,7 @@ func (p *planner) run() {
 				pp.Handler = "archive"
 				what = "turns each of its entries into a part of its own"
 			}
-			p.find(n, "", diag.Warning, RulePlanNotFetched, "cloud-init %s at boot; udkit does not, so their effects are not in this plan, and the part-NNN names of later parts without a filename shift by the number of parts it yields", what)
+			p.find(n, "", diag.Warning, RulePlanNotFetched, "cloud-init %s at boot; the plan does not (udkit inspect lists an archive's entries and an include's URLs), so their effects are not in this plan, and the part-NNN names of later parts without a filename shift by the number of parts it yields", what)
 			p.uncertOK = false
 			p.out.Parts = append(p.out.Parts, pp)
 			continue

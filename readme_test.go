@@ -135,7 +135,7 @@ func rulesTable() string {
 		rules []diag.Rule
 	}{
 		{"udkit (the composition: specs, parts)", udkit.OwnRules()},
-		{"userdata (the document and its parts)", userdata.Rules()},
+		{"userdata (Lint on the parts, LintDocument on the document as given)", userdata.Rules()},
 		{"cloudconfig (parse, Validate, Lint)", cloudconfig.Rules()},
 		{"unit (Parse, StopHook, the stop-hook Lint)", unit.Rules()},
 	}

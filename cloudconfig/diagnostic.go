@@ -8,9 +8,10 @@ import (
 )
 
 // ValidationError is the error [Config.Validate] returns: every problem
-// found, in document order, each a [diag.Diagnostic] of severity
-// [diag.Error] with its YAML path (and its line and column when the
-// config came from [Parse]).
+// found, in document order, each a [diag.Diagnostic] with its YAML path
+// (and its line and column when the config came from [Parse]). Most are of
+// severity [diag.Error]; what a real boot does as written (a file under
+// /tmp, an unquoted octal or decimal-looking mode) is a [diag.Warning].
 type ValidationError struct {
 	// Diagnostics lists the problems.
 	Diagnostics diag.List
@@ -30,10 +31,13 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// problem formats a finding of Validate (always an error) as
-// "PATH: line L:C: MESSAGE [RULE]".
+// problem formats a finding of Validate as "PATH: line L:C: MESSAGE
+// [RULE]", with "warning: " before MESSAGE when it is not an error.
 func problem(d diag.Diagnostic) string {
 	s := d.Message + " [" + d.Rule + "]"
+	if d.Severity == diag.Warning {
+		s = "warning: " + s
+	}
 	if loc := d.Location(); loc != "" {
 		s = loc + ": " + s
 	}
@@ -97,14 +101,14 @@ var rules = []diag.Rule{
 	{ID: "path-newline", Severity: diag.Error, Doc: "A write_files path holds a line break."},
 	{ID: "path-directory", Severity: diag.Error, Doc: "A write_files path names a directory."},
 	{ID: "path-clean", Severity: diag.Error, Doc: "A write_files path is not clean (//, /./, /../ or a trailing slash)."},
-	{ID: "path-tmp", Severity: diag.Error, Doc: "A write_files path is under /tmp, which is emptied at boot while write_files runs once per instance."},
+	{ID: "path-tmp", Severity: diag.Warning, Doc: "A write_files path is under /tmp, which is emptied at boot while write_files runs once per instance (a file consumed in the same first boot works)."},
 	{ID: "path-duplicate", Severity: diag.Error, Doc: "Two write_files entries write the same path without append: the later replaces the earlier."},
 	{ID: "encoding", Severity: diag.Error, Doc: "A write_files encoding is none of those cloud-init accepts (b64, base64, gz+b64, gzip+base64, ...)."},
 	{ID: "content-encoding", Severity: diag.Error, Doc: "A write_files content does not decode as its encoding says (bad base64, bad gzip, or a gzip bomb)."},
 	{ID: "owner", Severity: diag.Error, Doc: "A write_files owner is not user or user:group with valid names (cloud-init looks owners up by name, not id)."},
 	{ID: "permissions-octal", Severity: diag.Error, Doc: "A write_files permissions value is not a quoted octal mode."},
-	{ID: "permissions-decimal", Severity: diag.Error, Doc: "A write_files permissions string reads as octal but is the decimal form of another mode."},
-	{ID: "permissions-unquoted", Severity: diag.Error, Doc: "An unquoted permissions number is read by YAML 1.1 as a number, not the octal string cloud-init's schema wants."},
+	{ID: "permissions-decimal", Severity: diag.Warning, Doc: "A write_files permissions string reads as octal but is the decimal form of another mode."},
+	{ID: "permissions-unquoted", Severity: diag.Error, Doc: "An unquoted permissions number: an error when it is not octal-looking (644 is the decimal number cloud-init applies as mode 1204), a warning when it is (YAML 1.1 reads 0644 as 420 == 0o644, the mode meant, against cloud-init's schema)."},
 	// Lint.
 	{ID: RuleEnableNow, Severity: diag.Error, Doc: "`systemctl enable UNIT` without --now does not start UNIT: an error when write_files writes UNIT with ExecStop= (the first shutdown deregisters nothing), a warning otherwise."},
 	{ID: RuleNoBlock, Severity: diag.Error, Doc: "A blocking `systemctl start` (or enable --now) in runcmd, which runs inside cloud-final.service, hangs for ever when UNIT is ordered after cloud-final.service or a later target: an error when write_files writes such a unit, a warning otherwise; add --no-block."},

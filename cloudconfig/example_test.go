@@ -87,7 +87,7 @@ runcmd:
 	// Output:
 	// cloudconfig: 3 problems:
 	// 	write_files[0].path: line 3:11: must be absolute: "etc/app.conf" (cloud-init would resolve it against its own working directory) [path-absolute]
-	// 	write_files[0].permissions: line 4:18: unquoted 0644 is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
+	// 	write_files[0].permissions: line 4:18: warning: unquoted 0644 is read by YAML 1.1 as the number 420; cloud-init's schema wants a string: write '0644' [permissions-unquoted]
 	// 	runcmd[0][1]: line 6:13: must be a string, not the number 5; quote it: '5' [string]
 }
 

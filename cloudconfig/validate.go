@@ -96,6 +96,12 @@ func (v *validator) errf(path, rule, format string, args ...any) {
 	v.diags = append(v.diags, diag.Diagnostic{Path: path, Severity: diag.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
+// warnf records a finding a real boot does not fail on: cloud-init does
+// what the document says, but the value is against its schema or fragile.
+func (v *validator) warnf(path, rule, format string, args ...any) {
+	v.diags = append(v.diags, diag.Diagnostic{Path: path, Severity: diag.Warning, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
 // str checks that a string can be rendered and, if nonEmpty, is not empty.
 func (v *validator) str(path, s string, nonEmpty bool) bool {
 	switch {
@@ -194,7 +200,7 @@ func (v *validator) filePath(p, s string) {
 	case path.Clean(s) != s:
 		v.errf(p, "path-clean", "%s is not clean; write %s", s, path.Clean(s))
 	case s == "/tmp" || strings.HasPrefix(s, "/tmp/"):
-		v.errf(p, "path-tmp", "%s is under /tmp, which is emptied at boot (often a tmpfs) while write_files runs only once per instance; use a path under /etc, /usr/local or /var/lib", s)
+		v.warnf(p, "path-tmp", "%s is under /tmp, which is emptied at boot (often a tmpfs) while write_files runs only once per instance; use a path under /etc, /usr/local or /var/lib", s)
 	}
 }
 
@@ -256,7 +262,7 @@ func (v *validator) permissions(p, s string) {
 		if d, err := strconv.Atoi(s); err == nil {
 			for _, m := range commonModes {
 				if d == m {
-					v.errf(p, "permissions-decimal", "%q reads as octal %04o, but it is the decimal form of %04o; write '%04o' if that is what you meant, or '0%s' to keep it", s, mustOctal(s), d, d, s)
+					v.warnf(p, "permissions-decimal", "%q reads as octal %04o, but it is the decimal form of %04o; write '%04o' if that is what you meant, or '0%s' to keep it", s, mustOctal(s), d, d, s)
 					return
 				}
 			}
@@ -470,7 +476,7 @@ func (v *validator) permissionsNode(p string, n *yaml.Node) {
 		s := strings.ReplaceAll(n.Value, "_", "")
 		switch {
 		case len(s) > 1 && s[0] == '0' && reOctal.MatchString(s):
-			v.errf(p, "permissions-unquoted", "unquoted %s is read by YAML 1.1 as the number %d; cloud-init's schema wants a string: write '%s'", n.Value, mustOctal(s), s)
+			v.warnf(p, "permissions-unquoted", "unquoted %s is read by YAML 1.1 as the number %d; cloud-init's schema wants a string: write '%s'", n.Value, mustOctal(s), s)
 		default:
 			d, _ := strconv.ParseInt(s, 0, 64)
 			if reOctal.MatchString(s) {

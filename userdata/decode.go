@@ -71,6 +71,13 @@ type Decoded struct {
 	// archive parts are listed as such: Decode never fetches URLs nor
 	// expands archives.
 	Parts []Part
+
+	// doc is the document after base64 and gzip; facts and ctHeaders are
+	// what LintDocument reads (see doclint.go).
+	doc       []byte
+	facts     *mimeFacts
+	ctHeaders [][]string // each part's Content-Type values when it has more than one
+	launch    []*string  // each part's Launch-Index header, nil when absent
 }
 
 // Document returns the decoded parts as a Document.
@@ -108,8 +115,8 @@ var gzipTypes = map[string]bool{
 // document that is not UTF-8, a gzip part that does not inflate), where the
 // input breaks a limit, where the whole document is gzip data that does
 // not inflate (cloud-init would take the compressed bytes for an unknown
-// document), and on the few things it does not implement: message/* parts,
-// uuencoded parts and RFC 2231 parameters in charsets other than UTF-8,
+// document), and on the few things it does not implement: a document that
+// is itself message/*, message/delivery-status parts, uuencoded parts and RFC 2231 parameters in charsets other than UTF-8,
 // US-ASCII and Latin-1.
 func Decode(data []byte, lim Limits) (*Decoded, error) {
 	lim = lim.withDefaults()
@@ -163,7 +170,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 			return nil, fmt.Errorf("userdata: document: MIME document is not valid UTF-8 at byte %d, and cloud-init fails on it; encode binary parts in base64", off)
 		}
 		var err error
-		root, err = parseMessage(doc, lim)
+		root, d.facts, err = parseMessageFacts(doc, lim)
 		if err != nil {
 			return nil, fmt.Errorf("userdata: document: %v", err)
 		}
@@ -183,6 +190,7 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 		return nil, err
 	}
 	d.Parts = p.parts
+	d.doc, d.ctHeaders, d.launch = data, p.ctHeaders, p.launch
 	return d, nil
 }
 
@@ -305,6 +313,15 @@ type processor struct {
 	// it is all ASCII.
 	buf   []byte
 	ascii bool
+	// ctHeaders holds each part's Content-Type values when it has more
+	// than one, before re-typing replaces them.
+	ctHeaders [][]string
+	// inMessage counts the message/* parts being walked; views holds the
+	// parts inside them as their trees hold them.
+	inMessage int
+	views     map[*message]treeView
+	// launch holds each part's Launch-Index header, nil when absent.
+	launch []*string
 }
 
 // bytes returns s as bytes: the very bytes of p.buf when s is a substring
@@ -341,8 +358,13 @@ func (p *processor) inBuf(s string) bool {
 }
 
 func (p *processor) walk(m *message) error {
+	at := len(p.parts)
 	if err := p.part(m); err != nil {
 		return err
+	}
+	isMsg := m.multi && maintype(m.contentType()) == "message"
+	if isMsg {
+		p.inMessage++
 	}
 	if m.multi {
 		for _, sub := range m.parts {
@@ -351,13 +373,78 @@ func (p *processor) walk(m *message) error {
 			}
 		}
 	}
+	if isMsg {
+		p.inMessage--
+		// cloud-init attached this part with the message inside it, and
+		// then every part inside on its own: its handlers see the inner
+		// parts twice, first inside this part (as the tree holds them: a
+		// gzip part still compressed), then as attached.
+		var nested []treeView
+		p.nestedViews(m, &nested)
+		if at+1+len(nested) > p.lim.MaxParts {
+			return partError(at+1, m, m.contentType(), "more than %d parts (Limits.MaxParts)", p.lim.MaxParts)
+		}
+		parts := make([]Part, 0, len(p.parts)+len(nested))
+		cts := make([][]string, 0, cap(parts))
+		lis := make([]*string, 0, cap(parts))
+		parts = append(parts, p.parts[:at+1]...)
+		cts = append(cts, p.ctHeaders[:at+1]...)
+		lis = append(lis, p.launch[:at+1]...)
+		for _, v := range nested {
+			pt := v.part
+			pt.Body = bytes.Clone(pt.Body) // parts never share bytes
+			parts = append(parts, pt)
+			cts = append(cts, v.ct)
+			lis = append(lis, v.li)
+		}
+		p.parts = append(parts, p.parts[at+1:]...)
+		p.ctHeaders = append(cts, p.ctHeaders[at+1:]...)
+		p.launch = append(lis, p.launch[at+1:]...)
+	}
 	return nil
+}
+
+// treeView is a part as a message/* part's tree holds it after
+// cloud-init's processing.
+type treeView struct {
+	part Part
+	ct   []string
+	li   *string
+}
+
+// nestedViews appends the views of the parts inside m, in the order
+// Python's walk yields them, multipart containers left out.
+func (p *processor) nestedViews(m *message, out *[]treeView) {
+	for _, sub := range m.parts {
+		if maintype(sub.contentType()) != "multipart" {
+			if v, ok := p.views[sub]; ok {
+				*out = append(*out, v)
+			}
+		}
+		if sub.multi {
+			p.nestedViews(sub, out)
+		}
+	}
 }
 
 func (p *processor) part(m *message) error {
 	ctOrig := m.contentType()
 	if maintype(ctOrig) == "multipart" {
 		return nil
+	}
+	var cts []string // the Content-Type values, kept only when more than one
+	nct := 0
+	for _, h := range m.headers {
+		if nameIs(h.name, "Content-Type") {
+			nct++
+		}
+	}
+	if nct > 1 {
+		for _, h := range m.headers {
+			if nameIs(h.name, "Content-Type") {
+				cts = append(cts, h.value)
+			}
+		}
 	}
 	n := len(p.parts) + 1
 	fail := func(format string, args ...any) error { return partError(n, m, ctOrig, format, args...) }
@@ -369,7 +456,8 @@ func (p *processor) part(m *message) error {
 		return fail("%v", err)
 	}
 	compressed := false
-	var text []byte // the str cloud-init examines, when it differs from payload
+	var original *Part // a gzip part as the tree keeps it
+	var text []byte    // the str cloud-init examines, when it differs from payload
 	if gzipTypes[ctOrig] {
 		raw, err := gunzip(payload, p.inflateBudget)
 		p.inflateBudget -= len(raw)
@@ -383,6 +471,11 @@ func (p *processor) part(m *message) error {
 		}
 		if !utf8.Valid(raw) {
 			return fail("gunzipped payload is not valid UTF-8 at byte %d, and cloud-init fails on it", invalidUTF8At(raw))
+		}
+		if p.inMessage > 0 {
+			// The tree keeps the compressed part; cloud-init names only
+			// the new one it attaches, so this view has no filename.
+			original = &Part{ContentType: ctOrig, MergeType: mergeTypeOf(m), Body: payload}
 		}
 		text, payload = raw, rawUnicodeEscape(raw)
 		ctOrig, compressed = "", true
@@ -425,17 +518,43 @@ func (p *processor) part(m *message) error {
 			return fail("filename: %v", err)
 		}
 		filename = fn
-		for _, h := range []string{"Merge-Type", "X-Merge-Type"} {
-			if m.hasExact(h) {
-				if v, _ := m.get(h); v != "" {
-					mergeType = v
-					break
-				}
+		mergeType = mergeTypeOf(m)
+	}
+	if maintype(ctOrig) == "message" {
+		payload = nil // Python's get_payload(decode=True) of a message/* part
+	}
+	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
+	p.ctHeaders = append(p.ctHeaders, cts)
+	var li *string
+	if v, ok := m.get("Launch-Index"); ok {
+		li = &v
+	}
+	p.launch = append(p.launch, li)
+	if p.inMessage > 0 {
+		if p.views == nil {
+			p.views = map[*message]treeView{}
+		}
+		v := treeView{part: p.parts[len(p.parts)-1], ct: cts, li: li}
+		if original != nil {
+			v = treeView{part: *original, ct: cts, li: li}
+		}
+		p.views[m] = v
+	}
+	return nil
+}
+
+// mergeTypeOf is the merge type cloud-init's cloud-config handler reads:
+// the first non-empty of the headers named exactly Merge-Type and
+// X-Merge-Type.
+func mergeTypeOf(m *message) string {
+	for _, h := range []string{"Merge-Type", "X-Merge-Type"} {
+		if m.hasExact(h) {
+			if v, _ := m.get(h); v != "" {
+				return v
 			}
 		}
 	}
-	p.parts = append(p.parts, Part{ContentType: ct, Filename: filename, MergeType: mergeType, Body: payload})
-	return nil
+	return ""
 }
 
 func partError(n int, m *message, ct, format string, args ...any) error {

@@ -86,7 +86,7 @@ func mutate(rng *rand.Rand, b []byte) []byte {
 // there (to add them to testdata/decode).
 func TestDecodeDifferential(t *testing.T) {
 	var seeds [][]byte
-	for _, pat := range []string{"testdata/decode/*", "testdata/golden/seed.golden", "testdata/golden/encodings.golden"} {
+	for _, pat := range []string{"testdata/decode/*", "testdata/golden/seed.golden", "testdata/golden/encodings.golden", "../testdata/realworld/*.txt"} {
 		files, _ := filepath.Glob(pat)
 		for _, f := range files {
 			b, err := os.ReadFile(f)

@@ -59,11 +59,15 @@
 // The tests (TestDecodeDifferential, TestDecodeMatchesCloudInit) fail on
 // any other such disagreement; the names in parentheses are the test's.
 //
-//   - message/* parts (message-parts): Python's email parser parses the
-//     message enclosed in a message/rfc822 (or other message/*) part, and
-//     cloud-init acts on that part and on every part inside it. Decode does
-//     not implement message/* parsing and refuses the document (its error
-//     says "message/rfc822 parts are not supported").
+//   - message/* documents and message/delivery-status parts
+//     (message-parts): a message/rfc822 (or other message/*) part inside a
+//     multipart is decoded as cloud-init walks it: the part itself (no
+//     payload), the parts of the message inside it, and those parts again
+//     as cloud-init attaches them one by one (a gzip part first still
+//     compressed). Decode refuses a document that is itself message/*
+//     (cloud-init reports it under the type of the last part it processed)
+//     and message/delivery-status parts; its error says "parts are not
+//     supported".
 //   - A corrupt gzip document (corrupt-gzip-document): when the whole
 //     document starts with the gzip magic bytes but does not inflate,
 //     cloud-init falls back to the compressed bytes and hands them on as

@@ -245,6 +245,11 @@ type parser struct {
 	msgs []message
 	hdrs []header
 	ptrs []*message
+	// facts records what the parser saw that cloud-init passes over in
+	// silence (see doclint.go).
+	facts mimeFacts
+	// last is the message Python's FeedParser calls _last.
+	last *message
 	// Inline first buffers for the line stacks.
 	backArr  [8]int
 	matchArr [4]string
@@ -288,9 +293,17 @@ func (e *parseError) Error() string { return e.msg }
 
 // parseMessage is email.message_from_string.
 func parseMessage(s string, lim Limits) (*message, error) {
+	m, _, err := parseMessageFacts(s, lim)
+	return m, err
+}
+
+// parseMessageFacts is parseMessage that also returns the structural
+// facts the parser noted on the way.
+func parseMessageFacts(s string, lim Limits) (*message, *mimeFacts, error) {
 	p := &parser{in: newLineSource(s), lim: lim}
 	p.in.back, p.in.matchers, p.hdrBuf = p.backArr[:0], p.matchArr[:0], p.hdrArr[:0]
-	return p.parsegen(nil, 0)
+	m, err := p.parsegen(nil, 0)
+	return m, &p.facts, err
 }
 
 func (p *parser) parsegen(parent *message, depth int) (*message, error) {
@@ -302,6 +315,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 		return nil, &parseError{fmt.Sprintf("multipart nesting deeper than %d (Limits.MaxDepth)", p.lim.MaxDepth)}
 	}
 	msg := p.newMessage()
+	p.last = msg
 	if parent != nil {
 		if parent.contentType() == "multipart/digest" {
 			msg.defaultType = "message/rfc822"
@@ -326,6 +340,7 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 			break
 		}
 		headers = append(headers, i)
+		p.facts.eol(line)
 	}
 	p.parseHeaders(msg, headers)
 	p.hdrBuf = headers[:0]
@@ -333,7 +348,18 @@ func (p *parser) parsegen(parent *message, depth int) (*message, error) {
 	ct := msg.contentType()
 	switch maintype(ct) {
 	case "message":
-		return nil, &parseError{fmt.Sprintf("%s parts are not supported (udkit does not decode them, while cloud-init reads the parts inside; send those parts directly instead)", QuoteHeader(ct))}
+		// Another RFC 2822 message follows; Python parses it as the
+		// only sub-message. Not implemented: message/delivery-status
+		// (blocks of headers), and a document that is itself message/*
+		// (cloud-init then reports the root under the type of the last
+		// part it processed).
+		if ct == "message/delivery-status" || parent == nil {
+			return nil, &parseError{fmt.Sprintf("%s parts are not supported (udkit does not decode them, while cloud-init reads the parts inside; send those parts directly instead)", QuoteHeader(ct))}
+		}
+		if _, err := p.parsegen(msg, depth+1); err != nil {
+			return nil, err
+		}
+		return msg, nil
 	case "multipart":
 		return msg, p.parseMultipart(msg, depth)
 	}
@@ -348,6 +374,7 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 	}
 	if !ok {
 		// NoBoundaryInMultipartDefect: the rest is a string payload.
+		p.facts.add(defectNoBoundary, p.in.pos, msg.contentType())
 		p.in.readRest()
 		return nil
 	}
@@ -365,9 +392,13 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 			// message without parts gives cloud-init nothing.
 			continue
 		}
+		p.facts.eol(p.in.text(i))
 		if end {
 			// The epilogue (what follows the close delimiter) is dropped.
-			p.in.readRest()
+			at := p.in.end(i)
+			if epi := p.in.readRest(); strings.TrimSpace(epi) != "" {
+				p.facts.add(defectEpilogue, at, epi)
+			}
 			return nil
 		}
 		if capturingPreamble {
@@ -383,18 +414,27 @@ func (p *parser) parseMultipart(msg *message, depth int) error {
 			}
 		}
 		p.in.matchers = append(p.in.matchers, sep)
-		sub, err := p.parsegen(msg, depth+1)
-		if err != nil {
+		if _, err := p.parsegen(msg, depth+1); err != nil {
 			return err
 		}
-		if !sub.multi && maintype(sub.contentType()) != "multipart" {
-			sub.payload = trimEOL(sub.payload)
+		// The line break before a delimiter belongs to the delimiter:
+		// Python trims it from the last message it created (the sub-part,
+		// or the message inside a message/* sub-part) when that holds a
+		// string payload.
+		if last := p.last; last != nil && !last.multi && maintype(last.contentType()) != "multipart" {
+			last.payload = trimEOL(last.payload)
 		}
+		p.last = msg
 		p.in.matchers = p.in.matchers[:len(p.in.matchers)-1]
 	}
 	// Without a start delimiter (StartBoundaryNotFoundDefect) Python keeps
 	// the preamble as a string payload: no parts either.
 	// CloseBoundaryNotFoundDefect: the parts read so far stand.
+	if capturingPreamble {
+		p.facts.add(defectNoStart, len(p.in.src), sep)
+	} else {
+		p.facts.add(defectNoClose, len(p.in.src), sep)
+	}
 	return nil
 }
 

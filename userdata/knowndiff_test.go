@@ -34,9 +34,9 @@ func contains(sub string) func(string) bool {
 var knownDifferences = []knownDifference{
 	{
 		name: "message-parts",
-		reason: "message/* parts (message/rfc822, message/global, ...): Python's email parser parses the enclosed message " +
-			"and cloud-init walks into it, acting on the message/* part and on every part inside; Decode does not " +
-			"implement message/* parsing and refuses the document",
+		reason: "a document that is itself message/* (cloud-init then reports it under the type of the last part it " +
+			"processed), and message/delivery-status parts (blocks of headers): Decode refuses them; message/* parts " +
+			"inside a multipart are decoded as cloud-init walks them",
 		match: contains(" parts are not supported ("),
 		check: func(_ []byte, ci realtools.CloudInitResult) string {
 			for _, p := range ci.Parts {

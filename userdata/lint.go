@@ -20,14 +20,16 @@ const (
 
 var rules = []diag.Rule{
 	{ID: RuleKeyReplaced, Severity: diag.Warning, Doc: "A cloud-config part sets a top-level key an earlier cloud-config part sets too, without a merge type: under cloud-init's default merge the later value replaces the earlier one; set X-Merge-Type: " + MergeAppend + " to add to it."},
-	{ID: RuleDuplicateFilename, Severity: diag.Error, Doc: "Two parts have the same filename: cloud-init writes both to the same file and only the later survives."},
+	{ID: RuleDuplicateFilename, Severity: diag.Error, Doc: "Two script (or boothook) parts of one kind have the same filename: cloud-init writes both to the same file and only the later survives (parts of different kinds, and cloud-config parts, are written to different places or nowhere)."},
 	{ID: RuleRuncmdFilename, Severity: diag.Error, Doc: "A text/x-shellscript part named runcmd collides with the script cloud-init writes for the runcmd key: one overwrites the other."},
 	{ID: RuleScriptOrder, Severity: diag.Warning, Doc: "Shell-script parts of one kind run sorted by filename, not in part order (a part without a filename is named part-NNN after its position); the listed order differs."},
-	{ID: RuleGeneratedFilename, Severity: diag.Error, Doc: "A filename of the form cloud-init gives unnamed parts (part-NNN): an error when an unnamed part of the same document gets that very name, a warning otherwise (an unnamed part added later or by an include may take it)."},
+	{ID: RuleGeneratedFilename, Severity: diag.Error, Doc: "A filename of the form cloud-init gives unnamed parts (part-NNN): an error when an unnamed script or boothook of the same kind in the same document gets that very name (one file overwrites the other), advice (info) otherwise (an unnamed part added later or by an include or archive may take it)."},
 }
 
-// Rules returns every rule [Lint] checks, in a fixed order.
-func Rules() []diag.Rule { return append([]diag.Rule(nil), rules...) }
+// Rules returns every rule of the package, in a fixed order: those
+// [Lint] checks on a composed [Document], then the document rules of
+// [LintDocument] ([DocumentRules]).
+func Rules() []diag.Rule { return append(append([]diag.Rule(nil), rules...), DocumentRules()...) }
 
 // Lint reports what in d cloud-init would accept but most likely not do
 // as meant, in part order:
@@ -36,7 +38,8 @@ func Rules() []diag.Rule { return append([]diag.Rule(nil), rules...) }
 //     part sets too, without a merge type: under cloud-init's default merge
 //     (dict(replace)+list()+str()) the later value replaces the earlier one,
 //     so two runcmd or write_files lists do not add up ([MergeAppend] does);
-//   - two parts with the same filename: the later overwrites the earlier;
+//   - two script (or boothook) parts of one kind with the same filename:
+//     the later overwrites the earlier;
 //   - a text/x-shellscript part named "runcmd": it collides with the
 //     script cloud-init writes for the runcmd key;
 //   - shell-script parts of one kind whose filenames sort in another order
@@ -44,10 +47,11 @@ func Rules() []diag.Rule { return append([]diag.Rule(nil), rules...) }
 //     (parts without a filename are named part-NNN after their position);
 //   - a part whose filename has the form cloud-init gives parts without a
 //     filename (part-%03d of the part's 1-based position, so part-001,
-//     part-042, part-1000): an error when a part without a filename in the
-//     same document gets that very name, so that one overwrites the other,
-//     a warning otherwise (an unnamed part added later, or one an include
-//     or archive brings in, takes it).
+//     part-042, part-1000): an error when a script or boothook part of the
+//     same kind without a filename in the same document gets that very
+//     name, so that one overwrites the other, advice (info) otherwise (an
+//     unnamed part added later, or one an include or archive brings in,
+//     takes it).
 //
 // The top-level keys of cloud-config parts come from a minimal scan, not a
 // YAML parser (this package uses the standard library only): every line
@@ -80,12 +84,15 @@ func Lint(d *Document) diag.List {
 					fmt.Sprintf("replaces %s under cloud-init's default merge; set MergeType to userdata.MergeAppend (X-Merge-Type: %s) to add to them", strings.Join(replaced, ", "), MergeAppend)))
 			}
 		}
-		if p.Filename != "" {
-			if first, ok := seenName[p.Filename]; ok {
+		// Only scripts and boothooks are written to files named after the
+		// part, one directory per kind: a name shared across kinds, or by
+		// cloud-config parts, collides with nothing.
+		if dir := scriptDir(p.ContentType); p.Filename != "" && dir != "" {
+			if first, ok := seenName[dir+"/"+p.Filename]; ok {
 				out = append(out, finding(i, p, diag.Error, RuleDuplicateFilename,
 					fmt.Sprintf("has the filename of part %d; cloud-init writes both to the same file and only one survives: rename one", first)))
 			} else {
-				seenName[p.Filename] = n
+				seenName[dir+"/"+p.Filename] = n
 			}
 		}
 		if p.ContentType == ContentShellScript && p.Filename == "runcmd" {
@@ -128,19 +135,20 @@ func generatedFilenames(d *Document) diag.List {
 	unnamed := map[string]int{} // name cloud-init gives -> 1-based part
 	for i, p := range d.Parts {
 		if p.Filename == "" {
-			unnamed[fmt.Sprintf("part-%03d", i+1)] = i + 1
+			unnamed[scriptDir(p.ContentType)+"/"+fmt.Sprintf("part-%03d", i+1)] = i + 1
 		}
 	}
 	for i, p := range d.Parts {
 		if p.Filename == "" || !generatedName(p.Filename) {
 			continue
 		}
-		if j, ok := unnamed[p.Filename]; ok {
+		if j, ok := unnamed[scriptDir(p.ContentType)+"/"+p.Filename]; ok && scriptDir(p.ContentType) != "" {
 			out = append(out, finding(i, p, diag.Error, RuleGeneratedFilename,
 				fmt.Sprintf("has the name cloud-init gives part %d, which has no filename; one overwrites the other: give the part a name not of the form part-NNN", j)))
 			continue
 		}
-		out = append(out, finding(i, p, diag.Warning, RuleGeneratedFilename,
+		// Nothing collides in the document as given: advice.
+		out = append(out, finding(i, p, diag.Info, RuleGeneratedFilename,
 			"is named like the parts cloud-init names itself (part-NNN, from the position of a part without a filename); it collides with any unnamed part that comes to stand at that position, one an include or archive adds too: give the part a name not of the form part-NNN"))
 	}
 	return out

@@ -37,8 +37,9 @@ func TestLint(t *testing.T) {
 			[]want{{2, RuleKeyReplaced, diag.Warning, "bootcmd"}}},
 		{"jinja cloud-config", []Part{cc("#cloud-config\nruncmd: [a]\n", ""), {ContentType: ContentJinja2, Body: []byte("## template: jinja\n#cloud-config\nruncmd: [b]\n")}},
 			[]want{{2, RuleKeyReplaced, diag.Warning, "runcmd"}}},
-		{"duplicate filename", []Part{sh("a.sh"), {ContentType: ContentBoothook, Filename: "a.sh", Body: []byte("#cloud-boothook\n")}},
+		{"duplicate filename", []Part{sh("a.sh"), sh("a.sh")},
 			[]want{{2, RuleDuplicateFilename, diag.Error, "filename of part 1"}}},
+		{"same filename, other kind of part", []Part{sh("a.sh"), {ContentType: ContentBoothook, Filename: "a.sh", Body: []byte("#cloud-boothook\n")}, cc("#cloud-config\n", "a.sh")}, nil},
 		{"runcmd name", []Part{sh("runcmd")}, []want{{1, RuleRuncmdFilename, diag.Error, "named runcmd"}}},
 		{"runcmd name per-boot is fine", []Part{{ContentType: ContentShellScriptPerBoot, Filename: "runcmd"}}, nil},
 		{"script order", []Part{sh("20-b"), sh("10-a")}, []want{{2, RuleScriptOrder, diag.Warning, `runs before part 1 ("20-b")`}}},
@@ -47,13 +48,15 @@ func TestLint(t *testing.T) {
 		{"order per kind", []Part{sh("20-b"), {ContentType: ContentShellScriptPerBoot, Filename: "10-a"}}, nil},
 		{"generated name taken by an unnamed part", []Part{sh(""), sh("part-001")},
 			[]want{{2, RuleGeneratedFilename, diag.Error, "has the name cloud-init gives part 1"}}},
-		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
+		{"generated name of a later unnamed part", []Part{sh("part-003"), cc("#cloud-config\n", ""), sh("")},
 			[]want{{1, RuleGeneratedFilename, diag.Error, "has the name cloud-init gives part 3"}}},
+		{"generated name of an unnamed part of another kind", []Part{sh("part-003"), cc("#cloud-config\n", ""), {ContentType: ContentBoothook, Body: []byte("#cloud-boothook\n")}},
+			[]want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
 		{"generated name, no unnamed part", []Part{sh("part-001"), sh("part-002")},
-			[]want{{1, RuleGeneratedFilename, diag.Warning, "part-NNN"}, {2, RuleGeneratedFilename, diag.Warning, "part-NNN"}}},
-		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, diag.Warning, "part-NNN"}}},
-		{"generated name of part 0", []Part{sh("part-000")}, []want{{1, RuleGeneratedFilename, diag.Warning, "part-NNN"}}},
-		{"own name, same position", []Part{sh("part-001")}, []want{{1, RuleGeneratedFilename, diag.Warning, "part-NNN"}}},
+			[]want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}, {2, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"generated name past 999", []Part{sh("part-1000")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"generated name of part 0", []Part{sh("part-000")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
+		{"own name, same position", []Part{sh("part-001")}, []want{{1, RuleGeneratedFilename, diag.Info, "part-NNN"}}},
 		{"two digits is not generated", []Part{sh("part-01")}, nil},
 		{"padded past three digits is not generated", []Part{sh("part-0001")}, nil},
 		{"suffix is not generated", []Part{sh("part-001.sh")}, nil},
@@ -91,7 +94,7 @@ func TestTopLevelKeys(t *testing.T) {
 // TestGeneratedFilenameMatchesCloudInit checks the generated-filename
 // rule against cloud-init's own naming: the rule reports an error exactly
 // when cloud-init hands two parts of the encoded document the same name
-// because one of them had none.
+// because one of them had none, and writes both to the same directory.
 func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 	sh := func(name string) Part {
 		return Part{ContentType: ContentShellScript, Filename: name, Body: []byte("#!/bin/sh\n")}
@@ -126,7 +129,10 @@ func TestGeneratedFilenameMatchesCloudInit(t *testing.T) {
 			collides := false
 			for a := range r.Parts {
 				for b := range r.Parts {
-					if a != b && r.Parts[a].Name == r.Parts[b].Name && r.Parts[a].Filename == "" {
+					// A collision overwrites a file: same name, same
+					// directory (scripts and boothooks have their own).
+					dir := scriptDir(r.Parts[a].ContentType)
+					if a != b && r.Parts[a].Name == r.Parts[b].Name && r.Parts[a].Filename == "" && dir != "" && dir == scriptDir(r.Parts[b].ContentType) {
 						collides = true
 					}
 				}

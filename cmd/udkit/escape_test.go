@@ -114,7 +114,7 @@ func TestOutputsEscapeHostileText(t *testing.T) {
 			t.Fatalf("escaped JSON does not decode: %v\n%s", err, stdout)
 		}
 		if want := "n\x1b[31m\u202e.sh\x7f"; len(v.Parts) != 2 || v.Parts[0].Filename != want {
-			t.Errorf("JSON filename decodes to %q, want %q", v.Parts, want)
+			t.Errorf("JSON parts decode to %+v, want the first filename %q", v.Parts, want)
 		}
 	})
 }

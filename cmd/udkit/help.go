@@ -209,7 +209,7 @@ udkit inspect user-data.b64
 
 # The parts as JSON, and their payloads in a directory to read.
 udkit inspect --json --extract parts user-data`,
-		exit: "0 decoded (and extracted); 2 usage, unreadable or undecodable input, extraction failed.",
+		exit: "0 decoded (and extracted); 2 usage, unreadable or undecodable input (an archive entry cloud-init's processor raises on included), extraction failed.",
 	},
 	// plan is another helper's command; its long text is its own -h.
 	"plan": {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/udkit/udkit/diag"
 	"github.com/udkit/udkit/userdata"
 )
 
@@ -35,16 +36,32 @@ Content types, filenames and merge types come from the user data's
 headers: in the table, one that is not printable ASCII or holds a space
 or a double quote is printed Go-quoted in ASCII ("a\u0105 b.sh").
 
-Include (text/x-include-url, text/x-include-once-url) and archive
-(text/cloud-config-archive) parts are listed as one part each: URLs are
-not fetched and archives not expanded, although cloud-init acts on the
-parts they hold.
+The parts listed are the ones cloud-init hands its handlers: a
+#cloud-config-archive (or text/cloud-config-archive part) is expanded in
+place into its entries, typed, named and launch-indexed as cloud-init
+makes them; an include (#include, #include-once, text/x-include-url,
+text/x-include-once-url) is replaced by the URLs it names, listed after
+the table and never fetched (the parts they would bring are not shown).
+Parts without a filename are the ones cloud-init names part-NNN after
+their position in this list.
+
+After the table come the conditions in which cloud-init silently passes
+over or alters something (a byte order mark, MIME-Version after byte
+4096, a multipart without boundary or close delimiter, an epilogue, two
+Content-Type headers, a base64 document, another agent's format...), one
+"warning:" line each with its rule id (see udkit lint).
 
 --json prints one JSON object:
   {"encoding":{"base64":B,"gzip":B},"mime":B,"size":{"raw":N},
    "parts":[{"index":1,"content_type":"...","filename":"...",
-             "merge_type":"...","length":N,"sha256":"..."}]}
-size.raw is the size of the document after base64 and gzip decoding.
+             "merge_type":"...","length":N,"sha256":"..."}],
+   "includes":[{"part":N,"url":"...","once":B}],
+   "warnings":[{"part":N|null,"rule":"...","message":"..."}]}
+size.raw is the size of the document after base64 and gzip decoding. A
+part from an archive also has "archive":{"part":N,"entry":M} and one with
+a launch index "launch_index":"N". "part" in archive, includes and
+warnings counts the parts of the input as decoded, before archives are
+expanded; null is the document as a whole.
 
 --extract DIR also writes each part's decoded payload (the bytes the
 sha256 is of) into DIR, to read or diff what an instance will run. File
@@ -65,8 +82,9 @@ each part gains "extracted":"DIR/NNN-NAME" (only with --extract); the
 text output ends with a line saying where the parts went.
 
 Exit status: 0 on success; 2 on a usage error, or when the input cannot
-be read or decoded or the parts cannot be extracted (inspect has no
-findings, so it never exits 1).
+be read or decoded (an archive entry cloud-init's processor raises on
+included: it then acts on none of the document) or the parts cannot be
+extracted (inspect has no findings, so it never exits 1).
 `
 
 // inspectJSON is the --json output; field order is the documented one.
@@ -79,17 +97,38 @@ type inspectJSON struct {
 	Size struct {
 		Raw int `json:"raw"`
 	} `json:"size"`
-	Parts []inspectPart `json:"parts"`
+	Parts    []inspectPart    `json:"parts"`
+	Includes []inspectInclude `json:"includes"`
+	Warnings []inspectWarning `json:"warnings"`
+}
+
+type inspectInclude struct {
+	Part int    `json:"part"`
+	URL  string `json:"url"`
+	Once bool   `json:"once"`
+}
+
+type inspectWarning struct {
+	Part    *int   `json:"part"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+type inspectArchive struct {
+	Part  int `json:"part"`
+	Entry int `json:"entry"`
 }
 
 type inspectPart struct {
-	Index       int    `json:"index"`
-	ContentType string `json:"content_type"`
-	Filename    string `json:"filename"`
-	MergeType   string `json:"merge_type"`
-	Length      int    `json:"length"`
-	SHA256      string `json:"sha256"`
-	Extracted   string `json:"extracted,omitempty"`
+	Index       int             `json:"index"`
+	ContentType string          `json:"content_type"`
+	Filename    string          `json:"filename"`
+	MergeType   string          `json:"merge_type"`
+	Length      int             `json:"length"`
+	SHA256      string          `json:"sha256"`
+	LaunchIndex string          `json:"launch_index,omitempty"`
+	Archive     *inspectArchive `json:"archive,omitempty"`
+	Extracted   string          `json:"extracted,omitempty"`
 }
 
 func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -142,14 +181,40 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out.Encoding.Base64, out.Encoding.Gzip = d.Base64, d.Gzip
 	out.MIME = d.MIME
 	out.Size.Raw = d.Size
-	out.Parts = make([]inspectPart, len(d.Parts))
-	for i, p := range d.Parts {
+	acted, incs, warns, err := actOn(d)
+	if err != nil {
+		// cloud-init's processor raises on this document and acts on
+		// none of it: there are no parts to list (2, as for input that
+		// does not decode; inspect has no findings to exit 1 on).
+		fmt.Fprintf(stderr, "udkit inspect: %s: %v\n", where, err)
+		return exitTrouble
+	}
+	warns = append(userdata.LintDocument(data, d), warns...)
+	warns.Sort()
+	out.Parts = make([]inspectPart, len(acted))
+	for i, p := range acted {
 		sum := sha256.Sum256(p.Body)
 		out.Parts[i] = inspectPart{Index: i + 1, ContentType: p.ContentType, Filename: p.Filename,
-			MergeType: p.MergeType, Length: len(p.Body), SHA256: hex.EncodeToString(sum[:])}
+			MergeType: p.MergeType, Length: len(p.Body), SHA256: hex.EncodeToString(sum[:]), LaunchIndex: p.LaunchIndex}
+		if p.Entry > 0 {
+			out.Parts[i].Archive = &inspectArchive{Part: p.From, Entry: p.Entry}
+		}
+	}
+	out.Includes = []inspectInclude{}
+	for _, inc := range incs {
+		out.Includes = append(out.Includes, inspectInclude{Part: inc.Part, URL: inc.URL, Once: inc.Once})
+	}
+	out.Warnings = []inspectWarning{}
+	for _, w := range warns {
+		iw := inspectWarning{Rule: w.Rule, Message: w.Message}
+		if w.Part > 0 {
+			n := w.Part
+			iw.Part = &n
+		}
+		out.Warnings = append(out.Warnings, iw)
 	}
 	if extractSet {
-		paths, err := extractParts(d, *extract, *force)
+		paths, err := extractParts(bodyOf(d, acted), *extract, *force)
 		if err != nil {
 			printLine(stderr, "udkit inspect: --extract: %v", err)
 			return exitTrouble
@@ -173,6 +238,28 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	writeInspectText(stdout, where, out)
+	for _, s := range archiveSpans(d, acted) {
+		fmt.Fprintln(stdout, s)
+	}
+	for _, p := range out.Parts {
+		if p.LaunchIndex != "" {
+			fmt.Fprintf(stdout, "launch-index: part %d runs only on the instance of launch index %s\n", p.Index, diag.Escape(p.LaunchIndex))
+		}
+	}
+	for _, inc := range out.Includes {
+		once := ""
+		if inc.Once {
+			once = " (include-once)"
+		}
+		fmt.Fprintf(stdout, "include: input part %d: %s%s (not fetched)\n", inc.Part, diag.Quote(inc.URL), once)
+	}
+	for _, w := range out.Warnings {
+		where := ""
+		if w.Part != nil {
+			where = fmt.Sprintf("input part %d: ", *w.Part)
+		}
+		fmt.Fprintf(stdout, "warning: %s%s [%s]\n", where, diag.Escape(w.Message), w.Rule)
+	}
 	if extractSet {
 		fmt.Fprintf(stdout, "extracted %d parts into %s\n", len(out.Parts), cell(*extract))
 	}

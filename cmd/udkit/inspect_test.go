@@ -69,7 +69,7 @@ func TestInspectJSONShape(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v) != 4 {
+	if len(v) != 6 || v["includes"] == nil || v["warnings"] == nil {
 		t.Errorf("top-level keys: %v", v)
 	}
 }
@@ -115,8 +115,20 @@ func TestInspectTextEscapesHeaders(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
 			lines := strings.Split(out.String(), "\n")
-			if len(lines) != 4 || lines[3] != "" {
+			if len(lines) < 4 || lines[len(lines)-1] != "" {
 				t.Fatalf("want a summary, a heading and one row, got %q", out.String())
+			}
+			// Then only warnings, which quote what they cite from the
+			// headers as the table does.
+			for _, l := range lines[3 : len(lines)-1] {
+				if !strings.HasPrefix(l, "warning: ") {
+					t.Errorf("want a summary, a heading, one row and warnings, got line %q", l)
+				}
+				for _, c := range l {
+					if c < ' ' || c > '~' {
+						t.Errorf("warning %q holds %U", l, c)
+					}
+				}
 			}
 			row := regexp.MustCompile(`   +`).ReplaceAllString(lines[2], "  ") // tabwriter padding
 			if !strings.HasPrefix(row, "1  "+tc.want+"  ") {

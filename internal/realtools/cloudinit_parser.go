@@ -190,13 +190,19 @@ const parserTimeout = 2 * time.Minute
 // runParser runs parserScript in mode on docs and returns what it printed.
 // A parser that does not finish within timeout is killed.
 func runParser(mode string, docs [][]byte, timeout time.Duration, args ...string) ([]byte, error) {
+	return runScript(parserScript, mode, docs, timeout, args...)
+}
+
+// runScript runs a Python script in mode on docs and returns what it
+// printed. A script that does not finish within timeout is killed.
+func runScript(script, mode string, docs [][]byte, timeout time.Duration, args ...string) ([]byte, error) {
 	in, err := json.Marshal(docs) // []byte marshals as base64
 	if err != nil {
 		return nil, fmt.Errorf("realtools: cloud-init parser input: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	argv := append([]string{Python, "-c", parserScript, mode}, args...)
+	argv := append([]string{Python, "-c", script, mode}, args...)
 	var cmd *exec.Cmd
 	if root := JudgeRoot(); root != "" {
 		if err := checkJudgeRoot(root); err != nil {
