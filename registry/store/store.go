@@ -76,6 +76,7 @@ type opKind int
 const (
 	opRegister opKind = iota
 	opDeregister
+	opRenew
 )
 
 type op struct {
@@ -90,6 +91,7 @@ type op struct {
 	memberHash string
 	// deregister
 	admin bool
+	// renew: memberHash
 
 	prev *result // outcome of an attempt whose commit was ambiguous
 	out  chan result
@@ -99,6 +101,8 @@ type result struct {
 	member  registry.Member
 	created bool
 	removed bool
+	renewed bool
+	ttl     time.Duration // renew: the cluster's lease, 0 for none
 	err     error
 }
 
@@ -352,6 +356,9 @@ func (o *op) what() string {
 	if o.kind == opRegister {
 		return fmt.Sprintf("register %s/%s", o.cluster, o.instanceID)
 	}
+	if o.kind == opRenew {
+		return fmt.Sprintf("renew %s/%s", o.cluster, o.instanceID)
+	}
 	return fmt.Sprintf("deregister %s/%s", o.cluster, o.instanceID)
 }
 
@@ -464,6 +471,17 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	if err != nil {
 		return nil, err
 	}
+	renewClusters := map[string]bool{}
+	for _, o := range ops {
+		if o.kind == opRenew {
+			renewClusters[o.cluster] = true
+		}
+	}
+	ttls, err := loadLeaseTTLs(ctx, tx, sortedKeys(renewClusters))
+	if err != nil {
+		return nil, err
+	}
+	renewed := map[memberKey]bool{}
 	initial, err := loadMembers(ctx, tx, keys)
 	if err != nil {
 		return nil, err
@@ -529,7 +547,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			nr := &row{tokenHash: o.memberHash, Member: registry.Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
-				RegisteredAt: now, UpdatedAt: now,
+				RegisteredAt: now, UpdatedAt: now, RenewedAt: now,
 			}}
 			if cur != nil {
 				nr.RegisteredAt = cur.RegisteredAt
@@ -555,6 +573,16 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				relFinal[k] = cur.tokenHash
 			}
 			results[i].removed = true
+		case opRenew:
+			if cur == nil || !sameHash(cur.tokenHash, o.memberHash) {
+				// Answered as for an absent member, like a
+				// deregistration.
+				continue
+			}
+			if cur == initial[k] {
+				renewed[k] = true
+			} // else registered in this batch: RenewedAt is now already
+			results[i] = result{renewed: true, ttl: ttls[o.cluster]}
 		}
 	}
 
@@ -594,10 +622,20 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	}
 	for _, r := range upd {
 		labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
-		if _, err := tx.ExecContext(ctx, `UPDATE members SET address = ?, labels = ?, user_data_sha256 = ?, token_hash = ?, registered_at = ?, updated_at = ? WHERE cluster = ? AND instance_id = ?`,
-			r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.Cluster, r.InstanceID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET address = ?, labels = ?, user_data_sha256 = ?, token_hash = ?, registered_at = ?, updated_at = ?, renewed_at = ? WHERE cluster = ? AND instance_id = ?`,
+			r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.RenewedAt.UnixNano(), r.Cluster, r.InstanceID); err != nil {
 			return nil, err
 		}
+	}
+	// Renewals of members the batch leaves otherwise alone.
+	var ren []memberKey
+	for k := range renewed {
+		if final[k] == initial[k] {
+			ren = append(ren, k)
+		}
+	}
+	if err := renewMembers(ctx, tx, ren, now); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		committed = true // nothing left to roll back
@@ -621,6 +659,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 		if o.kind == opDeregister && o.prev.removed && !results[i].removed {
 			results[i].removed = true
 		}
+		// A renewal is never ambiguous: renewing again is the same.
 	}
 	return results, nil
 }
@@ -693,7 +732,7 @@ func loadTokenHolders(ctx context.Context, tx *sql.Tx, hashes []string) (map[str
 	return out, nil
 }
 
-const memberColumns = `cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at`
+const memberColumns = `cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at, renewed_at`
 
 func loadMembers(ctx context.Context, tx *sql.Tx, keys map[memberKey]bool) (map[memberKey]*row, error) {
 	byCluster := map[string][]string{}
@@ -738,8 +777,8 @@ type scanner interface{ Scan(...any) error }
 func scanRow(sc scanner) (*row, error) {
 	var r row
 	var labels string
-	var reg, upd int64
-	if err := sc.Scan(&r.Cluster, &r.InstanceID, &r.Address, &labels, &r.UserDataSHA256, &r.tokenHash, &reg, &upd); err != nil {
+	var reg, upd, ren int64
+	if err := sc.Scan(&r.Cluster, &r.InstanceID, &r.Address, &labels, &r.UserDataSHA256, &r.tokenHash, &reg, &upd, &ren); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
@@ -750,6 +789,7 @@ func scanRow(sc scanner) (*row, error) {
 	}
 	r.RegisteredAt = time.Unix(0, reg).UTC()
 	r.UpdatedAt = time.Unix(0, upd).UTC()
+	r.RenewedAt = time.Unix(0, ren).UTC()
 	return &r, nil
 }
 
@@ -814,7 +854,7 @@ func deleteMembers(ctx context.Context, tx *sql.Tx, keys []memberKey) error {
 }
 
 func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
-	const cols = 8
+	const cols = 9
 	for _, chunk := range chunks(rows, sqlParams/cols) {
 		args := make([]any, 0, len(chunk)*cols)
 		var q strings.Builder
@@ -823,9 +863,9 @@ func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
-			args = append(args, r.Cluster, r.InstanceID, r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano())
+			args = append(args, r.Cluster, r.InstanceID, r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.RenewedAt.UnixNano())
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
