@@ -112,6 +112,13 @@ func TestRenewScriptAgainstRegistry(t *testing.T) {
 		t.Fatalf("register: %v\n%s", err, out)
 	}
 	token, _ := os.ReadFile(filepath.Join(state, registry.MemberTokenFileName))
+	// A registration in progress (its request file is there) is left
+	// alone.
+	os.WriteFile(filepath.Join(state, "registration.request"), nil, 0o600)
+	if out, err := run(renew); err != nil || !strings.Contains(out, "registration is in progress") {
+		t.Fatalf("renew during a registration: %v\n%s", err, out)
+	}
+	os.Remove(filepath.Join(state, "registration.request"))
 	now.Add(int64(30 * time.Second))
 	if out, err := run(renew); err != nil || out != "" {
 		t.Fatalf("renew: %v, output %q (want none)", err, out)

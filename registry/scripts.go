@@ -431,8 +431,9 @@ var stopHookUnitRE = regexp.MustCompile(`^[A-Za-z0-9:_.@-]{1,240}\.service$`)
 // RenewMaxTime` (with --globoff; the token goes to curl on stdin, never on a
 // command line nor in a log line), and prints nothing when the lease is
 // renewed. It exits 0 without asking the registry while the instance has
-// not registered yet (no member token, or one kept for another instance
-// id). When the registry answers that it holds no such member (the lease
+// not registered yet (no member token, one kept for another instance id,
+// no registration.json) or while a registration is in progress (the
+// register script's request file is there, and less than 10 minutes old). When the registry answers that it holds no such member (the lease
 // expired and the member was evicted while the instance lived), it runs
 // RegisterScript, if given, to register again with the kept member
 // token, but only while StopHookUnit is active: never after the stop hook
@@ -479,6 +480,16 @@ esac
 stored_id=$(cat "$state_dir/instance-id" 2>/dev/null) || stored_id=''
 if [ "$stored_id" != "$instance_id" ]; then
 	log "the member token in $state_dir was made for instance '$stored_id', not $instance_id: this instance has not registered yet; nothing to renew"
+	exit 0
+fi
+if [ ! -s "$state_dir/registration.json" ]; then
+	log "no registration.json in $state_dir: this instance has not registered yet; nothing to renew"
+	exit 0
+fi
+# The register script keeps its request file while it tries (at most a few
+# minutes): a registration in progress is left alone.
+if [ -n "$(find "$state_dir" -maxdepth 1 -name registration.request -mmin -10 2>/dev/null)" ]; then
+	log "a registration is in progress; not renewing now"
 	exit 0
 fi
 member_token=$(cat "$state_dir/member-token")
