@@ -28,7 +28,8 @@ import (
 // about one run in three aborts on dqlite's assertion in gateway__resume
 // (canonical/dqlite#423) when the killed node had a statement in flight,
 // which takes the whole test binary down; separate udkitd processes do not
-// share that fate.
+// share that fate, and cmd/udkitd's TestLeaseLeaderKilledDuringEviction
+// kills the leader process with SIGKILL.
 func TestLeaseLeaderLostDuringEviction(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3-node cluster test skipped in -short mode")

@@ -188,6 +188,10 @@ type SweepOptions struct {
 	// counting as a partition: a lost instance in a cluster of three is
 	// evicted although it is a third of them. 0 means 1; -1 means none.
 	Tolerance int
+	// onBatch, if set, is called with each committed batch (the
+	// Evictor's audit lines: written as soon as a batch commits, so a
+	// crash later in the sweep loses none of the earlier batches').
+	onBatch func([]Evicted)
 }
 
 func (o *SweepOptions) defaults() {
@@ -311,6 +315,9 @@ func (s *Store) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, error
 			return res, nil
 		}
 		res.Evicted = append(res.Evicted, batch...)
+		if opt.onBatch != nil && len(batch) > 0 {
+			opt.onBatch(batch)
+		}
 		if len(batch) < opt.Batch {
 			return res, nil
 		}
@@ -393,15 +400,19 @@ func (e *Evictor) Sweep(ctx context.Context) (SweepResult, error) {
 			return SweepResult{}, nil
 		}
 	}
-	res, err := e.Store.Sweep(ctx, e.Options)
-	// Audit lines for what was committed, even if a later batch failed.
-	if e.Log != nil {
-		for _, ev := range res.Evicted {
+	opt := e.Options
+	// Audit lines batch by batch, as each commits.
+	opt.onBatch = func(batch []Evicted) {
+		if e.Log == nil {
+			return
+		}
+		for _, ev := range batch {
 			e.Log.Info("audit", "action", "evict", "reason", "expired", "token_kind", "", "token_id", "",
 				"cluster", ev.Cluster, "instance_id", ev.InstanceID, "member_token_id", ev.TokenID,
 				"renewed_at", ev.RenewedAt.Format(time.RFC3339Nano))
 		}
 	}
+	res, err := e.Store.Sweep(ctx, opt)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.status.Evicted += int64(len(res.Evicted))
