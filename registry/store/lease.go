@@ -49,8 +49,89 @@ func (s *Store) Renew(ctx context.Context, cluster, instanceID, token string) (r
 	return out, nil
 }
 
+// querier is a *sql.Tx or a *sql.DB.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// applyRenewals renews a batch of leases: per cluster and chunk, one
+// UPDATE in its own implicit transaction that stamps the members whose
+// (instance id, token hash) the batch names, then a read of those members
+// to tell each renewal whether it took: the member is there with the
+// renewal's token and renewed no earlier than the stamp. A member
+// deregistered or evicted in between answers false (it is gone either
+// way); one registered in between answers true (its registration stamped
+// it). Renewing again is harmless, so a retry after an ambiguous commit
+// needs no memory of the attempt.
+func (s *Store) applyRenewals(ctx context.Context, ops []*op) ([]result, error) {
+	now := s.opt.Now().UTC().UnixNano()
+	byCluster := map[string][]int{}
+	for i, o := range ops {
+		byCluster[o.cluster] = append(byCluster[o.cluster], i)
+	}
+	clusters := sortedKeys(byCluster)
+	ttls, err := loadLeaseTTLs(ctx, s.db, clusters)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]result, len(ops))
+	for _, c := range clusters {
+		for _, chunk := range chunks(byCluster[c], (sqlParams-2)/2) {
+			args := make([]any, 0, 2+2*len(chunk))
+			args = append(args, now, c)
+			var vals strings.Builder
+			for j, i := range chunk {
+				if j > 0 {
+					vals.WriteString(", ")
+				}
+				vals.WriteString("(?, ?)")
+				args = append(args, ops[i].instanceID, ops[i].memberHash)
+			}
+			if _, err := s.db.ExecContext(ctx, `UPDATE members SET renewed_at = ? WHERE cluster = ? AND (instance_id, token_hash) IN (VALUES `+vals.String()+`)`, args...); err != nil {
+				return nil, err
+			}
+			ids := make([]any, 0, 1+len(chunk))
+			ids = append(ids, c)
+			for _, i := range chunk {
+				ids = append(ids, ops[i].instanceID)
+			}
+			rows, err := s.db.QueryContext(ctx, `SELECT instance_id, token_hash, renewed_at FROM members WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, ids...)
+			if err != nil {
+				return nil, err
+			}
+			type got struct {
+				hash    string
+				renewed int64
+			}
+			found := map[string]got{}
+			for rows.Next() {
+				var id string
+				var g got
+				if err := rows.Scan(&id, &g.hash, &g.renewed); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				found[id] = g
+			}
+			if err := rows.Close(); err != nil {
+				return nil, err
+			}
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			for _, i := range chunk {
+				g, ok := found[ops[i].instanceID]
+				if ok && sameHash(g.hash, ops[i].memberHash) && g.renewed >= now {
+					results[i] = result{renewed: true, ttl: ttls[c]}
+				}
+			}
+		}
+	}
+	return results, nil
+}
+
 // loadLeaseTTLs returns the lease TTL of each of the clusters that has one.
-func loadLeaseTTLs(ctx context.Context, tx *sql.Tx, clusters []string) (map[string]time.Duration, error) {
+func loadLeaseTTLs(ctx context.Context, tx querier, clusters []string) (map[string]time.Duration, error) {
 	out := map[string]time.Duration{}
 	for _, chunk := range chunks(clusters, sqlParams) {
 		args := make([]any, len(chunk))
@@ -78,29 +159,6 @@ func loadLeaseTTLs(ctx context.Context, tx *sql.Tx, clusters []string) (map[stri
 		}
 	}
 	return out, nil
-}
-
-// renewMembers sets renewed_at of the given members to now, one statement
-// per cluster and chunk.
-func renewMembers(ctx context.Context, tx *sql.Tx, keys []memberKey, now time.Time) error {
-	byCluster := map[string][]string{}
-	for _, k := range keys {
-		byCluster[k.cluster] = append(byCluster[k.cluster], k.instanceID)
-	}
-	for _, c := range sortedKeys(byCluster) {
-		ids := byCluster[c]
-		for _, chunk := range chunks(ids, sqlParams-2) {
-			args := make([]any, 0, len(chunk)+2)
-			args = append(args, now.UnixNano(), c)
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE members SET renewed_at = ? WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // SetLease sets the lease of cluster (see [registry.LeaseRequest]): ttl

@@ -214,6 +214,12 @@ func IsTransient(err error) bool {
 // transient, ctx ends, or Options.RetryFor has passed. Each attempt gets
 // its own Options.AttemptTimeout.
 func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	return s.retryUpTo(ctx, what, 500*time.Millisecond, f)
+}
+
+// retryUpTo is retry whose pause between attempts grows to at most
+// maxBackoff.
+func (s *Store) retryUpTo(ctx context.Context, what string, maxBackoff time.Duration, f func(ctx context.Context) error) error {
 	deadline := time.Now().Add(s.opt.RetryFor)
 	backoff := 5 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -244,8 +250,8 @@ func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Conte
 		case <-ctx.Done():
 			return registry.Errorf(registry.CodeUnavailable, "%s: %v", what, ctx.Err())
 		}
-		if backoff < 500*time.Millisecond {
-			backoff *= 2
+		if backoff < maxBackoff {
+			backoff = min(2*backoff, maxBackoff)
 		}
 	}
 }
@@ -420,19 +426,45 @@ func (s *Store) commitBatch(batch []*op) {
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RetryFor+s.opt.AttemptTimeout)
 	defer cancel()
-	var results []result
-	what := fmt.Sprintf("commit %d registrations/deregistrations", len(live))
-	err := s.retry(ctx, what, func(ctx context.Context) error {
-		var err error
-		results, err = s.applyBatch(ctx, live)
-		return err
-	})
-	for i, o := range live {
-		if err != nil {
-			o.out <- result{err: err}
+	// Renewals take the short path (applyRenewals: one UPDATE per
+	// chunk, no multi-statement transaction that holds the write lock
+	// over several round trips to the leader); the rest one transaction.
+	var renews, others []*op
+	for _, o := range live {
+		if o.kind == opRenew {
+			renews = append(renews, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	for _, part := range []struct {
+		ops        []*op
+		what       string
+		apply      func(context.Context, []*op) ([]result, error)
+		maxBackoff time.Duration
+	}{
+		{others, fmt.Sprintf("commit %d registrations/deregistrations", len(others)), s.applyBatch, 500 * time.Millisecond},
+		// A renewal's statement is short: the lock it met is released
+		// soon, so it tries again soon (and the writers of the other
+		// nodes, each with a batch, do not back off for half a second).
+		{renews, fmt.Sprintf("commit %d lease renewals", len(renews)), s.applyRenewals, 20 * time.Millisecond},
+	} {
+		if len(part.ops) == 0 {
 			continue
 		}
-		o.out <- results[i]
+		var results []result
+		err := s.retryUpTo(ctx, part.what, part.maxBackoff, func(ctx context.Context) error {
+			var err error
+			results, err = part.apply(ctx, part.ops)
+			return err
+		})
+		for i, o := range part.ops {
+			if err != nil {
+				o.out <- result{err: err}
+				continue
+			}
+			o.out <- results[i]
+		}
 	}
 }
 
@@ -443,9 +475,10 @@ type row struct {
 	tokenHash string
 }
 
-// applyBatch runs one attempt: read the join tokens and current members the
-// batch touches, decide each operation in order, write the net changes,
-// commit.
+// applyBatch runs one attempt for registrations and deregistrations (lease
+// renewals go to applyRenewals): read the join tokens and current members
+// the batch touches, decide each operation in order, write the net
+// changes, commit.
 func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -471,17 +504,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	if err != nil {
 		return nil, err
 	}
-	renewClusters := map[string]bool{}
-	for _, o := range ops {
-		if o.kind == opRenew {
-			renewClusters[o.cluster] = true
-		}
-	}
-	ttls, err := loadLeaseTTLs(ctx, tx, sortedKeys(renewClusters))
-	if err != nil {
-		return nil, err
-	}
-	renewed := map[memberKey]bool{}
+
 	initial, err := loadMembers(ctx, tx, keys)
 	if err != nil {
 		return nil, err
@@ -573,16 +596,6 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				relFinal[k] = cur.tokenHash
 			}
 			results[i].removed = true
-		case opRenew:
-			if cur == nil || !sameHash(cur.tokenHash, o.memberHash) {
-				// Answered as for an absent member, like a
-				// deregistration.
-				continue
-			}
-			if cur == initial[k] {
-				renewed[k] = true
-			} // else registered in this batch: RenewedAt is now already
-			results[i] = result{renewed: true, ttl: ttls[o.cluster]}
 		}
 	}
 
@@ -627,16 +640,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			return nil, err
 		}
 	}
-	// Renewals of members the batch leaves otherwise alone.
-	var ren []memberKey
-	for k := range renewed {
-		if final[k] == initial[k] {
-			ren = append(ren, k)
-		}
-	}
-	if err := renewMembers(ctx, tx, ren, now); err != nil {
-		return nil, err
-	}
+
 	if err := tx.Commit(); err != nil {
 		committed = true // nothing left to roll back
 		// The commit may or may not have been applied (a leader lost
@@ -659,7 +663,6 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 		if o.kind == opDeregister && o.prev.removed && !results[i].removed {
 			results[i].removed = true
 		}
-		// A renewal is never ambiguous: renewing again is the same.
 	}
 	return results, nil
 }
