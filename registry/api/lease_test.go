@@ -255,6 +255,21 @@ func TestLeaseAPI(t *testing.T) {
 	if r, err := f.svc.Client.WithToken(other).Renew(ctx, "web", "i-000"); err != nil || r.Renewed {
 		t.Errorf("renew with another member token: %+v, %v", r, err)
 	}
+	// Another member's valid token renews nothing of this member.
+	tok1 := mustToken(t, registry.MemberTokenPrefix)
+	if _, err := f.svc.Client.WithToken(f.svc.Join).Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-001", MemberToken: tok1}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	if r, err := f.svc.Client.WithToken(tok1).Renew(ctx, "web", "i-000"); err != nil || r.Renewed {
+		t.Errorf("renew i-000 with i-001's token: %+v, %v", r, err)
+	}
+	if ms, err := f.svc.Client.Members(ctx, "web"); err != nil || len(ms) != 2 || ms[0].RenewedAt.Equal(f.clock.Now().UTC()) {
+		t.Errorf("i-000 renewed by another member's token: %+v, %v", ms, err)
+	}
+	if _, err := f.svc.Client.WithToken(f.svc.Admin).Deregister(ctx, "web", "i-001"); err != nil {
+		t.Fatal(err)
+	}
 	if r, err := f.svc.Client.WithToken(other).Renew(ctx, "web", "i-absent"); err != nil || r.Renewed {
 		t.Errorf("renew of an absent member: %+v, %v", r, err)
 	}

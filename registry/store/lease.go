@@ -56,8 +56,9 @@ type querier interface {
 
 // applyRenewals renews a batch of leases: per cluster and chunk, one
 // UPDATE in its own implicit transaction that stamps the members whose
-// (instance id, token hash) the batch names, then a read of those members
-// to tell each renewal whether it took: the member is there with the
+// instance id and own token hash the batch names, then a read of those
+// members to tell each renewal whether it took (its instance id with its
+// token): the member is there with the
 // renewal's token and renewed no earlier than the stamp. A member
 // deregistered or evicted in between answers false (it is gone either
 // way); one registered in between answers true (its registration stamped
@@ -79,15 +80,17 @@ func (s *Store) applyRenewals(ctx context.Context, ops []*op) ([]result, error) 
 		for _, chunk := range chunks(byCluster[c], (sqlParams-2)/2) {
 			args := make([]any, 0, 2+2*len(chunk))
 			args = append(args, now, c)
-			var vals strings.Builder
-			for j, i := range chunk {
-				if j > 0 {
-					vals.WriteString(", ")
-				}
-				vals.WriteString("(?, ?)")
-				args = append(args, ops[i].instanceID, ops[i].memberHash)
+			for _, i := range chunk {
+				args = append(args, ops[i].instanceID)
 			}
-			if _, err := s.db.ExecContext(ctx, `UPDATE members SET renewed_at = ? WHERE cluster = ? AND (instance_id, token_hash) IN (VALUES `+vals.String()+`)`, args...); err != nil {
+			for _, i := range chunk {
+				args = append(args, ops[i].memberHash)
+			}
+			// Ids and hashes as two sets, so that SQLite looks the ids
+			// up by the primary key. A member is stamped only if its own
+			// token hash is among those sent: a token hash belongs to
+			// one member, so only that token's holder renews it.
+			if _, err := s.db.ExecContext(ctx, `UPDATE members SET renewed_at = ? WHERE cluster = ? AND instance_id IN (`+placeholders(len(chunk))+`) AND token_hash IN (`+placeholders(len(chunk))+`)`, args...); err != nil {
 				return nil, err
 			}
 			ids := make([]any, 0, 1+len(chunk))
