@@ -17,10 +17,10 @@ import (
 
 // BenchmarkRenewals measures lease renewals over HTTP on loopback: a
 // cluster of 10,000 members (leased, TTL 90 s) all renew once, 500 at a
-// time, against one node and against a 3-node cluster (requests spread
-// over the three servers). A fleet of 10,000 renewing every 30 s needs
-// 333 renewals/s. One op is one round of 10,000 renewals; renew/s, p50 and
-// p99 are per renewal; ops/txn is the group commit's batch size.
+// time at most, against one node and against a 3-node cluster (requests
+// spread over the three servers). A fleet of 10,000 renewing every 30 s
+// needs 333 renewals/s. One op is one round of 10,000 renewals; renew/s,
+// p50 and p99 are per renewal; ops/txn is the group commit's batch size.
 //
 //	go test -tags libsqlite3 -run '^$' -bench 'Renewals//burst' -benchtime 3x ./registry/api/
 //	go test -tags libsqlite3 -run '^$' -bench 'Renewals//paced' -benchtime 1x ./registry/api/
