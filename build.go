@@ -91,9 +91,10 @@ func Build(s *Spec) (*Bundle, error) {
 	}
 	var files []cloudconfig.WriteFile
 	var extra []cloudconfig.WriteFile // files of the registry hook
+	var alsoEnable []string           // units armed with the stop hook
 	if s.Registry != nil {
 		var err error
-		if s, extra, err = withRegistry(s); err != nil {
+		if s, extra, alsoEnable, err = withRegistry(s); err != nil {
 			return nil, err
 		}
 	}
@@ -151,6 +152,9 @@ func Build(s *Spec) (*Bundle, error) {
 
 	own := &cloudconfig.Config{WriteFiles: files}
 	for _, a := range hook.Arm {
+		if len(a) > 1 && a[1] == "enable" {
+			a = append(append([]string(nil), a...), alsoEnable...)
+		}
 		own.Runcmd = append(own.Runcmd, cloudconfig.Argv(a...))
 	}
 	if s.Register != nil && !s.Register.EveryBoot {
@@ -343,16 +347,58 @@ func isCloudConfig(p userdata.Part) bool {
 // withRegistry returns a copy of s whose register and deregister actions
 // are the registry's scripts, and the files that hold the join token and
 // CA when the spec gives their contents. checkSpec has checked s.
-func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
+//
+// With Renew it also returns the renew script, the renewal timer and its
+// service, and the timer's name, to enable with the stop hook.
+func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, []string, error) {
 	r := s.Registry
 	ss := registryScriptSpec(r)
 	reg, err := registry.RegisterScript(ss)
 	if err != nil {
-		return nil, nil, fmt.Errorf("udkit: registry: %w", err)
+		return nil, nil, nil, fmt.Errorf("udkit: registry: %w", err)
 	}
 	dereg, err := registry.DeregisterScript(ss)
 	if err != nil {
-		return nil, nil, fmt.Errorf("udkit: registry: %w", err)
+		return nil, nil, nil, fmt.Errorf("udkit: registry: %w", err)
+	}
+	var renewFiles []cloudconfig.WriteFile
+	var enable []string
+	if r.Renew > 0 {
+		hookUnit := s.Name + "-deregister.service"
+		ss.RegisterScript = scriptPath(s, "register", &Action{})
+		ss.StopHookUnit = hookUnit
+		renew, err := registry.RenewScript(ss)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("udkit: registry: %w", err)
+		}
+		renewPath := DefaultScriptDir + "/" + s.Name + "-renew"
+		tm, err := unit.NewTimer(unit.TimerConfig{
+			Name:            s.Name + "-renew",
+			Command:         []string{renewPath},
+			Every:           r.Renew,
+			After:           []string{hookUnit},
+			PartOf:          hookUnit,
+			EnvironmentFile: "-" + envPath(s.Name),
+			User:            s.User,
+			Description:     "Renew " + s.Name + "'s registry lease",
+		})
+		if err != nil {
+			return nil, nil, nil, &SpecError{Problems: diag.List{problem("registry.renew", "%v", err)}}
+		}
+		timerText, err := tm.Unit.Marshal()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("udkit: the renewal timer: %w", err)
+		}
+		serviceText, err := tm.Service.Marshal()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("udkit: the renewal service: %w", err)
+		}
+		renewFiles = []cloudconfig.WriteFile{
+			{Path: tm.ServicePath, Content: string(serviceText), Owner: "root:root", Permissions: "0644"},
+			{Path: tm.Path, Content: string(timerText), Owner: "root:root", Permissions: "0644"},
+			{Path: renewPath, Content: string(renew), Owner: "root:root", Permissions: "0755"},
+		}
+		enable = append(enable, tm.Name)
 	}
 	var files []cloudconfig.WriteFile
 	if r.JoinToken != "" {
@@ -361,9 +407,10 @@ func withRegistry(s *Spec) (*Spec, []cloudconfig.WriteFile, error) {
 	if r.CA != "" {
 		files = append(files, cloudconfig.WriteFile{Path: r.CAFile, Content: r.CA, Owner: "root:root", Permissions: "0644"})
 	}
+	files = append(files, renewFiles...)
 	c := *s
 	c.Registry = nil
 	c.Register = &Action{Script: string(reg), EveryBoot: r.EveryBoot}
 	c.Deregister = &Action{Script: string(dereg)}
-	return &c, files, nil
+	return &c, files, enable, nil
 }

@@ -125,7 +125,22 @@ type RegistryHook struct {
 	// EveryBoot registers on every boot from the stop hook's ExecStart=
 	// instead of once per instance from runcmd.
 	EveryBoot bool
+	// Renew, when set, renews the member's lease every Renew, for a
+	// cluster with a lease (`udkitd lease set`): Build writes the renew
+	// script (registry.RenewScript) to DefaultScriptDir/NAME-renew, a
+	// timer NAME-renew.timer and the oneshot NAME-renew.service it
+	// starts, and arms the timer in the runcmd that arms the stop hook.
+	// Give a third of the cluster's lease TTL or less (30s for 90s);
+	// whole seconds from 5s to 1h. An instance the registry evicted while
+	// it lived registers again at its next renewal.
+	Renew time.Duration
 }
+
+// Bounds of RegistryHook.Renew.
+const (
+	MinRenewInterval = 5 * time.Second
+	MaxRenewInterval = time.Hour
+)
 
 // EnvVar is one NAME=value line of the environment file.
 type EnvVar struct {
@@ -443,5 +458,8 @@ func checkRegistry(s *Spec, add func(string, string, ...any)) {
 	}
 	if r.CA != "" && r.CAFile == "" {
 		add("registry.ca", "given without ca_file; say where to write it")
+	}
+	if d := r.Renew; d != 0 && (d < MinRenewInterval || d > MaxRenewInterval || d%time.Second != 0) {
+		add("registry.renew", "%v: give whole seconds from %v to %v (a third of the cluster's lease TTL or less), or leave it out for a cluster without a lease", d, MinRenewInterval, MaxRenewInterval)
 	}
 }

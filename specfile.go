@@ -563,6 +563,7 @@ func (d *specDecoder) registry(p string, v *yaml.Node) *RegistryHook {
 		},
 		"state_dir":  func(p string, v *yaml.Node) { r.StateDir, _ = d.str(p, v) },
 		"every_boot": func(p string, v *yaml.Node) { r.EveryBoot = d.boolean(p, v) },
+		"renew":      func(p string, v *yaml.Node) { r.Renew = d.duration(p, v) },
 		"labels": func(p string, v *yaml.Node) {
 			if v.Kind != yaml.MappingNode {
 				d.errf(v, p, "must be a mapping of label: value, not %s", kindName(v))

@@ -129,3 +129,26 @@ func ExampleTokenID() {
 	fmt.Println(registry.TokenID("udkj_" + strings.Repeat("0f", 32)))
 	// Output: 75ad55612cce337a
 }
+
+func ExampleRenewScript() {
+	script, err := registry.RenewScript(registry.ScriptSpec{
+		URL:            "https://registry.internal:8180",
+		Cluster:        "web",
+		JoinTokenFile:  "/etc/udkit/join-token",
+		RegisterScript: "/usr/local/sbin/web-register",
+		StopHookUnit:   "web-deregister.service",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, line := range strings.Split(string(script), "\n") {
+		if strings.Contains(line, "/renew\")") || strings.HasPrefix(line, "register_script=") || strings.HasPrefix(line, "exec ") {
+			fmt.Println(strings.TrimSpace(line))
+		}
+	}
+	// Output:
+	// register_script='/usr/local/sbin/web-register'
+	// "$url/v1/clusters/$cluster/members/$instance_id/renew") || {
+	// exec "$register_script"
+}

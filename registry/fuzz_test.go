@@ -43,7 +43,11 @@ func FuzzScripts(f *testing.F) {
 		if labelKey != "" {
 			spec.Labels = map[string]string{labelKey: labelValue}
 		}
-		for _, gen := range []func(registry.ScriptSpec) ([]byte, error){registry.RegisterScript, registry.DeregisterScript} {
+		// The renew script also names the register script and the stop
+		// hook: fuzzed from the CA path and the label key.
+		spec.RegisterScript = caFile
+		spec.StopHookUnit = labelKey
+		for _, gen := range []func(registry.ScriptSpec) ([]byte, error){registry.RegisterScript, registry.DeregisterScript, registry.RenewScript} {
 			script, err := gen(spec)
 			if err != nil {
 				if !strings.HasPrefix(err.Error(), "registry: script spec: ") {

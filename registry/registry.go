@@ -52,11 +52,18 @@
 // # Instances that never deregister
 //
 // A stop hook cannot run on a forced stop, a terminate that skips the OS
-// shutdown, or a hardware loss. The registry has no lease: members stay
-// until deregistered. Instead an operator (or a cron job that asks the cloud
-// which instances exist) calls reconcile with the live set, and every member
-// of that cluster that is not in it and registered before a given time is
-// removed.
+// shutdown, or a hardware loss. Two remedies:
+//
+//   - Leases, opt-in per cluster ([Lease]): members renew with their
+//     member token ([RenewScript], run by a systemd timer) and the Raft
+//     leader evicts those whose lease ran out, recording why ("expired").
+//     When far fewer members renewed than expected (self-preservation,
+//     [LeaseStatus]), the registry is more likely cut off from them than
+//     they are all gone, and eviction pauses until renewals recover.
+//   - Reconcile: an operator (or a cron job that asks the cloud which
+//     instances exist) calls reconcile with the live set, and every member
+//     of that cluster that is not in it and registered before a given time
+//     is removed.
 package registry
 
 import (
@@ -95,6 +102,10 @@ type Member struct {
 	RegisteredAt time.Time `json:"registered_at"`
 	// UpdatedAt is when the registration was last repeated.
 	UpdatedAt time.Time `json:"updated_at"`
+	// RenewedAt is when the member last registered or renewed its lease
+	// (POST .../renew). In a cluster with a lease ([Lease]), the member
+	// is evicted once RenewedAt is more than the lease's TTL ago.
+	RenewedAt time.Time `json:"renewed_at"`
 }
 
 // RegisterRequest is the body of a registration.
@@ -138,6 +149,82 @@ type MembersResponse struct {
 	// Next, when set, is the cursor of the next page: ask again with
 	// after=Next. Empty on the last page (and when not paging).
 	Next string `json:"next,omitempty"`
+}
+
+// Lease is a cluster's lease setting. A cluster with a lease (TTLSeconds
+// > 0) evicts every member that has neither registered nor renewed for
+// TTLSeconds, unless the registry is in self-preservation (see
+// [LeaseStatus]). TTLSeconds 0: no lease; members stay until they
+// deregister (the default).
+type Lease struct {
+	Cluster    string `json:"cluster"`
+	TTLSeconds int    `json:"ttl_seconds"`
+	// UpdatedAt is when the setting last changed (zero: never set).
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// LeaseRequest sets a cluster's lease (PUT /v1/clusters/{cluster}/lease).
+type LeaseRequest struct {
+	// TTLSeconds is the lease's length, [MinLeaseTTL] to [MaxLeaseTTL] in
+	// seconds, or 0 to remove the lease. Setting it restarts every
+	// member's lease at the time of the change, so that members that
+	// never renewed are not evicted at once. Members should renew every
+	// TTL/3 or more often.
+	TTLSeconds int `json:"ttl_seconds"`
+}
+
+// Bounds of a lease's TTL.
+const (
+	MinLeaseTTL = 5 * time.Second
+	MaxLeaseTTL = 7 * 24 * time.Hour
+)
+
+// Validate checks the request.
+func (r *LeaseRequest) Validate() error {
+	if r.TTLSeconds == 0 {
+		return nil
+	}
+	if r.TTLSeconds < int(MinLeaseTTL/time.Second) || r.TTLSeconds > int(MaxLeaseTTL/time.Second) {
+		return Errorf(CodeInvalid, "ttl_seconds %d: want %d to %d, or 0 to remove the lease", r.TTLSeconds, int(MinLeaseTTL/time.Second), int(MaxLeaseTTL/time.Second))
+	}
+	return nil
+}
+
+// RenewResponse answers a lease renewal.
+type RenewResponse struct {
+	// Renewed is false when no member of that instance id holds the
+	// token (never registered, deregistered, evicted, or registered with
+	// another token): the instance should register again, with its kept
+	// member token. The answer is the same whether or not the member
+	// exists.
+	Renewed bool `json:"renewed"`
+	// ExpiresAt is when the lease ends unless renewed again; zero when
+	// the cluster has no lease.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// LeaseStatus is the lease evictor's state, in /healthz.
+type LeaseStatus struct {
+	// SelfPreservation is true while eviction is paused: fewer leased
+	// members renewed in the last window than Threshold of them, which
+	// looks like the registry cut off from its members rather than the
+	// members gone.
+	SelfPreservation bool `json:"self_preservation"`
+	// Leased counts the members of clusters with a lease at the last
+	// sweep; Fresh those that renewed (or registered) in the last window
+	// (half their cluster's TTL).
+	Leased int `json:"leased"`
+	Fresh  int `json:"fresh"`
+	// Threshold is the fraction of Leased that must be Fresh for
+	// eviction to run.
+	Threshold float64 `json:"threshold"`
+	// Evicted counts the members this node evicted since it started.
+	Evicted int64 `json:"evicted"`
+	// Leader is true when this node ran the last sweep (only the Raft
+	// leader evicts); a follower reports the counts it saw last, if any.
+	Leader bool `json:"leader"`
+	// LastSweep is when the last sweep ran on this node (zero: never).
+	LastSweep time.Time `json:"last_sweep,omitzero"`
 }
 
 // ClusterSummary counts the members of one cluster.
@@ -223,6 +310,9 @@ type HealthResponse struct {
 	// Role is the answering node's role in the cluster: "voter",
 	// "stand-by" or "spare" (/readyz).
 	Role string `json:"role,omitempty"`
+	// Lease is the lease evictor's state (/healthz, when the daemon runs
+	// one).
+	Lease *LeaseStatus `json:"lease,omitempty"`
 }
 
 // Code classifies an [Error]; each maps to one HTTP status.

@@ -11,6 +11,7 @@
 //	udkitd token admin-create|admin-list [...]
 //	udkitd token admin-revoke [...] ID
 //	udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [...]
+//	udkitd lease show|set --cluster NAME [--ttl DUR] [...]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
@@ -107,6 +108,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return token(ctx, args[1:], stdout, stderr)
 	case "reconcile":
 		return reconcile(ctx, args[1:], stdin, stdout, stderr)
+	case "lease":
+		return lease(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && !wantsHelp(args[1:]) {
 			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
@@ -135,6 +138,7 @@ commands:
   serve     run the registry: a dqlite node and the HTTP API
   token     create, list or revoke join tokens and admin tokens
   reconcile remove members whose instances no longer exist
+  lease     show or set a cluster's lease TTL (members renew or are evicted)
   version   print the version and VCS revision (also --version)
 
 Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.

@@ -40,6 +40,10 @@ type serveConfig struct {
 	connsPerClient  int
 	conns           int
 	logFormat       string
+	leaseSweep      time.Duration
+	leaseThreshold  float64
+	leaseTolerance  int
+	leaseBatch      int
 }
 
 func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -61,6 +65,10 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.maxBatch, "max-batch", 0, "most registrations per transaction; 0 means 256, 1 disables group commit")
 	fs.IntVar(&c.connsPerClient, "max-conns-per-client", api.DefaultListenerLimits.PerClient, "most HTTP connections open at once from one client IP; more are answered 503 and closed (-1: no limit, e.g. behind a proxy)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log line `FORMAT`: text (key=value) or json; both carry level, msg and, for every state change, an \"audit\" line")
+	fs.DurationVar(&c.leaseSweep, "lease-sweep", 5*time.Second, "time between sweeps for expired leases (the Raft leader's only)")
+	fs.Float64Var(&c.leaseThreshold, "lease-renewal-threshold", 0.85, "self-preservation: eviction pauses while fewer than this `FRACTION` of leased members renewed in the last half TTL")
+	fs.IntVar(&c.leaseTolerance, "lease-tolerance", 1, "self-preservation never engages while at most this many leased members are late (a lost instance in a small cluster is still evicted)")
+	fs.IntVar(&c.leaseBatch, "lease-batch", 256, "most members evicted per transaction")
 	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
@@ -116,6 +124,18 @@ func (c *serveConfig) check() error {
 	}
 	if c.conns < 1 {
 		return errors.New("--max-conns must be 1 or more")
+	}
+	if c.leaseSweep < 100*time.Millisecond {
+		return errors.New("--lease-sweep must be 100ms or more")
+	}
+	if !(c.leaseThreshold > 0 && c.leaseThreshold <= 1) {
+		return fmt.Errorf("--lease-renewal-threshold %v: want a fraction above 0, at most 1", c.leaseThreshold)
+	}
+	if c.leaseTolerance < 0 {
+		return errors.New("--lease-tolerance must be 0 or more")
+	}
+	if c.leaseBatch < 1 {
+		return errors.New("--lease-batch must be 1 or more")
 	}
 	return nil
 }
@@ -214,8 +234,25 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
 	}
 	ln = api.LimitListener(ln, api.ListenerLimits{PerClient: c.connsPerClient, Total: c.conns})
+	tolerance := c.leaseTolerance
+	if tolerance == 0 {
+		tolerance = -1 // SweepOptions: -1 is none, 0 the default
+	}
+	ev := &store.Evictor{
+		Store:    st,
+		Every:    c.leaseSweep,
+		Options:  store.SweepOptions{Batch: c.leaseBatch, Threshold: c.leaseThreshold, Tolerance: tolerance},
+		IsLeader: node.IsLeader,
+		Log:      log,
+	}
+	evCtx, stopEvictor := context.WithCancel(context.Background())
+	evDone := make(chan struct{})
+	go func() {
+		defer close(evDone)
+		ev.Run(evCtx)
+	}()
 	srv := &http.Server{
-		Handler: api.NewHandler(st, log, api.WithReadiness(func(ctx context.Context) (string, string, error) {
+		Handler: api.NewHandler(st, log, api.WithLeaseStatus(ev.Status), api.WithReadiness(func(ctx context.Context) (string, string, error) {
 			leader, err := node.Leader(ctx)
 			if err != nil {
 				return "", "", err
@@ -259,6 +296,8 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		log.Warn("HTTP drain: " + err.Error())
 	}
 	cancel()
+	stopEvictor()
+	<-evDone
 	st.Close()
 	shutdownNode()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -359,3 +360,93 @@ func SplitSystemdCommandLine(s string) ([]string, error) {
 	}
 	return argv, nil
 }
+
+// SystemdVerifyUnits is [SystemdVerify] for units that belong together (a
+// timer and the service it starts): every file of units is installed under
+// /etc/systemd/system, and verify is run on all of them at once, so that
+// a unit may name the others. names are sorted for the command line.
+func SystemdVerifyUnits(t testing.TB, units map[string][]byte) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "systemd-analyze verify runs in a mount namespace and needs root")
+	}
+	for _, tool := range []string{"/usr/bin/systemd-analyze", "unshare", "mount", "chroot", "/bin/sh"} {
+		Require(t, tool)
+	}
+	work := t.TempDir()
+	dir := filepath.Join(work, "units")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var stubs []string
+	for name, text := range units {
+		if name == "" || strings.ContainsAny(name, "/\x00 ") || name == "." || name == ".." {
+			t.Fatalf("realtools: SystemdVerifyUnits: bad unit name %q", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+		stubs = append(stubs, MissingExecPaths(text)...)
+	}
+	sort.Strings(names)
+	args := []string{"-m", "--propagation", "private", "/bin/sh", "-c", verifyUnitsScript, "sh", work, dir, strings.Join(names, " ")}
+	args = append(args, stubs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "SYSTEMD_LOG_COLOR=0", "SYSTEMD_PAGER=cat")
+	var harness bytes.Buffer
+	cmd.Stdout = &harness
+	cmd.Stderr = &harness
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("realtools: SystemdVerifyUnits: setting up the namespace failed: %v\n%s", err, harness.String())
+	}
+	out, err := os.ReadFile(filepath.Join(work, "output"))
+	if err != nil {
+		t.Fatalf("realtools: SystemdVerifyUnits: %v", err)
+	}
+	status, err := os.ReadFile(filepath.Join(work, "status"))
+	if err != nil {
+		t.Fatalf("realtools: SystemdVerifyUnits: %v", err)
+	}
+	if s := strings.TrimSpace(string(status)); s != "0" && len(out) == 0 {
+		return "systemd-analyze exited with status " + s
+	}
+	return string(out)
+}
+
+// verifyUnitsScript is verifyScript for several units: $1 work directory,
+// $2 directory of unit files, $3 their names separated by spaces, then the
+// stub paths.
+const verifyUnitsScript = `
+set -eu
+work=$1 units=$2 names=$3
+shift 3
+mkdir "$work/scratch" "$work/root"
+mount -t tmpfs -o mode=0755 udkit-verify "$work/scratch"
+mkdir "$work/scratch/upper" "$work/scratch/work"
+mount -t overlay -o "lowerdir=/,upperdir=$work/scratch/upper,workdir=$work/scratch/work" udkit-verify "$work/root"
+r=$work/root
+mount -t proc proc "$r/proc"
+mount --rbind /dev "$r/dev"
+mount --rbind /sys "$r/sys"
+mount -t tmpfs -o mode=0755 tmpfs "$r/run"
+mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
+for stub in "$@"; do
+	mkdir -p "$r$(dirname "$stub")"
+	printf '#!/bin/sh\nexit 0\n' >"$r$stub"
+	chmod 0755 "$r$stub"
+done
+mkdir -p "$r/etc/systemd/system"
+paths=''
+for name in $names; do
+	cp "$units/$name" "$r/etc/systemd/system/$name"
+	paths="$paths /etc/systemd/system/$name"
+done
+rc=0
+# shellcheck disable=SC2086 # the paths are split on purpose
+chroot "$r" /usr/bin/systemd-analyze verify --man=no $paths >"$work/output" 2>&1 || rc=$?
+echo "$rc" >"$work/status"
+`

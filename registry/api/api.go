@@ -43,6 +43,7 @@ type Handler struct {
 	unauth     chan struct{} // a turn per unauthenticated request served
 	auth       chan struct{} // a turn per authenticated request served
 	readyCheck func(context.Context) (string, string, error)
+	leaseState func() registry.LeaseStatus
 	rd         readiness
 	ratelog    *rateState
 
@@ -68,6 +69,9 @@ type Option func(*Handler)
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
 //	GET    /v1/clusters/{cluster}/members[?limit=N&after=ID] admin registry.MembersResponse (a page of N after ID; Next is the next page's after)
 //	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> registry.DeregisterResponse
+//	POST   /v1/clusters/{cluster}/members/{instance}/renew member -> registry.RenewResponse (no body; group-committed)
+//	GET    /v1/clusters/{cluster}/lease                 admin   registry.Lease
+//	PUT    /v1/clusters/{cluster}/lease                 admin   registry.LeaseRequest -> registry.Lease
 //	POST   /v1/clusters/{cluster}/reconcile             admin   registry.ReconcileRequest -> registry.ReconcileResponse
 //	POST   /v1/clusters/{cluster}/join-tokens           admin   -> registry.JoinToken (201, with the secret)
 //	GET    /v1/clusters/{cluster}/join-tokens           admin   registry.JoinTokensResponse
@@ -97,6 +101,8 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
 	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
 	h.route("/v1/clusters/{cluster}/members/{instance}", map[string]http.HandlerFunc{"DELETE": h.deregister})
+	h.route("/v1/clusters/{cluster}/members/{instance}/renew", map[string]http.HandlerFunc{"POST": h.renew})
+	h.route("/v1/clusters/{cluster}/lease", map[string]http.HandlerFunc{"GET": h.lease, "PUT": h.setLease})
 	h.route("/v1/clusters/{cluster}/reconcile", map[string]http.HandlerFunc{"POST": h.reconcile})
 	h.route("/v1/clusters/{cluster}/join-tokens", map[string]http.HandlerFunc{"POST": h.createJoinToken, "GET": h.joinTokens})
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
@@ -142,7 +148,65 @@ func (h *Handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 // health answers liveness: the process serves HTTP. It asks nothing of
 // the database, so that a flood of probes costs no query; /readyz does.
 func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, registry.HealthResponse{Status: "ok"})
+	res := registry.HealthResponse{Status: "ok"}
+	if h.leaseState != nil {
+		st := h.leaseState()
+		res.Lease = &st
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// WithLeaseStatus makes /healthz report the lease evictor's state (from
+// memory: no database query).
+func WithLeaseStatus(f func() registry.LeaseStatus) Option {
+	return func(h *Handler) { h.leaseState = f }
+}
+
+// renew renews a member's lease (member token). Renewals write no audit
+// line: every member sends one every few tens of seconds; evictions do.
+func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
+	tok, ok := h.bearer(w, r)
+	if !ok {
+		return
+	}
+	if !h.noBody(w, r) {
+		return
+	}
+	res, err := h.st.Renew(r.Context(), r.PathValue("cluster"), r.PathValue("instance"), tok)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) lease(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	l, err := h.st.Lease(r.Context(), r.PathValue("cluster"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+func (h *Handler) setLease(w http.ResponseWriter, r *http.Request) {
+	if !h.admin(w, r) {
+		return
+	}
+	var req registry.LeaseRequest
+	if !h.decode(w, r, MaxBodyBytes, &req) {
+		return
+	}
+	l, err := h.st.SetLease(r.Context(), r.PathValue("cluster"), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+	h.audit(r, "lease_set", "cluster", l.Cluster, "ttl_seconds", l.TTLSeconds)
 }
 
 // readyz answers readiness: the store takes a write (the cluster has a

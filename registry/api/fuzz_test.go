@@ -61,3 +61,30 @@ func FuzzRegisterBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLeaseBody feeds arbitrary bodies to the decoder and the validation
+// of a lease setting: no panic, every failure an *Error, and what passes
+// is a TTL of 0 or within the bounds.
+func FuzzLeaseBody(f *testing.F) {
+	for _, s := range []string{`{"ttl_seconds":90}`, `{"ttl_seconds":0}`, `{"ttl_seconds":-5}`, `{"ttl_seconds":1e99}`, `{"ttl_seconds":"90"}`, `{"ttl":90}`, `{}`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req registry.LeaseRequest
+		if err := api.DecodeJSON(bytes.NewReader(body), 4096, &req); err != nil {
+			if _, ok := err.(*registry.Error); !ok {
+				t.Fatalf("decode error %T %v is not an *Error", err, err)
+			}
+			return
+		}
+		if err := req.Validate(); err != nil {
+			if e, ok := err.(*registry.Error); !ok || e.Code != registry.CodeInvalid {
+				t.Fatalf("validation error %T %v", err, err)
+			}
+			return
+		}
+		if req.TTLSeconds != 0 && (req.TTLSeconds < 5 || req.TTLSeconds > 7*24*3600) {
+			t.Fatalf("ttl %d validated", req.TTLSeconds)
+		}
+	})
+}

@@ -39,7 +39,7 @@ func TestMembersPagination(t *testing.T) {
 			vals = append(vals, "(?, ?, '', '{}', '', ?, ?, ?)")
 			args = append(args, "web", fmt.Sprintf("i-%07d", j), fmt.Sprintf("h-%07d", j), now, now)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO members VALUES `+strings.Join(vals, ", "), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at) VALUES `+strings.Join(vals, ", "), args...); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -152,6 +152,29 @@ func (c *Client) Deregister(ctx context.Context, cluster, instanceID string) (re
 	return out, err
 }
 
+// Renew renews the lease of a member of cluster; the client's token must
+// be the member's token. Renewed=false: the member is not registered
+// (evicted, deregistered) with this token; register again.
+func (c *Client) Renew(ctx context.Context, cluster, instanceID string) (registry.RenewResponse, error) {
+	var out registry.RenewResponse
+	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/members/"+url.PathEscape(instanceID)+"/renew", nil, &out)
+	return out, err
+}
+
+// Lease returns the lease setting of cluster (admin token).
+func (c *Client) Lease(ctx context.Context, cluster string) (registry.Lease, error) {
+	var out registry.Lease
+	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/lease", nil, &out)
+	return out, err
+}
+
+// SetLease sets the lease of cluster (admin token); a TTL of 0 removes it.
+func (c *Client) SetLease(ctx context.Context, cluster string, req registry.LeaseRequest) (registry.Lease, error) {
+	var out registry.Lease
+	err := c.do(ctx, "PUT", "/v1/clusters/"+url.PathEscape(cluster)+"/lease", req, &out)
+	return out, err
+}
+
 // MembersPageSize is how many members the client asks for per page.
 const MembersPageSize = 1000
 

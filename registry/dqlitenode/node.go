@@ -217,6 +217,18 @@ func (n *Node) Leader(ctx context.Context) (string, error) {
 	return info.Address, nil
 }
 
+// IsLeader reports whether this node is the cluster's Raft leader now,
+// as the leader it finds reports it. The answer can be stale by the time
+// it is used: work that must happen once (lease eviction) has to be safe
+// on two nodes at once anyway, and this only keeps followers from doing it.
+func (n *Node) IsLeader(ctx context.Context) (bool, error) {
+	leader, err := n.Leader(ctx)
+	if err != nil {
+		return false, err
+	}
+	return leader == n.Address(), nil
+}
+
 // Cluster returns the addresses of the cluster's nodes and their roles
 // ("voter", "stand-by", "spare"), as the leader reports them.
 func (n *Node) Cluster(ctx context.Context) (map[string]string, error) {

@@ -64,6 +64,20 @@ var migrations = []string{
 		released_at INTEGER NOT NULL,
 		PRIMARY KEY (cluster, instance_id)
 	);`,
+	// 5: leases. A cluster in cluster_leases evicts members whose
+	// renewed_at is more than ttl_ns ago. A member's renewed_at starts at
+	// its last registration (existing members: their updated_at). An
+	// evicted member's id stays bound to its token like a deregistered
+	// one's; reason says which ("deregistered" or "expired").
+	`ALTER TABLE members ADD COLUMN renewed_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE members SET renewed_at = updated_at;
+	CREATE INDEX members_renewed ON members (cluster, renewed_at);
+	CREATE TABLE cluster_leases (
+		cluster    TEXT    PRIMARY KEY,
+		ttl_ns     INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	ALTER TABLE released_ids ADD COLUMN reason TEXT NOT NULL DEFAULT 'deregistered';`,
 }
 
 // SchemaVersion is the schema version this package writes.

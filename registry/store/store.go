@@ -76,6 +76,7 @@ type opKind int
 const (
 	opRegister opKind = iota
 	opDeregister
+	opRenew
 )
 
 type op struct {
@@ -90,6 +91,7 @@ type op struct {
 	memberHash string
 	// deregister
 	admin bool
+	// renew: memberHash
 
 	prev *result // outcome of an attempt whose commit was ambiguous
 	out  chan result
@@ -99,6 +101,8 @@ type result struct {
 	member  registry.Member
 	created bool
 	removed bool
+	renewed bool
+	ttl     time.Duration // renew: the cluster's lease, 0 for none
 	err     error
 }
 
@@ -210,6 +214,12 @@ func IsTransient(err error) bool {
 // transient, ctx ends, or Options.RetryFor has passed. Each attempt gets
 // its own Options.AttemptTimeout.
 func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	return s.retryUpTo(ctx, what, 500*time.Millisecond, f)
+}
+
+// retryUpTo is retry whose pause between attempts grows to at most
+// maxBackoff.
+func (s *Store) retryUpTo(ctx context.Context, what string, maxBackoff time.Duration, f func(ctx context.Context) error) error {
 	deadline := time.Now().Add(s.opt.RetryFor)
 	backoff := 5 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -240,8 +250,8 @@ func (s *Store) retry(ctx context.Context, what string, f func(ctx context.Conte
 		case <-ctx.Done():
 			return registry.Errorf(registry.CodeUnavailable, "%s: %v", what, ctx.Err())
 		}
-		if backoff < 500*time.Millisecond {
-			backoff *= 2
+		if backoff < maxBackoff {
+			backoff = min(2*backoff, maxBackoff)
 		}
 	}
 }
@@ -352,6 +362,9 @@ func (o *op) what() string {
 	if o.kind == opRegister {
 		return fmt.Sprintf("register %s/%s", o.cluster, o.instanceID)
 	}
+	if o.kind == opRenew {
+		return fmt.Sprintf("renew %s/%s", o.cluster, o.instanceID)
+	}
 	return fmt.Sprintf("deregister %s/%s", o.cluster, o.instanceID)
 }
 
@@ -413,19 +426,45 @@ func (s *Store) commitBatch(batch []*op) {
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RetryFor+s.opt.AttemptTimeout)
 	defer cancel()
-	var results []result
-	what := fmt.Sprintf("commit %d registrations/deregistrations", len(live))
-	err := s.retry(ctx, what, func(ctx context.Context) error {
-		var err error
-		results, err = s.applyBatch(ctx, live)
-		return err
-	})
-	for i, o := range live {
-		if err != nil {
-			o.out <- result{err: err}
+	// Renewals take the short path (applyRenewals: one UPDATE per
+	// chunk, no multi-statement transaction that holds the write lock
+	// over several round trips to the leader); the rest one transaction.
+	var renews, others []*op
+	for _, o := range live {
+		if o.kind == opRenew {
+			renews = append(renews, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	for _, part := range []struct {
+		ops        []*op
+		what       string
+		apply      func(context.Context, []*op) ([]result, error)
+		maxBackoff time.Duration
+	}{
+		{others, fmt.Sprintf("commit %d registrations/deregistrations", len(others)), s.applyBatch, 500 * time.Millisecond},
+		// A renewal's statement is short: the lock it met is released
+		// soon, so it tries again soon (and the writers of the other
+		// nodes, each with a batch, do not back off for half a second).
+		{renews, fmt.Sprintf("commit %d lease renewals", len(renews)), s.applyRenewals, 20 * time.Millisecond},
+	} {
+		if len(part.ops) == 0 {
 			continue
 		}
-		o.out <- results[i]
+		var results []result
+		err := s.retryUpTo(ctx, part.what, part.maxBackoff, func(ctx context.Context) error {
+			var err error
+			results, err = part.apply(ctx, part.ops)
+			return err
+		})
+		for i, o := range part.ops {
+			if err != nil {
+				o.out <- result{err: err}
+				continue
+			}
+			o.out <- results[i]
+		}
 	}
 }
 
@@ -436,9 +475,10 @@ type row struct {
 	tokenHash string
 }
 
-// applyBatch runs one attempt: read the join tokens and current members the
-// batch touches, decide each operation in order, write the net changes,
-// commit.
+// applyBatch runs one attempt for registrations and deregistrations (lease
+// renewals go to applyRenewals): read the join tokens and current members
+// the batch touches, decide each operation in order, write the net
+// changes, commit.
 func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -464,6 +504,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	if err != nil {
 		return nil, err
 	}
+
 	initial, err := loadMembers(ctx, tx, keys)
 	if err != nil {
 		return nil, err
@@ -529,7 +570,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			nr := &row{tokenHash: o.memberHash, Member: registry.Member{
 				Cluster: o.cluster, InstanceID: o.instanceID, Address: o.req.Address,
 				Labels: copyLabels(o.req.Labels), UserDataSHA256: o.req.UserDataSHA256,
-				RegisteredAt: now, UpdatedAt: now,
+				RegisteredAt: now, UpdatedAt: now, RenewedAt: now,
 			}}
 			if cur != nil {
 				nr.RegisteredAt = cur.RegisteredAt
@@ -594,11 +635,12 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 	}
 	for _, r := range upd {
 		labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
-		if _, err := tx.ExecContext(ctx, `UPDATE members SET address = ?, labels = ?, user_data_sha256 = ?, token_hash = ?, registered_at = ?, updated_at = ? WHERE cluster = ? AND instance_id = ?`,
-			r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.Cluster, r.InstanceID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET address = ?, labels = ?, user_data_sha256 = ?, token_hash = ?, registered_at = ?, updated_at = ?, renewed_at = ? WHERE cluster = ? AND instance_id = ?`,
+			r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.RenewedAt.UnixNano(), r.Cluster, r.InstanceID); err != nil {
 			return nil, err
 		}
 	}
+
 	if err := tx.Commit(); err != nil {
 		committed = true // nothing left to roll back
 		// The commit may or may not have been applied (a leader lost
@@ -693,7 +735,7 @@ func loadTokenHolders(ctx context.Context, tx *sql.Tx, hashes []string) (map[str
 	return out, nil
 }
 
-const memberColumns = `cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at`
+const memberColumns = `cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at, renewed_at`
 
 func loadMembers(ctx context.Context, tx *sql.Tx, keys map[memberKey]bool) (map[memberKey]*row, error) {
 	byCluster := map[string][]string{}
@@ -738,8 +780,8 @@ type scanner interface{ Scan(...any) error }
 func scanRow(sc scanner) (*row, error) {
 	var r row
 	var labels string
-	var reg, upd int64
-	if err := sc.Scan(&r.Cluster, &r.InstanceID, &r.Address, &labels, &r.UserDataSHA256, &r.tokenHash, &reg, &upd); err != nil {
+	var reg, upd, ren int64
+	if err := sc.Scan(&r.Cluster, &r.InstanceID, &r.Address, &labels, &r.UserDataSHA256, &r.tokenHash, &reg, &upd, &ren); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
@@ -750,6 +792,7 @@ func scanRow(sc scanner) (*row, error) {
 	}
 	r.RegisteredAt = time.Unix(0, reg).UTC()
 	r.UpdatedAt = time.Unix(0, upd).UTC()
+	r.RenewedAt = time.Unix(0, ren).UTC()
 	return &r, nil
 }
 
@@ -814,7 +857,7 @@ func deleteMembers(ctx context.Context, tx *sql.Tx, keys []memberKey) error {
 }
 
 func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
-	const cols = 8
+	const cols = 9
 	for _, chunk := range chunks(rows, sqlParams/cols) {
 		args := make([]any, 0, len(chunk)*cols)
 		var q strings.Builder
@@ -823,9 +866,9 @@ func insertMembers(ctx context.Context, tx *sql.Tx, rows []*row) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			labels, _ := json.Marshal(labelsOrEmpty(r.Labels))
-			args = append(args, r.Cluster, r.InstanceID, r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano())
+			args = append(args, r.Cluster, r.InstanceID, r.Address, string(labels), r.UserDataSHA256, r.tokenHash, r.RegisteredAt.UnixNano(), r.UpdatedAt.UnixNano(), r.RenewedAt.UnixNano())
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
