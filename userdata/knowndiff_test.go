@@ -14,8 +14,8 @@ import (
 // while cloud-init's parser returns parts. The list below is the only
 // place such a disagreement is allowed; every entry is documented in the
 // package doc (doc.go, "Known differences") and in docs/userdata.md (the
-// page the README links for the userdata package), and the tests fail on any rejection of a document cloud-init
-// parses that no entry explains.
+// page the README links for the userdata package), and the tests fail on
+// any rejection of a document cloud-init parses that no entry explains.
 type knownDifference struct {
 	name   string
 	reason string
