@@ -308,7 +308,7 @@ func checkIgnore(ids []string) error {
 	}
 	for _, id := range ids {
 		if !known[id] {
-			return fmt.Errorf("udkit: ignore: unknown rule %s; udkit.Rules() and the README's rule table list the rules", diag.Quote(id))
+			return fmt.Errorf("udkit: ignore: unknown rule %s; udkit.Rules() and the rule table of docs/lint.md list the rules", diag.Quote(id))
 		}
 	}
 	return nil

@@ -83,7 +83,7 @@ func TestLintSeverities(t *testing.T) {
 }
 
 // TestDocumentRulesInRules checks that the document rules of
-// userdata.LintDocument are part of udkit.Rules(), whose README table
+// userdata.LintDocument are part of udkit.Rules(), whose table in docs/lint.md
 // TestREADMERules keeps in step, with the same severity and doc, and that
 // every rule Lint reports is known to Rules (so --ignore takes it).
 func TestDocumentRulesInRules(t *testing.T) {

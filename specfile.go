@@ -77,7 +77,7 @@ func readLimited(fsys fs.FS, name string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ParseSpecFile parses a YAML spec file (see the README for the format).
+// ParseSpecFile parses a YAML spec file (see docs/spec.md for the format).
 // Files it refers to are read from dir; with a nil dir, a reference is an
 // error. Unknown keys, wrong types and invalid values are reported all
 // together in a *SpecError, each with its YAML path and line.
@@ -425,7 +425,7 @@ func (d *specDecoder) spec(n *yaml.Node) bool {
 			}
 			for i, id := range ids {
 				if !known[id] {
-					d.errf(v.Content[i], fmt.Sprintf("%s[%d]", p, i), "unknown rule %s; udkit.Rules() and the README's rule table list the rules", diag.Quote(id))
+					d.errf(v.Content[i], fmt.Sprintf("%s[%d]", p, i), "unknown rule %s; udkit.Rules() and the rule table of docs/lint.md list the rules", diag.Quote(id))
 				}
 			}
 			d.sf.Output.Ignore = ids

@@ -13,9 +13,9 @@ import (
 // knownDifference is an input class on which Decode deliberately fails
 // while cloud-init's parser returns parts. The list below is the only
 // place such a disagreement is allowed; every entry is documented in the
-// package doc (doc.go, "Known differences") and in the README's userdata
-// section, and the tests fail on any rejection of a document cloud-init
-// parses that no entry explains.
+// package doc (doc.go, "Known differences") and in docs/userdata.md (the
+// page the README links for the userdata package), and the tests fail on
+// any rejection of a document cloud-init parses that no entry explains.
 type knownDifference struct {
 	name   string
 	reason string
@@ -150,10 +150,10 @@ func TestExplainRejection(t *testing.T) {
 }
 
 // TestKnownDifferencesDocumented checks that every known difference is
-// named in the package doc and in the README, so the list and the
+// named in the package doc and in docs/userdata.md, so the list and the
 // documentation cannot drift apart.
 func TestKnownDifferencesDocumented(t *testing.T) {
-	for _, f := range []string{"doc.go", "../README.md"} {
+	for _, f := range []string{"doc.go", "../docs/userdata.md"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
