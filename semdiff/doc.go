@@ -46,8 +46,9 @@
 // [Result] marshals to the JSON of `udkit diff --json` (schema 1), apart
 // from the "schema" and "equal" fields the CLI adds.
 //
-// For golden tests of user data, golden.AssertUserData (package
-// github.com/udkit/udkit/golden) reports a mismatch as this diff.
+// For golden tests of user data, udgolden.AssertUserData (package
+// github.com/udkit/udkit/golden/udgolden) reports a mismatch as this
+// diff.
 //
 // The package builds without cgo and imports neither net/http nor
 // go-dqlite.
