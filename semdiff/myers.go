@@ -54,15 +54,16 @@ func lineDiffWithin(xs, ys []string, work *int) []diffOp {
 	}
 	m := &myers{a: a, b: b, work: work}
 	n := len(a) + len(b)
-	m.vf = make([]int, 2*n+3)
-	m.vb = make([]int, 2*n+3)
+	// middleSnake uses 2·max+3 entries, max = (N+M+1)/2.
+	m.vf = make([]int32, n+4)
+	m.vb = make([]int32, n+4)
 	m.delA = make([]bool, len(a))
 	m.addB = make([]bool, len(b))
 	m.compare(0, len(a), 0, len(b))
 
 	// Walk both sequences, emitting each run of changes as its removals
 	// then its additions.
-	var ops []diffOp
+	ops := make([]diffOp, 0, max(len(a), len(b)))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		if i < len(a) && j < len(b) && !m.delA[i] && !m.addB[j] {
@@ -93,7 +94,7 @@ func lineDiffWithin(xs, ys []string, work *int) []diffOp {
 
 type myers struct {
 	a, b       []int32
-	vf, vb     []int
+	vf, vb     []int32 // furthest x per diagonal, int32: half the memory
 	delA, addB []bool
 	work       *int
 }
@@ -154,9 +155,9 @@ func (m *myers) middleSnake(a0, a1, b0, b1 int) (x0, y0, x1, y1 int, ok bool) {
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || k != d && vf[off+k-1] < vf[off+k+1] {
-				x = vf[off+k+1]
+				x = int(vf[off+k+1])
 			} else {
-				x = vf[off+k-1] + 1
+				x = int(vf[off+k-1]) + 1
 			}
 			y := x - k
 			sx, sy := x, y
@@ -165,17 +166,17 @@ func (m *myers) middleSnake(a0, a1, b0, b1 int) (x0, y0, x1, y1 int, ok bool) {
 				y++
 			}
 			*m.work -= x - sx
-			vf[off+k] = x
-			if kr := delta - k; odd && kr >= -(d-1) && kr <= d-1 && x+vb[off+kr] >= n {
+			vf[off+k] = int32(x)
+			if kr := delta - k; odd && kr >= -(d-1) && kr <= d-1 && x+int(vb[off+kr]) >= n {
 				return a0 + sx, b0 + sy, a0 + x, b0 + y, true
 			}
 		}
 		for kr := -d; kr <= d; kr += 2 {
 			var x int
 			if kr == -d || kr != d && vb[off+kr-1] < vb[off+kr+1] {
-				x = vb[off+kr+1]
+				x = int(vb[off+kr+1])
 			} else {
-				x = vb[off+kr-1] + 1
+				x = int(vb[off+kr-1]) + 1
 			}
 			y := x - kr
 			sx, sy := x, y
@@ -184,8 +185,8 @@ func (m *myers) middleSnake(a0, a1, b0, b1 int) (x0, y0, x1, y1 int, ok bool) {
 				y++
 			}
 			*m.work -= x - sx
-			vb[off+kr] = x
-			if k := delta - kr; !odd && k >= -d && k <= d && x+vf[off+k] >= n {
+			vb[off+kr] = int32(x)
+			if k := delta - kr; !odd && k >= -d && k <= d && x+int(vf[off+k]) >= n {
 				return a1 - x, b1 - y, a1 - sx, b1 - sy, true
 			}
 		}
