@@ -193,6 +193,9 @@ func partLabel(m partPair) string {
 // similarity.
 const maxSimilarityPairs = 64 * 64
 
+// maxSimilarityWork bounds the line look-ups of round 3 of pairParts.
+const maxSimilarityWork = 8 << 20
+
 // pairParts pairs the parts of a and b, in three rounds, each over the
 // parts the rounds before left:
 //  1. by filename, when it is present and unique in both documents;
@@ -280,15 +283,21 @@ func pairParts(a, b []userdata.Part) []partPair {
 			return m
 		}
 		lbs := make(map[int]map[string]int, len(rb))
+		nbs := make(map[int]int, len(rb))
 		for _, j := range rb {
 			lbs[j] = lines(b[j].Body)
+			nbs[j] = strings.Count(string(b[j].Body), "\n") + 1
 		}
 		var cands []cand
+		work := maxSimilarityWork
 		for _, i := range ra {
 			la := lines(a[i].Body)
 			na := strings.Count(string(a[i].Body), "\n") + 1
 			for _, j := range rb {
-				nb := strings.Count(string(b[j].Body), "\n") + 1
+				if work -= len(la); work < 0 {
+					break // the rest stay unpaired: shown as only in one
+				}
+				nb := nbs[j]
 				common := 0
 				for l, c := range la {
 					common += min(c, lbs[j][l])
