@@ -1,6 +1,7 @@
 package semdiff
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,33 @@ func TestPairBySimilarity(t *testing.T) {
 	want := "--- a\n+++ b\n@@ part 1 (text/x-shellscript) @@\n-content type: text/x-shellscript\n+content type: text/x-shellscript-per-boot\n"
 	if got := r.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// BenchmarkPairSimilarityWorst: parts left for the similarity round, one
+// of 60,000 distinct lines and 60 small ones in each document, of types
+// the other lacks (61×61 candidate pairs); the look-ups stop at
+// maxSimilarityWork.
+func BenchmarkPairSimilarityWorst(b *testing.B) {
+	var big strings.Builder
+	big.WriteString("#!/bin/sh\n")
+	for i := 0; i < 60000; i++ {
+		fmt.Fprintf(&big, "echo %d\n", i)
+	}
+	mime := func(first string, n int, ct string) []byte {
+		s := "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: " + ct + "\n\n" + first
+		for i := 0; i < n; i++ {
+			s += fmt.Sprintf("--B\nContent-Type: %s\n\n#!/bin/sh\necho %d\n", ct, i)
+		}
+		return []byte(s + "--B--\n")
+	}
+	x := decodeT(b, mime(big.String(), 60, "text/x-shellscript-per-boot"))
+	y := decodeT(b, mime(big.String()+"echo end\n", 60, "text/x-shellscript-per-once"))
+	if r := pairParts(x.Parts, y.Parts); len(r) != 61 {
+		b.Fatalf("%d pairs, want 61", len(r))
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Decoded(x, y, Options{})
 	}
 }

@@ -294,13 +294,17 @@ func pairParts(a, b []userdata.Part) []partPair {
 			la := lines(a[i].Body)
 			na := strings.Count(string(a[i].Body), "\n") + 1
 			for _, j := range rb {
-				if work -= len(la); work < 0 {
+				small, large := la, lbs[j]
+				if len(large) < len(small) {
+					small, large = large, small
+				}
+				if work -= len(small); work < 0 {
 					break // the rest stay unpaired: shown as only in one
 				}
 				nb := nbs[j]
 				common := 0
-				for l, c := range la {
-					common += min(c, lbs[j][l])
+				for l, c := range small {
+					common += min(c, large[l])
 				}
 				score := float64(common) / float64(max(na, nb))
 				if score >= 0.5 {
