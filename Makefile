@@ -35,7 +35,7 @@ vet:
 
 # The leaf packages and the CLI must build without cgo and never pull in
 # go-dqlite; userdata, cloudconfig and unit never import one another.
-LEAVES := ./diag/... ./userdata/... ./cloudconfig/... ./unit/... ./golden/... ./cmd/udkit/...
+LEAVES := ./diag/... ./userdata/... ./cloudconfig/... ./unit/... ./semdiff/... ./golden/... ./cmd/udkit/...
 # The root package and these import no net/http, crypto/tls or database/sql:
 # a program that only renders user data stays small.
 LEAVES_LEAN := ./diag/... ./userdata/... ./cloudconfig/... ./unit/... ./registry

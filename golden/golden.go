@@ -19,6 +19,12 @@
 // A mismatch caused only by line endings is reported as such, with that
 // advice.
 //
+// For user data, package github.com/udkit/udkit/golden/udgolden has
+// AssertUserData, which reports a mismatch as a semantic diff (parts, YAML
+// paths, unit keys) of the decoded documents rather than of their base64
+// or gzip bytes. It is a package of its own because it imports userdata,
+// whose own tests import this package.
+//
 // Importing this package registers the -update flag on the default flag set;
 // a test binary that defines its own -update flag must not import it.
 package golden
@@ -48,6 +54,18 @@ func Updating() bool { return *update }
 // to path (creating missing directories) and passes.
 func Assert(t testing.TB, path string, got []byte) {
 	t.Helper()
+	AssertFunc(t, path, got, func(want, got []byte) string { return compare(path, want, got) })
+}
+
+// AssertFunc is [Assert] with another comparison: diff returns "" when
+// got matches want, the golden file's contents, and otherwise a
+// description of the difference, which AssertFunc reports followed by the
+// command that rewrites the file. The -update handling, the message for a
+// missing file and the update command are Assert's. Package
+// github.com/udkit/udkit/golden/udgolden uses it to compare user data by
+// what cloud-init sees.
+func AssertFunc(t testing.TB, path string, got []byte, diff func(want, got []byte) string) {
+	t.Helper()
 	if *update {
 		if err := write(path, got); err != nil {
 			t.Fatalf("golden: updating %s: %v", path, err)
@@ -63,7 +81,7 @@ func Assert(t testing.TB, path string, got []byte) {
 	if err != nil {
 		t.Fatalf("golden: %v", err)
 	}
-	if msg := compare(path, want, got); msg != "" {
+	if msg := diff(want, got); msg != "" {
 		t.Errorf("%s\nIf the new output is right, rewrite the file with: %s", msg, updateCommand(t.Name()))
 	}
 }

@@ -1,19 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/udkit/udkit/unit"
+	"github.com/udkit/udkit/semdiff"
 	"github.com/udkit/udkit/userdata"
 )
 
-const diffUsage = "usage: udkit diff A B"
+const diffUsage = "usage: udkit diff [--json] A B"
 
 func init() {
 	register("diff", command{
@@ -22,13 +21,22 @@ func init() {
 	})
 }
 
+// diffJSON is the --json output of diff, schema 1 (see help.go).
+type diffJSON struct {
+	Schema int  `json:"schema"`
+	Equal  bool `json:"equal"`
+	*semdiff.Result
+}
+
 // runDiff decodes both documents as cloud-init would and compares them
-// part by part: cloud-config by YAML path (write_files entries matched by
-// path, units inside them by section and key), units by section and key,
-// other parts line by line. Differences in encoding only (gzip, base64,
-// MIME boundary, transfer encoding) are noted but do not count.
+// with package semdiff: parts paired up, cloud-config by YAML path
+// (write_files entries matched by path, units inside them by section and
+// key), units by section and key, other parts line by line. Differences
+// in encoding only (gzip, base64, MIME boundary, transfer encoding) are
+// noted but do not count.
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("diff", diffUsage, stderr)
+	asJSON := fs.Bool("json", false, "print the differences as one JSON object (schema 1)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,499 +60,25 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	if !compareDocs(stdout, files[0], files[1], docs[0], docs[1]) {
+	res := semdiff.Decoded(docs[0], docs[1], semdiff.Options{NameA: files[0], NameB: files[1]})
+	if *asJSON {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(diffJSON{Schema: 1, Equal: res.Equal(), Result: res}); err != nil {
+			printLine(stderr, "udkit diff: %v", err)
+			return exitTrouble
+		}
+		if _, err := stdout.Write(jsonSafe(buf.Bytes())); err != nil {
+			printLine(stderr, "udkit diff: writing standard output: %v", err)
+			return exitTrouble
+		}
+	} else if err := res.WriteText(stdout); err != nil {
+		printLine(stderr, "udkit diff: writing standard output: %v", err)
+		return exitTrouble
+	}
+	if !res.Equal() {
 		return exitFail
 	}
 	return exitOK
-}
-
-// compareDocs writes the differences between a and b to w, or a line
-// saying they are the same, and reports whether they are.
-func compareDocs(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) bool {
-	return !compareDocsWork(w, nameA, nameB, a, b).changed
-}
-
-// compareDocsWork is compareDocs returning its diffWriter, whose counters
-// say how much work the comparison took.
-func compareDocsWork(w io.Writer, nameA, nameB string, a, b *userdata.Decoded) *diffWriter {
-	out := &diffWriter{w: w, lcsCells: maxDiffCells, yamlBytes: maxDiffYAML}
-	for _, n := range []struct {
-		what string
-		x, y bool
-	}{{"base64", a.Base64, b.Base64}, {"gzip'd", a.Gzip, b.Gzip}, {"MIME multipart", a.MIME, b.MIME}} {
-		if n.x != n.y {
-			printLine(w, "note: %s is %s, %s is not (encoding only, not counted)", pick(n.x, nameA, nameB), n.what, pick(n.x, nameB, nameA))
-		}
-	}
-	fmt.Fprintf(out.buf(), "--- %s\n+++ %s\n", esc(nameA), esc(nameB))
-	for _, m := range matchParts(a.Parts, b.Parts) {
-		out.hunk = partLabel(m)
-		switch {
-		case m.a < 0:
-			out.add("+", "", "only in "+nameB)
-		case m.b < 0:
-			out.add("-", "", "only in "+nameA)
-		default:
-			diffPart(out, a.Parts[m.a], b.Parts[m.b])
-		}
-	}
-	if !out.changed {
-		printLine(w, "same: %s and %s give cloud-init the same parts", nameA, nameB)
-		return out
-	}
-	io.WriteString(w, out.b.String())
-	return out
-}
-
-func pick(c bool, x, y string) string {
-	if c {
-		return x
-	}
-	return y
-}
-
-// diffWriter collects change lines under "@@ part @@" hunk headers, each
-// header written once before its first change.
-type diffWriter struct {
-	w       io.Writer
-	b       strings.Builder
-	hunk    string
-	written string
-	changed bool
-	// lcsCells is what is left of maxDiffCells, the table cells all the
-	// line and list alignments of one diff may fill together.
-	lcsCells int
-	// yamlBytes is what is left of maxDiffYAML.
-	yamlBytes int
-	// keyProbes counts the mapping keys indexed and looked up: the work
-	// of matching keys, which tests bound.
-	keyProbes int
-}
-
-// Bounds on the work of one diff, both documents and all their parts
-// together, so that any input up to the size limit (1 MiB, 2 MiB once
-// inflated) is compared within a second or two and 128 MiB:
-//   - maxDiffCells is the most table cells the longest-common-subsequence
-//     alignments may fill; past it, texts and lists are shown as wholly
-//     replaced (every line - then every line +).
-//   - maxPartYAML is the largest cloud-config part compared by YAML path;
-//     a larger one (its YAML tree takes about 200 bytes per node) is
-//     compared line by line. maxDiffYAML bounds the cloud-config bytes
-//     compared by YAML path in all parts together.
-const (
-	maxDiffCells = 16 << 20
-	maxPartYAML  = 128 << 10
-	maxDiffYAML  = 1 << 20
-)
-
-func (d *diffWriter) buf() *strings.Builder { return &d.b }
-
-func (d *diffWriter) add(sign, path, text string) {
-	d.changed = true
-	if d.written != d.hunk {
-		fmt.Fprintf(&d.b, "@@ %s @@\n", esc(d.hunk))
-		d.written = d.hunk
-	}
-	if path != "" {
-		fmt.Fprintf(&d.b, "%s%s: %s\n", sign, esc(path), esc(text))
-	} else {
-		fmt.Fprintf(&d.b, "%s%s\n", sign, esc(text))
-	}
-}
-
-type partMatch struct {
-	a, b   int // indexes, -1 when absent
-	pa, pb *userdata.Part
-}
-
-func partLabel(m partMatch) string {
-	p, i := m.pa, m.a
-	if p == nil {
-		p, i = m.pb, m.b
-	}
-	return fmt.Sprintf("part %d (%s)", i+1, p.Label())
-}
-
-// matchParts pairs the parts of a and b: by content type and filename when
-// those are unique in both documents, by position otherwise, in a's order
-// with b's extra parts at the end.
-func matchParts(a, b []userdata.Part) []partMatch {
-	key := func(p userdata.Part) string { return p.ContentType + "\x00" + p.Filename }
-	count := map[string]int{}
-	for _, p := range a {
-		count["a"+key(p)]++
-	}
-	for _, p := range b {
-		count["b"+key(p)]++
-	}
-	unique := func(p userdata.Part) bool {
-		return p.Filename != "" && count["a"+key(p)] <= 1 && count["b"+key(p)] <= 1
-	}
-	usedB := make([]bool, len(b))
-	var out []partMatch
-	for i := range a {
-		j := -1
-		if unique(a[i]) {
-			for k := range b {
-				if !usedB[k] && key(b[k]) == key(a[i]) {
-					j = k
-				}
-			}
-		} else if i < len(b) && !usedB[i] && !unique(b[i]) {
-			j = i
-		}
-		m := partMatch{a: i, b: j, pa: &a[i]}
-		if j >= 0 {
-			usedB[j] = true
-			m.pb = &b[j]
-		}
-		out = append(out, m)
-	}
-	for k := range b {
-		if !usedB[k] {
-			out = append(out, partMatch{a: -1, b: k, pb: &b[k]})
-		}
-	}
-	return out
-}
-
-func diffPart(out *diffWriter, a, b userdata.Part) {
-	if a.ContentType != b.ContentType {
-		out.add("-", "content type", userdata.QuoteHeader(a.ContentType))
-		out.add("+", "content type", userdata.QuoteHeader(b.ContentType))
-	}
-	if a.MergeType != b.MergeType {
-		out.add("-", "merge type", userdata.QuoteHeader(a.MergeType))
-		out.add("+", "merge type", userdata.QuoteHeader(b.MergeType))
-	}
-	if a.ContentType == userdata.ContentCloudConfig && b.ContentType == userdata.ContentCloudConfig &&
-		max(len(a.Body), len(b.Body)) <= maxPartYAML && len(a.Body)+len(b.Body) <= out.yamlBytes {
-		out.yamlBytes -= len(a.Body) + len(b.Body)
-		var na, nb yaml.Node
-		ea, eb := yaml.Unmarshal(a.Body, &na), yaml.Unmarshal(b.Body, &nb)
-		if ea == nil && eb == nil {
-			diffNode(out, "", root(&na), root(&nb))
-			return
-		}
-	}
-	diffText(out, "", string(a.Body), string(b.Body))
-}
-
-func root(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return n.Content[0]
-	}
-	return n
-}
-
-// diffNode compares two YAML values at path. Aliases are compared as
-// written (*name), never followed: following them could recurse for ever
-// on a self-referencing anchor or blow up exponentially on nested ones.
-func diffNode(out *diffWriter, path string, a, b *yaml.Node) {
-	switch {
-	case a.Kind == yaml.MappingNode && b.Kind == yaml.MappingNode:
-		diffMapping(out, path, a, b)
-	case a.Kind == yaml.SequenceNode && b.Kind == yaml.SequenceNode:
-		if byPath(a) && byPath(b) {
-			diffByPath(out, path, a, b)
-		} else {
-			diffSequence(out, path, a, b)
-		}
-	case a.Kind == yaml.ScalarNode && b.Kind == yaml.ScalarNode && strings.Contains(a.Value+b.Value, "\n"):
-		if a.Value != b.Value {
-			if strings.HasSuffix(path, ".content") && looksLikeUnit(a.Value) && looksLikeUnit(b.Value) {
-				diffUnit(out, path, a.Value, b.Value)
-			} else {
-				diffText(out, path, a.Value, b.Value)
-			}
-		}
-	default:
-		if x, y := flow(a), flow(b); x != y {
-			out.add("-", path, x)
-			out.add("+", path, y)
-		}
-	}
-}
-
-// diffMapping compares two mappings key by key (the first of duplicate
-// keys), in a's order then b's. Keys are looked up in an index: a linear
-// search made 105,000 keys take minutes.
-func diffMapping(out *diffWriter, path string, a, b *yaml.Node) {
-	out.keyProbes += len(a.Content) + len(b.Content) // indexed, then looked up once each
-	index := func(m *yaml.Node) map[string]*yaml.Node {
-		idx := make(map[string]*yaml.Node, len(m.Content)/2)
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if _, dup := idx[m.Content[i].Value]; !dup {
-				idx[m.Content[i].Value] = m.Content[i+1]
-			}
-		}
-		return idx
-	}
-	ia, ib := index(a), index(b)
-	for i := 0; i+1 < len(a.Content); i += 2 {
-		k := a.Content[i].Value
-		p := joinPath(path, k)
-		if v := ib[k]; v != nil {
-			diffNode(out, p, a.Content[i+1], v)
-		} else {
-			out.add("-", p, flow(a.Content[i+1]))
-		}
-	}
-	for i := 0; i+1 < len(b.Content); i += 2 {
-		k := b.Content[i].Value
-		if ia[k] == nil {
-			out.add("+", joinPath(path, k), flow(b.Content[i+1]))
-		}
-	}
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// byPath reports whether every element of a sequence is a mapping with a
-// distinct string "path" key, as write_files entries are.
-func byPath(s *yaml.Node) bool {
-	if len(s.Content) == 0 {
-		return false
-	}
-	seen := map[string]bool{}
-	for _, e := range s.Content {
-		p := pathKey(e)
-		if p == "" || seen[p] {
-			return false
-		}
-		seen[p] = true
-	}
-	return true
-}
-
-func pathKey(m *yaml.Node) string {
-	if m.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "path" && m.Content[i+1].Kind == yaml.ScalarNode {
-			return m.Content[i+1].Value
-		}
-	}
-	return ""
-}
-
-// diffByPath compares lists of mappings matched by their path key:
-// write_files[/etc/x].content.
-func diffByPath(out *diffWriter, path string, a, b *yaml.Node) {
-	inB := map[string]*yaml.Node{}
-	for _, e := range b.Content {
-		inB[pathKey(e)] = e
-	}
-	inA := map[string]bool{}
-	for _, e := range a.Content {
-		k := pathKey(e)
-		inA[k] = true
-		p := fmt.Sprintf("%s[%s]", path, k)
-		if o, ok := inB[k]; ok {
-			diffNode(out, p, e, o)
-		} else {
-			out.add("-", p, "entry only in the first")
-		}
-	}
-	for _, e := range b.Content {
-		if k := pathKey(e); !inA[k] {
-			out.add("+", fmt.Sprintf("%s[%s]", path, k), "entry only in the second")
-		}
-	}
-}
-
-// diffSequence compares lists element by element in flow form, aligned by
-// a longest common subsequence, so that one inserted runcmd entry shows as
-// one added line.
-func diffSequence(out *diffWriter, path string, a, b *yaml.Node) {
-	xs := make([]string, len(a.Content))
-	for i, e := range a.Content {
-		xs[i] = flow(e)
-	}
-	ys := make([]string, len(b.Content))
-	for i, e := range b.Content {
-		ys[i] = flow(e)
-	}
-	for _, op := range lcsDiffWithin(xs, ys, &out.lcsCells) {
-		switch op.sign {
-		case "-":
-			out.add("-", fmt.Sprintf("%s[%d]", path, op.i), op.text)
-		case "+":
-			out.add("+", fmt.Sprintf("%s[%d]", path, op.j), op.text)
-		}
-	}
-}
-
-// flow renders a YAML value on one line.
-func flow(n *yaml.Node) string {
-	if n == nil {
-		return "null"
-	}
-	if n.Kind == yaml.ScalarNode {
-		if n.Tag == "!!str" && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0 {
-			return fmt.Sprintf("%q", n.Value)
-		}
-		return n.Value
-	}
-	c := *n
-	setFlow(&c)
-	b, err := yaml.Marshal(&c)
-	if err != nil {
-		return "<" + err.Error() + ">"
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// setFlow makes a deep copy of n's containers flow-styled.
-func setFlow(n *yaml.Node) {
-	n.Style |= yaml.FlowStyle
-	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-	kids := make([]*yaml.Node, len(n.Content))
-	for i, k := range n.Content {
-		c := *k
-		if c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode {
-			setFlow(&c)
-		} else {
-			c.HeadComment, c.LineComment, c.FootComment = "", "", ""
-			if strings.Contains(c.Value, "\n") {
-				c.Style = yaml.DoubleQuotedStyle
-			}
-		}
-		kids[i] = &c
-	}
-	n.Content = kids
-}
-
-func looksLikeUnit(s string) bool {
-	for _, l := range strings.Split(s, "\n") {
-		t := strings.TrimSpace(l)
-		if t == "" || t[0] == '#' || t[0] == ';' {
-			continue
-		}
-		return strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]")
-	}
-	return false
-}
-
-// diffUnit compares two unit files by section and key.
-func diffUnit(out *diffWriter, path, a, b string) {
-	ua, ea := unit.Parse(strings.NewReader(a))
-	ub, eb := unit.Parse(strings.NewReader(b))
-	if ea != nil || eb != nil {
-		diffText(out, path, a, b)
-		return
-	}
-	flat := func(u *unit.Unit) []string {
-		var out []string
-		for _, s := range u.Sections {
-			for _, o := range s.Options {
-				out = append(out, "["+s.Name+"] "+o.Key+"="+o.Value)
-			}
-		}
-		return out
-	}
-	for _, op := range lcsDiffWithin(flat(ua), flat(ub), &out.lcsCells) {
-		if op.sign != " " {
-			out.add(op.sign, path, op.text)
-		}
-	}
-}
-
-// diffText compares two texts line by line.
-func diffText(out *diffWriter, path, a, b string) {
-	if a == b {
-		return
-	}
-	for _, op := range lcsDiffWithin(strings.Split(a, "\n"), strings.Split(b, "\n"), &out.lcsCells) {
-		if op.sign != " " {
-			out.add(op.sign, path, op.text)
-		}
-	}
-}
-
-type diffOp struct {
-	sign string // " ", "-" or "+"
-	i, j int    // index in a (for " " and "-"), in b (for "+")
-	text string
-}
-
-// maxLCS bounds the table of lcsDiff; beyond it the texts are reported as
-// wholly replaced, so that huge inputs never take quadratic memory.
-const maxLCS = 4 << 20
-
-// lcsDiff aligns xs and ys by a longest common subsequence.
-func lcsDiff(xs, ys []string) []diffOp {
-	cells := maxLCS
-	return lcsDiffWithin(xs, ys, &cells)
-}
-
-// lcsDiffWithin is lcsDiff filling at most *cells table cells, which it
-// takes from *cells; past them it reports the texts as wholly replaced.
-func lcsDiffWithin(xs, ys []string, cells *int) []diffOp {
-	// Trim the common prefix and suffix first.
-	pre := 0
-	for pre < len(xs) && pre < len(ys) && xs[pre] == ys[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(xs)-pre && suf < len(ys)-pre && xs[len(xs)-1-suf] == ys[len(ys)-1-suf] {
-		suf++
-	}
-	var ops []diffOp
-	for i := 0; i < pre; i++ {
-		ops = append(ops, diffOp{" ", i, i, xs[i]})
-	}
-	x, y := xs[pre:len(xs)-suf], ys[pre:len(ys)-suf]
-	n, m := len(x), len(y)
-	if size := (n + 1) * (m + 1); size > maxLCS || size > *cells {
-		for i := range x {
-			ops = append(ops, diffOp{"-", pre + i, 0, x[i]})
-		}
-		for j := range y {
-			ops = append(ops, diffOp{"+", 0, pre + j, y[j]})
-		}
-	} else {
-		*cells -= (n + 1) * (m + 1)
-		t := make([][]int32, n+1)
-		for i := range t {
-			t[i] = make([]int32, m+1)
-		}
-		for i := n - 1; i >= 0; i-- {
-			for j := m - 1; j >= 0; j-- {
-				if x[i] == y[j] {
-					t[i][j] = t[i+1][j+1] + 1
-				} else if t[i+1][j] >= t[i][j+1] {
-					t[i][j] = t[i+1][j]
-				} else {
-					t[i][j] = t[i][j+1]
-				}
-			}
-		}
-		i, j := 0, 0
-		for i < n || j < m {
-			switch {
-			case i < n && j < m && x[i] == y[j]:
-				ops = append(ops, diffOp{" ", pre + i, pre + j, x[i]})
-				i++
-				j++
-			case i < n && (j == m || t[i+1][j] >= t[i][j+1]):
-				ops = append(ops, diffOp{"-", pre + i, pre + j, x[i]})
-				i++
-			default:
-				ops = append(ops, diffOp{"+", pre + i, pre + j, y[j]})
-				j++
-			}
-		}
-	}
-	for k := 0; k < suf; k++ {
-		i, j := len(xs)-suf+k, len(ys)-suf+k
-		ops = append(ops, diffOp{" ", i, j, xs[i]})
-	}
-	return ops
 }

@@ -179,13 +179,32 @@ udkit validate --format github cloud.yaml`,
 		exit: "0 valid; 1 invalid, or no cloud-config part; 2 usage, unreadable or undecodable file, --cloud-init always without cloud-init.",
 	},
 	"diff": {
-		usage: "diff A B",
-		long: `Compares two user data documents as cloud-init sees them: parts paired
-up, cloud-config compared by YAML path (write_files entries by path,
-units inside them by section and key), units by section and key, other
-parts line by line. Differences in encoding only (gzip, base64, MIME
-boundary, transfer encoding) are noted but do not count. One of A and B
-may be -, standard input.`,
+		usage: "diff [--json] A B",
+		long: `Compares two user data documents as cloud-init sees them, with the
+library's package github.com/udkit/udkit/semdiff. Parts are paired by
+filename (when unique in each document), then by content type and
+position, then by content similarity, so the same content composed by
+another tool compares equal. Cloud-config is compared by YAML path
+(write_files entries by path, units inside them by section and key),
+units by section and key, other parts line by line (Myers' diff: a
+two-line change in a long script shows as two lines). Differences in
+encoding only (gzip, base64, MIME boundary, header order, transfer
+encoding, a filename present in one document only) are noted or
+ignored but do not count. One of A and B may be -, standard input.
+
+--json prints one JSON object, schema 1:
+  {"schema":1,"equal":B,"a":S,"b":S,
+   "notes":[S],
+   "changes":[{"part":S,"a_part":N,"b_part":N,"op":"remove|add",
+               "path":S,"text":S}]}
+"part" is the hunk header of the text output (part number and label);
+a_part and b_part are 1-based part numbers, 0 when the part is in the
+other document only; "path" is a YAML path, "content type", "filename"
+or "merge type", left out for a line of a plain part; "text" is the
+value or line, unescaped. Fields are only ever added to schema 1.`,
+		flags: []flagDoc{
+			{name: "json", doc: "print the differences as one JSON object (schema 1)"},
+		},
 		args: "file",
 		examples: `# Did the new build change what instances get?
 udkit diff old/user-data new/user-data
@@ -193,7 +212,10 @@ udkit diff old/user-data new/user-data
 # The same user data, launch-template encoded: "same".
 udkit render spec.yaml -o a
 udkit render --gzip always --base64 spec.yaml -o b
-udkit diff a b`,
+udkit diff a b
+
+# In a script: the changed YAML paths.
+udkit diff --json old new | jq -r '.changes[].path'`,
 		exit: "0 the same parts; 1 they differ; 2 usage, unreadable or undecodable file.",
 	},
 	"inspect": {

@@ -1,8 +1,7 @@
-package main
+package semdiff
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -27,8 +26,8 @@ func TestDiffWideMappingLinear(t *testing.T) {
 	for _, keys := range []int{105000, 12000} {
 		t.Run(fmt.Sprint(keys), func(t *testing.T) {
 			a, b := hostile.WideMapping(keys, 0), hostile.ReversedMapping(keys, 1)
-			out := compareDocsWork(io.Discard, "a", "b", decodeT(t, a), decodeT(t, b))
-			if !out.changed {
+			out := Decoded(decodeT(t, a), decodeT(t, b), Options{})
+			if out.Equal() {
 				t.Fatal("no difference found")
 			}
 			if most := 4 * keys; out.keyProbes > most {
@@ -41,17 +40,17 @@ func TestDiffWideMappingLinear(t *testing.T) {
 // A structural diff of 25,000 keys still reports every changed value by
 // its path.
 func TestDiffWideMappingReport(t *testing.T) {
-	var w strings.Builder
-	compareDocsWork(&w, "a", "b", decodeT(t, hostile.WideMapping(12000, 0)), decodeT(t, hostile.ReversedMapping(12000, 1)))
-	if got := strings.Count(w.String(), "\n-k"); got != 12000 {
+	r := Decoded(decodeT(t, hostile.WideMapping(12000, 0)), decodeT(t, hostile.ReversedMapping(12000, 1)), Options{})
+	if got := strings.Count(r.String(), "\n-k"); got != 12000 {
 		t.Errorf("%d changed keys reported, want 12000", got)
 	}
 }
 
-// Many multi-line values that differ everywhere (25 pairs of 1,000 lines,
-// 25 M cells if each were aligned): each alignment may fill maxLCS cells,
-// but all of them together fill at most maxDiffCells, past which the
-// texts are shown as replaced.
+// Many multi-line values that differ everywhere (25 pairs of 1,000 lines
+// with no line in common, D = 2,000 each, about 4 M steps each to align):
+// all the alignments together take at most maxDiffWork steps (plus the
+// matching lines of one search pass), past which texts are shown as
+// replaced.
 func TestDiffAlignmentBudget(t *testing.T) {
 	doc := func(c string) []byte {
 		var b strings.Builder
@@ -65,15 +64,19 @@ func TestDiffAlignmentBudget(t *testing.T) {
 		return []byte(b.String())
 	}
 	a, b := doc("x"), doc("y")
-	out := compareDocsWork(io.Discard, "a", "b", decodeT(t, a), decodeT(t, b))
+	out := Decoded(decodeT(t, a), decodeT(t, b), Options{})
 	if len(a) > maxPartYAML {
 		t.Fatalf("test document is %d bytes, over maxPartYAML", len(a))
 	}
-	if out.lcsCells < 0 {
-		t.Errorf("alignments filled %d cells, over the %d of maxDiffCells", maxDiffCells-out.lcsCells, maxDiffCells)
+	if most := maxDiffWork + 2*1001; out.work > most {
+		t.Errorf("alignments took %d steps, over the %d of maxDiffWork", out.work, most)
 	}
-	if used := maxDiffCells - out.lcsCells; used < maxDiffCells/2 {
-		t.Errorf("alignments filled %d cells; the test meant to spend the budget", used)
+	if out.work < maxDiffWork/2 {
+		t.Errorf("alignments took %d steps; the test meant to spend the budget", out.work)
+	}
+	// Every line of every value is still reported, removed or added.
+	if got, want := len(out.Changes), 25*2*1000; got != want {
+		t.Errorf("%d changes, want %d", got, want)
 	}
 }
 
@@ -93,7 +96,7 @@ func BenchmarkDiffWorst(b *testing.B) {
 			da, db := decodeT(b, c.a), decodeT(b, c.b)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				compareDocsWork(io.Discard, "a", "b", da, db)
+				Decoded(da, db, Options{})
 			}
 		})
 	}

@@ -1,7 +1,6 @@
-package main
+package semdiff
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,7 @@ import (
 	"github.com/udkit/udkit/userdata"
 )
 
-func TestLCSDiff(t *testing.T) {
+func TestLineDiff(t *testing.T) {
 	tests := []struct {
 		name string
 		a, b string // words separated by spaces
@@ -28,7 +27,7 @@ func TestLCSDiff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, op := range lcsDiff(strings.Fields(tt.a), strings.Fields(tt.b)) {
+			for _, op := range lineDiff(strings.Fields(tt.a), strings.Fields(tt.b)) {
 				got = append(got, strings.Replace(op.sign, " ", "_", 1)+op.text)
 			}
 			if strings.Join(got, " ") != tt.want {
@@ -38,15 +37,16 @@ func TestLCSDiff(t *testing.T) {
 	}
 }
 
-// Huge inputs are compared without the quadratic table.
-func TestLCSDiffBounded(t *testing.T) {
+// Texts with no line in common are every line removed then every line
+// added.
+func TestLineDiffAllChanged(t *testing.T) {
 	a := make([]string, 5000)
 	b := make([]string, 5000)
 	for i := range a {
 		a[i] = "a" + string(rune('0'+i%10))
 		b[i] = "b" + string(rune('0'+i%10))
 	}
-	ops := lcsDiff(a, b)
+	ops := lineDiff(a, b)
 	if len(ops) != 10000 {
 		t.Fatalf("%d ops, want every line removed and added", len(ops))
 	}
@@ -55,7 +55,7 @@ func TestLCSDiffBounded(t *testing.T) {
 // FuzzDiff compares arbitrary documents with the example's user data and
 // with themselves: no panic, and a document is always the same as itself.
 func FuzzDiff(f *testing.F) {
-	for _, pattern := range []string{"../../examples/managed-server/testdata/*.golden", "../../testdata/render/*.golden"} {
+	for _, pattern := range []string{"../examples/managed-server/testdata/*.golden", "../testdata/render/*.golden"} {
 		files, _ := filepath.Glob(pattern)
 		for _, name := range files {
 			data, err := os.ReadFile(name)
@@ -65,7 +65,7 @@ func FuzzDiff(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	golden, err := os.ReadFile("../../examples/managed-server/testdata/user-data.golden")
+	golden, err := os.ReadFile("../examples/managed-server/testdata/user-data.golden")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -78,11 +78,9 @@ func FuzzDiff(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var out bytes.Buffer
-		compareDocs(&out, "a", "ref", d, ref)
-		out.Reset()
-		if !compareDocs(&out, "a", "a", d, d) {
-			t.Fatalf("a document differs from itself:\n%s", out.String())
+		_ = Decoded(d, ref, Options{NameA: "a", NameB: "ref"}).String()
+		if r := Decoded(d, d, Options{}); !r.Equal() {
+			t.Fatalf("a document differs from itself:\n%s", r)
 		}
 	})
 }
@@ -133,11 +131,11 @@ func TestDiffEscapesHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			if compareDocs(&out, "a", "b", a, b) {
-				t.Fatalf("no difference found:\n%s", out.String())
+			r := Decoded(a, b, Options{})
+			if r.Equal() {
+				t.Fatalf("no difference found:\n%s", r)
 			}
-			got := out.String()
+			got := r.String()
 			if !strings.Contains("\n"+got, "\n"+tc.want+"\n") {
 				t.Errorf("output lacks the line %s:\n%s", tc.want, got)
 			}
