@@ -76,7 +76,7 @@ func TestControlMountGone(t *testing.T) {
 			name, options string
 			gone          bool
 		}{
-			{"nofail", fstabOptions, true},
+			{"nofail", bootFstabOptions, true},
 			{"without-nofail", "bind,_netdev", false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

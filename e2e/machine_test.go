@@ -136,6 +136,7 @@ func newMachineOn(t *testing.T, img *osImage) *machine {
 	if out, err := exec.Command("mount", "-t", "overlay", "overlay", "-o", opts, m.root).CombinedOutput(); err != nil {
 		t.Fatalf("e2e: overlay for %s: %v: %s", m.name, err, out)
 	}
+	m.setFstab(bootFstabOptions)
 	if m.net, err = newTestNet(m.name); err != nil {
 		t.Fatal(err)
 	}
