@@ -382,15 +382,9 @@ if [ "$stored_id" != "$instance_id" ]; then
 	log "the member token in $state_dir was made for instance '$stored_id', not $instance_id: this instance never registered; nothing to do"
 	exit 0
 fi
-member_token=$(cat "$state_dir/member-token")
-case $member_token in
-	udkm_*) ;;
-	*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
-esac
-case ${member_token#udkm_} in
-	*[!0-9a-f]*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
-esac
-
+`)
+	b.WriteString(readMemberToken)
+	b.WriteString(`
 answer="$state_dir/deregistration.json"
 rm -f "$answer"
 code=$(printf 'header = "Authorization: Bearer %s"\n' "$member_token" |
@@ -492,15 +486,9 @@ if [ -n "$(find "$state_dir" -maxdepth 1 -name registration.request -mmin -10 2>
 	log "a registration is in progress; not renewing now"
 	exit 0
 fi
-member_token=$(cat "$state_dir/member-token")
-case $member_token in
-	udkm_*) ;;
-	*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
-esac
-case ${member_token#udkm_} in
-	*[!0-9a-f]*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
-esac
-
+`)
+	b.WriteString(readMemberToken)
+	b.WriteString(`
 answer="$state_dir/renewal.json"
 rm -f "$answer"
 code=$(printf 'header = "Authorization: Bearer %s"\n' "$member_token" |
@@ -540,6 +528,19 @@ exec "$register_script"
 `)
 	return []byte(b.String()), nil
 }
+
+// readMemberToken is the shell that the deregister and renew scripts use
+// to read the member token the register script kept, refusing anything
+// that is not one (the token is never printed).
+const readMemberToken = `member_token=$(cat "$state_dir/member-token")
+case $member_token in
+	udkm_*) ;;
+	*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
+esac
+case ${member_token#udkm_} in
+	*[!0-9a-f]*) log "$state_dir/member-token does not hold a member token (udkm_...)"; exit 1 ;;
+esac
+`
 
 func writeCommonVars(b *strings.Builder, s ScriptSpec) {
 	fmt.Fprintf(b, "url=%s\n", shQuote(s.URL))
