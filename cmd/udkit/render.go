@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +24,7 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -31,10 +32,21 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 
 // parseFlags parses args, allowing flags after the positional arguments
 // (`udkit render spec.yaml -o out`). It returns the positional arguments.
+// A flag error is printed as "udkit NAME: error", then the usage, like
+// every other error of the command.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			msg := buf.String()
+			if !errors.Is(err, flag.ErrHelp) {
+				msg = "udkit " + fs.Name() + ": " + msg
+			}
+			io.WriteString(out, msg)
 			return nil, err
 		}
 		args = fs.Args()
