@@ -556,8 +556,8 @@ func decodeBackupRow(b []byte, want int) ([]any, error) {
 	return vals, nil
 }
 
-// Restore loads a backup file into db, which must be empty (a fresh node's
-// database): it first reads the whole file with [VerifyBackup], then
+// Restore loads a backup file (all of r, from its start) into db, which
+// must be empty (a fresh node's database): it first reads the whole file with [VerifyBackup], then
 // creates the tables as they were in the source, inserts their rows
 // (batches of a few thousand per transaction), then creates the indexes,
 // triggers and views. It refuses a backup of a schema newer than this
@@ -565,6 +565,9 @@ func decodeBackupRow(b []byte, want int) ([]any, error) {
 // next opened. On an error after the checks db is partly written: discard
 // it (udkitd restore removes the data directory it made).
 func Restore(ctx context.Context, db *sql.DB, r io.ReadSeeker) (BackupInfo, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return BackupInfo{}, err
+	}
 	info, err := VerifyBackup(r)
 	if err != nil {
 		return info, err
