@@ -19,9 +19,11 @@
 // bytes in hex, and stored only as SHA-256 hashes:
 //
 //   - admin ("udka_"): operators; lists members, manages join and admin
-//     tokens, reconciles, and may deregister any member. Rotate one by
-//     creating a new admin token, installing it, and revoking the old one;
-//     the last one cannot be revoked.
+//     tokens, reconciles, backs up, and may deregister any member. Every
+//     udkitd node mints its own into DATA/admin.token, labelled with its
+//     address ([AdminToken].Node). Rotate one by creating a new admin
+//     token, installing it, and revoking the old one; the last one cannot
+//     be revoked.
 //   - join ("udkj_"): one cluster's; lets an instance register in that
 //     cluster and nothing else.
 //   - member ("udkm_"): one member's; the only token besides an admin's

@@ -354,6 +354,9 @@ func readBackup(r io.Reader, v backupVisitor) (BackupInfo, error) {
 		}
 		body := bytes.TrimSuffix(line, []byte("\n"))
 		if len(body) > 0 && body[0] == '[' {
+			if !sawHeader {
+				return fail(n, "the header record must come first")
+			}
 			if cur == nil {
 				return fail(n, "a row before any table record")
 			}
