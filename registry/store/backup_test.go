@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -204,6 +205,10 @@ func TestBackupConsistentUnderWrites(t *testing.T) {
 	db := nodetest.Start(t).DB()
 	st := regtest.OpenStore(t, db, store.Options{})
 	f := fill(t, ctx, st)
+	// A large members table keeps each backup reading it for a while,
+	// so that writes land between its read and released_ids' (which a
+	// backup made of one transaction per table would show).
+	bulkMembers(t, ctx, db, "bulk", 5000)
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -229,7 +234,7 @@ func TestBackupConsistentUnderWrites(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	var backups [][]byte
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 5; i++ {
 		b, _ := backupOf(t, ctx, st)
 		backups = append(backups, b)
 	}
@@ -272,6 +277,26 @@ func TestBackupConsistentUnderWrites(t *testing.T) {
 			t.Fatalf("backup %d: rows differ:\n%s", n, diffRows(want, got))
 		}
 		t.Logf("backup %d: %d writer ids, %d still a member", n, len(all), len(member))
+	}
+}
+
+// bulkMembers inserts n members of cluster with plain SQL.
+func bulkMembers(t *testing.T, ctx context.Context, db *sql.DB, cluster string, n int) {
+	t.Helper()
+	const per = 20
+	for i := 0; i < n; i += per {
+		q := `INSERT INTO members (cluster, instance_id, address, labels, user_data_sha256, token_hash, registered_at, updated_at, renewed_at) VALUES `
+		var args []any
+		for j := i; j < i+per && j < n; j++ {
+			if j > i {
+				q += ", "
+			}
+			q += "(?, ?, '10.1.2.3', '{\"role\":\"bulk\"}', '', ?, 1, 1, 1)"
+			args = append(args, cluster, fmt.Sprintf("b-%06d", j), fmt.Sprintf("bulk-%s-%d", cluster, j))
+		}
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
