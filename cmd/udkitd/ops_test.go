@@ -88,6 +88,15 @@ func TestClusterAdminTokens(t *testing.T) {
 			t.Fatalf("admin-list %q: node %s's token id is not %s", out, dq, registry.TokenID(toks[i]))
 		}
 	}
+	// A backup through a follower is the leader's one transaction: it
+	// holds the three nodes' tokens.
+	file := filepath.Join(t.TempDir(), "cluster.udkb")
+	if code, _, errs := runCLI(t, "backup", file, "--url", ds[2].url, "--data", datas[2]); code != 0 {
+		t.Fatalf("backup through node 3: %d %s", code, errs)
+	}
+	if rows := backupRows(t, file)["admin_tokens"]; len(rows) != 3 {
+		t.Fatalf("the cluster's backup holds %d admin tokens, want 3: %v", len(rows), rows)
+	}
 	// Revoke node 2's token, authenticated by node 3's.
 	if code, _, errs := runCLI(t, "token", "admin-revoke", "--url", ds[0].url, "--data", datas[2], ids[dqs[1]]); code != 0 {
 		t.Fatalf("admin-revoke node 2's token: %d %s", code, errs)
