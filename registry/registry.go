@@ -19,9 +19,11 @@
 // bytes in hex, and stored only as SHA-256 hashes:
 //
 //   - admin ("udka_"): operators; lists members, manages join and admin
-//     tokens, reconciles, and may deregister any member. Rotate one by
-//     creating a new admin token, installing it, and revoking the old one;
-//     the last one cannot be revoked.
+//     tokens, reconciles, backs up, and may deregister any member. Every
+//     udkitd node mints its own into DATA/admin.token, labelled with its
+//     address ([AdminToken].Node). Rotate one by creating a new admin
+//     token, installing it, and revoking the old one; the last one cannot
+//     be revoked.
 //   - join ("udkj_"): one cluster's; lets an instance register in that
 //     cluster and nothing else.
 //   - member ("udkm_"): one member's; the only token besides an admin's
@@ -254,6 +256,11 @@ type ReconcileRequest struct {
 	// live set (a failed cloud query, an empty file) is refused instead of
 	// removing every member of the cluster.
 	AllowEmpty bool `json:"allow_empty,omitempty"`
+	// DryRun asks what the reconcile would remove without removing
+	// anything: the answer lists the same ids a real run would at that
+	// moment, and changes nothing. A registry older than dry runs
+	// refuses the field (400) rather than removing.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // MaxReconcileSkew is how far a reconcile's RegisteredBefore may be ahead
@@ -264,6 +271,9 @@ const MaxReconcileSkew = 5 * time.Second
 // ReconcileResponse lists the instance ids that reconcile removed, sorted.
 type ReconcileResponse struct {
 	Removed []string `json:"removed"`
+	// DryRun is true in the answer to a dry run: Removed lists what a
+	// real run would remove, and nothing was.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // JoinToken describes a join token. The token itself is shown once, when it
@@ -281,6 +291,10 @@ type JoinToken struct {
 type AdminToken struct {
 	ID        string    `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
+	// Node is the dqlite address of the udkitd node that minted this
+	// token for its own DATA/admin.token; empty for a token made through
+	// the API (udkitd token admin-create).
+	Node string `json:"node,omitempty"`
 	// Token is set only in the answer to the creation.
 	Token string `json:"token,omitempty"`
 }

@@ -10,16 +10,25 @@
 //	udkitd token revoke --cluster NAME [...] ID
 //	udkitd token admin-create|admin-list [...]
 //	udkitd token admin-revoke [...] ID
-//	udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [...]
+//	udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [--dry-run] [...]
 //	udkitd lease show|set --cluster NAME [--ttl DUR] [...]
+//	udkitd backup FILE [--url URL] [--admin-token-file FILE | --data DIR]
+//	udkitd restore FILE --data DIR [--dqlite ADDR]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
-// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
-// bootstrap node makes an admin token and writes it to DIR/admin.token
-// (mode 0600); a node started with an admin.token file in its data
-// directory (re)stores that token, unless it was revoked, so copying the
-// file to the other nodes lets `--data` find it there too. Rotate it with
-// `udkitd token admin-create`, then `admin-revoke` of the old id.
+// 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. Every node, on its
+// first start (the bootstrap node, a joining node, a restored one), mints
+// its own admin token, stores its hash in the cluster-wide table labelled
+// with the node's dqlite address, and writes it to DIR/admin.token (mode
+// 0600); restarts keep it. So `--data DIR` works on every node without
+// copying tokens, `udkitd token admin-list` shows which node each token
+// belongs to, and `admin-revoke` revokes one node's token alone. A revoked
+// token in a DIR/admin.token is not restored; delete the file and restart
+// to mint a new one.
+//
+// `udkitd backup FILE` writes every table, read in one transaction, to a
+// checksummed file (0600, atomically); `udkitd restore FILE --data DIR`
+// makes a fresh node's data directory from it.
 //
 // More nodes: `udkitd serve --data DIR --dqlite ADDR --join ADDR1,...` with
 // the address of any running node (first start only; a restarted node
@@ -110,6 +119,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return reconcile(ctx, args[1:], stdin, stdout, stderr)
 	case "lease":
 		return lease(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restore(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && !wantsHelp(args[1:]) {
 			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
@@ -139,6 +152,8 @@ commands:
   token     create, list or revoke join tokens and admin tokens
   reconcile remove members whose instances no longer exist
   lease     show or set a cluster's lease TTL (members renew or are evicted)
+  backup    write a consistent backup of the whole registry to a file
+  restore   make a fresh node's data directory from a backup file
   version   print the version and VCS revision (also --version)
 
 Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.

@@ -425,7 +425,7 @@ func TestAdminTokenRotationSurvivesRestart(t *testing.T) {
 		return []string{"--data", data, "--http", "127.0.0.1:0", "--dqlite", dq}
 	})
 	code, out, errs := runCLI(t, "token", "admin-list", "--url", d.url, "--data", data)
-	if code != 0 || len(strings.Fields(out)) != 2 {
+	if code != 0 || len(strings.Fields(out)) != 3 {
 		t.Fatalf("admin-list: %d %q %s", code, out, errs)
 	}
 	oldID := strings.Fields(out)[0]

@@ -14,7 +14,7 @@ import (
 	"github.com/udkit/udkit/registry"
 )
 
-const reconcileUsage = `usage: udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [flags]
+const reconcileUsage = `usage: udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [--dry-run] [flags]
 
 Removes the members of the cluster whose instance id is not in FILE (one id
 a line; "-" reads standard input; blank lines and #comments are skipped):
@@ -30,6 +30,9 @@ An empty live set would remove every member; it is refused unless
 --allow-empty says the cluster really has no live instance. Prints the
 removed ids.
 
+--dry-run removes nothing and prints the ids a real run would remove at
+that moment (the registry runs the same transaction and rolls it back).
+
 flags:
 `
 
@@ -41,6 +44,7 @@ func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	live := fs.String("live", "", "`FILE` of live instance ids, one a line (\"-\": standard input); required")
 	before := fs.String("registered-before", "", "RFC 3339 `TIME` taken before the live set was; only members registered before it may be removed; required")
 	allowEmpty := fs.Bool("allow-empty", false, "accept an empty live set (removes every member registered before --registered-before)")
+	dryRun := fs.Bool("dry-run", false, "remove nothing; print the ids a real run would remove")
 	fs.Usage = func() {
 		io.WriteString(stderr, reconcileUsage)
 		fs.PrintDefaults()
@@ -68,7 +72,7 @@ func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "udkitd reconcile: --registered-before %q: want RFC 3339, e.g. 2030-01-02T15:04:05Z\n", *before)
 		return exitUsage
 	}
-	req := registry.ReconcileRequest{RegisteredBefore: t, AllowEmpty: *allowEmpty}
+	req := registry.ReconcileRequest{RegisteredBefore: t, AllowEmpty: *allowEmpty, DryRun: *dryRun}
 	ids, err := readLive(*live, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkitd reconcile: %v\n", err)
@@ -91,6 +95,9 @@ func reconcile(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	for _, id := range removed {
 		fmt.Fprintln(stdout, id)
+	}
+	if *dryRun {
+		fmt.Fprintf(stderr, "udkitd reconcile: dry run: %d member(s) of cluster %q would be removed; nothing changed\n", len(removed), o.cluster)
 	}
 	return exitOK
 }

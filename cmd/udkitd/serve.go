@@ -221,7 +221,8 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		shutdownNode()
 		return err
 	}
-	if err := ensureAdminToken(ctx, st, c, len(cfg.Join) > 0, log); err != nil {
+	tokenFile, err := ensureAdminToken(ctx, st, c, node.Address(), log)
+	if err != nil {
 		st.Close()
 		shutdownNode()
 		return err
@@ -282,7 +283,11 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	log.Info("ready", "url", scheme+"://"+ln.Addr().String(), "dqlite", node.Address(), "admin_token_file", adminTokenFile(c))
+	readyAttrs := []any{"url", scheme + "://" + ln.Addr().String(), "dqlite", node.Address()}
+	if tokenFile != "" { // none: its token was revoked (warned above)
+		readyAttrs = append(readyAttrs, "admin_token_file", tokenFile)
+	}
+	log.Info("ready", readyAttrs...)
 
 	var serveErr error
 	select {
@@ -308,51 +313,61 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 
 func adminTokenFile(c *serveConfig) string { return filepath.Join(c.data, "admin.token") }
 
-// ensureAdminToken makes sure an operator can get in: a token already in
-// DIR/admin.token is (re)stored unless it was revoked; otherwise the first node of a cluster
-// that has no admin token yet makes one and writes it there, 0600.
-func ensureAdminToken(ctx context.Context, st *store.Store, c *serveConfig, joining bool, log *slog.Logger) error {
+// ensureAdminToken makes sure an operator can get in through every node,
+// and returns the node's working admin token file ("" if it has none).
+//
+// A token already in DIR/admin.token is (re)stored, unless it was revoked:
+// restarts keep it. A node without that file — the bootstrap node on its
+// first start, a node joining the cluster, a node restored from a backup —
+// mints its own admin token, labelled with its dqlite address (udkitd token
+// admin-list shows it), stores its hash in the cluster-wide table and
+// writes it to DIR/admin.token, 0600. The node is a member of the cluster
+// (dqlite TLS, or loopback), so minting gives it nothing it did not have.
+// A file holding a revoked token is left as it is, and no new one is
+// minted: the node serves, and an operator puts a current token there or
+// deletes the file so that the next start mints one.
+func ensureAdminToken(ctx context.Context, st *store.Store, c *serveConfig, node string, log *slog.Logger) (string, error) {
 	path := adminTokenFile(c)
 	if _, err := os.Stat(path); err == nil {
 		if loose := registry.LooseTokenFile(path); loose != "" {
 			// udkitd wrote it 0600: someone loosened it, and every
 			// local user could act as an administrator.
-			return fmt.Errorf("refusing to start: %s", loose)
+			return "", fmt.Errorf("refusing to start: %s", loose)
 		}
 		tok, err := registry.ReadTokenFile(path)
 		if err != nil {
-			return err
+			return "", err
 		}
-		err = st.AddAdminToken(ctx, tok)
+		err = st.AddNodeAdminToken(ctx, tok, node)
 		if registry.IsCode(err, registry.CodeForbidden) {
 			// Revoked (udkitd token admin-revoke): a restart must not
 			// bring it back. The node serves; operators use a current
 			// token.
-			log.Warn("not restoring the admin token in "+path+": it was revoked; put a current one there (udkitd token admin-create)", "err", err.Error())
-			return nil
+			log.Warn("not restoring the admin token in "+path+": it was revoked; put a current one there (udkitd token admin-create), or delete the file and restart to have this node mint its own", "token_id", registry.TokenID(tok))
+			return "", nil
 		}
-		return err
-	}
-	has, err := st.HasAdminToken(ctx)
-	if err != nil {
-		return err
-	}
-	if has || joining {
-		return nil
+		if err != nil {
+			return "", err
+		}
+		return path, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("admin token file: %w", err)
 	}
 	tok, err := registry.NewToken(registry.AdminTokenPrefix)
 	if err != nil {
-		return err
+		return "", err
 	}
+	// The file first: a crash between the two leaves a file that the
+	// next start stores, never a stored token nobody has.
 	if err := writeSecret(path, tok+"\n"); err != nil {
-		return err
+		return "", fmt.Errorf("write the admin token file: %w", err)
 	}
-	if err := st.AddAdminToken(ctx, tok); err != nil {
+	if err := st.AddNodeAdminToken(ctx, tok, node); err != nil {
 		os.Remove(path)
-		return err
+		return "", err
 	}
-	log.Info("made the admin token", "file", path)
-	return nil
+	log.Info("made this node's admin token", "file", path, "token_id", registry.TokenID(tok), "node", node)
+	return path, nil
 }
 
 // writeSecret writes a file readable by its owner only, atomically.

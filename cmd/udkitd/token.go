@@ -20,13 +20,16 @@ const tokenUsage = `usage:
   udkitd token list   --cluster NAME [flags]       list the cluster's join tokens (ids, no secrets)
   udkitd token revoke --cluster NAME [flags] ID    revoke a join token
   udkitd token admin-create [flags]                print a new admin token (its only copy)
-  udkitd token admin-list   [flags]                list the admin tokens (ids, no secrets)
+  udkitd token admin-list   [flags]                list the admin tokens: id, created, node (- if made here)
   udkitd token admin-revoke [flags] ID             revoke an admin token (not the last one)
 
-Rotating the admin token: admin-create, write the new token to every node's
-DATA/admin.token (0600) and wherever operators keep it, then admin-revoke
-the old id, authenticated with the new token. A revoked token found in a
-DATA/admin.token at start is not restored.
+Every node mints its own admin token on its first start (a joining node
+too) and writes it to its DATA/admin.token (0600); admin-list shows each
+with the dqlite address of its node, so one node's token is revoked alone.
+Rotating a node's token: delete its DATA/admin.token and restart it (it
+mints a new one), then admin-revoke the old id. A revoked token found in a
+DATA/admin.token at start is not restored (and none is minted: delete the
+file to get a new one).
 
 flags:
 `
@@ -140,7 +143,11 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if !o.json {
 			for _, at := range ats {
-				fmt.Fprintf(stdout, "%s  %s\n", at.ID, at.CreatedAt.Format(time.RFC3339))
+				node := at.Node
+				if node == "" {
+					node = "-" // made through the API
+				}
+				fmt.Fprintf(stdout, "%s  %s  %s\n", at.ID, at.CreatedAt.Format(time.RFC3339), node)
 			}
 			return exitOK
 		}

@@ -72,13 +72,14 @@ type Option func(*Handler)
 //	POST   /v1/clusters/{cluster}/members/{instance}/renew member -> registry.RenewResponse (no body; group-committed)
 //	GET    /v1/clusters/{cluster}/lease                 admin   registry.Lease
 //	PUT    /v1/clusters/{cluster}/lease                 admin   registry.LeaseRequest -> registry.Lease
-//	POST   /v1/clusters/{cluster}/reconcile             admin   registry.ReconcileRequest -> registry.ReconcileResponse
+//	POST   /v1/clusters/{cluster}/reconcile             admin   registry.ReconcileRequest -> registry.ReconcileResponse ("dry_run": true removes nothing)
 //	POST   /v1/clusters/{cluster}/join-tokens           admin   -> registry.JoinToken (201, with the secret)
 //	GET    /v1/clusters/{cluster}/join-tokens           admin   registry.JoinTokensResponse
 //	DELETE /v1/clusters/{cluster}/join-tokens/{id}      admin   registry.RevokeResponse
 //	POST   /v1/admin-tokens                             admin   -> registry.AdminToken (201, with the secret)
 //	GET    /v1/admin-tokens                             admin   registry.AdminTokensResponse
 //	DELETE /v1/admin-tokens/{id}                        admin   registry.RevokeResponse (409 for the last one)
+//	GET    /v1/backup                                   admin   a backup file (application/vnd.udkit.backup; see store.Backup)
 //
 // Errors answer with the status of their [registry.Code] and an [registry.Error] body.
 //
@@ -108,6 +109,7 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	h.route("/v1/clusters/{cluster}/join-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeJoinToken})
 	h.route("/v1/admin-tokens", map[string]http.HandlerFunc{"POST": h.createAdminToken, "GET": h.adminTokens})
 	h.route("/v1/admin-tokens/{id}", map[string]http.HandlerFunc{"DELETE": h.revokeAdminToken})
+	h.route("/v1/backup", map[string]http.HandlerFunc{"GET": h.backup})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, registry.Errorf(registry.CodeNotFound, "no such endpoint %q; see the API list in the documentation of api.NewHandler", truncate(r.URL.Path)))
 	})
@@ -316,8 +318,10 @@ func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, registry.ReconcileResponse{Removed: removed})
-	h.audit(r, "reconcile", "cluster", r.PathValue("cluster"), "live", len(req.Live), "removed", len(removed))
+	writeJSON(w, http.StatusOK, registry.ReconcileResponse{Removed: removed, DryRun: req.DryRun})
+	if !req.DryRun { // a dry run changes nothing: no audit line
+		h.audit(r, "reconcile", "cluster", r.PathValue("cluster"), "live", len(req.Live), "removed", len(removed))
+	}
 }
 
 func (h *Handler) createJoinToken(w http.ResponseWriter, r *http.Request) {

@@ -225,10 +225,59 @@ func (c *Client) Clusters(ctx context.Context) ([]registry.ClusterSummary, error
 
 // Reconcile removes the members of cluster not in the live set (admin
 // token) and returns their instance ids.
+//
+// With req.DryRun the registry removes nothing and answers what a real
+// run would remove; an answer that does not confirm the dry run is an
+// error.
 func (c *Client) Reconcile(ctx context.Context, cluster string, req registry.ReconcileRequest) ([]string, error) {
 	var out registry.ReconcileResponse
 	err := c.do(ctx, "POST", "/v1/clusters/"+url.PathEscape(cluster)+"/reconcile", req, &out)
+	if err == nil && req.DryRun && !out.DryRun {
+		return nil, fmt.Errorf("registry: reconcile of cluster %q: the answer to a dry run does not say dry_run; the registry may not support it, and may have removed the listed members: %s", cluster, strings.Join(out.Removed, " "))
+	}
 	return out.Removed, err
+}
+
+// Backup streams a backup file of the whole registry (admin token) to w
+// and returns its size in bytes. Check what w got with store.VerifyBackup
+// before trusting it: a registry that fails half-way sends a truncated
+// file. The file holds token hashes: keep it 0600.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	u, err := url.Parse(c.base.String() + "/v1/backup")
+	if err != nil {
+		return 0, fmt.Errorf("registry: backup: %w", err)
+	}
+	if u.Scheme == "http" && !c.insecureHTTP && !isLoopbackHost(u.Hostname()) {
+		return 0, fmt.Errorf("registry: GET %s: refusing to send the token over plain http to %s, which is not loopback: use an https URL, or opt in explicitly (client.AllowInsecureHTTP, --insecure-http) on a network you trust", redact(*u), u.Host)
+	}
+	if strings.ContainsAny(c.token, "\r\n") {
+		return 0, errors.New("registry: backup: the token contains a line break; check the token file")
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("registry: backup: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("registry: GET %s: %w", redact(*u), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+		var e registry.Error
+		if json.Unmarshal(data, &e) != nil || e.Code == "" {
+			return 0, &registry.Error{Code: codeForStatus(resp.StatusCode), Status: resp.StatusCode,
+				Message: fmt.Sprintf("registry: GET %s: %s: %s", redact(*u), resp.Status, truncate(strings.TrimSpace(string(data))))}
+		}
+		e.Status = resp.StatusCode
+		return 0, &e
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("registry: GET %s: after %d bytes: %w", redact(*u), n, err)
+	}
+	return n, nil
 }
 
 // CreateJoinToken makes a join token for cluster (admin token); the

@@ -78,6 +78,11 @@ var migrations = []string{
 		updated_at INTEGER NOT NULL
 	);
 	ALTER TABLE released_ids ADD COLUMN reason TEXT NOT NULL DEFAULT 'deregistered';`,
+	// 6: an admin token may belong to a node: the one a udkitd node mints
+	// for itself on its first start (its DATA/admin.token) carries the
+	// node's dqlite address, so that the admin token list says which
+	// node's file it is; '' for tokens made through the API.
+	`ALTER TABLE admin_tokens ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -978,6 +978,10 @@ func (s *Store) Clusters(ctx context.Context) ([]registry.ClusterSummary, error)
 // ran. It returns the removed instance ids, sorted. It refuses (with
 // [registry.CodeInvalid]) a RegisteredBefore later than the store's clock plus
 // [registry.MaxReconcileSkew], and an empty live set unless req.AllowEmpty.
+//
+// With req.DryRun it runs the same transaction and rolls it back: the
+// answer lists what a real run would remove at that moment, and nothing
+// changes.
 func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.ReconcileRequest) ([]string, error) {
 	if err := registry.ValidateCluster(cluster); err != nil {
 		return nil, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
@@ -1028,6 +1032,9 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.Reco
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if req.DryRun {
+			return nil // the deferred Rollback: nothing changes
 		}
 		keys := make([]memberKey, len(removed))
 		for i, id := range removed {
@@ -1165,6 +1172,13 @@ func (s *Store) RevokeJoinToken(ctx context.Context, cluster, id string) (bool, 
 // nothing; adding one that was revoked is a [registry.CodeForbidden] error, so that
 // an old copy of a token (a node's DATA/admin.token) cannot bring it back.
 func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
+	return s.AddNodeAdminToken(ctx, tok, "")
+}
+
+// AddNodeAdminToken is [Store.AddAdminToken] for the token a node keeps
+// in its DATA/admin.token, labelled with the node's address (shown by
+// [Store.AdminTokens]). A token already stored keeps its label.
+func (s *Store) AddNodeAdminToken(ctx context.Context, tok, node string) error {
 	if k, err := registry.ParseToken(tok); err != nil || k != registry.KindAdmin {
 		return registry.Errorf(registry.CodeInvalid, "add admin token: want udka_ and 64 lower-case hex digits")
 	}
@@ -1185,7 +1199,7 @@ func (s *Store) AddAdminToken(ctx context.Context, tok string) error {
 		if revoked = n > 0; revoked {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at) VALUES (?, ?, ?)`, id, h, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO admin_tokens (id, hash, created_at, node) VALUES (?, ?, ?, ?)`, id, h, now, node); err != nil {
 			return err
 		}
 		return tx.Commit()
@@ -1225,7 +1239,7 @@ func (s *Store) AdminTokens(ctx context.Context) ([]registry.AdminToken, error) 
 	var out []registry.AdminToken
 	err := s.retry(ctx, "list admin tokens", func(ctx context.Context) error {
 		out = out[:0]
-		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM admin_tokens ORDER BY created_at, id`)
+		rows, err := s.db.QueryContext(ctx, `SELECT id, created_at, node FROM admin_tokens ORDER BY created_at, id`)
 		if err != nil {
 			return err
 		}
@@ -1233,7 +1247,7 @@ func (s *Store) AdminTokens(ctx context.Context) ([]registry.AdminToken, error) 
 		for rows.Next() {
 			var at registry.AdminToken
 			var created int64
-			if err := rows.Scan(&at.ID, &created); err != nil {
+			if err := rows.Scan(&at.ID, &created, &at.Node); err != nil {
 				return err
 			}
 			at.CreatedAt = time.Unix(0, created).UTC()
