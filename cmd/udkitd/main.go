@@ -12,6 +12,7 @@
 //	udkitd token admin-revoke [...] ID
 //	udkitd reconcile --cluster NAME --live FILE --registered-before TIME [--allow-empty] [...]
 //	udkitd lease show|set --cluster NAME [--ttl DUR] [...]
+//	udkitd unit
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. On its first start the
@@ -110,6 +111,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return reconcile(ctx, args[1:], stdin, stdout, stderr)
 	case "lease":
 		return lease(ctx, args[1:], stdout, stderr)
+	case "unit":
+		return unitCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && !wantsHelp(args[1:]) {
 			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
@@ -139,6 +142,7 @@ commands:
   token     create, list or revoke join tokens and admin tokens
   reconcile remove members whose instances no longer exist
   lease     show or set a cluster's lease TTL (members renew or are evicted)
+  unit      print udkitd's hardened systemd unit (dist/udkitd.service)
   version   print the version and VCS revision (also --version)
 
 Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	sdnotify "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode"
@@ -283,6 +284,8 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		}
 	}()
 	log.Info("ready", "url", scheme+"://"+ln.Addr().String(), "dqlite", node.Address(), "admin_token_file", adminTokenFile(c))
+	// Type=notify (dist/udkitd.service); nothing without $NOTIFY_SOCKET.
+	sdnotify.SdNotify(false, sdnotify.SdNotifyReady)
 
 	var serveErr error
 	select {
@@ -291,6 +294,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	case serveErr = <-errc:
 		log.Error("HTTP server stopped: " + serveErr.Error())
 	}
+	sdnotify.SdNotify(false, sdnotify.SdNotifyStopping)
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("HTTP drain: " + err.Error())
