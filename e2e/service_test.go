@@ -3,18 +3,27 @@
 package e2e
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/dist"
 	"github.com/udkit/udkit/registry"
+	"github.com/udkit/udkit/registry/client"
 )
 
 // TestUdkitdService boots udkitd the way an operator runs it: the shipped
@@ -201,4 +210,125 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(fmt.Errorf("e2e: %w", err))
 	}
+}
+
+// TestManagedServerWithUdkitdService is the managed-server scenario
+// against a udkitd run by its shipped unit in a second container: machine
+// reg runs udkitd.service serving HTTPS on its eth0 (containerAddr), its
+// certificate and key loaded with LoadCredential= and the flags given in
+// /etc/default/udkitd as docs/registry.md says; the managed server, in
+// machine inst, reaches it at https://hostAddr:8180, which the test
+// forwards from inst's host namespace to reg's container (the two
+// machines' networks are separate namespaces with the same addresses).
+// The instance registers at launch and deregisters at poweroff; reg's
+// journal holds both audit lines; reg's own poweroff stops udkitd cleanly.
+func TestManagedServerWithUdkitdService(t *testing.T) {
+	forEachImage(t, func(t *testing.T, img *osImage) {
+		reg := newMachineOn(t, img)
+		installUdkitd(t, reg)
+		caPEM, certPEM, keyPEM, err := newTLS(hostAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(reg.root, "etc/udkitd/http.pem"), string(certPEM), 0o600)
+		writeFile(t, filepath.Join(reg.root, "etc/udkitd/http.key"), string(keyPEM), 0o600)
+		writeFile(t, filepath.Join(reg.root, "etc/systemd/system/udkitd.service.d/credentials.conf"),
+			"[Service]\nLoadCredential=http.pem:/etc/udkitd/http.pem\nLoadCredential=http.key:/etc/udkitd/http.key\n", 0o644)
+		const creds = "/run/credentials/udkitd.service"
+		writeFile(t, filepath.Join(reg.root, "etc/default/udkitd"),
+			"UDKITD_OPTS=\"--http "+containerAddr+":"+registryPort+" --http-cert "+creds+"/http.pem --http-key "+creds+"/http.key\"\n", 0o644)
+		reg.writeSeed(seedData{instanceID: "iid-registry-" + reg.name, userData: []byte("#cloud-config\nhostname: registry\n")})
+		reg.boot()
+		if out, err := reg.exec("systemctl", "is-active", "udkitd.service"); strings.TrimSpace(string(out)) != "active" {
+			t.Fatalf("udkitd.service in %s: %s %v\n%s", reg.name, out, err, reg.journal("-u", "udkitd.service"))
+		}
+
+		// The test reaches reg's udkitd through reg's host namespace;
+		// the URL (and the certificate) name hostAddr, as the instance
+		// sees it.
+		toRegistry := func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return reg.net.dialContext(ctx, "tcp", net.JoinHostPort(containerAddr, registryPort))
+		}
+		url := "https://" + net.JoinHostPort(hostAddr, registryPort)
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(caPEM)
+		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: toRegistry, TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		admin, err := registry.ReadTokenFile(filepath.Join(reg.root, "var/lib/private/udkitd/admin.token"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ac, err := client.New(url, admin, hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &udkitd{url: url, caPEM: caPEM, admin: ac}
+
+		inst := newMachineOn(t, img)
+		forward(t, inst, toRegistry)
+		ud, _, err := udkit.Render(registryHookSpec(d, d.joinToken(t, cluster), false), udkit.Options{})
+		if err != nil {
+			t.Fatalf("udkit.Render: %v", err)
+		}
+		inst.writeSeed(seedData{instanceID: "iid-" + inst.name, userData: ud})
+		inst.boot()
+		iid := "iid-" + inst.name
+		checkHookArmed(t, inst, managedUnit)
+		if got := d.members(t, cluster); !slices.Equal(got, []string{iid}) {
+			t.Fatalf("members of %s after boot = %q, want [%s]", cluster, got, iid)
+		}
+		inst.poweroff()
+		if got := d.members(t, cluster); len(got) != 0 {
+			t.Errorf("members of %s after poweroff = %q, want none", cluster, got)
+		}
+		if j := inst.journal(); !strings.Contains(j, "udkit-deregister: deregistered "+iid) {
+			t.Errorf("the instance's journal has no line saying it deregistered %s", iid)
+		}
+
+		reg.poweroff()
+		j := reg.journal("-u", "udkitd.service")
+		for _, want := range []string{"action=register", "action=deregister", "instance_id=" + iid, "dqlite node stopped after handover"} {
+			if !strings.Contains(j, want) {
+				t.Errorf("journal of udkitd.service lacks %q:\n%s", want, j)
+			}
+		}
+	})
+}
+
+// forward listens on hostAddr:registryPort in m's host namespace and
+// copies every connection to one that dial opens, until the test ends.
+func forward(t *testing.T, m *machine, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	t.Helper()
+	l, err := m.net.listen(net.JoinHostPort(hostAddr, registryPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				up, err := dial(ctx, "tcp", "")
+				cancel()
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				done := make(chan struct{})
+				go func() { io.Copy(up, c); up.(*net.TCPConn).CloseWrite(); close(done) }()
+				io.Copy(c, up)
+				c.(*net.TCPConn).CloseWrite()
+				<-done
+			}()
+		}
+	}()
 }
