@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/udkit/udkit/dist"
+	"github.com/udkit/udkit/unit"
 )
 
 // TestServeNotifiesSystemd checks the readiness protocol of Type=notify
@@ -52,5 +54,44 @@ func TestUnitCommand(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "help", "unit"); code != exitOK || !strings.Contains(out, "usage: udkitd unit") {
 		t.Errorf("udkitd help unit: exit %d, stdout %q", code, out)
+	}
+}
+
+// The shipped unit's ExecStart= is a command line `udkitd serve` accepts:
+// a renamed or removed flag fails here, not at an operator's boot. The
+// $UDKITD_OPTS word (empty unless /etc/default/udkitd sets it) is left
+// out.
+func TestUnitExecStartParses(t *testing.T) {
+	u, err := unit.Parse(strings.NewReader(dist.UdkitdService))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := u.Values("Service", "ExecStart")
+	if len(starts) != 1 {
+		t.Fatalf("ExecStart=%q, want one", starts)
+	}
+	c, err := unit.ParseExec(starts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != "/usr/local/bin/udkitd" || len(c.Args) == 0 || c.Args[0] != "serve" {
+		t.Fatalf("ExecStart= runs %s %q, want /usr/local/bin/udkitd serve ...", c.Path, c.Args)
+	}
+	var args []string
+	for _, a := range c.Args[1:] {
+		if a != "$UDKITD_OPTS" {
+			args = append(args, a)
+		}
+	}
+	var errb bytes.Buffer
+	fs, cfg := serveFlags(&errb)
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		t.Fatalf("udkitd serve %q: %v %q", args, err, errb.String())
+	}
+	if err := cfg.check(); err != nil {
+		t.Fatalf("udkitd serve %q: %v", args, err)
+	}
+	if cfg.data != "/var/lib/udkitd" {
+		t.Errorf("--data %q, want the StateDirectory= /var/lib/udkitd", cfg.data)
 	}
 }
