@@ -67,6 +67,23 @@ func TestUdkitdService(t *testing.T) {
 			t.Errorf("/healthz answered %q", health)
 		}
 
+		// The image's own systemd (252 or 257) judges the unit as loaded,
+		// with the real binary in place.
+		if out, err := m.exec("systemd-analyze", "verify", "--man=no", "/etc/systemd/system/udkitd.service"); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+			t.Errorf("systemd-analyze verify in %s: %v\n%s", img.Name, err, out)
+		}
+		sec, _ := m.exec("systemd-analyze", "security", "--no-pager", "udkitd.service")
+		if lvl := regexp.MustCompile(`Overall exposure level for udkitd\.service: ([0-9.]+)`).FindSubmatch(sec); lvl == nil {
+			t.Errorf("systemd-analyze security in %s printed no exposure level:\n%s", img.Name, sec)
+		} else {
+			t.Logf("systemd-analyze security udkitd.service (%s, running): exposure %s", img.Name, lvl[1])
+			var score float64
+			fmt.Sscan(string(lvl[1]), &score)
+			if score > 2.0 {
+				t.Errorf("exposure %.1f above 2.0 in %s:\n%s", score, img.Name, sec)
+			}
+		}
+
 		// The hardening is in force in the running process.
 		pid := must("systemctl", "show", "-P", "MainPID", "udkitd.service")
 		status := must("cat", "/proc/"+pid+"/status")
