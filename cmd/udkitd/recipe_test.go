@@ -66,34 +66,13 @@ func TestRecipeThreeNodes(t *testing.T) {
 			t.Fatalf("the ```sh recipe blocks of %s lack %q; update the recipe or this test (%d blocks)", recipePage, step, len(blocks))
 		}
 	}
-	// Free ports for the recipe's fixed ones.
-	var repl []string
-	for i := 1; i <= 3; i++ {
-		for _, base := range []string{"9180", "8180"} {
-			p, _ := strconv.Atoi(base)
-			repl = append(repl, fmt.Sprintf("127.0.0.1:%d", p+i), freeAddr(t))
-		}
-	}
-	script = strings.NewReplacer(repl...).Replace(script)
-
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-eu", "-c", script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	// Its own process group, so that a failed run leaves no node behind:
-	// the group is killed by its id (the shell's PID) at the end.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
+	// The recipe's fixed ports become free ones. A port taken between
+	// freeAddr and udkitd's bind fails the recipe: then it runs again on
+	// new ports, up to 3 times (as startFresh does for one daemon).
+	var dir string
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	begin := time.Now()
-	runErr := cmd.Run()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever is left
-	}
+	var runErr error
+	var begin time.Time
 	logs := func() string {
 		var b strings.Builder
 		for i := 1; i <= 3; i++ {
@@ -101,6 +80,23 @@ func TestRecipeThreeNodes(t *testing.T) {
 			fmt.Fprintf(&b, "==== n%d.log ====\n%s", i, l)
 		}
 		return b.String()
+	}
+	for attempt := 1; attempt <= 3; attempt++ {
+		var repl []string
+		for i := 1; i <= 3; i++ {
+			for _, base := range []int{9180, 8180} {
+				repl = append(repl, fmt.Sprintf("127.0.0.1:%d", base+i), freeAddr(t))
+			}
+		}
+		dir = t.TempDir()
+		out.Reset()
+		errb.Reset()
+		begin = time.Now()
+		runErr = runRecipe(dir, strings.NewReplacer(repl...).Replace(script), &out, &errb)
+		if runErr == nil || !bindFailedRE.MatchString(logs()) {
+			break
+		}
+		t.Logf("attempt %d: a port was taken, again on new ports:\n%s", attempt, logs())
 	}
 	if runErr != nil {
 		t.Fatalf("the recipe failed: %v\nstdout:\n%s\nstderr:\n%s\n%s", runErr, out.String(), errb.String(), logs())
@@ -129,4 +125,25 @@ func TestRecipeThreeNodes(t *testing.T) {
 			t.Errorf("n%d did not stop cleanly:\n%s", i, logs())
 		}
 	}
+}
+
+// runRecipe runs script with sh -eu in dir, with the test's udkitd and
+// udkit first on the PATH, for at most 3 minutes. The script and every
+// node it starts are one process group, killed by its id (the shell's
+// PID) when the script ends, so a failed run leaves no node behind.
+func runRecipe(dir, script string, stdout, stderr *bytes.Buffer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-eu", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever is left
+	}
+	return err
 }
