@@ -150,7 +150,7 @@ func TestUdkitdService(t *testing.T) {
 func installUdkitd(t *testing.T, m *machine) {
 	t.Helper()
 	bin := requireUdkitd(t)
-	copyFile(t, bin, filepath.Join(m.root, "usr/local/bin/udkitd"), 0o755)
+	copyHostFile(t, bin, filepath.Join(m.root, "usr/local/bin/udkitd"), 0o755)
 	out, err := exec.Command("ldd", bin).Output()
 	if err != nil {
 		t.Fatalf("ldd %s: %v", bin, err)
@@ -164,18 +164,18 @@ func installUdkitd(t *testing.T, m *machine) {
 			continue
 		}
 		name, host := f[0], f[2]
-		if inImage(m.root, name) {
+		if imageHasLib(m.root, name) {
 			continue
 		}
-		copyFile(t, host, filepath.Join(m.root, libDir, name), 0o644)
+		copyHostFile(t, host, filepath.Join(m.root, libDir, name), 0o644)
 		copied = append(copied, name)
 	}
 	t.Logf("copied into %s: %s", libDir, strings.Join(copied, " "))
-	writeFile(t, filepath.Join(m.root, "etc/ld.so.conf.d/udkitd.conf"), "# udkitd's libraries (e2e)\n"+libDir+"\n", 0o644)
+	writeRootFile(t, filepath.Join(m.root, "etc/ld.so.conf.d/udkitd.conf"), "# udkitd's libraries (e2e)\n"+libDir+"\n", 0o644)
 	if out, err := exec.Command("chroot", m.root, "/sbin/ldconfig").CombinedOutput(); err != nil {
 		t.Fatalf("ldconfig in the image: %v\n%s", err, out)
 	}
-	writeFile(t, filepath.Join(m.root, "etc/systemd/system", dist.UdkitdServiceName), dist.UdkitdService, 0o644)
+	writeRootFile(t, filepath.Join(m.root, "etc/systemd/system", dist.UdkitdServiceName), dist.UdkitdService, 0o644)
 	wants := filepath.Join(m.root, "etc/systemd/system/multi-user.target.wants")
 	if err := os.MkdirAll(wants, 0o755); err != nil {
 		t.Fatal(err)
@@ -186,9 +186,9 @@ func installUdkitd(t *testing.T, m *machine) {
 	}
 }
 
-// inImage reports whether the root file system at root has the library
+// imageHasLib reports whether the root file system at root has the library
 // name in one of the directories the dynamic loader searches.
-func inImage(root, name string) bool {
+func imageHasLib(root, name string) bool {
 	for _, d := range []string{"lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu", "lib64", "lib", "usr/lib"} {
 		if _, err := os.Stat(filepath.Join(root, d, name)); err == nil {
 			return true
@@ -197,7 +197,7 @@ func inImage(root, name string) bool {
 	return false
 }
 
-func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+func copyHostFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
 	in, err := os.Open(from)
 	if err != nil {
@@ -219,7 +219,7 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	}
 }
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+func writeRootFile(t *testing.T, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -247,12 +247,12 @@ func TestManagedServerWithUdkitdService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(reg.root, "etc/udkitd/http.pem"), string(certPEM), 0o600)
-		writeFile(t, filepath.Join(reg.root, "etc/udkitd/http.key"), string(keyPEM), 0o600)
-		writeFile(t, filepath.Join(reg.root, "etc/systemd/system/udkitd.service.d/credentials.conf"),
+		writeRootFile(t, filepath.Join(reg.root, "etc/udkitd/http.pem"), string(certPEM), 0o600)
+		writeRootFile(t, filepath.Join(reg.root, "etc/udkitd/http.key"), string(keyPEM), 0o600)
+		writeRootFile(t, filepath.Join(reg.root, "etc/systemd/system/udkitd.service.d/credentials.conf"),
 			"[Service]\nLoadCredential=http.pem:/etc/udkitd/http.pem\nLoadCredential=http.key:/etc/udkitd/http.key\n", 0o644)
 		const creds = "/run/credentials/udkitd.service"
-		writeFile(t, filepath.Join(reg.root, "etc/default/udkitd"),
+		writeRootFile(t, filepath.Join(reg.root, "etc/default/udkitd"),
 			"UDKITD_OPTS=\"--http "+containerAddr+":"+registryPort+" --http-cert "+creds+"/http.pem --http-key "+creds+"/http.key\"\n", 0o644)
 		reg.writeSeed(seedData{instanceID: "iid-registry-" + reg.name, userData: []byte("#cloud-config\nhostname: registry\n")})
 		reg.boot()
@@ -281,7 +281,7 @@ func TestManagedServerWithUdkitdService(t *testing.T) {
 		d := &udkitd{url: url, caPEM: caPEM, admin: ac}
 
 		inst := newMachineOn(t, img)
-		forward(t, inst, toRegistry)
+		forwardToRegistry(t, inst, toRegistry)
 		ud, _, err := udkit.Render(registryHookSpec(d, d.joinToken(t, cluster), false), udkit.Options{})
 		if err != nil {
 			t.Fatalf("udkit.Render: %v", err)
@@ -311,9 +311,9 @@ func TestManagedServerWithUdkitdService(t *testing.T) {
 	})
 }
 
-// forward listens on hostAddr:registryPort in m's host namespace and
+// forwardToRegistry listens on hostAddr:registryPort in m's host namespace and
 // copies every connection to one that dial opens, until the test ends.
-func forward(t *testing.T, m *machine, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+func forwardToRegistry(t *testing.T, m *machine, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
 	t.Helper()
 	l, err := m.net.listen(net.JoinHostPort(hostAddr, registryPort))
 	if err != nil {
