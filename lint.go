@@ -123,7 +123,10 @@ func (e *LintError) Error() string {
 // text/cloud-config by its Content-Type with or without its #cloud-config
 // line, a jinja template when it holds no jinja syntax), and in every
 // cloud-config, every systemd service written by
-// write_files that has an ExecStop= line is linted as a stop hook.
+// write_files that has an ExecStop= line is linted as a stop hook and
+// every systemd timer (*.timer) with the timer rules of [unit.LintTimer].
+// A unit file given alone is linted as a timer if it has a [Timer]
+// section, as a stop hook otherwise.
 // Findings of the rules in ignore are left out; an unknown id there is an
 // error.
 //
@@ -281,12 +284,13 @@ var rules = []diag.Rule{
 func OwnRules() []diag.Rule { return append([]diag.Rule(nil), rules...) }
 
 // Rules returns every rule udkit checks: the root package's own, then
-// those of the userdata, cloudconfig and unit packages, each id once.
-// [Options.Ignore] and [Lint] take these ids.
+// those of the userdata, cloudconfig and unit packages (the stop-hook
+// rules of [unit.Rules], then the timer rules of [unit.TimerRules]), each
+// id once. [Options.Ignore] and [Lint] take these ids.
 func Rules() []diag.Rule {
 	var out []diag.Rule
 	seen := map[string]bool{}
-	for _, rs := range [][]diag.Rule{rules, userdata.Rules(), cloudconfig.Rules(), unit.Rules()} {
+	for _, rs := range [][]diag.Rule{rules, userdata.Rules(), cloudconfig.Rules(), unit.Rules(), unit.TimerRules()} {
 		for _, r := range rs {
 			if !seen[r.ID] {
 				seen[r.ID] = true
@@ -351,8 +355,9 @@ func lintCloudConfigText(body []byte, b *Budget) diag.List {
 	return lintCloudConfig(c, b)
 }
 
-// lintCloudConfig validates and lints c, and lints every systemd service
-// it writes that has an ExecStop= line as a stop hook. Lines are those of
+// lintCloudConfig validates and lints c, lints every systemd service it
+// writes that has an ExecStop= line as a stop hook, and every systemd
+// timer it writes with the timer rules. Lines are those of
 // the document c was parsed from, if it was. The work is charged to b:
 // each distinct write_files content is decoded once, and each distinct
 // service is linted once (the entries that share it, alias copies of one
@@ -369,16 +374,25 @@ func lintCloudConfig(c *cloudconfig.Config, b *Budget) diag.List {
 	}
 	out = append(out, cloudconfig.Lint(c, within)...)
 	for i, f := range c.WriteFiles {
-		if !serviceFile(f.Path) {
-			continue
+		var ds diag.List
+		switch {
+		case serviceFile(f.Path):
+			ds, _ = budget.Memo(b, stopHookKey{f.Encoding, f.Content}, func() (diag.List, error) {
+				data, err := f.Data(within)
+				if err != nil || !hasExecStop(data) {
+					return nil, nil // Validate reported an error
+				}
+				return lintUnitText(data), nil
+			})
+		case timerFile(f.Path):
+			ds, _ = budget.Memo(b, timerKey{f.Encoding, f.Content}, func() (diag.List, error) {
+				data, err := f.Data(within)
+				if err != nil {
+					return nil, nil // Validate reported an error
+				}
+				return lintUnitText(data), nil
+			})
 		}
-		ds, _ := budget.Memo(b, stopHookKey{f.Encoding, f.Content}, func() (diag.List, error) {
-			data, err := f.Data(within)
-			if err != nil || !hasExecStop(data) {
-				return nil, nil // Validate reported an error
-			}
-			return lintUnitText(data), nil
-		})
 		if len(ds) == 0 {
 			continue
 		}
@@ -404,9 +418,14 @@ func lintCloudConfig(c *cloudconfig.Config, b *Budget) diag.List {
 // service, for the stop-hook rules.
 type stopHookKey struct{ encoding, content string }
 
-// lintUnitText lints the text of a unit file with the stop-hook rules of
-// [unit.Lint]. A unit that does not parse gives its parse error as the
-// one finding. Line is the unit line.
+// timerKey identifies the content of a write_files entry that writes a
+// timer, for the timer rules.
+type timerKey struct{ encoding, content string }
+
+// lintUnitText lints the text of a unit file: a timer (a unit with a
+// [Timer] section) with the timer rules of [unit.LintTimer], any other
+// unit with the stop-hook rules of [unit.Lint]. A unit that does not
+// parse gives its parse error as the one finding. Line is the unit line.
 func lintUnitText(text []byte) diag.List {
 	u, err := unit.Parse(bytes.NewReader(text))
 	if err != nil {
@@ -416,12 +435,20 @@ func lintUnitText(text []byte) diag.List {
 		}
 		return diag.List{{Severity: Error, Rule: unit.RuleParse, Message: err.Error()}}
 	}
+	if u.Section("Timer") != nil {
+		return unit.LintTimer(u)
+	}
 	return unit.Lint(u)
 }
 
 // serviceFile reports whether path is where a systemd service is written.
 func serviceFile(path string) bool {
 	return strings.HasSuffix(path, ".service") && strings.Contains(path, "/systemd/")
+}
+
+// timerFile reports whether path is where a systemd timer is written.
+func timerFile(path string) bool {
+	return strings.HasSuffix(path, ".timer") && strings.Contains(path, "/systemd/")
 }
 
 // isStopHookFile reports whether a write_files entry is a systemd service

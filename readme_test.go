@@ -180,6 +180,7 @@ func rulesTable() string {
 		{"userdata (Lint on the parts, LintDocument on the document as given)", userdata.Rules()},
 		{"cloudconfig (parse, Validate, Lint)", cloudconfig.Rules()},
 		{"unit (Parse, StopHook, the stop-hook Lint)", unit.Rules()},
+		{"unit timers (LintTimer on every *.timer unit written by write_files, and on a timer unit given alone)", unit.TimerRules()},
 	}
 	for _, g := range groups {
 		fmt.Fprintf(&b, "\n%s:\n\n| rule | severity | fires when |\n|---|---|---|\n", g.title)

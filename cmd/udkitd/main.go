@@ -14,6 +14,7 @@
 //	udkitd lease show|set --cluster NAME [--ttl DUR] [...]
 //	udkitd backup FILE [--url URL] [--admin-token-file FILE | --data DIR]
 //	udkitd restore FILE --data DIR [--dqlite ADDR]
+//	udkitd unit
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. Every node, on its
@@ -123,6 +124,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return restore(ctx, args[1:], stdout, stderr)
+	case "unit":
+		return unitCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && !wantsHelp(args[1:]) {
 			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
@@ -154,6 +157,7 @@ commands:
   lease     show or set a cluster's lease TTL (members renew or are evicted)
   backup    write a consistent backup of the whole registry to a file
   restore   make a fresh node's data directory from a backup file
+  unit      print udkitd's hardened systemd unit (dist/udkitd.service)
   version   print the version and VCS revision (also --version)
 
 Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.

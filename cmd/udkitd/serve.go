@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	sdnotify "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/api"
 	"github.com/udkit/udkit/registry/dqlitenode"
@@ -288,6 +289,8 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		readyAttrs = append(readyAttrs, "admin_token_file", tokenFile)
 	}
 	log.Info("ready", readyAttrs...)
+	// Type=notify (dist/udkitd.service); nothing without $NOTIFY_SOCKET.
+	sdnotify.SdNotify(false, sdnotify.SdNotifyReady)
 
 	var serveErr error
 	select {
@@ -296,6 +299,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	case serveErr = <-errc:
 		log.Error("HTTP server stopped: " + serveErr.Error())
 	}
+	sdnotify.SdNotify(false, sdnotify.SdNotifyStopping)
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("HTTP drain: " + err.Error())
