@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -447,5 +448,48 @@ func TestStatusWithoutClusterInfo(t *testing.T) {
 	h, err := svc.Client.Health(ctxT(t))
 	if err != nil || h.Status != "ok" || h.Leader != "" || h.Role != "" {
 		t.Errorf("healthz: %+v, %v", h, err)
+	}
+}
+
+// TestHealthzDoesNotWaitOnClusterInfo: liveness answers 200 while the
+// node's cluster information does not come (dqlite stuck), without leader
+// and role, and names them once the answer arrives.
+func TestHealthzDoesNotWaitOnClusterInfo(t *testing.T) {
+	release := make(chan struct{})
+	var running, most atomic.Int64
+	info := func(ctx context.Context) (api.ClusterInfo, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-release:
+			return api.ClusterInfo{Self: "127.0.0.1:1", Leader: "127.0.0.1:1", Nodes: map[string]string{"127.0.0.1:1": "voter"}}, nil
+		case <-ctx.Done():
+			return api.ClusterInfo{}, ctx.Err()
+		}
+	}
+	svc := newService(t, nil, store.Options{}, api.WithClusterInfo(info), api.WithLimits(api.Limits{ReadyEvery: time.Hour}))
+	ctx := ctxT(t)
+	for i := 0; i < 3; i++ {
+		h, err := svc.Client.Health(ctx)
+		if err != nil || h.Status != "ok" || h.Leader != "" || h.Role != "" {
+			t.Fatalf("healthz %d while the cluster information hangs: %+v, %v", i, h, err)
+		}
+	}
+	if n := most.Load(); n != 1 {
+		t.Errorf("%d cluster information requests at once, want 1 (one refresh at a time)", n)
+	}
+	close(release)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, err := svc.Client.Health(ctx)
+		if err == nil && h.Role == "voter" && h.Leader == "127.0.0.1:1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthz never named the leader: %+v, %v", h, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -33,8 +33,9 @@ func (c ClusterInfo) Role() string {
 // cluster (udkitd's asks dqlite). It enables GET /v1/status (admin), adds
 // the leader and the node's role to /healthz, and the Raft role to the
 // metrics of [WithMetrics]. /healthz and the metrics ask at most once per
-// Limits.ReadyEvery; /healthz never waits for an answer longer than a
-// second, so liveness does not hang on the database.
+// Limits.ReadyEvery (after a failure, at the next call), one request at a
+// time, and get the last answer meanwhile; /healthz waits for a first
+// answer at most a second, so liveness does not hang on the database.
 func WithClusterInfo(f func(ctx context.Context) (ClusterInfo, error)) Option {
 	return func(h *Handler) { h.info.fetch = f }
 }
@@ -51,15 +52,19 @@ type infoCache struct {
 	inflight chan struct{} // closed when the running fetch ends
 }
 
-// get returns the cached info, starting a refresh when it is older than
-// every. It waits for that refresh at most wait (a caller with no answer
-// yet, or one that must be current: wait 0 returns at once).
+// get returns the cached info, starting a refresh in the background when
+// it is older than every. Only a caller that finds no answer at all waits
+// for the refresh, and at most wait; the others get the last answer at
+// once.
 func (c *infoCache) get(every, wait time.Duration) (ClusterInfo, error) {
 	if c.fetch == nil {
 		return ClusterInfo{}, errors.New("no cluster information")
 	}
 	c.mu.Lock()
-	if !c.at.IsZero() && time.Since(c.at) < every {
+	// A failure is not kept: the next caller starts a new refresh (one
+	// at a time, each bounded), so the answer comes back as soon as
+	// dqlite does.
+	if !c.at.IsZero() && c.err == nil && time.Since(c.at) < every {
 		info, err := c.info, c.err
 		c.mu.Unlock()
 		return info, err
@@ -70,8 +75,9 @@ func (c *infoCache) get(every, wait time.Duration) (ClusterInfo, error) {
 		c.inflight = done
 		go c.refresh(done)
 	}
+	known := !c.at.IsZero()
 	c.mu.Unlock()
-	if wait > 0 {
+	if !known && wait > 0 {
 		t := time.NewTimer(wait)
 		select {
 		case <-done:
