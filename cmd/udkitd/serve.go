@@ -317,7 +317,11 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	readyAttrs := []any{"url", scheme + "://" + ln.Addr().String(), "dqlite", node.Address(), "admin_token_file", adminTokenFile(c)}
 	if metricsLn != nil {
 		msrv = metricsServer(metrics, log)
-		go msrv.Serve(metricsLn)
+		go func() {
+			if err := msrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped: " + err.Error())
+			}
+		}()
 		readyAttrs = append(readyAttrs, "metrics_url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
 	log.Info("ready", readyAttrs...)

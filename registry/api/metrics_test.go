@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -491,5 +492,50 @@ func TestHealthzDoesNotWaitOnClusterInfo(t *testing.T) {
 			t.Fatalf("healthz never named the leader: %+v, %v", h, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMetricsShedRequests: a request shed by the limits before routing is
+// still counted under its route pattern, and in the shed counter.
+func TestMetricsShedRequests(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	defer close(release)
+	info := func(ctx context.Context) (api.ClusterInfo, error) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return api.ClusterInfo{}, errors.New("stuck")
+	}
+	m := api.NewMetrics(api.MetricsOptions{NoRuntime: true})
+	svc := newService(t, nil, store.Options{}, api.WithMetrics(m), api.WithClusterInfo(info),
+		api.WithLimits(api.Limits{Unauthenticated: 1}))
+	first := make(chan int)
+	go func() {
+		code, _, _ := call(t, "GET", svc.Srv.URL+"/healthz", "", "", "")
+		first <- code
+	}()
+	<-entered // the first probe holds the only unauthenticated turn
+	code, _, _ := call(t, "GET", svc.Srv.URL+"/healthz", "", "", "")
+	if code != 503 {
+		t.Fatalf("second probe: %d, want 503 (shed)", code)
+	}
+	if code := <-first; code != 200 {
+		t.Fatalf("first probe: %d", code)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	f := &metricsFixture{metrics: srv}
+	fams := f.scrape(t)
+	if v := value(t, fams, "udkitd_http_requests_total", "route=/healthz", "method=GET", "code=503"); v != 1 {
+		t.Errorf("shed /healthz counted %v times, want 1", v)
+	}
+	if v := value(t, fams, "udkitd_http_requests_shed_total", "kind=unauthenticated"); v != 1 {
+		t.Errorf("udkitd_http_requests_shed_total{kind=unauthenticated} = %v, want 1", v)
 	}
 }
