@@ -27,7 +27,7 @@ flags:
 
 // status prints the cluster as one node sees it.
 func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, o := adminFlags("udkitd status", stderr)
+	fs, o := statusFlags(stderr)
 	fs.Usage = func() {
 		io.WriteString(fs.Output(), statusUsage)
 		fs.PrintDefaults()
@@ -40,10 +40,6 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "udkitd status: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-	if o.cluster != "" {
-		fmt.Fprintf(stderr, "udkitd status: --cluster does not apply; status covers every cluster\n")
 		return exitUsage
 	}
 	c, err := o.client()
@@ -65,6 +61,20 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	io.WriteString(stdout, formatStatus(st))
 	return exitOK
+}
+
+// statusFlags are the admin flags but --cluster: status covers every
+// cluster.
+func statusFlags(w io.Writer) (*flag.FlagSet, *tokenOptions) {
+	all, o := adminFlags("udkitd status", w)
+	fs := flag.NewFlagSet("udkitd status", flag.ContinueOnError)
+	fs.SetOutput(w)
+	all.VisitAll(func(f *flag.Flag) {
+		if f.Name != "cluster" {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	return fs, o
 }
 
 // formatStatus renders a status for people: fixed order, one fact a line.
