@@ -48,6 +48,8 @@ leaves:
 	@heavy=$$($(GO) list -deps . $(LEAVES_LEAN) | grep -xE 'net/http|crypto/tls|database/sql' | sort -u); \
 	if [ -n "$$heavy" ]; then \
 		echo "the root package or a leaf imports $$(echo $$heavy): keep the service in registry/store, registry/api, registry/client (see issue 10)" >&2; exit 1; fi
+	@if $(GO) list -deps . $(LEAVES) ./registry ./registry/client | grep -q 'github.com/prometheus/'; then \
+		echo "the root package, a leaf, registry or registry/client imports prometheus: keep metrics in registry/api (issue 14)" >&2; exit 1; fi
 	@for p in userdata cloudconfig unit; do \
 		if $(GO) list -deps ./$$p/... | grep -v "udkit/$$p" | grep -qE 'github.com/udkit/udkit/(userdata|cloudconfig|unit)($$|/)'; then \
 			echo "leaf package $$p imports another leaf (userdata, cloudconfig, unit)" >&2; exit 1; fi; \

@@ -319,13 +319,42 @@ type HealthResponse struct {
 	// Status is "ok" (/healthz), "ready" or "unavailable" (/readyz).
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
-	// Leader is the dqlite address of the cluster's leader (/readyz).
+	// Leader is the dqlite address of the cluster's leader (/readyz,
+	// and /healthz once the node has asked; omitted while unknown).
 	Leader string `json:"leader,omitempty"`
 	// Role is the answering node's role in the cluster: "voter",
-	// "stand-by" or "spare" (/readyz).
+	// "stand-by" or "spare" (/readyz, and /healthz like Leader).
 	Role string `json:"role,omitempty"`
 	// Lease is the lease evictor's state (/healthz, when the daemon runs
 	// one).
+	Lease *LeaseStatus `json:"lease,omitempty"`
+}
+
+// NodeStatus is one dqlite node of the registry's Raft cluster.
+type NodeStatus struct {
+	// Address is the node's dqlite address.
+	Address string `json:"address"`
+	// Role is "voter", "stand-by" or "spare", as the leader reports it.
+	Role string `json:"role"`
+	// Leader is true for the cluster's Raft leader.
+	Leader bool `json:"leader,omitempty"`
+}
+
+// StatusResponse describes the registry as one node sees it (GET
+// /v1/status, admin): its Raft cluster, the member count of every
+// cluster and the lease evictor's state.
+type StatusResponse struct {
+	// Node is the dqlite address of the node that answered; Role its
+	// role ("voter", "stand-by", "spare").
+	Node string `json:"node"`
+	Role string `json:"role"`
+	// Leader is the dqlite address of the Raft leader.
+	Leader string `json:"leader"`
+	// Nodes lists the cluster's nodes, sorted by address.
+	Nodes []NodeStatus `json:"nodes"`
+	// Clusters counts the members of every cluster, sorted by name.
+	Clusters []ClusterSummary `json:"clusters"`
+	// Lease is the answering node's lease evictor state, when it runs one.
 	Lease *LeaseStatus `json:"lease,omitempty"`
 }
 

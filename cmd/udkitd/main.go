@@ -15,6 +15,7 @@
 //	udkitd backup FILE [--url URL] [--admin-token-file FILE | --data DIR]
 //	udkitd restore FILE --data DIR [--dqlite ADDR]
 //	udkitd unit
+//	udkitd status [--url URL] [--json] [--admin-token-file FILE | --data DIR]
 //
 // `udkitd serve --data DIR` alone starts a single dqlite node on
 // 127.0.0.1:9180 and the HTTP API on 127.0.0.1:8180. Every node, on its
@@ -38,6 +39,14 @@
 // goes. The dqlite port has no authentication: a non-loopback --dqlite
 // address needs --tls-cert, --tls-key and --tls-ca, and a non-loopback
 // --http address needs --http-cert and --http-key (or --insecure-http).
+//
+// Monitoring: `udkitd serve --metrics ADDR` serves Prometheus metrics at
+// http://ADDR/metrics on a listener of its own, without a token (off by
+// default; the metrics name clusters and count members but carry no
+// secret, so bind ADDR to loopback or a monitoring network). /healthz
+// (liveness) names the leader and the node's role, /readyz answers 503
+// while the database takes no writes, and `udkitd status` prints the
+// cluster (GET /v1/status, admin token).
 //
 // SIGTERM or SIGINT shuts down cleanly: the HTTP server drains, the
 // database closes, leadership and the vote are handed to another node, the
@@ -126,6 +135,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return restore(ctx, args[1:], stdout, stderr)
 	case "unit":
 		return unitCmd(args[1:], stdout, stderr)
+	case "status":
+		return status(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && !wantsHelp(args[1:]) {
 			// udkitd help COMMAND [SUBCOMMAND]: that command's -h.
@@ -158,6 +169,7 @@ commands:
   backup    write a consistent backup of the whole registry to a file
   restore   make a fresh node's data directory from a backup file
   unit      print udkitd's hardened systemd unit (dist/udkitd.service)
+  status    print the cluster: nodes, roles, leader, members per cluster, lease state
   version   print the version and VCS revision (also --version)
 
 Run "udkitd help COMMAND" (or "udkitd COMMAND --help") for its flags.

@@ -45,6 +45,7 @@ type serveConfig struct {
 	leaseThreshold  float64
 	leaseTolerance  int
 	leaseBatch      int
+	metricsAddr     string
 }
 
 func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -70,6 +71,7 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.Float64Var(&c.leaseThreshold, "lease-renewal-threshold", 0.85, "self-preservation: eviction pauses while fewer than this `FRACTION` of leased members renewed in the last half TTL")
 	fs.IntVar(&c.leaseTolerance, "lease-tolerance", 1, "self-preservation never engages while at most this many leased members are late (a lost instance in a small cluster is still evicted)")
 	fs.IntVar(&c.leaseBatch, "lease-batch", 256, "most members evicted per transaction")
+	fs.StringVar(&c.metricsAddr, "metrics", "", "`ADDR` of a separate plain-HTTP listener serving Prometheus metrics at /metrics, without a token (they name clusters and count members, no secrets); empty: no metrics")
 	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
@@ -112,6 +114,11 @@ func (c *serveConfig) check() error {
 			if !isLoopbackHost(h) {
 				return fmt.Errorf("--join %q is not loopback and the dqlite protocol has no authentication: give --tls-cert, --tls-key and --tls-ca (every node of the cluster needs them)", a)
 			}
+		}
+	}
+	if c.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics %q: %v; use host:port", c.metricsAddr, err)
 		}
 	}
 	if c.maxBatch < 0 {
@@ -217,7 +224,13 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	st, err := store.Open(ctx, node.DB(), store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient})
+	sopt := store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient}
+	var metrics *api.Metrics
+	if c.metricsAddr != "" {
+		metrics = api.NewMetrics(api.MetricsOptions{})
+		sopt.OnBatch = metrics.ObserveBatch
+	}
+	st, err := store.Open(ctx, node.DB(), sopt)
 	if err != nil {
 		shutdownNode()
 		return err
@@ -236,6 +249,18 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		return fmt.Errorf("listen for HTTP on %s: %w", c.httpAddr, err)
 	}
 	ln = api.LimitListener(ln, api.ListenerLimits{PerClient: c.connsPerClient, Total: c.conns})
+	var metricsLn net.Listener
+	if metrics != nil {
+		if metricsLn, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			ln.Close()
+			st.Close()
+			shutdownNode()
+			return fmt.Errorf("listen for metrics on %s: %w", c.metricsAddr, err)
+		}
+		// Scrapers are few: a flood of connections to this port must
+		// not cost file descriptors the API needs.
+		metricsLn = api.LimitListener(metricsLn, api.ListenerLimits{PerClient: 8, Total: 64})
+	}
 	tolerance := c.leaseTolerance
 	if tolerance == 0 {
 		tolerance = -1 // SweepOptions: -1 is none, 0 the default
@@ -253,8 +278,14 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		defer close(evDone)
 		ev.Run(evCtx)
 	}()
+	hopts := []api.Option{api.WithLeaseStatus(ev.Status), api.WithClusterInfo(func(ctx context.Context) (api.ClusterInfo, error) {
+		return clusterInfo(ctx, node)
+	})}
+	if metrics != nil {
+		hopts = append(hopts, api.WithMetrics(metrics))
+	}
 	srv := &http.Server{
-		Handler: api.NewHandler(st, log, api.WithLeaseStatus(ev.Status), api.WithReadiness(func(ctx context.Context) (string, string, error) {
+		Handler: api.NewHandler(st, log, append(hopts, api.WithReadiness(func(ctx context.Context) (string, string, error) {
 			leader, err := node.Leader(ctx)
 			if err != nil {
 				return "", "", err
@@ -264,7 +295,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 				return "", "", err
 			}
 			return leader, nodes[node.Address()], nil
-		})),
+		}))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -284,9 +315,19 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	var msrv *http.Server
 	readyAttrs := []any{"url", scheme + "://" + ln.Addr().String(), "dqlite", node.Address()}
 	if tokenFile != "" { // none: its token was revoked (warned above)
 		readyAttrs = append(readyAttrs, "admin_token_file", tokenFile)
+	}
+	if metricsLn != nil {
+		msrv = metricsServer(metrics, log)
+		go func() {
+			if err := msrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped: " + err.Error())
+			}
+		}()
+		readyAttrs = append(readyAttrs, "metrics_url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
 	log.Info("ready", readyAttrs...)
 	// Type=notify (dist/udkitd.service); nothing without $NOTIFY_SOCKET.
@@ -303,6 +344,9 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("HTTP drain: " + err.Error())
+	}
+	if msrv != nil {
+		msrv.Shutdown(sctx)
 	}
 	cancel()
 	stopEvictor()
@@ -397,4 +441,34 @@ func writeSecret(path, content string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// clusterInfo asks the node for its Raft cluster: the leader and every
+// node's role.
+func clusterInfo(ctx context.Context, node *dqlitenode.Node) (api.ClusterInfo, error) {
+	leader, err := node.Leader(ctx)
+	if err != nil {
+		return api.ClusterInfo{}, err
+	}
+	nodes, err := node.Cluster(ctx)
+	if err != nil {
+		return api.ClusterInfo{}, err
+	}
+	return api.ClusterInfo{Self: node.Address(), Leader: leader, Nodes: nodes}, nil
+}
+
+// metricsServer serves the metrics at /metrics on a listener of their own
+// (--metrics): no token, plain HTTP, nothing else.
+func metricsServer(m *api.Metrics, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }

@@ -46,6 +46,8 @@ type Handler struct {
 	leaseState func() registry.LeaseStatus
 	rd         readiness
 	ratelog    *rateState
+	info       infoCache // WithClusterInfo
+	metrics    *Metrics  // WithMetrics
 
 	mu       sync.Mutex
 	counters Counters
@@ -65,6 +67,7 @@ type Option func(*Handler)
 //
 //	GET    /healthz                                     none    registry.HealthResponse (200: the process serves; no database)
 //	GET    /readyz                                      none    registry.HealthResponse (200 with the leader and role, or 503)
+//	GET    /v1/status                                   admin   registry.StatusResponse (with WithClusterInfo)
 //	GET    /v1/clusters                                 admin   registry.ClustersResponse
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
 //	GET    /v1/clusters/{cluster}/members[?limit=N&after=ID] admin registry.MembersResponse (a page of N after ID; Next is the next page's after)
@@ -99,6 +102,7 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	h.auth = make(chan struct{}, h.limits.Authenticated)
 	h.route("/healthz", map[string]http.HandlerFunc{"GET": h.health})
 	h.route("/readyz", map[string]http.HandlerFunc{"GET": h.readyz})
+	h.route("/v1/status", map[string]http.HandlerFunc{"GET": h.status})
 	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
 	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
 	h.route("/v1/clusters/{cluster}/members/{instance}", map[string]http.HandlerFunc{"DELETE": h.deregister})
@@ -113,11 +117,22 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, registry.Errorf(registry.CodeNotFound, "no such endpoint %q; see the API list in the documentation of api.NewHandler", truncate(r.URL.Path)))
 	})
+	if h.metrics != nil {
+		h.metrics.attach(h)
+	}
 	return h
 }
 
 // ServeHTTP answers one API request, if the limits admit it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.metrics != nil {
+		h.serveInstrumented(w, r)
+		return
+	}
+	h.serve(w, r)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	release, ok := h.admit(w, r)
 	if !ok {
@@ -149,8 +164,17 @@ func (h *Handler) route(pattern string, byMethod map[string]http.HandlerFunc) {
 
 // health answers liveness: the process serves HTTP. It asks nothing of
 // the database, so that a flood of probes costs no query; /readyz does.
+// The leader and role come from the cluster information cache
+// ([WithClusterInfo]): refreshed at most once per Limits.ReadyEvery,
+// waited for at most a second, left out while unknown.
 func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	res := registry.HealthResponse{Status: "ok"}
+	if h.info.fetch != nil {
+		// Cached; a node that cannot ask dqlite is still alive.
+		if info, err := h.info.get(h.limits.ReadyEvery, time.Second); err == nil {
+			res.Leader, res.Role = info.Leader, info.Nodes[info.Self]
+		}
+	}
 	if h.leaseState != nil {
 		st := h.leaseState()
 		res.Lease = &st
@@ -319,7 +343,10 @@ func (h *Handler) reconcile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, registry.ReconcileResponse{Removed: removed, DryRun: req.DryRun})
-	if !req.DryRun { // a dry run changes nothing: no audit line
+	if !req.DryRun { // a dry run changes nothing: no audit line, no count
+		if h.metrics != nil {
+			h.metrics.reconciled.Add(int64(len(removed)))
+		}
 		h.audit(r, "reconcile", "cluster", r.PathValue("cluster"), "live", len(req.Live), "removed", len(removed))
 	}
 }

@@ -136,6 +136,14 @@ func (c *Client) Health(ctx context.Context) (registry.HealthResponse, error) {
 	return out, err
 }
 
+// Status describes the registry as the node asked sees it: its Raft
+// nodes and leader, member counts per cluster, lease state (admin token).
+func (c *Client) Status(ctx context.Context) (registry.StatusResponse, error) {
+	var out registry.StatusResponse
+	err := c.do(ctx, "GET", "/v1/status", nil, &out)
+	return out, err
+}
+
 // Register registers an instance in cluster; the client's token must be the
 // cluster's join token.
 func (c *Client) Register(ctx context.Context, cluster string, req registry.RegisterRequest) (registry.RegisterResponse, error) {

@@ -48,6 +48,10 @@ type Options struct {
 	Transient func(error) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnBatch, if set, is called by the writer goroutine with the number
+	// of operations in each group-commit transaction it starts (the
+	// batch-size histogram of udkitd's metrics). It must not block.
+	OnBatch func(size int)
 }
 
 // Store keeps members and tokens in a SQL database reached through
@@ -422,6 +426,9 @@ func (s *Store) commitBatch(batch []*op) {
 	}
 	s.batches.Add(1)
 	s.batched.Add(int64(len(live)))
+	if s.opt.OnBatch != nil {
+		s.opt.OnBatch(len(live))
+	}
 	// The batch runs on its own context: callers that give up do not
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.RetryFor+s.opt.AttemptTimeout)
