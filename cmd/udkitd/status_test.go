@@ -13,7 +13,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/client"
@@ -43,7 +42,7 @@ func scrapeMetrics(t testing.TB, url string) map[string]*dto.MetricFamily {
 	if res.StatusCode != 200 {
 		t.Fatalf("GET %s: %s", url, res.Status)
 	}
-	p := expfmt.NewTextParser(model.LegacyValidation)
+	var p expfmt.TextParser
 	fams, err := p.TextToMetricFamilies(res.Body)
 	if err != nil {
 		t.Fatalf("parse %s: %v", url, err)

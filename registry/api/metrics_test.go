@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/udkit/udkit/registry"
 	"github.com/udkit/udkit/registry/api"
@@ -86,7 +85,7 @@ func (f *metricsFixture) scrape(t *testing.T) map[string]*dto.MetricFamily {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Fatalf("GET /metrics: Content-Type %q, want the text format 0.0.4", ct)
 	}
-	p := expfmt.NewTextParser(model.LegacyValidation)
+	var p expfmt.TextParser
 	fams, err := p.TextToMetricFamilies(res.Body)
 	if err != nil {
 		t.Fatalf("parse /metrics: %v", err)
