@@ -340,7 +340,7 @@ func redact(u url.URL) string {
 }
 
 func codeForStatus(status int) registry.Code {
-	for _, c := range []registry.Code{registry.CodeInvalid, registry.CodeUnauthorized, registry.CodeForbidden, registry.CodeNotFound, registry.CodeMethod, registry.CodeConflict, registry.CodeTooLarge, registry.CodeUnsupportedMedia, registry.CodeUnavailable} {
+	for _, c := range []registry.Code{registry.CodeInvalid, registry.CodeUnauthorized, registry.CodeForbidden, registry.CodeNotFound, registry.CodeMethod, registry.CodeConflict, registry.CodeGone, registry.CodeTooLarge, registry.CodeUnsupportedMedia, registry.CodeUnavailable} {
 		if c.Status() == status {
 			return c
 		}
