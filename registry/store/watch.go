@@ -236,8 +236,20 @@ func (s *Store) WaitChanges(ctx context.Context, cluster string, after uint64, l
 	w := s.hub.subscribe(cluster, int64(after))
 	defer s.hub.unsubscribe(w)
 	var last registry.ChangesResponse
+	woken := int64(-1)
 	for {
-		out, err := s.Changes(ctx, cluster, after, limit)
+		var out registry.ChangesResponse
+		var err error
+		if woken >= 0 {
+			// Woken by a change: the watchers of the cluster that wait
+			// from the same index share one read.
+			out, err = s.hub.sharedChanges(ctx, cluster, after, limit)
+			if err == nil && out.Index < uint64(woken) {
+				out, err = s.Changes(ctx, cluster, after, limit) // a read from before the change
+			}
+		} else {
+			out, err = s.Changes(ctx, cluster, after, limit)
+		}
 		if err != nil {
 			if ctx.Err() != nil && last.Cluster != "" {
 				return last, nil
@@ -250,6 +262,9 @@ func (s *Store) WaitChanges(ctx context.Context, cluster string, after uint64, l
 		last = out
 		select {
 		case <-w.ch:
+			s.hub.mu.Lock()
+			woken = w.woken
+			s.hub.mu.Unlock()
 		case <-ctx.Done():
 			return last, nil
 		}
@@ -316,16 +331,61 @@ type hub struct {
 	n       int
 	polling bool
 	seen    int64 // the poller's last seq seen; -1: not polled yet
+	flights map[flightKey]*flight
 }
 
 type waiter struct {
 	cluster string
 	after   int64
 	ch      chan struct{}
+	woken   int64 // the seq that woke it last (under hub.mu)
+}
+
+// flightKey names a read of changes that woken watchers share.
+type flightKey struct {
+	cluster string
+	after   uint64
+	limit   int
+}
+
+type flight struct {
+	done chan struct{}
+	res  registry.ChangesResponse
+	err  error
+}
+
+// sharedChanges is Changes for the woken watchers of a cluster: those
+// that wait from the same index share one read in flight, so that a
+// change seen by a thousand watchers costs one read, not a thousand.
+func (h *hub) sharedChanges(ctx context.Context, cluster string, after uint64, limit int) (registry.ChangesResponse, error) {
+	k := flightKey{cluster, after, limit}
+	h.mu.Lock()
+	f := h.flights[k]
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		h.flights[k] = f
+		h.mu.Unlock()
+		// Not the caller's context: the others wait on this read too.
+		rctx, cancel := context.WithTimeout(context.Background(), h.s.opt.AttemptTimeout)
+		f.res, f.err = h.s.Changes(rctx, cluster, after, limit)
+		cancel()
+		h.mu.Lock()
+		delete(h.flights, k)
+		h.mu.Unlock()
+		close(f.done)
+	} else {
+		h.mu.Unlock()
+	}
+	select {
+	case <-f.done:
+		return f.res, f.err
+	case <-ctx.Done():
+		return registry.ChangesResponse{}, registry.Errorf(registry.CodeUnavailable, "read the changes of %s: %v", cluster, ctx.Err())
+	}
 }
 
 func newHub(s *Store) *hub {
-	return &hub{s: s, byC: map[string]map[*waiter]struct{}{}, seen: -1}
+	return &hub{s: s, byC: map[string]map[*waiter]struct{}{}, seen: -1, flights: map[flightKey]*flight{}}
 }
 
 func (h *hub) subscribe(cluster string, after int64) *waiter {
@@ -373,6 +433,7 @@ func (h *hub) wake(clusters map[string]int64) {
 	for c, seq := range clusters {
 		for w := range h.byC[c] {
 			if w.after < seq {
+				w.woken = max(w.woken, seq)
 				select {
 				case w.ch <- struct{}{}:
 				default:
@@ -395,11 +456,18 @@ func (h *hub) wakeAll() {
 	}
 }
 
-// poll runs while anyone waits: every Options.ChangePoll one query for
-// the clusters changed since its last look, whoever committed them.
+// pollIdle is how long the poller goes on after the last watcher left:
+// a watcher between two requests (it answered one, asks again) should not
+// wait for a new poller's first tick.
+const pollIdle = 10 * time.Second
+
+// poll runs while anyone waits (and pollIdle after): every
+// Options.ChangePoll one query for the clusters changed since its last
+// look, whoever committed them.
 func (h *hub) poll() {
 	t := time.NewTicker(h.s.opt.ChangePoll)
 	defer t.Stop()
+	var idleSince time.Time
 	for {
 		select {
 		case <-h.s.quit:
@@ -412,10 +480,17 @@ func (h *hub) poll() {
 		}
 		h.mu.Lock()
 		if h.n == 0 {
-			h.polling = false
-			h.seen = -1
-			h.mu.Unlock()
-			return
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if time.Since(idleSince) >= pollIdle {
+				h.polling = false
+				h.seen = -1
+				h.mu.Unlock()
+				return
+			}
+		} else {
+			idleSince = time.Time{}
 		}
 		from := h.seen
 		h.mu.Unlock()
