@@ -160,6 +160,24 @@ func TestWatchChangesAcrossNodes(t *testing.T) {
 	if a.err != nil || len(a.res.Changes) != 1 || a.res.Changes[0].Kind != registry.ChangeLeft {
 		t.Fatalf("watch on B after a deregistration on C: %+v, %v", a.res, a.err)
 	}
+	// The blocking member list on B, woken by a registration on A.
+	done := make(chan registry.MembersResponse, 1)
+	go func() {
+		var r registry.MembersResponse
+		if status, _ := getIndexed(t, fmt.Sprintf("%s/v1/clusters/web/members?index=%d&wait=30s", cs.srvs[1].URL, a.res.Index), cs.admin, &r); status != 200 {
+			t.Errorf("blocking list on B: %d", status)
+		}
+		done <- r
+	}()
+	for cs.stores[1].Watchers() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := joinA.Register(ctx, "web", registry.RegisterRequest{InstanceID: "i-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; len(r.Members) != 1 || r.Members[0].InstanceID != "i-2" || r.Index <= a.res.Index {
+		t.Fatalf("blocking list on B after a registration on A: %+v", r)
+	}
 }
 
 // TestWatchGoneAndBadParameters: an index older than the kept changes is
