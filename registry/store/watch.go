@@ -145,9 +145,6 @@ func (s *Store) Changes(ctx context.Context, cluster string, after uint64, limit
 
 func (s *Store) readChanges(ctx context.Context, cluster string, after uint64, limit int) (registry.ChangesResponse, error) {
 	out := registry.ChangesResponse{Cluster: cluster, Changes: []registry.Change{}}
-	if after > 1<<62 {
-		return out, gone(cluster, after, 0, 0)
-	}
 	head, horizon, err := readHead(ctx, s.db)
 	if err != nil {
 		return out, err
@@ -212,14 +209,14 @@ func (s *Store) readChanges(ctx context.Context, cluster string, after uint64, l
 // checkIndex fails with CodeGone when the changes after after are not
 // all kept, or after is beyond the index.
 func checkIndex(cluster string, after uint64, head, horizon int64) error {
-	if int64(after) < horizon || int64(after) > max(head, horizon) {
+	if after < uint64(horizon) || after > uint64(max(head, horizon)) {
 		return gone(cluster, after, head, horizon)
 	}
 	return nil
 }
 
 func gone(cluster string, after uint64, head, horizon int64) error {
-	if int64(after) < horizon {
+	if after < uint64(horizon) {
 		return registry.Errorf(registry.CodeGone, "changes of %s after index %d: the registry keeps changes after index %d only; re-list the members (GET /v1/clusters/%s/members) and watch from that list's index", cluster, after, horizon, cluster)
 	}
 	return registry.Errorf(registry.CodeGone, "changes of %s after index %d: the registry's index is %d, lower (a registry restored from a backup, or another registry); re-list the members (GET /v1/clusters/%s/members) and watch from that list's index", cluster, after, max(head, horizon), cluster)
@@ -233,7 +230,7 @@ func (s *Store) WaitChanges(ctx context.Context, cluster string, after uint64, l
 	if err := registry.ValidateCluster(cluster); err != nil {
 		return registry.ChangesResponse{}, registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	w := s.hub.subscribe(cluster, int64(after))
+	w := s.hub.subscribe(cluster, int64(min(after, 1<<62)))
 	defer s.hub.unsubscribe(w)
 	var last registry.ChangesResponse
 	woken := int64(-1)
@@ -280,10 +277,7 @@ func (s *Store) WaitCluster(ctx context.Context, cluster string, after uint64) e
 	if err := registry.ValidateCluster(cluster); err != nil {
 		return registry.Errorf(registry.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "registry: "))
 	}
-	if after > 1<<62 {
-		return nil
-	}
-	w := s.hub.subscribe(cluster, int64(after))
+	w := s.hub.subscribe(cluster, int64(min(after, 1<<62)))
 	defer s.hub.unsubscribe(w)
 	for {
 		var changed bool

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -237,8 +238,10 @@ func TestChangesPrunedWindow(t *testing.T) {
 	if err != nil || len(got.Changes) != 10 {
 		t.Fatalf("the last 10: %d changes, %v", len(got.Changes), err)
 	}
-	if _, err := st.Changes(ctx, "web", idx+1, 0); !registry.IsCode(err, registry.CodeGone) {
-		t.Fatalf("after beyond the index: %v, want gone", err)
+	for _, after := range []uint64{idx + 1, 1 << 63, ^uint64(0)} {
+		if _, err := st.Changes(ctx, "web", after, 0); !registry.IsCode(err, registry.CodeGone) || !strings.Contains(err.Error(), "index is 40, lower") {
+			t.Fatalf("after %d, beyond the index: %v, want gone", after, err)
+		}
 	}
 	// WaitCluster cannot tell for a pruned index: it returns at once.
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
