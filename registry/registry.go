@@ -151,6 +151,11 @@ type MembersResponse struct {
 	// Next, when set, is the cursor of the next page: ask again with
 	// after=Next. Empty on the last page (and when not paging).
 	Next string `json:"next,omitempty"`
+	// Index is the registry's change index when the list was read
+	// (also in the X-Udkit-Index header): the list holds every change
+	// up to it. Watch from it (GET .../changes?after=Index); when paging,
+	// use the first page's. See [ChangesResponse].
+	Index uint64 `json:"index"`
 }
 
 // Lease is a cluster's lease setting. A cluster with a lease (TTLSeconds
@@ -369,6 +374,7 @@ const (
 	CodeNotFound         Code = "not_found"              // 404
 	CodeMethod           Code = "method_not_allowed"     // 405
 	CodeConflict         Code = "conflict"               // 409
+	CodeGone             Code = "gone"                   // 410: a change index older than the kept changes: re-list
 	CodeTooLarge         Code = "too_large"              // 413
 	CodeUnsupportedMedia Code = "unsupported_media_type" // 415
 	CodeInternal         Code = "internal"               // 500
@@ -390,6 +396,8 @@ func (c Code) Status() int {
 		return 405
 	case CodeConflict:
 		return 409
+	case CodeGone:
+		return 410
 	case CodeTooLarge:
 		return 413
 	case CodeUnsupportedMedia:

@@ -254,16 +254,20 @@ udkit plan --cloud-cfg image/etc/cloud/cloud.cfg --json user-data`,
 			{name: "url", arg: "URL", doc: "registry URL (env " + envRegistryURL + ")"},
 			{name: "token-file", arg: "FILE", file: true, doc: "FILE holding the admin token, e.g. udkitd's DATA/admin.token (env " + envRegistryTokenFile + ")"},
 			{name: "ca", arg: "FILE", file: true, doc: "PEM FILE of the CA to trust for an https URL (env " + envRegistryCA + ")"},
-			{name: "json", doc: "print the registry's JSON answer"},
-			{name: "timeout", arg: "DURATION", doc: "overall request timeout (default 30s)"},
+			{name: "json", doc: "print the registry's JSON answer (with --watch: one JSON object per line)"},
+			{name: "watch", doc: "list CLUSTER, then print each change as it happens until interrupted"},
+			{name: "timeout", arg: "DURATION", doc: "overall request timeout (default 30s; --watch waits up to 3/4 of it per request)"},
 			{name: "insecure-http", doc: "send the admin token over plain http:// to a host that is not loopback"},
 		},
 		examples: `# Every cluster and its member count.
 udkit members --token-file /var/lib/udkitd/admin.token
 
 # The members of one cluster, as JSON.
-UDKIT_REGISTRY_URL=https://registry.example:8180 udkit members --json web`,
-		exit: "0 listed; 1 the registry refused (unknown token or cluster); 2 usage, no or unreadable token, registry unreachable.",
+UDKIT_REGISTRY_URL=https://registry.example:8180 udkit members --json web
+
+# Print joins and leaves of web as they happen (Ctrl-C stops).
+udkit members --watch --token-file /var/lib/udkitd/admin.token web`,
+		exit: "0 listed (--watch: interrupted); 1 the registry refused (unknown token or cluster); 2 usage, no or unreadable token, registry unreachable. --watch retries an unreachable registry (a line on standard error each time) rather than exit.",
 	},
 	"version": {
 		usage: "version",

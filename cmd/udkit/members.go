@@ -36,6 +36,8 @@ const membersUsage = `usage: udkit members [flags] [CLUSTER]
 
 Lists the members of CLUSTER registered with udkitd, or every cluster and
 its member count when no CLUSTER is given. Needs the admin token.
+With --watch, lists CLUSTER and then prints its changes as they happen,
+one line each, until interrupted.
 
 flags:
 `
@@ -48,6 +50,7 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ca := fs.String("ca", os.Getenv(envRegistryCA), "PEM `FILE` of the CA to trust for an https URL (env "+envRegistryCA+")")
 	asJSON := fs.Bool("json", false, "print the registry's JSON answer")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall request timeout")
+	watch := fs.Bool("watch", false, "list CLUSTER, then print each change as it happens (one line, or one JSON object with --json, per change) until interrupted")
 	insecure := fs.Bool("insecure-http", false, "send the admin token over plain http:// to a host that is not loopback (readable by anyone on the path; prefer https)")
 	fs.Usage = func() {
 		io.WriteString(stderr, membersUsage)
@@ -90,6 +93,10 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	ctx := context.Background()
+	if fs.NArg() == 0 && *watch {
+		fmt.Fprintf(stderr, "udkit members: --watch needs a CLUSTER\n")
+		return exitUsage
+	}
 	if fs.NArg() == 0 {
 		cs, err := c.Clusters(ctx)
 		if err != nil {
@@ -107,13 +114,16 @@ func members(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return exitUsage
 	}
-	ms, err := c.Members(ctx, cluster)
+	if *watch {
+		return watchMembers(c, cluster, *asJSON, stdout, stderr)
+	}
+	ms, idx, err := c.MembersAt(ctx, cluster)
 	if err != nil {
 		fmt.Fprintf(stderr, "udkit members: %v\n", err)
 		return requestExit(err)
 	}
 	if *asJSON {
-		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms})
+		return printJSON(stdout, registry.MembersResponse{Cluster: cluster, Members: ms, Index: idx})
 	}
 	io.WriteString(stdout, formatMembers(ms))
 	return exitOK

@@ -42,6 +42,7 @@ type Handler struct {
 	limits     Limits
 	unauth     chan struct{} // a turn per unauthenticated request served
 	auth       chan struct{} // a turn per authenticated request served
+	watchers   chan struct{} // a turn per blocking query (watch.go)
 	readyCheck func(context.Context) (string, string, error)
 	leaseState func() registry.LeaseStatus
 	rd         readiness
@@ -71,6 +72,8 @@ type Option func(*Handler)
 //	GET    /v1/clusters                                 admin   registry.ClustersResponse
 //	POST   /v1/clusters/{cluster}/members               join    registry.RegisterRequest -> registry.RegisterResponse (201 new, 200 repeated)
 //	GET    /v1/clusters/{cluster}/members[?limit=N&after=ID] admin registry.MembersResponse (a page of N after ID; Next is the next page's after)
+//	GET    /v1/clusters/{cluster}/members?index=I[&wait=D] admin registry.MembersResponse, blocking until a change after index I (watch.go)
+//	GET    /v1/clusters/{cluster}/changes?after=I[&wait=D][&limit=N] admin registry.ChangesResponse (410: re-list)
 //	DELETE /v1/clusters/{cluster}/members/{instance}    member or admin -> registry.DeregisterResponse
 //	POST   /v1/clusters/{cluster}/members/{instance}/renew member -> registry.RenewResponse (no body; group-committed)
 //	GET    /v1/clusters/{cluster}/lease                 admin   registry.Lease
@@ -100,11 +103,13 @@ func NewHandler(st *store.Store, log *slog.Logger, opts ...Option) *Handler {
 	}
 	h.unauth = make(chan struct{}, h.limits.Unauthenticated)
 	h.auth = make(chan struct{}, h.limits.Authenticated)
+	h.watchers = make(chan struct{}, h.limits.Watchers)
 	h.route("/healthz", map[string]http.HandlerFunc{"GET": h.health})
 	h.route("/readyz", map[string]http.HandlerFunc{"GET": h.readyz})
 	h.route("/v1/status", map[string]http.HandlerFunc{"GET": h.status})
 	h.route("/v1/clusters", map[string]http.HandlerFunc{"GET": h.clusters})
 	h.route("/v1/clusters/{cluster}/members", map[string]http.HandlerFunc{"POST": h.register, "GET": h.members})
+	h.route("/v1/clusters/{cluster}/changes", map[string]http.HandlerFunc{"GET": h.changes})
 	h.route("/v1/clusters/{cluster}/members/{instance}", map[string]http.HandlerFunc{"DELETE": h.deregister})
 	h.route("/v1/clusters/{cluster}/members/{instance}/renew", map[string]http.HandlerFunc{"POST": h.renew})
 	h.route("/v1/clusters/{cluster}/lease", map[string]http.HandlerFunc{"GET": h.lease, "PUT": h.setLease})
@@ -302,12 +307,22 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	if !h.waitMembers(w, r, cluster) {
+		return
+	}
+	// The index first: the list holds every change up to it.
+	idx, err := h.st.ChangeIndex(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	ms, next, err := h.st.MembersPage(r.Context(), cluster, q.Get("after"), limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms, Next: next})
+	w.Header().Set(IndexHeader, strconv.FormatUint(idx, 10))
+	writeJSON(w, http.StatusOK, registry.MembersResponse{Cluster: cluster, Members: ms, Next: next, Index: idx})
 }
 
 func (h *Handler) deregister(w http.ResponseWriter, r *http.Request) {

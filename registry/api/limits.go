@@ -29,6 +29,14 @@ type Limits struct {
 	// Wait bounds an authenticated request's wait for a turn. 0 means
 	// DefaultLimits.Wait.
 	Wait time.Duration
+	// Watchers is the most blocking queries (watches: GET
+	// .../members?index=N, GET .../changes?wait=D) waiting at once. A
+	// watch takes a watcher's turn for its whole wait instead of an
+	// authenticated request's, so that watches cannot starve
+	// registrations; more are answered 503 with Retry-After at once.
+	// Each costs a goroutine, a connection and one query per change of
+	// its cluster. 0 means DefaultLimits.Watchers.
+	Watchers int
 	// ReadyEvery is how often /readyz asks the database and the cluster;
 	// answers in between repeat the last result, so that a flood of
 	// probes costs one check per interval. 0 means
@@ -37,7 +45,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of a handler made without [WithLimits].
-var DefaultLimits = Limits{Unauthenticated: 64, Authenticated: 512, Wait: 5 * time.Second, ReadyEvery: time.Second}
+var DefaultLimits = Limits{Unauthenticated: 64, Authenticated: 512, Watchers: 1024, Wait: 5 * time.Second, ReadyEvery: time.Second}
 
 // WithLimits sets the handler's [Limits]; zero fields keep their defaults.
 func WithLimits(l Limits) Option {
@@ -47,6 +55,9 @@ func WithLimits(l Limits) Option {
 		}
 		if l.Authenticated > 0 {
 			h.limits.Authenticated = l.Authenticated
+		}
+		if l.Watchers > 0 {
+			h.limits.Watchers = l.Watchers
 		}
 		if l.Wait > 0 {
 			h.limits.Wait = l.Wait
@@ -72,6 +83,9 @@ type Counters struct {
 	// ShedAuthenticated counts authenticated requests answered 503 after
 	// waiting Limits.Wait for a turn.
 	ShedAuthenticated int64
+	// ShedWatchers counts blocking queries answered 503 because
+	// Limits.Watchers were waiting.
+	ShedWatchers int64
 	// ReadyChecks counts the readiness checks that reached the store.
 	ReadyChecks int64
 	// LogLinesSuppressed counts log lines the rate limit dropped.
@@ -102,6 +116,9 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (release func(),
 			shed(w)
 			return nil, false
 		}
+	}
+	if isWatch(r) {
+		return h.admitWatch(w)
 	}
 	select {
 	case h.auth <- struct{}{}:

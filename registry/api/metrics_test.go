@@ -168,6 +168,11 @@ func TestMetricsExposition(t *testing.T) {
 	if code, _, _ := call(t, "GET", f.svc.Srv.URL+"/v1/clusters", "", "", ""); code != 401 {
 		t.Fatalf("GET /v1/clusters without a token: %d, want 401", code)
 	}
+	// A blocking query (the index is already passed: it returns at once)
+	// has its own series, so that waits stay out of the route's latency.
+	if code, _, _ := call(t, "GET", f.svc.Srv.URL+"/v1/clusters/web/members?index=1&wait=1s", f.svc.Admin, "", ""); code != 200 {
+		t.Fatalf("blocking GET members: %d, want 200", code)
+	}
 
 	fams := f.scrape(t)
 	for _, tc := range []struct {
@@ -179,6 +184,8 @@ func TestMetricsExposition(t *testing.T) {
 		{"udkitd_http_requests_total", []string{"route=/v1/clusters/{cluster}/reconcile", "method=POST", "code=200"}, 1},
 		{"udkitd_http_requests_total", []string{"route=/v1/clusters", "method=GET", "code=401"}, 1},
 		{"udkitd_http_request_duration_seconds", []string{"route=/v1/clusters/{cluster}/members"}, 4},
+		{"udkitd_http_requests_total", []string{"route=/v1/clusters/{cluster}/members?wait", "method=GET", "code=200"}, 1},
+		{"udkitd_http_request_duration_seconds", []string{"route=/v1/clusters/{cluster}/members?wait"}, 1},
 		{"udkitd_cluster_members", []string{"cluster=web"}, 2},
 		{"udkitd_cluster_members", []string{"cluster=db"}, 1},
 		{"udkitd_clusters", nil, 2},

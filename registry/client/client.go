@@ -189,24 +189,37 @@ const MembersPageSize = 1000
 // Members lists the members of cluster (admin token), following the
 // pages of MembersPageSize until the last.
 func (c *Client) Members(ctx context.Context, cluster string) ([]registry.Member, error) {
+	ms, _, err := c.MembersAt(ctx, cluster)
+	return ms, err
+}
+
+// MembersAt is [Client.Members] that also returns the registry's change
+// index as of the list (the first page's): the list holds every change
+// up to it, so a watch from it ([Client.Watch], [Client.Changes]) misses
+// none (and may repeat some already in the list).
+func (c *Client) MembersAt(ctx context.Context, cluster string) ([]registry.Member, uint64, error) {
 	var all []registry.Member
 	after := ""
+	var index uint64
 	for {
-		page, next, err := c.MembersPage(ctx, cluster, after, MembersPageSize)
+		page, err := c.membersPage(ctx, cluster, after, MembersPageSize)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		all = append(all, page...)
-		if next == "" {
+		if after == "" {
+			index = page.Index
+		}
+		all = append(all, page.Members...)
+		if page.Next == "" {
 			if all == nil {
 				all = []registry.Member{}
 			}
-			return all, nil
+			return all, index, nil
 		}
-		if next <= after {
-			return nil, fmt.Errorf("registry: list members of %s: the registry's next page cursor %q does not advance past %q", cluster, truncate(next), truncate(after))
+		if page.Next <= after {
+			return nil, 0, fmt.Errorf("registry: list members of %s: the registry's next page cursor %q does not advance past %q", cluster, truncate(page.Next), truncate(after))
 		}
-		after = next
+		after = page.Next
 	}
 }
 
@@ -214,14 +227,19 @@ func (c *Client) Members(ctx context.Context, cluster string) ([]registry.Member
 // most limit, whose instance ids sort after after ("" for the first
 // page). next is the after of the following page, "" after the last.
 func (c *Client) MembersPage(ctx context.Context, cluster, after string, limit int) (members []registry.Member, next string, err error) {
+	out, err := c.membersPage(ctx, cluster, after, limit)
+	return out.Members, out.Next, err
+}
+
+func (c *Client) membersPage(ctx context.Context, cluster, after string, limit int) (registry.MembersResponse, error) {
 	q := url.Values{}
 	q.Set("limit", strconv.Itoa(limit))
 	if after != "" {
 		q.Set("after", after)
 	}
 	var out registry.MembersResponse
-	err = c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members?"+q.Encode(), nil, &out)
-	return out.Members, out.Next, err
+	err := c.do(ctx, "GET", "/v1/clusters/"+url.PathEscape(cluster)+"/members?"+q.Encode(), nil, &out)
+	return out, err
 }
 
 // Clusters lists the clusters with their member counts (admin token).
@@ -397,7 +415,7 @@ func redact(u url.URL) string {
 }
 
 func codeForStatus(status int) registry.Code {
-	for _, c := range []registry.Code{registry.CodeInvalid, registry.CodeUnauthorized, registry.CodeForbidden, registry.CodeNotFound, registry.CodeMethod, registry.CodeConflict, registry.CodeTooLarge, registry.CodeUnsupportedMedia, registry.CodeUnavailable} {
+	for _, c := range []registry.Code{registry.CodeInvalid, registry.CodeUnauthorized, registry.CodeForbidden, registry.CodeNotFound, registry.CodeMethod, registry.CodeConflict, registry.CodeGone, registry.CodeTooLarge, registry.CodeUnsupportedMedia, registry.CodeUnavailable} {
 		if c.Status() == status {
 			return c
 		}

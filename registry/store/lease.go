@@ -300,6 +300,8 @@ func (s *Store) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, error
 		var batch []Evicted
 		var leased, fresh int
 		var paused bool
+		var chs []change
+		var lastSeq int64
 		err := s.retry(ctx, "evict expired leases", func(ctx context.Context) error {
 			batch = batch[:0]
 			tx, err := s.db.BeginTx(ctx, nil)
@@ -356,16 +358,24 @@ func (s *Store) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, error
 			if err := deleteMembers(ctx, tx, keys); err != nil {
 				return err
 			}
+			chs = chs[:0]
 			for i, e := range batch {
 				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO released_ids (cluster, instance_id, token_hash, released_at, reason) VALUES (?, ?, ?, ?, 'expired')`,
 					e.Cluster, e.InstanceID, hashes[i], now); err != nil {
 					return err
 				}
+				chs = append(chs, change{e.Cluster, e.InstanceID, registry.ChangeEvicted})
+			}
+			if lastSeq, err = s.recordChanges(ctx, tx, chs, now); err != nil {
+				return err
 			}
 			return tx.Commit()
 		})
 		if err != nil {
 			return res, err
+		}
+		if len(batch) > 0 {
+			s.changed(chs, lastSeq)
 		}
 		if first {
 			res.Leased, res.Fresh = leased, fresh

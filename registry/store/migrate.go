@@ -83,6 +83,27 @@ var migrations = []string{
 	// node's dqlite address, so that the admin token list says which
 	// node's file it is; '' for tokens made through the API.
 	`ALTER TABLE admin_tokens ADD COLUMN node TEXT NOT NULL DEFAULT '';`,
+	// 7: the change index, for watches (watch.go). Every change of a
+	// membership (joined, replaced, left, evicted, reconciled) adds a
+	// row in the transaction that makes it; seq (AUTOINCREMENT: never
+	// reused, even after pruning) orders them as the Raft log does. Old
+	// rows are pruned to a window (Options.ChangeWindow); change_horizon
+	// holds the highest seq pruned, so that a watcher behind it is told
+	// to re-list. Members registered before this migration have no
+	// change row: a watcher lists first.
+	`CREATE TABLE changes (
+		seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+		cluster     TEXT    NOT NULL,
+		instance_id TEXT    NOT NULL,
+		kind        TEXT    NOT NULL,
+		at          INTEGER NOT NULL
+	);
+	CREATE INDEX changes_cluster ON changes (cluster, seq);
+	CREATE TABLE change_horizon (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		through INTEGER NOT NULL
+	);
+	INSERT INTO change_horizon (id, through) VALUES (1, 0);`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -100,3 +100,45 @@ func TestMigrationLeases(t *testing.T) {
 		t.Fatalf("renew without a lease: %+v, %v", r, err)
 	}
 }
+
+// TestMigrationChanges: a database from before the change index keeps its
+// members; the index starts at 0 (a watcher lists first) and the first
+// change after the migration is 1.
+func TestMigrationChanges(t *testing.T) {
+	db := nodetest.Start(t).DB()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := db.ExecContext(ctx, store.Migrations[i]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, 0)`, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _ := registry.NewToken(registry.MemberTokenPrefix)
+	if _, err := db.ExecContext(ctx, `INSERT INTO members VALUES ('web', 'i-a', '', '{}', '', ?, 1000, 2000, 2000)`, store.HashToken(tok)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if idx, err := st.ChangeIndex(ctx); err != nil || idx != 0 {
+		t.Fatalf("index after the migration: %d, %v", idx, err)
+	}
+	if ms, err := st.Members(ctx, "web"); err != nil || len(ms) != 1 {
+		t.Fatalf("members after the migration: %+v, %v", ms, err)
+	}
+	if r, err := st.Deregister(ctx, "web", "i-a", tok); err != nil || !r.Deregistered {
+		t.Fatal(r, err)
+	}
+	got, err := st.Changes(ctx, "web", 0, 0)
+	if err != nil || len(got.Changes) != 1 || got.Changes[0].Seq != 1 || got.Changes[0].Kind != registry.ChangeLeft || got.Index != 1 {
+		t.Fatalf("changes after the migration: %+v, %v", got, err)
+	}
+}

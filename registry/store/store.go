@@ -52,6 +52,13 @@ type Options struct {
 	// of operations in each group-commit transaction it starts (the
 	// batch-size histogram of udkitd's metrics). It must not block.
 	OnBatch func(size int)
+	// ChangeWindow is how many membership changes (all clusters) the
+	// change index keeps for watchers (watch.go); a watcher further
+	// behind must list again. 0 means DefaultChangeWindow.
+	ChangeWindow int
+	// ChangePoll is how often, while watchers wait, the store looks for
+	// changes committed through other nodes. 0 means DefaultChangePoll.
+	ChangePoll time.Duration
 }
 
 // Store keeps members and tokens in a SQL database reached through
@@ -70,6 +77,7 @@ type Store struct {
 	batched   atomic.Int64
 	retries   atomic.Int64
 	ops       chan *op
+	hub       *hub
 	quit      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -131,6 +139,12 @@ func Open(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.ChangeWindow <= 0 {
+		opt.ChangeWindow = DefaultChangeWindow
+	}
+	if opt.ChangePoll <= 0 {
+		opt.ChangePoll = DefaultChangePoll
+	}
 	s := &Store{
 		db:   db,
 		opt:  opt,
@@ -138,6 +152,7 @@ func Open(ctx context.Context, db *sql.DB, opt Options) (*Store, error) {
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
 	}
+	s.hub = newHub(s)
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -545,6 +560,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 
 	now := s.opt.Now().UTC()
 	results = make([]result, len(ops))
+	var chs []change // one per change, in order (watch.go)
 	for i, o := range ops {
 		k := memberKey{o.cluster, o.instanceID}
 		cur := final[k]
@@ -584,6 +600,11 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			}
 			final[k] = nr
 			results[i] = result{member: nr.Member, created: cur == nil}
+			kind := registry.ChangeJoined
+			if cur != nil {
+				kind = registry.ChangeReplaced
+			}
+			chs = append(chs, change{o.cluster, o.instanceID, kind})
 		case opDeregister:
 			if o.admin {
 				delete(relFinal, k) // an admin frees the id
@@ -603,6 +624,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 				relFinal[k] = cur.tokenHash
 			}
 			results[i].removed = true
+			chs = append(chs, change{o.cluster, o.instanceID, registry.ChangeLeft})
 		}
 	}
 
@@ -647,6 +669,10 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 			return nil, err
 		}
 	}
+	lastSeq, err := s.recordChanges(ctx, tx, chs, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
 
 	if err := tx.Commit(); err != nil {
 		committed = true // nothing left to roll back
@@ -660,6 +686,7 @@ func (s *Store) applyBatch(ctx context.Context, ops []*op) (results []result, er
 		return nil, err
 	}
 	committed = true
+	s.changed(chs, lastSeq)
 	for i, o := range ops {
 		if o.prev == nil || o.prev.err != nil || results[i].err != nil {
 			continue
@@ -1012,6 +1039,8 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.Reco
 	}
 	before := req.RegisteredBefore.UnixNano()
 	var removed []string
+	var chs []change
+	var lastSeq int64
 	err := s.retry(ctx, "reconcile "+cluster, func(ctx context.Context) error {
 		removed = removed[:0]
 		tx, err := s.db.BeginTx(ctx, nil)
@@ -1048,6 +1077,13 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.Reco
 			keys[i] = memberKey{cluster, id}
 		}
 		if err := deleteMembers(ctx, tx, keys); err != nil {
+			return err
+		}
+		chs = chs[:0]
+		for _, id := range removed {
+			chs = append(chs, change{cluster, id, registry.ChangeReconciled})
+		}
+		if lastSeq, err = s.recordChanges(ctx, tx, chs, s.opt.Now().UTC().UnixNano()); err != nil {
 			return err
 		}
 		// Ids bound to the token of a member that deregistered are
@@ -1089,6 +1125,7 @@ func (s *Store) Reconcile(ctx context.Context, cluster string, req registry.Reco
 	if err != nil {
 		return nil, err
 	}
+	s.changed(chs, lastSeq)
 	if removed == nil {
 		removed = []string{}
 	}
