@@ -126,7 +126,9 @@ func (e *LintError) Error() string {
 // write_files that has an ExecStop= line is linted as a stop hook and
 // every systemd timer (*.timer) with the timer rules of [unit.LintTimer].
 // A unit file given alone is linted as a timer if it has a [Timer]
-// section, as a stop hook otherwise.
+// section, else with [unit.Lint], which checks a daemon (no ExecStop=,
+// not Type=oneshot: [unit.IsStopHook]) with the rules for every service
+// only.
 // Findings of the rules in ignore are left out; an unknown id there is an
 // error.
 //
@@ -424,7 +426,7 @@ type timerKey struct{ encoding, content string }
 
 // lintUnitText lints the text of a unit file: a timer (a unit with a
 // [Timer] section) with the timer rules of [unit.LintTimer], any other
-// unit with the stop-hook rules of [unit.Lint]. A unit that does not
+// unit with [unit.Lint] (the stop-hook rules, or a daemon's). A unit that does not
 // parse gives its parse error as the one finding. Line is the unit line.
 func lintUnitText(text []byte) diag.List {
 	u, err := unit.Parse(bytes.NewReader(text))

@@ -77,7 +77,10 @@ var deadlockTargets = []string{"cloud-final.service", "cloud-init.target"}
 var rootDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"}
 
 // Lint checks u as a stop hook (the [Rules] list every check) and returns
-// its findings sorted by line and rule id. A finding's Line is the unit
+// its findings sorted by line and rule id. A service that is not shaped as
+// one ([IsStopHook]: a daemon with no ExecStop=) gets only the rules that
+// hold for every service: Exec*= syntax and paths, specifiers,
+// network-online-wants, mounts-x20 and timeout-stop-invalid. A finding's Line is the unit
 // line it is about: the option's line, or the header of the section
 // something is missing from; 0 when the section itself is missing or the
 // unit was built in code. An empty result means no rule
@@ -167,7 +170,62 @@ func (l *linter) words(section, key string) map[string]int {
 	return m
 }
 
+// IsStopHook reports whether u is shaped as a stop hook, so that [Lint]
+// checks it with every rule: a Type=oneshot service (Type= given, or
+// implied by a [Service] with no ExecStart=) or a service with an
+// ExecStop= line. Any other service (a daemon: Type=simple, exec,
+// notify, forking, dbus or idle, with no ExecStop=) stops by a signal,
+// and only the rules that hold for every service apply to it.
+func IsStopHook(u *Unit) bool {
+	if len(u.Options("Service", "ExecStop")) > 0 {
+		return true
+	}
+	return serviceType(u) == "oneshot"
+}
+
+// serviceType is the Type= of u's [Service] as systemd reads it: the last
+// assignment, else oneshot when there is no ExecStart=, else simple.
+func serviceType(u *Unit) string {
+	if os := u.Options("Service", "Type"); len(os) > 0 {
+		return os[len(os)-1].Value
+	}
+	if len(u.Options("Service", "ExecStart")) == 0 {
+		return "oneshot"
+	}
+	return "simple"
+}
+
+// daemonRules are the rules that hold for every service, a daemon's too:
+// what makes systemd refuse or misread a line, and an ordering that
+// orders nothing. The rest are about a stop command that must run at
+// shutdown, which a daemon does not have.
+var daemonRules = map[string]bool{
+	"network-online-wants": true,
+	"exec-syntax":          true,
+	"exec-path-special":    true,
+	"exec-not-absolute":    true,
+	"exec-shell-syntax":    true,
+	"percent-unknown":      true,
+	"percent-specifier":    true,
+	"timeout-stop-invalid": true,
+	"mounts-x20":           true,
+}
+
 func (l *linter) run() {
+	l.runAll()
+	if IsStopHook(l.u) {
+		return
+	}
+	kept := l.diags[:0]
+	for _, d := range l.diags {
+		if daemonRules[d.Rule] {
+			kept = append(kept, d)
+		}
+	}
+	l.diags = kept
+}
+
+func (l *linter) runAll() {
 	svc := l.headerLine("Service")
 	stops := l.list("Service", "ExecStop")
 
@@ -179,12 +237,10 @@ func (l *linter) run() {
 	}
 
 	// remain-after-exit
-	typ := "simple"
+	typ := serviceType(l.u)
 	typeLine := svc
 	if o, ok := l.last("Service", "Type"); ok {
-		typ, typeLine = o.Value, o.Line
-	} else if len(l.list("Service", "ExecStart")) == 0 {
-		typ = "oneshot"
+		typeLine = o.Line
 	}
 	if typ == "oneshot" && len(stops) > 0 {
 		o, ok := l.last("Service", "RemainAfterExit")

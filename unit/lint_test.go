@@ -261,3 +261,65 @@ func TestReadmeRules(t *testing.T) {
 		}
 	}
 }
+
+// TestLintDaemon: a service that is not shaped as a stop hook (a daemon:
+// Type=notify, no ExecStop=) stops by a signal, so the stop-hook rules
+// (no-exec-stop, network-after, timeouts, [Install], ...) say nothing
+// about it, while the rules that hold for every service still fire.
+func TestLintDaemon(t *testing.T) {
+	const daemon = `[Unit]
+Description=a registry daemon
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=notify
+ExecStart=/usr/local/bin/udkitd serve --data /var/lib/udkitd
+Restart=on-failure
+`
+	u := mustParse(t, daemon)
+	if IsStopHook(u) {
+		t.Fatal("IsStopHook(daemon) = true")
+	}
+	if ds := Lint(u); len(ds) != 0 {
+		t.Errorf("Lint(daemon) = %v, want nothing: the stop-hook rules do not apply to a daemon", ds)
+	}
+	// The rules for every service still fire on a daemon: a relative
+	// program, a shell pipe, an unknown specifier, an ordering with no job.
+	bad := strings.NewReplacer(
+		"ExecStart=/usr/local/bin/udkitd", "ExecStart=udkitd",
+		"Restart=on-failure", "ExecStartPre=/bin/echo %z | /usr/bin/logger",
+		"Wants=network-online.target", "Wants=",
+	).Replace(daemon)
+	got := map[string]bool{}
+	for _, d := range Lint(mustParse(t, bad)) {
+		got[d.Rule] = true
+		if !daemonRules[d.Rule] {
+			t.Errorf("a stop-hook rule fired on a daemon: %v", d)
+		}
+	}
+	for _, r := range []string{"exec-not-absolute", "exec-shell-syntax", "percent-unknown", "network-online-wants"} {
+		if !got[r] {
+			t.Errorf("rule %s did not fire on a daemon that breaks it; got %v", r, got)
+		}
+	}
+	// A oneshot without ExecStop= is a stop hook missing its command, and
+	// a daemon with ExecStop= is checked as a stop hook: both get every rule.
+	for _, text := range []string{
+		"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+		"[Service]\nExecStart=/usr/bin/app\nExecStop=/usr/bin/app stop\n",
+	} {
+		u := mustParse(t, text)
+		if !IsStopHook(u) {
+			t.Errorf("IsStopHook(%q) = false", text)
+		}
+		if len(Lint(u)) == 0 {
+			t.Errorf("Lint(%q) found nothing", text)
+		}
+	}
+	for _, r := range rules {
+		if daemonRules[r.ID] != (r.ID == "network-online-wants" || strings.HasPrefix(r.ID, "exec-") && !strings.HasPrefix(r.ID, "exec-stop") || strings.HasPrefix(r.ID, "percent-") || r.ID == "timeout-stop-invalid" || r.ID == "mounts-x20") {
+			t.Errorf("rule %s: daemonRules and this test disagree", r.ID)
+		}
+	}
+}

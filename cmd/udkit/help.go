@@ -124,7 +124,9 @@ udkit render --report --json spec.yaml | jq .sizes`,
 gzip'd or base64, as cloud-init reads it); the kind is told from the
 first line. In user data every cloud-config part is validated and
 linted, and every service a write_files entry writes with an ExecStop=
-line is linted as a stop hook. FILE - reads standard input.
+line is linted as a stop hook. A service unit given alone is linted as a
+stop hook when it is one (Type=oneshot or an ExecStop= line); a daemon
+gets only the rules for every service. FILE - reads standard input.
 
 The text output is one line per finding:
   FILE:LINE: SEVERITY: [RULE] PLACE: MESSAGE
