@@ -150,14 +150,18 @@ func printJSON(w io.Writer, v any) int {
 func formatMembers(ms []registry.Member) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTANCE\tADDRESS\tREGISTERED\tUPDATED\tUSER-DATA\tLABELS")
+	fmt.Fprintln(tw, "INSTANCE\tADDRESS\tREGISTERED\tUPDATED\tRENEWED\tUSER-DATA\tLABELS")
 	for _, m := range ms {
 		ud := m.UserDataSHA256
 		if len(ud) > 12 {
 			ud = ud[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", memberCell(m.InstanceID), dash(memberCell(m.Address)),
-			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), dash(memberCell(ud)), dash(formatLabels(m.Labels)))
+		renewed := "-" // a registry older than leases sends none
+		if !m.RenewedAt.IsZero() {
+			renewed = m.RenewedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", memberCell(m.InstanceID), dash(memberCell(m.Address)),
+			m.RegisteredAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339), renewed, dash(memberCell(ud)), dash(formatLabels(m.Labels)))
 	}
 	tw.Flush()
 	fmt.Fprintf(&b, "%d member(s)\n", len(ms))

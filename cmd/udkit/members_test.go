@@ -18,7 +18,7 @@ func TestFormatMembers(t *testing.T) {
 		{Cluster: "web", InstanceID: "i-0123456789abcdef0", Address: "10.0.0.7:8080",
 			Labels:         map[string]string{"zone": "a", "role": "app"},
 			UserDataSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-			RegisteredAt:   at, UpdatedAt: at.Add(time.Minute)},
+			RegisteredAt:   at, UpdatedAt: at.Add(time.Minute), RenewedAt: at.Add(90 * time.Second)},
 		{Cluster: "web", InstanceID: "i-2", RegisteredAt: at, UpdatedAt: at},
 	}
 	golden.AssertString(t, "testdata/members.golden", formatMembers(ms))
