@@ -217,8 +217,8 @@ type LeaseStatus struct {
 	// looks like the registry cut off from its members rather than the
 	// members gone.
 	SelfPreservation bool `json:"self_preservation"`
-	// Leased counts the members of clusters with a lease at the last
-	// sweep; Fresh those that renewed (or registered) in the last window
+	// Leased counts the members of clusters with a lease as the last
+	// sweep left them (its evictions taken off); Fresh those that renewed (or registered) in the last window
 	// (half their cluster's TTL).
 	Leased int `json:"leased"`
 	Fresh  int `json:"fresh"`

@@ -61,6 +61,25 @@ func TestLeaseLeaderLostDuringEviction(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	// The evictors run from the start, as udkitd's do: a member is only
+	// evicted a TTL after its evictor began to lead (SweepOptions.Since).
+	logs := make([]*syncBuffer, 3)
+	evs := make([]*store.Evictor, 3)
+	for i := range cs.stores {
+		logs[i] = &syncBuffer{}
+		evs[i] = &store.Evictor{
+			Store: cs.stores[i],
+			// Everything is stale or fresh by now; a threshold low
+			// enough that half the members being stale evicts.
+			Options: store.SweepOptions{Batch: 40, Threshold: 0.4},
+			Log:     slog.New(slog.NewJSONHandler(logs[i], nil)),
+		}
+	}
+	for i := range evs {
+		if res, err := evs[i].Sweep(ctx); err != nil || len(res.Evicted) != 0 {
+			t.Fatalf("first sweep: %v, %v", res, err)
+		}
+	}
 	// 91 s later only the second half has renewed.
 	clock.Advance(60 * time.Second)
 	renewAll := func(stores []*store.Store) (acked int64) {
@@ -100,18 +119,6 @@ func TestLeaseLeaderLostDuringEviction(t *testing.T) {
 	for i, nd := range cs.nodes {
 		if nd.Address() == leader {
 			victim = i
-		}
-	}
-	logs := make([]*syncBuffer, 3)
-	evs := make([]*store.Evictor, 3)
-	for i := range cs.stores {
-		logs[i] = &syncBuffer{}
-		evs[i] = &store.Evictor{
-			Store: cs.stores[i],
-			// Everything is stale or fresh by now; a threshold low
-			// enough that half the members being stale evicts.
-			Options: store.SweepOptions{Batch: 40, Threshold: 0.4},
-			Log:     slog.New(slog.NewJSONHandler(logs[i], nil)),
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 45*time.Second)

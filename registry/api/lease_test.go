@@ -51,6 +51,11 @@ func newLeaseFixture(t *testing.T, n int) *leaseFixture {
 	f.svc = newService(t, nil, store.Options{Now: f.clock.Now}, api.WithLeaseStatus(f.ev.Status))
 	f.ev.Store = f.svc.Store
 	ctx := ctxT(t)
+	// The evictor runs from the start, as udkitd's does (it leads from
+	// now: SweepOptions.Since).
+	if _, err := f.ev.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.svc.Client.SetLease(ctx, "web", registry.LeaseRequest{TTLSeconds: int(testTTL / time.Second)}); err != nil {
 		t.Fatal(err)
 	}
@@ -306,4 +311,44 @@ func TestLeaseAPI(t *testing.T) {
 	_ = http.MethodPost
 	_ = client.MembersPageSize
 	_ = context.Background
+}
+
+// TestLeaseGraceAfterOutage: members cannot renew while the registry is
+// down or has no leader, so a node that starts leading gives every member
+// a full TTL from then (SweepOptions.Since). Three members of a registry
+// that was down ten TTLs: none is evicted at once (with the tolerance of
+// one, the silent one would have been, self-preservation or not); the two
+// that renew stay; the one still silent a TTL after the new leader began
+// is evicted.
+func TestLeaseGraceAfterOutage(t *testing.T) {
+	f := newLeaseFixture(t, 3)
+	ctx := ctxT(t)
+	f.clock.Advance(10 * testTTL) // the registry was down
+	leader := &store.Evictor{Store: f.svc.Store}
+	res, err := leader.Sweep(ctx)
+	if err != nil || len(res.Evicted) != 0 {
+		t.Fatalf("first sweep of the new leader: %+v, %v; want nobody evicted", res, err)
+	}
+	// The two live members renew every TTL/3, as the timer does.
+	f.clock.Advance(testTTL / 3)
+	f.renew(t, f.ids[1:])
+	f.clock.Advance(testTTL / 3)
+	f.renew(t, f.ids[1:])
+	f.clock.Advance(testTTL - 2*(testTTL/3) - time.Second)
+	if res, err := leader.Sweep(ctx); err != nil || len(res.Evicted) != 0 {
+		t.Fatalf("sweep a second before a TTL of leading: %+v, %v; want nobody evicted", res, err)
+	}
+	f.clock.Advance(2 * time.Second)
+	res, err = leader.Sweep(ctx)
+	if err != nil || len(res.Evicted) != 1 || res.Evicted[0].InstanceID != "i-000" {
+		t.Fatalf("sweep a TTL after the leader began: %+v, %v; want i-000 evicted", res, err)
+	}
+	// The same store swept without the bound (Since zero, and a
+	// tolerance that keeps self-preservation out of it) evicts at once:
+	// the bound, not the data, held eviction back.
+	f.clock.Advance(10 * testTTL)
+	res, err = f.svc.Store.Sweep(ctx, store.SweepOptions{Tolerance: 2})
+	if err != nil || len(res.Evicted) != 2 {
+		t.Fatalf("sweep without Since after another outage: %+v, %v; want the 2 members evicted", res, err)
+	}
 }

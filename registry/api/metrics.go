@@ -70,7 +70,7 @@ var metricHelp = map[string]string{
 	"udkitd_clusters":                           "Clusters that have members or join tokens.",
 	"udkitd_evictions_total":                    "Members removed by this node other than by their own deregistration, by reason: expired (lease not renewed) or reconcile.",
 	"udkitd_lease_self_preservation":            "1 while lease eviction is paused because too few leased members renewed (self-preservation), else 0.",
-	"udkitd_lease_renewals_expected":            "Members of leased clusters at the last sweep: the renewals expected in the last window (half the TTL).",
+	"udkitd_lease_renewals_expected":            "Members of leased clusters as the last sweep left them: the renewals expected in the last window (half the TTL).",
 	"udkitd_lease_renewals_received":            "Members of leased clusters that renewed (or registered) in the last window at the last sweep.",
 	"udkitd_lease_renewal_threshold_ratio":      "Fraction of expected renewals below which eviction pauses.",
 	"udkitd_lease_last_sweep_timestamp_seconds": "Unix time of this node's last lease sweep (0: never; only the Raft leader sweeps).",

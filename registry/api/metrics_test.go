@@ -64,6 +64,10 @@ func newMetricsFixture(t *testing.T, mopt api.MetricsOptions) *metricsFixture {
 		api.WithMetrics(f.m), api.WithLeaseStatus(f.ev.Status), api.WithClusterInfo(nodeInfo(f.node)),
 		api.WithLimits(api.Limits{ReadyEvery: time.Nanosecond}))
 	f.ev.Store = f.svc.Store
+	// The evictor runs from the start, as udkitd's does.
+	if _, err := f.ev.Sweep(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
 	f.metrics = httptest.NewServer(f.m.Handler())
 	t.Cleanup(f.metrics.Close)
 	return f
@@ -283,7 +287,8 @@ func TestMetricsLease(t *testing.T) {
 		want   float64
 	}{
 		{"udkitd_lease_self_preservation", nil, 0},
-		{"udkitd_lease_renewals_expected", nil, 10},
+		// As the sweep left them: i-0 is gone.
+		{"udkitd_lease_renewals_expected", nil, 9},
 		{"udkitd_lease_renewals_received", nil, 9},
 		{"udkitd_evictions_total", []string{"reason=expired"}, 1},
 		{"udkitd_cluster_members", []string{"cluster=web"}, 9},
@@ -433,7 +438,8 @@ func TestStatusEndpoint(t *testing.T) {
 		Node: addr, Role: "voter", Leader: addr,
 		Nodes:    []registry.NodeStatus{{Address: addr, Role: "voter", Leader: true}},
 		Clusters: []registry.ClusterSummary{{Cluster: "web", Members: 1}},
-		Lease:    &registry.LeaseStatus{Threshold: 0.85},
+		// The fixture's evictor swept once as it started.
+		Lease: &registry.LeaseStatus{Threshold: 0.85, Leader: true, LastSweep: f.clock.Now().UTC()},
 	}
 	if diff := cmp.Diff(want, st); diff != "" {
 		t.Errorf("status (-want +got):\n%s", diff)

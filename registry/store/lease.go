@@ -249,6 +249,13 @@ type SweepOptions struct {
 	// counting as a partition: a lost instance in a cluster of three is
 	// evicted although it is a third of them. 0 means 1; -1 means none.
 	Tolerance int
+	// Since is when members could first renew with the node that sweeps:
+	// a member is evicted only when both its last renewal and Since are
+	// more than its TTL ago, so that a member is never evicted for
+	// renewals it could not make while the registry was down or had no
+	// leader. The Evictor sets it to when its node became the leader;
+	// zero means no such bound.
+	Since time.Time
 	// onBatch, if set, is called with each committed batch (the
 	// Evictor's audit lines: written as soon as a batch commits, so a
 	// crash later in the sweep loses none of the earlier batches').
@@ -321,10 +328,14 @@ func (s *Store) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, error
 			if paused {
 				return nil
 			}
+			var since int64
+			if !opt.Since.IsZero() {
+				since = opt.Since.UnixNano()
+			}
 			rows, err := tx.QueryContext(ctx, `SELECT m.cluster, m.instance_id, m.token_hash, m.renewed_at
 				FROM cluster_leases l JOIN members m ON m.cluster = l.cluster
-				WHERE m.renewed_at < ? - l.ttl_ns
-				ORDER BY m.renewed_at, m.cluster, m.instance_id LIMIT ?`, now, opt.Batch)
+				WHERE m.renewed_at < ? - l.ttl_ns AND ? < ? - l.ttl_ns
+				ORDER BY m.renewed_at, m.cluster, m.instance_id LIMIT ?`, now, since, now, opt.Batch)
 			if err != nil {
 				return err
 			}
@@ -423,6 +434,9 @@ type Evictor struct {
 
 	mu     sync.Mutex
 	status registry.LeaseStatus
+	// leading is when this evictor first saw its node lead (zero while
+	// it does not): the sweeps' Since.
+	leading time.Time
 }
 
 // Status returns the evictor's state as of its last sweep.
@@ -436,7 +450,7 @@ func (e *Evictor) Status() registry.LeaseStatus {
 	return st
 }
 
-// Run sweeps until ctx ends.
+// Run sweeps at once, then every Every, until ctx ends.
 func (e *Evictor) Run(ctx context.Context) {
 	every := e.Every
 	if every <= 0 {
@@ -444,11 +458,16 @@ func (e *Evictor) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	for first := true; ; first = false {
+		// The first sweep runs at once: it starts the grace of a new
+		// leader (SweepOptions.Since) and fills the status /healthz
+		// shows.
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 		if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil && e.Log != nil {
 			e.Log.Warn("lease sweep failed; trying again at the next sweep", "err", err.Error())
@@ -467,11 +486,21 @@ func (e *Evictor) Sweep(ctx context.Context) (SweepResult, error) {
 		if !lead {
 			e.mu.Lock()
 			e.status.Leader = false
+			e.leading = time.Time{}
 			e.mu.Unlock()
 			return SweepResult{}, nil
 		}
 	}
+	e.mu.Lock()
+	if e.leading.IsZero() {
+		// Renewals went to another leader, or nowhere while there was
+		// none: each member gets a full TTL from now to renew here.
+		e.leading = e.Store.opt.Now().UTC()
+	}
+	since := e.leading
+	e.mu.Unlock()
 	opt := e.Options
+	opt.Since = since
 	// Audit lines batch by batch, as each commits.
 	opt.onBatch = func(batch []Evicted) {
 		if e.Log == nil {
@@ -492,7 +521,9 @@ func (e *Evictor) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	was := e.status.SelfPreservation
 	e.status.Leader = true
-	e.status.Leased, e.status.Fresh = res.Leased, res.Fresh
+	// As the sweep leaves them: res counts before its evictions, and
+	// an evicted member was stale, never fresh.
+	e.status.Leased, e.status.Fresh = res.Leased-len(res.Evicted), res.Fresh
 	e.status.SelfPreservation = res.SelfPreservation
 	e.status.LastSweep = e.Store.opt.Now().UTC()
 	if e.Log != nil && was != res.SelfPreservation {
