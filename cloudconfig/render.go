@@ -2,7 +2,9 @@ package cloudconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -31,13 +33,26 @@ func (c *Config) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(Header + "\n")
 	if len(root.Content) == 0 {
-		buf.WriteString("{}\n")
-		return buf.Bytes(), nil
+		return []byte(Header + "\n{}\n"), nil
 	}
-	enc := yaml.NewEncoder(&buf)
+	out := make([]byte, 0, 256+c.sizeHint())
+	out = append(out, Header+"\n"...)
+	out, why := emitYAMLWhy(out, root)
+	switch why {
+	case "":
+		return out, nil
+	case whyBadTag:
+		return nil, errors.New("cloudconfig: an extra value has a tag that is not valid UTF-8; fix the tag of the yaml.Node")
+	}
+	return encodeV3(out, root)
+}
+
+// encodeV3 appends root as yaml.v3's Encoder writes it: what emitYAML
+// produces, for the nodes emitYAML does not handle.
+func encodeV3(out []byte, root *yaml.Node) ([]byte, error) {
+	buf := bytes.NewBuffer(out)
+	enc := yaml.NewEncoder(buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
 		return nil, fmt.Errorf("cloudconfig: rendering YAML: %w", err)
@@ -93,8 +108,32 @@ func (c *Config) node() (*yaml.Node, error) {
 
 type renderer struct{ err error }
 
+// npath names a string of the config in an error: key, key[i],
+// key[i][j] or key[i].field (i, j < 0 when absent). It is turned into
+// text only for an error.
+type npath struct {
+	key, fld string
+	i, j     int
+}
+
+func (p npath) field(f string) npath { p.fld = f; return p }
+
+func (p npath) String() string {
+	s := p.key
+	if p.i >= 0 {
+		s += "[" + strconv.Itoa(p.i) + "]"
+	}
+	if p.j >= 0 {
+		s += "[" + strconv.Itoa(p.j) + "]"
+	}
+	if p.fld != "" {
+		s += "." + p.fld
+	}
+	return s
+}
+
 // str returns a string node, recording an error for invalid UTF-8.
-func (r *renderer) str(path, s string, inFlow bool) *yaml.Node {
+func (r *renderer) str(path npath, s string, inFlow bool) *yaml.Node {
 	if !utf8.ValidString(s) && r.err == nil {
 		r.err = fmt.Errorf("cloudconfig: %s: not valid UTF-8; YAML cannot hold it (for write_files content use SetData, which encodes it)", path)
 	}
@@ -130,7 +169,7 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		}
 		s := seq(false)
 		for i, f := range c.WriteFiles {
-			s.Content = append(s.Content, r.writeFile(fmt.Sprintf("write_files[%d]", i), f))
+			s.Content = append(s.Content, r.writeFile(npath{key: "write_files", i: i, j: -1}, f))
 		}
 		return s
 	case "mounts":
@@ -141,7 +180,7 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		for i, m := range c.Mounts {
 			e := seq(true)
 			for j, w := range m {
-				e.Content = append(e.Content, r.str(fmt.Sprintf("mounts[%d][%d]", i, j), w, true))
+				e.Content = append(e.Content, r.str(npath{key: "mounts", i: i, j: j}, w, true))
 			}
 			s.Content = append(s.Content, e)
 		}
@@ -162,14 +201,14 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		}
 		s := seq(false)
 		for i, p := range c.Packages {
-			s.Content = append(s.Content, r.str(fmt.Sprintf("packages[%d]", i), p, false))
+			s.Content = append(s.Content, r.str(npath{key: "packages", i: i, j: -1}, p, false))
 		}
 		return s
 	case "final_message":
 		if c.FinalMessage == "" {
 			return nil
 		}
-		return r.str(key, c.FinalMessage, false)
+		return r.str(npath{key: key, i: -1, j: -1}, c.FinalMessage, false)
 	}
 	panic("cloudconfig: internal error: no typed field " + key)
 }
@@ -180,7 +219,7 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 	}
 	s := seq(false)
 	for i, c := range cmds {
-		path := fmt.Sprintf("%s[%d]", key, i)
+		path := npath{key: key, i: i, j: -1}
 		if c.IsShell() {
 			s.Content = append(s.Content, r.str(path, c.Script, false))
 			continue
@@ -195,28 +234,28 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 		}
 		e := seq(flow)
 		for j, a := range c.Args {
-			e.Content = append(e.Content, r.str(fmt.Sprintf("%s[%d]", path, j), a, flow))
+			e.Content = append(e.Content, r.str(npath{key: key, i: i, j: j}, a, flow))
 		}
 		s.Content = append(s.Content, e)
 	}
 	return s
 }
 
-func (r *renderer) writeFile(path string, f WriteFile) *yaml.Node {
+func (r *renderer) writeFile(path npath, f WriteFile) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
 	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, strNode(k, false), v) }
-	kv("path", r.str(path+".path", f.Path, false))
+	kv("path", r.str(path.field("path"), f.Path, false))
 	if f.Content != "" {
-		kv("content", r.str(path+".content", f.Content, false))
+		kv("content", r.str(path.field("content"), f.Content, false))
 	}
 	if f.Encoding != "" {
-		kv("encoding", r.str(path+".encoding", f.Encoding, false))
+		kv("encoding", r.str(path.field("encoding"), f.Encoding, false))
 	}
 	if f.Owner != "" {
-		kv("owner", r.str(path+".owner", f.Owner, false))
+		kv("owner", r.str(path.field("owner"), f.Owner, false))
 	}
 	if f.Permissions != "" {
-		p := r.str(path+".permissions", f.Permissions, false)
+		p := r.str(path.field("permissions"), f.Permissions, false)
 		if p.Style == 0 {
 			// Always quoted, as cloud-init's examples write it, so
 			// the reader sees at once that it is an octal string.
@@ -231,4 +270,20 @@ func (r *renderer) writeFile(path string, f WriteFile) *yaml.Node {
 		kv("defer", boolNode(true))
 	}
 	return m
+}
+
+// sizeHint is a guess of the rendered size of c's typed fields, so that
+// Marshal allocates its output once.
+func (c *Config) sizeHint() int {
+	n := 0
+	for _, f := range c.WriteFiles {
+		n += len(f.Path) + len(f.Content) + len(f.Content)/16 + 96
+	}
+	for _, cmd := range c.Runcmd {
+		n += len(cmd.Script) + 16
+		for _, a := range cmd.Args {
+			n += len(a) + 4
+		}
+	}
+	return n
 }

@@ -1,0 +1,238 @@
+package cloudconfig
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// yamlDocs returns every YAML text the repository's test data holds:
+// cloud-configs (whole files, and the cloud-config parts of MIME user
+// data, cut crudely at the next boundary line), spec files and corpus
+// documents. Fuzz corpus files are left out (they are Go-quoted).
+func yamlDocs(t testing.TB) map[string][]byte {
+	t.Helper()
+	docs := map[string][]byte{}
+	for _, root := range []string{"testdata", "../testdata", "../userdata/testdata", "../examples"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "fuzz" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil || len(data) > 1<<20 {
+				return err
+			}
+			docs[path] = data
+			text := string(data)
+			for n := 0; ; n++ {
+				i := strings.Index(text, "#cloud-config")
+				if i < 0 {
+					break
+				}
+				text = text[i:]
+				part := text
+				if j := strings.Index(part, "\n--"); j >= 0 {
+					part = part[:j+1]
+				}
+				docs[path+"#cloud-config-"+string(rune('0'+n%10))] = []byte(part)
+				text = text[len("#cloud-config"):]
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return docs
+}
+
+// stripped returns a deep copy of n without comments and anchors, with
+// aliases replaced by copies of what they point to: the shape of the
+// nodes Parse keeps.
+func stripped(n *yaml.Node, depth int) *yaml.Node {
+	if depth > 50 {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: "deep"}
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return stripped(n.Alias, depth+1)
+	}
+	c := *n
+	c.HeadComment, c.LineComment, c.FootComment, c.Anchor = "", "", "", ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, k := range n.Content {
+		c.Content[i] = stripped(k, depth+1)
+	}
+	return &c
+}
+
+// checkEmit compares emitYAML with yaml.v3's Encoder on root. It returns
+// whether emitYAML handled root.
+func checkEmit(t testing.TB, name string, root *yaml.Node) bool {
+	t.Helper()
+	got, why := emitYAMLWhy([]byte("#\n"), root)
+	if why != "" {
+		if testing.Verbose() {
+			t.Logf("%s: emitYAML defers to yaml.v3: %s", name, why)
+		}
+		return false
+	}
+	want, err := encodeV3([]byte("#\n"), root)
+	if err != nil {
+		t.Errorf("%s: emitYAML wrote a node yaml.v3 refuses (%v):\n%s", name, err, got)
+		return true
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: emitYAML and yaml.v3 differ\n--- emitYAML:\n%s\n--- yaml.v3:\n%s", name, got, want)
+	}
+	return true
+}
+
+// TestEmitMatchesYAMLv3 checks that the own emitter writes the same bytes
+// as yaml.v3's Encoder for every YAML document in the repository's test
+// data: as parsed (comments and anchors make it defer to yaml.v3), with
+// comments and anchors stripped, and as Parse and Marshal see it.
+func TestEmitMatchesYAMLv3(t *testing.T) {
+	var handled, total, configs int
+	for name, data := range yamlDocs(t) {
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			continue
+		}
+		root := doc.Content[0]
+		checkEmit(t, name+" (as parsed)", root)
+		total++
+		if checkEmit(t, name+" (stripped)", stripped(root, 0)) {
+			handled++
+		}
+		c, err := Parse(data)
+		if err != nil {
+			continue
+		}
+		n, err := c.node()
+		if err != nil || len(n.Content) == 0 {
+			continue
+		}
+		configs++
+		if !checkEmit(t, name+" (Parse)", n) {
+			t.Logf("%s: Marshal falls back to yaml.v3", name)
+		}
+	}
+	t.Logf("%d YAML mappings, %d handled by emitYAML once stripped; %d parsed as cloud-configs", total, handled, configs)
+	if total < 100 || handled*10 < total*9 {
+		t.Errorf("emitYAML handled %d of %d stripped documents: expected at least 100 documents and 90 %% handled", handled, total)
+	}
+}
+
+// TestEmitGoldens checks that every render golden goes through the own
+// emitter, not the fallback.
+func TestEmitGoldens(t *testing.T) {
+	files, _ := filepath.Glob("testdata/render/*.golden")
+	files2, _ := filepath.Glob("testdata/roundtrip/*")
+	for _, file := range append(files, files2...) {
+		c, err := Parse(readTestFile(t, file))
+		if err != nil {
+			continue
+		}
+		n, err := c.node()
+		if err != nil || len(n.Content) == 0 {
+			continue
+		}
+		if !checkEmit(t, file, n) {
+			t.Errorf("%s: Marshal falls back to yaml.v3", file)
+		}
+	}
+}
+
+func readTestFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// FuzzEmitYAML parses arbitrary YAML with yaml.v3 and checks that
+// emitYAML, whenever it handles the top-level mapping (as parsed, and
+// with comments and anchors stripped), writes what yaml.v3's Encoder
+// writes.
+func FuzzEmitYAML(f *testing.F) {
+	for _, data := range yamlDocs(f) {
+		if len(data) < 8<<10 {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			return
+		}
+		checkEmit(t, "as parsed", doc.Content[0])
+		checkEmit(t, "stripped", stripped(doc.Content[0], 0))
+	})
+}
+
+// FuzzEmitScalar puts one string, in a given style and tag, in every
+// position a scalar takes in a cloud-config (mapping key and value, block
+// and flow sequence item, nested in a sequence of mappings) and checks
+// that emitYAML writes what yaml.v3's Encoder writes.
+func FuzzEmitScalar(f *testing.F) {
+	for _, s := range []string{"", "a", "on", "0644", "a: b", "*x", " lead", "trail ", "a\nb", "a\n", "a\n\n", "\n", "\na", " a\nb\n",
+		"a \nb", "a\n b", "tab\there", "\tx", "'q'", `"d"`, `\`, "---", "...x", "- x", "-x", "#c", "a #c", "a#c", "é", "\u2028x", "a\u0085b",
+		"\uFEFFbom", "\x00", "\x7f", "\U0001F600", "[x]", "{x}", "a,b", "?x", ": x", "key:", "~", "null", "true", "1e3", ".inf", "<<", "0x1F"} {
+		for style := range 5 {
+			f.Add(s, uint8(style), uint8(0))
+		}
+		f.Add(s, uint8(0), uint8(1))
+		f.Add(s, uint8(0), uint8(2))
+	}
+	styles := []yaml.Style{0, yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle, yaml.LiteralStyle, yaml.FoldedStyle, yaml.FlowStyle}
+	tags := []string{tagStr, "", tagInt, tagBool, tagNull, "!custom"}
+	f.Fuzz(func(t *testing.T, s string, style, tag uint8) {
+		sc := func() *yaml.Node {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: tags[int(tag)%len(tags)], Style: styles[int(style)%len(styles)], Value: s}
+		}
+		key := func(k string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: k} }
+		flow := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq, Style: yaml.FlowStyle, Content: []*yaml.Node{key("a"), sc(), sc()}}
+		block := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq, Content: []*yaml.Node{sc(), flow, sc()}}
+		item := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("path"), sc(), sc(), key("x"), key("list"), block}}
+		items := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq, Content: []*yaml.Node{item, sc(), &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq, Content: []*yaml.Node{sc(), block}}}}
+		root := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{
+			key("v"), sc(), key("flow"), flow, key("block"), block, key("items"), items, sc(), key("after"), key("empty"), &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq},
+		}}
+		checkEmit(t, "scalar", root)
+		// The scalar alone in each position, so that one position the
+		// emitter defers on does not hide the others.
+		for _, r := range []*yaml.Node{
+			{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("v"), sc()}},
+			{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{sc(), key("v")}},
+			{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("f"), flow}},
+			{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("b"), {Kind: yaml.SequenceNode, Tag: tagSeq, Content: []*yaml.Node{sc(), sc()}}}},
+			{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("i"), {Kind: yaml.SequenceNode, Tag: tagSeq, Content: []*yaml.Node{
+				{Kind: yaml.MappingNode, Tag: tagMap, Content: []*yaml.Node{key("path"), sc(), key("content"), sc()}}}}}},
+		} {
+			checkEmit(t, "scalar", r)
+		}
+	})
+}
+
+// TestMarshalBadTag checks that a tag that is not valid UTF-8 (which
+// yaml.v3's parser never makes, but a Go program may) is an error, not a
+// hang in yaml.v3's tag writer.
+func TestMarshalBadTag(t *testing.T) {
+	c := &Config{Extra: []Field{{Key: "x", Value: &yaml.Node{Kind: yaml.ScalarNode, Tag: "!foo\x80x", Value: "b"}}}}
+	if _, err := c.Marshal(); err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+		t.Fatalf("Marshal: %v, want an error about the tag", err)
+	}
+}
