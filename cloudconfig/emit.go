@@ -368,7 +368,7 @@ func (e *emitter) scalar(n *yaml.Node, p parentState, simpleKey bool) {
 	if tag != "" && n.Style&yaml.TaggedStyle == 0 {
 		if tag == tagStr && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			tag = ""
-		} else if rtag := (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag(); rtag == tag {
+		} else if rtag := resolveV3(value); rtag == tag {
 			tag = ""
 		} else if tag == tagStr {
 			tag = ""
@@ -429,6 +429,16 @@ func (e *emitter) scalar(n *yaml.Node, p parentState, simpleKey bool) {
 		e.writeLiteral(value)
 	}
 	e.indent = old
+}
+
+// resolveV3 is the tag yaml.v3 resolves the plain scalar value to. Like
+// yaml.v3's resolve, it knows a string from its first character alone
+// when that starts none of null, bool, int, float, timestamp or merge.
+func resolveV3(value string) string {
+	if value != "" && strings.IndexByte("+-0123456789yYnNtTfFoO~.<", value[0]) < 0 {
+		return tagStr
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
 }
 
 // tagLen is the length libyaml counts for a tag in a simple key: its

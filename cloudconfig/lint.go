@@ -131,7 +131,7 @@ func isUnitDir(dir string) bool {
 
 func (l *linter) writeFiles(files []WriteFile) {
 	for i, f := range files {
-		p := fmt.Sprintf("write_files[%d]", i)
+		p := index("write_files", i)
 		switch {
 		case strings.HasPrefix(f.Path, "/run/"):
 			l.add(p+".path", diag.Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
@@ -160,7 +160,7 @@ type simpleCmd struct {
 func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 	var all []simpleCmd
 	for i, c := range cmds {
-		p := fmt.Sprintf("%s[%d]", key, i)
+		p := index(key, i)
 		if c.IsShell() {
 			if secrets {
 				l.secrets(p, c.Script)
@@ -171,7 +171,7 @@ func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 		} else {
 			for j, a := range c.Args {
 				if secrets {
-					l.secrets(fmt.Sprintf("%s[%d]", p, j), a)
+					l.secrets(index(p, j), a)
 				}
 			}
 			all = append(all, simpleCmd{p, c.Args})
@@ -531,7 +531,7 @@ func (l *linter) secretsIn(p string, n *yaml.Node) {
 		l.secrets(p, n.Value)
 	case yaml.SequenceNode:
 		for i, e := range n.Content {
-			l.secretsIn(fmt.Sprintf("%s[%d]", p, i), e)
+			l.secretsIn(index(p, i), e)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {

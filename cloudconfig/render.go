@@ -81,7 +81,7 @@ func (c *Config) node() (*yaml.Node, error) {
 		extra[f.Key] = i
 	}
 	add := func(key string, v *yaml.Node) {
-		root.Content = append(root.Content, strNode(key, false), v)
+		root.Content = append(root.Content, r.strNode(key, false), v)
 	}
 	for _, key := range typedKeys {
 		v := r.typed(c, key)
@@ -106,7 +106,38 @@ func (c *Config) node() (*yaml.Node, error) {
 	return root, nil
 }
 
-type renderer struct{ err error }
+type renderer struct {
+	err  error
+	slab []yaml.Node // nodes handed out by node()
+}
+
+// newNode returns a zero node from r's slab: one allocation for many
+// nodes.
+func (r *renderer) newNode() *yaml.Node {
+	if len(r.slab) == cap(r.slab) {
+		r.slab = make([]yaml.Node, 0, 32)
+	}
+	r.slab = r.slab[:len(r.slab)+1]
+	return &r.slab[len(r.slab)-1]
+}
+
+// strNode is strNode, from r's slab.
+func (r *renderer) strNode(s string, inFlow bool) *yaml.Node {
+	n := r.newNode()
+	setStrNode(n, s, inFlow)
+	return n
+}
+
+// index returns the path p[i], as fmt.Sprintf("%s[%d]", p, i) does, with
+// one allocation.
+func index(p string, i int) string {
+	var buf [64]byte
+	b := append(buf[:0], p...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ']')
+	return string(b)
+}
 
 // npath names a string of the config in an error: key, key[i],
 // key[i][j] or key[i].field (i, j < 0 when absent). It is turned into
@@ -137,7 +168,7 @@ func (r *renderer) str(path npath, s string, inFlow bool) *yaml.Node {
 	if !utf8.ValidString(s) && r.err == nil {
 		r.err = fmt.Errorf("cloudconfig: %s: not valid UTF-8; YAML cannot hold it (for write_files content use SetData, which encodes it)", path)
 	}
-	return strNode(s, inFlow)
+	return r.strNode(s, inFlow)
 }
 
 func boolNode(b bool) *yaml.Node {
@@ -148,8 +179,9 @@ func boolNode(b bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tagBool, Value: v}
 }
 
-func seq(flow bool) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq}
+func (r *renderer) seq(flow bool) *yaml.Node {
+	n := r.newNode()
+	n.Kind, n.Tag = yaml.SequenceNode, tagSeq
 	if flow {
 		n.Style = yaml.FlowStyle
 	}
@@ -167,7 +199,7 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		if len(c.WriteFiles) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, f := range c.WriteFiles {
 			s.Content = append(s.Content, r.writeFile(npath{key: "write_files", i: i, j: -1}, f))
 		}
@@ -176,9 +208,9 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		if len(c.Mounts) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, m := range c.Mounts {
-			e := seq(true)
+			e := r.seq(true)
 			for j, w := range m {
 				e.Content = append(e.Content, r.str(npath{key: "mounts", i: i, j: j}, w, true))
 			}
@@ -199,7 +231,7 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		if len(c.Packages) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, p := range c.Packages {
 			s.Content = append(s.Content, r.str(npath{key: "packages", i: i, j: -1}, p, false))
 		}
@@ -217,7 +249,7 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 	if len(cmds) == 0 {
 		return nil
 	}
-	s := seq(false)
+	s := r.seq(false)
 	for i, c := range cmds {
 		path := npath{key: key, i: i, j: -1}
 		if c.IsShell() {
@@ -232,7 +264,7 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 				flow = false
 			}
 		}
-		e := seq(flow)
+		e := r.seq(flow)
 		for j, a := range c.Args {
 			e.Content = append(e.Content, r.str(npath{key: key, i: i, j: j}, a, flow))
 		}
@@ -242,8 +274,9 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 }
 
 func (r *renderer) writeFile(path npath, f WriteFile) *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
-	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, strNode(k, false), v) }
+	m := r.newNode()
+	m.Kind, m.Tag = yaml.MappingNode, tagMap
+	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, r.strNode(k, false), v) }
 	kv("path", r.str(path.field("path"), f.Path, false))
 	if f.Content != "" {
 		kv("content", r.str(path.field("content"), f.Content, false))

@@ -165,7 +165,14 @@ func printableTab(s string, tab bool) bool {
 // scalar for multi-line text, single quotes when the text is printable, and
 // double quotes with escapes otherwise.
 func strNode(s string, inFlow bool) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: s}
+	n := new(yaml.Node)
+	setStrNode(n, s, inFlow)
+	return n
+}
+
+// setStrNode makes the zero node n the scalar strNode returns.
+func setStrNode(n *yaml.Node, s string, inFlow bool) {
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, tagStr, s
 	switch {
 	case !inFlow && strings.Contains(s, "\n") && literalOK(s):
 		n.Style = yaml.LiteralStyle
@@ -176,7 +183,6 @@ func strNode(s string, inFlow bool) *yaml.Node {
 	default:
 		n.Style = yaml.DoubleQuotedStyle
 	}
-	return n
 }
 
 // literalOK reports whether s can be a literal block scalar that both
