@@ -471,6 +471,13 @@ func analyzeScalar(value string) scalarAnalysis {
 	precededByWhitespace := true
 	for i, w := 0, 0; i < len(value); i += w {
 		c := value[i]
+		if i > 0 && ordinary[c] {
+			// What the rest of the loop concludes for a printable
+			// ASCII character that is no indicator, space or break.
+			w = 1
+			previousSpace, previousBreak, precededByWhitespace = false, false, false
+			continue
+		}
 		w = charWidth(c)
 		followedByWhitespace := i+w >= len(value) || value[i+w] == ' ' || value[i+w] == '\t'
 		if i == 0 {
@@ -563,6 +570,15 @@ func analyzeScalar(value string) scalarAnalysis {
 	}
 	return a
 }
+
+// ordinary marks the printable ASCII characters (space excluded) that are
+// no flow or block indicator after the first character of a scalar.
+var ordinary = func() (t [256]bool) {
+	for c := 0x21; c <= 0x7E; c++ {
+		t[c] = strings.IndexByte(",?[]{}:#", byte(c)) < 0
+	}
+	return t
+}()
 
 // charWidth is the length of the UTF-8 sequence that starts with b.
 func charWidth(b byte) int {

@@ -149,6 +149,19 @@ func printableTab(s string, tab bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
+	for i := 0; i < len(s); i++ {
+		// Printable ASCII, the common case, without decoding runes.
+		if c := s[i]; c >= 0x20 && c < 0x7F || c == '\t' && tab {
+			continue
+		} else if c < utf8.RuneSelf {
+			return false
+		}
+		return printableRunes(s[i:], tab)
+	}
+	return true
+}
+
+func printableRunes(s string, tab bool) bool {
 	for _, r := range s {
 		if r == '\t' && tab {
 			continue
@@ -207,13 +220,14 @@ func literalOK(s string) bool {
 		// emitter falls back to quotes for them; keep it predictable.
 		return false
 	}
-	for _, line := range strings.Split(s, "\n") {
-		if !printableTab(line, true) {
+	for rest := s; ; {
+		line, r, more := strings.Cut(rest, "\n")
+		if !printableTab(line, true) || strings.HasSuffix(line, " ") {
 			return false
 		}
-		if strings.HasSuffix(line, " ") {
-			return false
+		if !more {
+			return true
 		}
+		rest = r
 	}
-	return true
 }
