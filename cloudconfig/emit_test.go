@@ -236,3 +236,20 @@ func TestMarshalBadTag(t *testing.T) {
 		t.Fatalf("Marshal: %v, want an error about the tag", err)
 	}
 }
+
+// FuzzResolve11 checks resolve11 and num12, which skip the regular
+// expressions for text without digits, against the expressions alone.
+func FuzzResolve11(f *testing.F) {
+	for _, s := range []string{"", "~", "null", "NULL", "yes", "Off", "on", "y", "<<", "=", ".inf", "-.Inf", ".NaN", "+.nan", "--now", "-", "+", ".", "0", "0644",
+		"0x1F", "0b101", "1_000", "1:20", "1.5e+3", "2024-01-02", "2024-1-2 3:04:05", "0o17", ".5", "-.5e3", "t3://x", "nan", "inf", "No", "nO", "true1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := resolve11(s), resolve11Regexp(s); got != want {
+			t.Errorf("resolve11(%q) = %s, the regexps say %s", s, got, want)
+		}
+		if got, want := num12(s), reNum12.MatchString(s); got != want {
+			t.Errorf("num12(%q) = %v, reNum12 says %v", s, got, want)
+		}
+	})
+}

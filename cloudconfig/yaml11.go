@@ -50,6 +50,52 @@ func resolve11(s string) string {
 	if s != "" && !strings.ContainsRune("yYnNtTfFoO-+0123456789.~<=", rune(s[0])) {
 		return tagStr
 	}
+	if !hasDigit(s) {
+		// Every int, timestamp and float but .inf and .nan has a digit:
+		// what is left are fixed words (resolve11Regexp says the same).
+		switch s {
+		case "", "~", "null", "Null", "NULL":
+			return tagNull
+		case "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF":
+			return tagBool
+		case "<<":
+			return tagMerge
+		case "=":
+			return tagValue
+		}
+		if infNaN(s) {
+			return tagFloat
+		}
+		return tagStr
+	}
+	return resolve11Regexp(s)
+}
+
+// hasDigit reports whether s holds an ASCII digit.
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// infNaN reports whether s is one of YAML's spellings of infinity or NaN
+// (the floats without a digit), as both reFloat11 and reNum12 have them.
+func infNaN(s string) bool {
+	switch s {
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN":
+		return true
+	}
+	return false
+}
+
+// resolve11Regexp is resolve11 by PyYAML's regular expressions alone.
+func resolve11Regexp(s string) string {
+	if s != "" && !strings.ContainsRune("yYnNtTfFoO-+0123456789.~<=", rune(s[0])) {
+		return tagStr
+	}
 	switch {
 	case reNull11.MatchString(s):
 		return tagNull
@@ -97,12 +143,21 @@ var safeTags = map[string]bool{
 	"!!omap": true, "!!pairs": true, "!!set": true, tagMerge: true, tagValue: true,
 }
 
+// num12 is reNum12.MatchString(s): a YAML 1.2 number. Every one but
+// .inf and .nan has a digit.
+func num12(s string) bool {
+	if !hasDigit(s) {
+		return infNaN(s)
+	}
+	return reNum12.MatchString(s)
+}
+
 // plainIsString reports whether s, written as a plain scalar, reads back
 // as the same string in both YAML 1.1 (PyYAML) and YAML 1.2 readers, and is
 // simple enough to need no quoting anywhere. inFlow is true inside a flow
 // sequence or mapping, where ",[]{}" end a plain scalar.
 func plainIsString(s string, inFlow bool) bool {
-	if s == "" || resolve11(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && reNum12.MatchString(s) {
+	if s == "" || resolve11(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && num12(s) {
 		return false
 	}
 	if s[0] == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {
