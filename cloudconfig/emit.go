@@ -438,6 +438,20 @@ func resolveV3(value string) string {
 	if value != "" && strings.IndexByte("+-0123456789yYnNtTfFoO~.<", value[0]) < 0 {
 		return tagStr
 	}
+	if !hasDigit(value) {
+		// Without a digit nothing parses as an int, float or timestamp:
+		// only resolve's fixed words are left.
+		switch value {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return tagBool
+		case "", "~", "null", "Null", "NULL":
+			return tagNull
+		}
+		if infNaN(value) {
+			return tagFloat
+		}
+		return tagStr
+	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
 }
 
@@ -471,12 +485,37 @@ func analyzeScalar(value string) scalarAnalysis {
 	precededByWhitespace := true
 	for i, w := 0, 0; i < len(value); i += w {
 		c := value[i]
-		if i > 0 && ordinary[c] {
+		if i > 0 {
 			// What the rest of the loop concludes for a printable
-			// ASCII character that is no indicator, space or break.
-			w = 1
-			previousSpace, previousBreak, precededByWhitespace = false, false, false
-			continue
+			// ASCII character that is no indicator, for a space and for
+			// a line feed.
+			switch {
+			case ordinary[c]:
+				w = 1
+				previousSpace, previousBreak, precededByWhitespace = false, false, false
+				continue
+			case c == ' ':
+				w = 1
+				if i+1 == len(value) {
+					trailingSpace = true
+				}
+				if previousBreak {
+					breakSpace = true
+				}
+				previousSpace, previousBreak, precededByWhitespace = true, false, true
+				continue
+			case c == '\n':
+				w = 1
+				lineBreaks = true
+				if i+1 == len(value) {
+					trailingBreak = true
+				}
+				if previousSpace {
+					spaceBreak = true
+				}
+				previousSpace, previousBreak, precededByWhitespace = false, true, true
+				continue
+			}
 		}
 		w = charWidth(c)
 		followedByWhitespace := i+w >= len(value) || value[i+w] == ' ' || value[i+w] == '\t'

@@ -237,7 +237,7 @@ func TestMarshalBadTag(t *testing.T) {
 	}
 }
 
-// FuzzResolve11 checks resolve11 and num12, which skip the regular
+// FuzzResolve11 checks resolve11, num12 and resolveV3, which skip the regular
 // expressions for text without digits, against the expressions alone.
 func FuzzResolve11(f *testing.F) {
 	for _, s := range []string{"", "~", "null", "NULL", "yes", "Off", "on", "y", "<<", "=", ".inf", "-.Inf", ".NaN", "+.nan", "--now", "-", "+", ".", "0", "0644",
@@ -247,6 +247,9 @@ func FuzzResolve11(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := resolve11(s), resolve11Regexp(s); got != want {
 			t.Errorf("resolve11(%q) = %s, the regexps say %s", s, got, want)
+		}
+		if got, want := resolveV3(s), (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(); got != want {
+			t.Errorf("resolveV3(%q) = %s, yaml.v3 says %s", s, got, want)
 		}
 		if got, want := num12(s), reNum12.MatchString(s); got != want {
 			t.Errorf("num12(%q) = %v, reNum12 says %v", s, got, want)
