@@ -576,16 +576,13 @@ func (d *deflater) writeTokens(tokens []token, ll, dl []uint8) {
 			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
 			continue
 		}
+		// Each code with its extra bits in one write.
 		l := lengthCode[t.length]
-		d.bw.write(uint64(lc[l]), uint(ll[l]))
-		if e := lengthExtra[l-dfLengthBase]; e > 0 {
-			d.bw.write(uint64(t.length-lengthBase[l-dfLengthBase]), uint(e))
-		}
+		n := uint(ll[l])
+		d.bw.write(uint64(lc[l])|uint64(t.length-lengthBase[l-dfLengthBase])<<n, n+uint(lengthExtra[l-dfLengthBase]))
 		c := distCode(t.dist)
-		d.bw.write(uint64(dc[c]), uint(dl[c]))
-		if e := distExtra[c]; e > 0 {
-			d.bw.write(uint64(t.dist-distBase[c]), uint(e))
-		}
+		n = uint(dl[c])
+		d.bw.write(uint64(dc[c])|uint64(t.dist-distBase[c])<<n, n+uint(distExtra[c]))
 	}
 	d.bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
 }
@@ -828,11 +825,7 @@ func canonicalCodes(codes []uint16, lens []uint8) {
 		c := next[l]
 		next[l]++
 		// Reverse l bits.
-		r := 0
-		for i := 0; i < int(l); i++ {
-			r = r<<1 | (c>>i)&1
-		}
-		codes[s] = uint16(r)
+		codes[s] = bits.Reverse16(uint16(c)) >> (16 - l)
 	}
 }
 
@@ -844,15 +837,15 @@ type bitWriter struct {
 }
 
 func (w *bitWriter) write(v uint64, n uint) {
-	// n is at most 16 and fewer than 48 bits are pending: six whole
-	// bytes go out at once.
+	// n is at most 32 and fewer than 32 bits are pending: four whole
+	// bytes go out at once. (A length or distance code and its extra
+	// bits are at most 28 bits, written at once by writeTokens.)
 	w.bits |= v << w.nbits
 	w.nbits += n
-	if w.nbits >= 48 {
-		b := w.bits
-		w.out = append(w.out, byte(b), byte(b>>8), byte(b>>16), byte(b>>24), byte(b>>32), byte(b>>40))
-		w.bits >>= 48
-		w.nbits -= 48
+	if w.nbits >= 32 {
+		w.out = binary.LittleEndian.AppendUint32(w.out, uint32(w.bits))
+		w.bits >>= 32
+		w.nbits -= 32
 	}
 }
 
