@@ -68,7 +68,31 @@ func resolve11(s string) string {
 		}
 		return tagStr
 	}
+	if !numberLike(s) {
+		return tagStr
+	}
 	return resolve11Regexp(s)
+}
+
+// numberChars are the characters of YAML 1.1 ints, floats (.inf and .nan
+// included) and timestamps and of YAML 1.2 numbers: the union of the
+// character classes of reInt11, reFloat11, reTime11 and reNum12.
+var numberChars = func() (t [256]bool) {
+	for _, c := range []byte("0123456789-+_:. \tabcdefABCDEFxotTZinIN") {
+		t[c] = true
+	}
+	return t
+}()
+
+// numberLike reports whether every character of s is in numberChars:
+// otherwise none of those expressions can match s.
+func numberLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !numberChars[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // hasDigit reports whether s holds an ASCII digit.
@@ -149,7 +173,7 @@ func num12(s string) bool {
 	if !hasDigit(s) {
 		return infNaN(s)
 	}
-	return reNum12.MatchString(s)
+	return numberLike(s) && reNum12.MatchString(s)
 }
 
 // plainIsString reports whether s, written as a plain scalar, reads back
