@@ -65,7 +65,7 @@ func encodeV3(out []byte, root *yaml.Node) ([]byte, error) {
 
 // node builds the document's top-level mapping node.
 func (c *Config) node() (*yaml.Node, error) {
-	r := renderer{}
+	r := renderer{slab: make([]yaml.Node, 0, c.nodeCount())}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
 	extra := map[string]int{}
 	for i, f := range c.Extra {
@@ -303,6 +303,22 @@ func (r *renderer) writeFile(path npath, f WriteFile) *yaml.Node {
 		kv("defer", boolNode(true))
 	}
 	return m
+}
+
+// nodeCount is about how many nodes node() makes for c's typed fields (a key
+// and a value per field, entry and argument), so that they come from one
+// slab.
+func (c *Config) nodeCount() int {
+	n := 16 + 10*len(c.WriteFiles) + len(c.Packages)
+	for _, cmds := range [2][]Command{c.Bootcmd, c.Runcmd} {
+		for _, cmd := range cmds {
+			n += 1 + len(cmd.Args)
+		}
+	}
+	for _, m := range c.Mounts {
+		n += 1 + len(m)
+	}
+	return n
 }
 
 // sizeHint is a guess of the rendered size of c's typed fields, so that

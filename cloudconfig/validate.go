@@ -60,14 +60,18 @@ func (c *Config) Validate(opts ...Option) error {
 			v.commands(key, c.Runcmd)
 		case "packages":
 			for i, p := range c.Packages {
-				v.str(index("packages", i), p, true)
+				if !strOK(p, true) {
+					v.str(index("packages", i), p, true)
+				}
 			}
 		case "mounts":
 			for i, m := range c.Mounts {
 				p := index("mounts", i)
 				v.mount(p, len(m))
 				for j, f := range m {
-					v.str(index(p, j), f, j == 0)
+					if !strOK(f, j == 0) {
+						v.str(index(p, j), f, j == 0)
+					}
 				}
 			}
 		case "final_message":
@@ -103,6 +107,12 @@ func (v *validator) warnf(path, rule, format string, args ...any) {
 }
 
 // str checks that a string can be rendered and, if nonEmpty, is not empty.
+// strOK reports whether str would find nothing wrong with s, so that
+// callers build the path only when it does.
+func strOK(s string, nonEmpty bool) bool {
+	return !(nonEmpty && s == "") && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func (v *validator) str(path, s string, nonEmpty bool) bool {
 	switch {
 	case nonEmpty && s == "":
@@ -142,7 +152,9 @@ func (v *validator) commands(key string, cmds []Command) {
 			continue
 		}
 		for j, a := range c.Args {
-			v.str(index(p, j), a, j == 0)
+			if !strOK(a, j == 0) {
+				v.str(index(p, j), a, j == 0)
+			}
 		}
 	}
 }
@@ -164,7 +176,9 @@ func (v *validator) writeFiles(files []WriteFile) {
 				v.contentError(p+".content", err, f.Encoding)
 			}
 		}
-		v.str(p+".content", f.Content, false)
+		if !strOK(f.Content, false) {
+			v.str(p+".content", f.Content, false)
+		}
 		if f.Owner != "" {
 			v.owner(p+".owner", f.Owner)
 		}
