@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -253,6 +254,53 @@ func FuzzResolve11(f *testing.F) {
 		}
 		if got, want := num12(s), reNum12.MatchString(s); got != want {
 			t.Errorf("num12(%q) = %v, reNum12 says %v", s, got, want)
+		}
+	})
+}
+
+// plainIsStringRef is plainIsString as it was before its one-pass scan.
+func plainIsStringRef(s string, inFlow bool) bool {
+	if s == "" || resolve11Regexp(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && reNum12.MatchString(s) {
+		return false
+	}
+	if s[0] == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {
+		return false
+	}
+	switch s[0] {
+	case '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ', '\t':
+		return false
+	}
+	last := s[len(s)-1]
+	if last == ' ' || last == '\t' || last == ':' {
+		return false
+	}
+	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.Contains(s, ":\t") || strings.Contains(s, "\t#") {
+		return false
+	}
+	if inFlow && strings.ContainsAny(s, ",[]{}") {
+		return false
+	}
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		return false
+	}
+	for _, r := range s {
+		if r == '\t' || r == '\uFEFF' || !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzPlainIsString checks the one-pass plainIsString against the
+// reference.
+func FuzzPlainIsString(f *testing.F) {
+	for _, s := range []string{"a", "a: b", "a:b", "a #b", "a#b", "x\ty", "\uFEFFx", "é", "\xff", "a\u00a0b", "0644", "--now", "on", "a,b", "---x"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, inFlow bool) {
+		if got, want := plainIsString(s, inFlow), plainIsStringRef(s, inFlow); got != want {
+			t.Errorf("plainIsString(%q, %v) = %v, want %v", s, inFlow, got, want)
 		}
 	})
 }

@@ -197,18 +197,32 @@ func plainIsString(s string, inFlow bool) bool {
 	if last == ' ' || last == '\t' || last == ':' {
 		return false
 	}
-	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.Contains(s, ":\t") || strings.Contains(s, "\t#") {
-		return false
-	}
 	if inFlow && strings.ContainsAny(s, ",[]{}") {
 		return false
 	}
 	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
 		return false
 	}
-	for _, r := range s {
-		if r == '\t' || r == '\uFEFF' || !unicode.IsPrint(r) && r != ' ' {
-			return false
+	// One pass for ": ", ":\t", " #" and "\t#" (a mapping value or a
+	// comment), tabs and what is not printable.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if r == '\uFEFF' || !unicode.IsPrint(r) {
+				return false
+			}
+			i += w - 1
+			continue
+		}
+		if c < 0x20 || c == 0x7F {
+			return false // a tab or another control character
+		}
+		if i+1 < len(s) {
+			next := s[i+1]
+			if c == ':' && (next == ' ' || next == '\t') || c == ' ' && next == '#' {
+				return false
+			}
 		}
 	}
 	return true
