@@ -304,3 +304,78 @@ func FuzzPlainIsString(f *testing.F) {
 		}
 	})
 }
+
+// checkTyped compares emitTyped with node() and emitYAML on c, when
+// emitTyped handles c.
+func checkTyped(t testing.TB, name string, c *Config) bool {
+	t.Helper()
+	got, ok := emitTyped(nil, c)
+	if !ok {
+		return false
+	}
+	n, err := c.node()
+	if err != nil {
+		t.Errorf("%s: emitTyped wrote a config node() refuses: %v", name, err)
+		return true
+	}
+	want, why := emitYAMLWhy(nil, n)
+	if why != "" {
+		want, err = encodeV3(nil, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: emitTyped and node()+emitYAML differ\n--- emitTyped:\n%s\n--- node:\n%s", name, got, want)
+	}
+	return true
+}
+
+// TestEmitTyped checks the typed fast path against the node tree on
+// every cloud-config of the test data (their typed fields alone).
+func TestEmitTyped(t *testing.T) {
+	n := 0
+	for name, data := range yamlDocs(t) {
+		c, err := Parse(data)
+		if err != nil {
+			continue
+		}
+		c.Extra = nil
+		if c.anyTyped() && checkTyped(t, name, c) {
+			n++
+		}
+	}
+	if n < 50 {
+		t.Errorf("emitTyped handled %d configs of the test data; want at least 50", n)
+	}
+}
+
+// FuzzEmitTyped builds configs from fuzzed strings in every typed field
+// and checks emitTyped against node() and emitYAML.
+func FuzzEmitTyped(f *testing.F) {
+	f.Add("/etc/a", "line\n", "0644", "echo hi", "--now", "a\nb", "pkg", "/dev/x", "yes", uint8(7))
+	f.Add("/x y", " lead\n\n", "755", "", "", "", "on", "", "\t", uint8(0))
+	f.Add("#c", "a: b", "'", "x #y", "[a]", "-", "0", "a,b", "é\u2028", uint8(255))
+	f.Fuzz(func(t *testing.T, path, content, perm, script, arg1, arg2, pkg, mnt, msg string, flags uint8) {
+		tr, fa := true, false
+		c := &Config{
+			WriteFiles: []WriteFile{{Path: path, Content: content, Permissions: perm, Owner: arg1, Encoding: arg2, Append: flags&1 != 0, Defer: flags&2 != 0}, {Path: content}},
+			Runcmd:     []Command{{Script: script}, Argv(arg1, arg2), Argv(), Argv(arg2)},
+			Bootcmd:    []Command{Argv(script, content)},
+			Packages:   []string{pkg, arg1},
+			Mounts:     [][]string{{mnt, arg1, perm}, {}},
+		}
+		if flags&4 != 0 {
+			c.PackageUpdate = &tr
+			c.PackageUpgrade = &fa
+		}
+		if flags&8 != 0 {
+			c.FinalMessage = msg
+		}
+		if flags&16 != 0 {
+			c.Bootcmd = nil
+			c.Mounts = nil
+		}
+		checkTyped(t, "fuzz", c)
+	})
+}

@@ -29,6 +29,12 @@ import (
 // Extra key, or an Extra key that repeats a typed field that is
 // set.
 func (c *Config) Marshal() ([]byte, error) {
+	if len(c.Extra) == 0 && !c.anyTyped() {
+		return []byte(Header + "\n{}\n"), nil
+	}
+	if out, ok := emitTyped(append(make([]byte, 0, 256+c.sizeHint()), Header+"\n"...), c); ok {
+		return out, nil
+	}
 	root, err := c.node()
 	if err != nil {
 		return nil, err
@@ -303,6 +309,16 @@ func (r *renderer) writeFile(path npath, f WriteFile) *yaml.Node {
 		kv("defer", boolNode(true))
 	}
 	return m
+}
+
+// anyTyped reports whether some typed field of c is rendered.
+func (c *Config) anyTyped() bool {
+	for _, key := range typedKeys {
+		if c.hasTyped(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeCount is about how many nodes node() makes for c's typed fields (a key
