@@ -491,7 +491,11 @@ func analyzeScalar(value string) scalarAnalysis {
 			// a line feed.
 			switch {
 			case ordinary[c]:
-				w = 1
+				j := i + 1
+				for j < len(value) && ordinary[value[j]] {
+					j++
+				}
+				w = j - i
 				previousSpace, previousBreak, precededByWhitespace = false, false, false
 				continue
 			case c == ' ':
@@ -803,8 +807,20 @@ func (e *emitter) writeLiteral(value string) {
 		}
 		// The rest of the line, as write does it character by character.
 		j, n := i, 0
-		for j < len(value) && !isBreak(value, j) {
-			j += charWidth(value[j])
+		for j < len(value) {
+			c := value[j]
+			if c < utf8.RuneSelf {
+				if c == '\n' || c == '\r' {
+					break
+				}
+				j++
+				n++
+				continue
+			}
+			if isBreak(value, j) {
+				break
+			}
+			j += charWidth(c)
 			n++
 		}
 		e.out = append(e.out, value[i:j]...)
