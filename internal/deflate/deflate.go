@@ -367,6 +367,10 @@ func (d *deflater) compressTokens(in []byte) []token {
 func (d *deflater) parseLazy(in []byte, write bool) {
 
 	maxLazy := dfMaxLazy
+	// The tokens are appended to a local slice (kept in registers, no
+	// write barrier per token) and stored back before blocks are
+	// written.
+	tokens := d.tokens
 	// zlib's deflate_slow: lazy evaluation of matches.
 	prevLen, prevDist := dfMinMatch-1, 0
 	matchAvailable := false
@@ -383,7 +387,7 @@ func (d *deflater) parseLazy(in []byte, write bool) {
 			}
 		}
 		if prevLen >= dfMinMatch && curLen <= prevLen {
-			d.tokens = append(d.tokens, token{uint16(prevLen), uint16(prevDist)})
+			tokens = append(tokens, token{uint16(prevLen), uint16(prevDist)})
 			// Insert the strings of the match not inserted yet.
 			end := i - 1 + prevLen
 			d.insertRange(in, i+1, end)
@@ -392,24 +396,27 @@ func (d *deflater) parseLazy(in []byte, write bool) {
 			prevLen = dfMinMatch - 1
 		} else {
 			if matchAvailable {
-				d.tokens = append(d.tokens, token{uint16(in[i-1]), 0})
+				tokens = append(tokens, token{uint16(in[i-1]), 0})
 			}
 			matchAvailable = true
 			prevLen, prevDist = curLen, curDist
 			i++
 		}
-		if write && len(d.tokens) >= dfSegmentSyms {
+		if write && len(tokens) >= dfSegmentSyms {
 			pos := i
 			if matchAvailable {
 				pos = i - 1
 			}
+			d.tokens = tokens
 			d.writeBlocks(in[blockStart:pos], false)
+			tokens = d.tokens
 			blockStart = pos
 		}
 	}
 	if matchAvailable {
-		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
+		tokens = append(tokens, token{uint16(in[len(in)-1]), 0})
 	}
+	d.tokens = tokens
 	if write {
 		d.writeBlocks(in[blockStart:], true)
 	}
@@ -571,20 +578,23 @@ func (d *deflater) writeTokens(tokens []token, ll, dl []uint8) {
 	lc, dc := lcBuf[:len(ll)], dcBuf[:len(dl)]
 	canonicalCodes(lc, ll)
 	canonicalCodes(dc, dl)
+	// A local copy of the bit writer: no write barrier per flush.
+	bw := d.bw
 	for _, t := range tokens {
 		if t.dist == 0 {
-			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
+			bw.write(uint64(lc[t.length]), uint(ll[t.length]))
 			continue
 		}
 		// Each code with its extra bits in one write.
 		l := lengthCode[t.length]
 		n := uint(ll[l])
-		d.bw.write(uint64(lc[l])|uint64(t.length-lengthBase[l-dfLengthBase])<<n, n+uint(lengthExtra[l-dfLengthBase]))
+		bw.write(uint64(lc[l])|uint64(t.length-lengthBase[l-dfLengthBase])<<n, n+uint(lengthExtra[l-dfLengthBase]))
 		c := distCode(t.dist)
 		n = uint(dl[c])
-		d.bw.write(uint64(dc[c])|uint64(t.dist-distBase[c])<<n, n+uint(distExtra[c]))
+		bw.write(uint64(dc[c])|uint64(t.dist-distBase[c])<<n, n+uint(distExtra[c]))
 	}
-	d.bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
+	bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
+	d.bw = bw
 }
 
 var fixedLitLen, fixedDistLen = func() (ll [288]uint8, dl [30]uint8) {
