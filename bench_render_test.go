@@ -8,6 +8,7 @@ import (
 	"net/textproto"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/udkit/udkit"
 	"github.com/udkit/udkit/userdata"
@@ -77,26 +78,61 @@ func BenchmarkPlainComposition(b *testing.B) {
 	parts := bundle.Document.Parts
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		mw := multipart.NewWriter(zw)
-		fmt.Fprintf(zw, "Content-Type: multipart/mixed; boundary=%q\r\nMIME-Version: 1.0\r\n\r\n", mw.Boundary())
-		for _, p := range parts {
-			h := textproto.MIMEHeader{}
-			h.Set("Content-Type", p.ContentType+`; charset="us-ascii"`)
-			h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", p.Filename))
-			if p.MergeType != "" {
-				h.Set("X-Merge-Type", p.MergeType)
-			}
-			w, err := mw.CreatePart(h)
-			if err != nil {
-				b.Fatal(err)
-			}
-			w.Write(p.Body)
+		plainComposition(b, parts)
+	}
+}
+
+// plainComposition is one iteration of BenchmarkPlainComposition.
+func plainComposition(b *testing.B, parts []userdata.Part) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	mw := multipart.NewWriter(zw)
+	fmt.Fprintf(zw, "Content-Type: multipart/mixed; boundary=%q\r\nMIME-Version: 1.0\r\n\r\n", mw.Boundary())
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Type", p.ContentType+`; charset="us-ascii"`)
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", p.Filename))
+		if p.MergeType != "" {
+			h.Set("X-Merge-Type", p.MergeType)
 		}
-		mw.Close()
-		if err := zw.Close(); err != nil {
+		w, err := mw.CreatePart(h)
+		if err != nil {
 			b.Fatal(err)
 		}
+		w.Write(p.Body)
 	}
+	mw.Close()
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkRenderVsPlain runs Render and the plain composition
+// alternately in one loop, so that a busy machine slows both alike, and
+// reports render-ns/op, plain-ns/op and render/plain, the ratio the
+// target bounds (at most 0.25). It complements the three benchmarks
+// above, whose separate runs a shared machine's load can skew.
+func BenchmarkRenderVsPlain(b *testing.B) {
+	_, sf := managedServer(b)
+	o := sf.Output
+	o.Gzip = userdata.GzipAlways
+	bundle, err := udkit.Build(sf.Spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	parts := bundle.Document.Parts
+	var render, plain time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, _, err := udkit.Render(sf.Spec, o); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		plainComposition(b, parts)
+		plain += time.Since(t1)
+		render += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(render.Nanoseconds())/float64(b.N), "render-ns/op")
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "plain-ns/op")
+	b.ReportMetric(float64(render)/float64(plain), "render/plain")
 }

@@ -83,7 +83,7 @@ func Lint(c *Config, opts ...Option) diag.List {
 		case "runcmd":
 			l.commands(key, c.Runcmd, true, true)
 		case "final_message":
-			l.secrets(key, c.FinalMessage)
+			l.secrets(at(key), c.FinalMessage)
 		}
 	}
 	for _, f := range c.Extra {
@@ -131,7 +131,7 @@ func isUnitDir(dir string) bool {
 
 func (l *linter) writeFiles(files []WriteFile) {
 	for i, f := range files {
-		p := fmt.Sprintf("write_files[%d]", i)
+		p := index("write_files", i)
 		switch {
 		case strings.HasPrefix(f.Path, "/run/"):
 			l.add(p+".path", diag.Warning, "path-volatile", "%s does not survive a reboot, but write_files runs only once per instance; use a path under /etc or /var/lib", f.Path)
@@ -146,7 +146,7 @@ func (l *linter) writeFiles(files []WriteFile) {
 			l.add(p+".owner", diag.Warning, "owner-before-users", "write_files runs before cloud-init creates users, so owner %s may not exist yet; add defer: true", f.Owner)
 		}
 		if content := l.contents[i]; content != nil {
-			l.secrets(p+".content", *content)
+			l.secrets(lazyPath{p: p, j: -1, sfx: ".content"}, *content)
 		}
 	}
 }
@@ -160,10 +160,10 @@ type simpleCmd struct {
 func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 	var all []simpleCmd
 	for i, c := range cmds {
-		p := fmt.Sprintf("%s[%d]", key, i)
+		p := index(key, i)
 		if c.IsShell() {
 			if secrets {
-				l.secrets(p, c.Script)
+				l.secrets(at(p), c.Script)
 			}
 			for _, words := range splitShell(c.Script) {
 				all = append(all, simpleCmd{p, words})
@@ -171,7 +171,7 @@ func (l *linter) commands(key string, cmds []Command, runcmd, secrets bool) {
 		} else {
 			for j, a := range c.Args {
 				if secrets {
-					l.secrets(fmt.Sprintf("%s[%d]", p, j), a)
+					l.secrets(lazyPath{p: p, j: j}, a)
 				}
 			}
 			all = append(all, simpleCmd{p, c.Args})
@@ -491,7 +491,7 @@ func underscoreAt(s string, ok func(i int) bool) bool {
 	}
 }
 
-func (l *linter) secrets(p, s string) {
+func (l *linter) secrets(p lazyPath, s string) {
 	if s == "" {
 		return
 	}
@@ -517,21 +517,38 @@ func (l *linter) secrets(p, s string) {
 		return found, nil
 	})
 	if err != nil {
-		l.add(p, diag.Warning, "secret", "not searched for secrets: %v", err)
+		l.add(p.String(), diag.Warning, "secret", "not searched for secrets: %v", err)
 	}
 	for _, what := range found {
-		l.add(p, diag.Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", what)
+		l.add(p.String(), diag.Warning, "secret", "looks like %s; user data is readable by every process on the instance (metadata service, /var/lib/cloud): fetch secrets at boot from a secret store instead", what)
 	}
+}
+
+// lazyPath is the path p[j]sfx (without [j] when j < 0), made into text
+// only for a finding.
+type lazyPath struct {
+	p   string
+	j   int
+	sfx string
+}
+
+func at(p string) lazyPath { return lazyPath{p: p, j: -1} }
+
+func (lp lazyPath) String() string {
+	if lp.j < 0 {
+		return lp.p + lp.sfx
+	}
+	return index(lp.p, lp.j) + lp.sfx
 }
 
 // secretsIn looks for secrets in every string of a YAML value.
 func (l *linter) secretsIn(p string, n *yaml.Node) {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		l.secrets(p, n.Value)
+		l.secrets(at(p), n.Value)
 	case yaml.SequenceNode:
 		for i, e := range n.Content {
-			l.secretsIn(fmt.Sprintf("%s[%d]", p, i), e)
+			l.secretsIn(index(p, i), e)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {

@@ -2,7 +2,9 @@ package cloudconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -27,17 +29,36 @@ import (
 // Extra key, or an Extra key that repeats a typed field that is
 // set.
 func (c *Config) Marshal() ([]byte, error) {
+	if len(c.Extra) == 0 && !c.anyTyped() {
+		return []byte(Header + "\n{}\n"), nil
+	}
+	if out, ok := emitTyped(append(make([]byte, 0, 256+c.sizeHint()), Header+"\n"...), c); ok {
+		return out, nil
+	}
 	root, err := c.node()
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(Header + "\n")
 	if len(root.Content) == 0 {
-		buf.WriteString("{}\n")
-		return buf.Bytes(), nil
+		return []byte(Header + "\n{}\n"), nil
 	}
-	enc := yaml.NewEncoder(&buf)
+	out := make([]byte, 0, 256+c.sizeHint())
+	out = append(out, Header+"\n"...)
+	out, why := emitYAMLWhy(out, root)
+	switch why {
+	case "":
+		return out, nil
+	case whyBadTag:
+		return nil, errors.New("cloudconfig: an extra value has a tag that is not valid UTF-8; fix the tag of the yaml.Node")
+	}
+	return encodeV3(out, root)
+}
+
+// encodeV3 appends root as yaml.v3's Encoder writes it: what emitYAML
+// produces, for the nodes emitYAML does not handle.
+func encodeV3(out []byte, root *yaml.Node) ([]byte, error) {
+	buf := bytes.NewBuffer(out)
+	enc := yaml.NewEncoder(buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
 		return nil, fmt.Errorf("cloudconfig: rendering YAML: %w", err)
@@ -50,7 +71,7 @@ func (c *Config) Marshal() ([]byte, error) {
 
 // node builds the document's top-level mapping node.
 func (c *Config) node() (*yaml.Node, error) {
-	r := renderer{}
+	r := renderer{slab: make([]yaml.Node, 0, c.nodeCount())}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
 	extra := map[string]int{}
 	for i, f := range c.Extra {
@@ -66,7 +87,7 @@ func (c *Config) node() (*yaml.Node, error) {
 		extra[f.Key] = i
 	}
 	add := func(key string, v *yaml.Node) {
-		root.Content = append(root.Content, strNode(key, false), v)
+		root.Content = append(root.Content, r.strNode(key, false), v)
 	}
 	for _, key := range typedKeys {
 		v := r.typed(c, key)
@@ -91,14 +112,69 @@ func (c *Config) node() (*yaml.Node, error) {
 	return root, nil
 }
 
-type renderer struct{ err error }
+type renderer struct {
+	err  error
+	slab []yaml.Node // nodes handed out by node()
+}
+
+// newNode returns a zero node from r's slab: one allocation for many
+// nodes.
+func (r *renderer) newNode() *yaml.Node {
+	if len(r.slab) == cap(r.slab) {
+		r.slab = make([]yaml.Node, 0, 32)
+	}
+	r.slab = r.slab[:len(r.slab)+1]
+	return &r.slab[len(r.slab)-1]
+}
+
+// strNode is strNode, from r's slab.
+func (r *renderer) strNode(s string, inFlow bool) *yaml.Node {
+	n := r.newNode()
+	setStrNode(n, s, inFlow)
+	return n
+}
+
+// index returns the path p[i], as fmt.Sprintf("%s[%d]", p, i) does, with
+// one allocation.
+func index(p string, i int) string {
+	var buf [64]byte
+	b := append(buf[:0], p...)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ']')
+	return string(b)
+}
+
+// npath names a string of the config in an error: key, key[i],
+// key[i][j] or key[i].field (i, j < 0 when absent). It is turned into
+// text only for an error.
+type npath struct {
+	key, fld string
+	i, j     int
+}
+
+func (p npath) field(f string) npath { p.fld = f; return p }
+
+func (p npath) String() string {
+	s := p.key
+	if p.i >= 0 {
+		s += "[" + strconv.Itoa(p.i) + "]"
+	}
+	if p.j >= 0 {
+		s += "[" + strconv.Itoa(p.j) + "]"
+	}
+	if p.fld != "" {
+		s += "." + p.fld
+	}
+	return s
+}
 
 // str returns a string node, recording an error for invalid UTF-8.
-func (r *renderer) str(path, s string, inFlow bool) *yaml.Node {
+func (r *renderer) str(path npath, s string, inFlow bool) *yaml.Node {
 	if !utf8.ValidString(s) && r.err == nil {
 		r.err = fmt.Errorf("cloudconfig: %s: not valid UTF-8; YAML cannot hold it (for write_files content use SetData, which encodes it)", path)
 	}
-	return strNode(s, inFlow)
+	return r.strNode(s, inFlow)
 }
 
 func boolNode(b bool) *yaml.Node {
@@ -109,8 +185,9 @@ func boolNode(b bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tagBool, Value: v}
 }
 
-func seq(flow bool) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: tagSeq}
+func (r *renderer) seq(flow bool) *yaml.Node {
+	n := r.newNode()
+	n.Kind, n.Tag = yaml.SequenceNode, tagSeq
 	if flow {
 		n.Style = yaml.FlowStyle
 	}
@@ -128,20 +205,20 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		if len(c.WriteFiles) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, f := range c.WriteFiles {
-			s.Content = append(s.Content, r.writeFile(fmt.Sprintf("write_files[%d]", i), f))
+			s.Content = append(s.Content, r.writeFile(npath{key: "write_files", i: i, j: -1}, f))
 		}
 		return s
 	case "mounts":
 		if len(c.Mounts) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, m := range c.Mounts {
-			e := seq(true)
+			e := r.seq(true)
 			for j, w := range m {
-				e.Content = append(e.Content, r.str(fmt.Sprintf("mounts[%d][%d]", i, j), w, true))
+				e.Content = append(e.Content, r.str(npath{key: "mounts", i: i, j: j}, w, true))
 			}
 			s.Content = append(s.Content, e)
 		}
@@ -160,16 +237,16 @@ func (r *renderer) typed(c *Config, key string) *yaml.Node {
 		if len(c.Packages) == 0 {
 			return nil
 		}
-		s := seq(false)
+		s := r.seq(false)
 		for i, p := range c.Packages {
-			s.Content = append(s.Content, r.str(fmt.Sprintf("packages[%d]", i), p, false))
+			s.Content = append(s.Content, r.str(npath{key: "packages", i: i, j: -1}, p, false))
 		}
 		return s
 	case "final_message":
 		if c.FinalMessage == "" {
 			return nil
 		}
-		return r.str(key, c.FinalMessage, false)
+		return r.str(npath{key: key, i: -1, j: -1}, c.FinalMessage, false)
 	}
 	panic("cloudconfig: internal error: no typed field " + key)
 }
@@ -178,9 +255,9 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 	if len(cmds) == 0 {
 		return nil
 	}
-	s := seq(false)
+	s := r.seq(false)
 	for i, c := range cmds {
-		path := fmt.Sprintf("%s[%d]", key, i)
+		path := npath{key: key, i: i, j: -1}
 		if c.IsShell() {
 			s.Content = append(s.Content, r.str(path, c.Script, false))
 			continue
@@ -193,30 +270,31 @@ func (r *renderer) commands(key string, cmds []Command) *yaml.Node {
 				flow = false
 			}
 		}
-		e := seq(flow)
+		e := r.seq(flow)
 		for j, a := range c.Args {
-			e.Content = append(e.Content, r.str(fmt.Sprintf("%s[%d]", path, j), a, flow))
+			e.Content = append(e.Content, r.str(npath{key: key, i: i, j: j}, a, flow))
 		}
 		s.Content = append(s.Content, e)
 	}
 	return s
 }
 
-func (r *renderer) writeFile(path string, f WriteFile) *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: tagMap}
-	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, strNode(k, false), v) }
-	kv("path", r.str(path+".path", f.Path, false))
+func (r *renderer) writeFile(path npath, f WriteFile) *yaml.Node {
+	m := r.newNode()
+	m.Kind, m.Tag = yaml.MappingNode, tagMap
+	kv := func(k string, v *yaml.Node) { m.Content = append(m.Content, r.strNode(k, false), v) }
+	kv("path", r.str(path.field("path"), f.Path, false))
 	if f.Content != "" {
-		kv("content", r.str(path+".content", f.Content, false))
+		kv("content", r.str(path.field("content"), f.Content, false))
 	}
 	if f.Encoding != "" {
-		kv("encoding", r.str(path+".encoding", f.Encoding, false))
+		kv("encoding", r.str(path.field("encoding"), f.Encoding, false))
 	}
 	if f.Owner != "" {
-		kv("owner", r.str(path+".owner", f.Owner, false))
+		kv("owner", r.str(path.field("owner"), f.Owner, false))
 	}
 	if f.Permissions != "" {
-		p := r.str(path+".permissions", f.Permissions, false)
+		p := r.str(path.field("permissions"), f.Permissions, false)
 		if p.Style == 0 {
 			// Always quoted, as cloud-init's examples write it, so
 			// the reader sees at once that it is an octal string.
@@ -231,4 +309,46 @@ func (r *renderer) writeFile(path string, f WriteFile) *yaml.Node {
 		kv("defer", boolNode(true))
 	}
 	return m
+}
+
+// anyTyped reports whether some typed field of c is rendered.
+func (c *Config) anyTyped() bool {
+	for _, key := range typedKeys {
+		if c.hasTyped(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeCount is about how many nodes node() makes for c's typed fields (a key
+// and a value per field, entry and argument), so that they come from one
+// slab.
+func (c *Config) nodeCount() int {
+	n := 16 + 10*len(c.WriteFiles) + len(c.Packages)
+	for _, cmds := range [2][]Command{c.Bootcmd, c.Runcmd} {
+		for _, cmd := range cmds {
+			n += 1 + len(cmd.Args)
+		}
+	}
+	for _, m := range c.Mounts {
+		n += 1 + len(m)
+	}
+	return n
+}
+
+// sizeHint is a guess of the rendered size of c's typed fields, so that
+// Marshal allocates its output once.
+func (c *Config) sizeHint() int {
+	n := 0
+	for _, f := range c.WriteFiles {
+		n += len(f.Path) + len(f.Content) + len(f.Content)/16 + 96
+	}
+	for _, cmd := range c.Runcmd {
+		n += len(cmd.Script) + 16
+		for _, a := range cmd.Args {
+			n += len(a) + 4
+		}
+	}
+	return n
 }

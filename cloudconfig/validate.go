@@ -60,14 +60,18 @@ func (c *Config) Validate(opts ...Option) error {
 			v.commands(key, c.Runcmd)
 		case "packages":
 			for i, p := range c.Packages {
-				v.str(fmt.Sprintf("packages[%d]", i), p, true)
+				if !strOK(p, true) {
+					v.str(index("packages", i), p, true)
+				}
 			}
 		case "mounts":
 			for i, m := range c.Mounts {
-				p := fmt.Sprintf("mounts[%d]", i)
+				p := index("mounts", i)
 				v.mount(p, len(m))
 				for j, f := range m {
-					v.str(fmt.Sprintf("%s[%d]", p, j), f, j == 0)
+					if !strOK(f, j == 0) {
+						v.str(index(p, j), f, j == 0)
+					}
 				}
 			}
 		case "final_message":
@@ -103,6 +107,12 @@ func (v *validator) warnf(path, rule, format string, args ...any) {
 }
 
 // str checks that a string can be rendered and, if nonEmpty, is not empty.
+// strOK reports whether str would find nothing wrong with s, so that
+// callers build the path only when it does.
+func strOK(s string, nonEmpty bool) bool {
+	return !(nonEmpty && s == "") && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func (v *validator) str(path, s string, nonEmpty bool) bool {
 	switch {
 	case nonEmpty && s == "":
@@ -128,7 +138,7 @@ func (v *validator) mount(path string, n int) {
 
 func (v *validator) commands(key string, cmds []Command) {
 	for i, c := range cmds {
-		p := fmt.Sprintf("%s[%d]", key, i)
+		p := index(key, i)
 		if c.IsShell() {
 			if strings.TrimSpace(c.Script) == "" {
 				v.errf(p, "command-empty", "empty shell command; remove it")
@@ -142,7 +152,9 @@ func (v *validator) commands(key string, cmds []Command) {
 			continue
 		}
 		for j, a := range c.Args {
-			v.str(fmt.Sprintf("%s[%d]", p, j), a, j == 0)
+			if !strOK(a, j == 0) {
+				v.str(index(p, j), a, j == 0)
+			}
 		}
 	}
 }
@@ -150,7 +162,7 @@ func (v *validator) commands(key string, cmds []Command) {
 func (v *validator) writeFiles(files []WriteFile) {
 	seen := map[string]int{}
 	for i, f := range files {
-		p := fmt.Sprintf("write_files[%d]", i)
+		p := index("write_files", i)
 		v.filePath(p+".path", f.Path)
 		if first, dup := seen[f.Path]; dup && f.Path != "" && !f.Append {
 			v.errf(p+".path", "path-duplicate", "%s is also written by write_files[%d]; this entry replaces that file: merge the two, or set append: true", f.Path, first)
@@ -164,7 +176,9 @@ func (v *validator) writeFiles(files []WriteFile) {
 				v.contentError(p+".content", err, f.Encoding)
 			}
 		}
-		v.str(p+".content", f.Content, false)
+		if !strOK(f.Content, false) {
+			v.str(p+".content", f.Content, false)
+		}
 		if f.Owner != "" {
 			v.owner(p+".owner", f.Owner)
 		}
@@ -284,7 +298,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 			return
 		}
 		for i, e := range n.Content {
-			p := fmt.Sprintf("%s[%d]", key, i)
+			p := index(key, i)
 			switch {
 			case e.Kind == yaml.ScalarNode && effectiveTag(e) == tagStr:
 				if strings.TrimSpace(e.Value) == "" {
@@ -297,7 +311,7 @@ func (v *validator) node(key string, n *yaml.Node) {
 					v.errf(p, "command-empty", "empty argv list; remove it or give the program to run")
 				}
 				for j, w := range e.Content {
-					v.wantString(fmt.Sprintf("%s[%d]", p, j), w)
+					v.wantString(index(p, j), w)
 				}
 			default:
 				hint := ""
@@ -315,14 +329,14 @@ func (v *validator) node(key string, n *yaml.Node) {
 		}
 		seen := map[string]int{}
 		for i, e := range n.Content {
-			v.writeFileNode(fmt.Sprintf("write_files[%d]", i), e, i, seen)
+			v.writeFileNode(index("write_files", i), e, i, seen)
 		}
 	case "packages":
 		if !v.nonEmptyList(key, n) {
 			return
 		}
 		for i, e := range n.Content {
-			p := fmt.Sprintf("packages[%d]", i)
+			p := index("packages", i)
 			if e.Kind == yaml.SequenceNode {
 				if len(e.Content) != 2 {
 					v.errf(p, "package-type", "a package with a version is a list of two strings [name, version], not %d items", len(e.Content))
@@ -343,14 +357,14 @@ func (v *validator) node(key string, n *yaml.Node) {
 			return
 		}
 		for i, e := range n.Content {
-			p := fmt.Sprintf("mounts[%d]", i)
+			p := index("mounts", i)
 			if e.Kind != yaml.SequenceNode {
 				v.errf(p, "mount-type", "must be a list [device, mount point, type, options, dump, pass], not %s", describe(e))
 				continue
 			}
 			v.mount(p, len(e.Content))
 			for j, w := range e.Content {
-				v.wantString(fmt.Sprintf("%s[%d]", p, j), w)
+				v.wantString(index(p, j), w)
 			}
 		}
 	case "final_message":

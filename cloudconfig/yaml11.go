@@ -50,6 +50,76 @@ func resolve11(s string) string {
 	if s != "" && !strings.ContainsRune("yYnNtTfFoO-+0123456789.~<=", rune(s[0])) {
 		return tagStr
 	}
+	if !hasDigit(s) {
+		// Every int, timestamp and float but .inf and .nan has a digit:
+		// what is left are fixed words (resolve11Regexp says the same).
+		switch s {
+		case "", "~", "null", "Null", "NULL":
+			return tagNull
+		case "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF":
+			return tagBool
+		case "<<":
+			return tagMerge
+		case "=":
+			return tagValue
+		}
+		if infNaN(s) {
+			return tagFloat
+		}
+		return tagStr
+	}
+	if !numberLike(s) {
+		return tagStr
+	}
+	return resolve11Regexp(s)
+}
+
+// numberChars are the characters of YAML 1.1 ints, floats (.inf and .nan
+// included) and timestamps and of YAML 1.2 numbers: the union of the
+// character classes of reInt11, reFloat11, reTime11 and reNum12.
+var numberChars = func() (t [256]bool) {
+	for _, c := range []byte("0123456789-+_:. \tabcdefABCDEFxotTZinIN") {
+		t[c] = true
+	}
+	return t
+}()
+
+// numberLike reports whether every character of s is in numberChars:
+// otherwise none of those expressions can match s.
+func numberLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !numberChars[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasDigit reports whether s holds an ASCII digit.
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// infNaN reports whether s is one of YAML's spellings of infinity or NaN
+// (the floats without a digit), as both reFloat11 and reNum12 have them.
+func infNaN(s string) bool {
+	switch s {
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN":
+		return true
+	}
+	return false
+}
+
+// resolve11Regexp is resolve11 by PyYAML's regular expressions alone.
+func resolve11Regexp(s string) string {
+	if s != "" && !strings.ContainsRune("yYnNtTfFoO-+0123456789.~<=", rune(s[0])) {
+		return tagStr
+	}
 	switch {
 	case reNull11.MatchString(s):
 		return tagNull
@@ -97,12 +167,21 @@ var safeTags = map[string]bool{
 	"!!omap": true, "!!pairs": true, "!!set": true, tagMerge: true, tagValue: true,
 }
 
+// num12 is reNum12.MatchString(s): a YAML 1.2 number. Every one but
+// .inf and .nan has a digit.
+func num12(s string) bool {
+	if !hasDigit(s) {
+		return infNaN(s)
+	}
+	return numberLike(s) && reNum12.MatchString(s)
+}
+
 // plainIsString reports whether s, written as a plain scalar, reads back
 // as the same string in both YAML 1.1 (PyYAML) and YAML 1.2 readers, and is
 // simple enough to need no quoting anywhere. inFlow is true inside a flow
 // sequence or mapping, where ",[]{}" end a plain scalar.
 func plainIsString(s string, inFlow bool) bool {
-	if s == "" || resolve11(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && reNum12.MatchString(s) {
+	if s == "" || resolve11(s) != tagStr || len(s) == 1 && reYN.MatchString(s) || strings.ContainsRune("-+.0123456789", rune(s[0])) && num12(s) {
 		return false
 	}
 	if s[0] == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {
@@ -118,18 +197,32 @@ func plainIsString(s string, inFlow bool) bool {
 	if last == ' ' || last == '\t' || last == ':' {
 		return false
 	}
-	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.Contains(s, ":\t") || strings.Contains(s, "\t#") {
-		return false
-	}
 	if inFlow && strings.ContainsAny(s, ",[]{}") {
 		return false
 	}
 	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
 		return false
 	}
-	for _, r := range s {
-		if r == '\t' || r == '\uFEFF' || !unicode.IsPrint(r) && r != ' ' {
-			return false
+	// One pass for ": ", ":\t", " #" and "\t#" (a mapping value or a
+	// comment), tabs and what is not printable.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if r == '\uFEFF' || !unicode.IsPrint(r) {
+				return false
+			}
+			i += w - 1
+			continue
+		}
+		if c < 0x20 || c == 0x7F {
+			return false // a tab or another control character
+		}
+		if i+1 < len(s) {
+			next := s[i+1]
+			if c == ':' && (next == ' ' || next == '\t') || c == ' ' && next == '#' {
+				return false
+			}
 		}
 	}
 	return true
@@ -149,6 +242,19 @@ func printableTab(s string, tab bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
+	for i := 0; i < len(s); i++ {
+		// Printable ASCII, the common case, without decoding runes.
+		if c := s[i]; c >= 0x20 && c < 0x7F || c == '\t' && tab {
+			continue
+		} else if c < utf8.RuneSelf {
+			return false
+		}
+		return printableRunes(s[i:], tab)
+	}
+	return true
+}
+
+func printableRunes(s string, tab bool) bool {
 	for _, r := range s {
 		if r == '\t' && tab {
 			continue
@@ -165,7 +271,14 @@ func printableTab(s string, tab bool) bool {
 // scalar for multi-line text, single quotes when the text is printable, and
 // double quotes with escapes otherwise.
 func strNode(s string, inFlow bool) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: s}
+	n := new(yaml.Node)
+	setStrNode(n, s, inFlow)
+	return n
+}
+
+// setStrNode makes the zero node n the scalar strNode returns.
+func setStrNode(n *yaml.Node, s string, inFlow bool) {
+	n.Kind, n.Tag, n.Value = yaml.ScalarNode, tagStr, s
 	switch {
 	case !inFlow && strings.Contains(s, "\n") && literalOK(s):
 		n.Style = yaml.LiteralStyle
@@ -176,7 +289,6 @@ func strNode(s string, inFlow bool) *yaml.Node {
 	default:
 		n.Style = yaml.DoubleQuotedStyle
 	}
-	return n
 }
 
 // literalOK reports whether s can be a literal block scalar that both
@@ -201,13 +313,14 @@ func literalOK(s string) bool {
 		// emitter falls back to quotes for them; keep it predictable.
 		return false
 	}
-	for _, line := range strings.Split(s, "\n") {
-		if !printableTab(line, true) {
+	for rest := s; ; {
+		line, r, more := strings.Cut(rest, "\n")
+		if !printableTab(line, true) || strings.HasSuffix(line, " ") {
 			return false
 		}
-		if strings.HasSuffix(line, " ") {
-			return false
+		if !more {
+			return true
 		}
+		rest = r
 	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/udkit/udkit/diag"
 )
@@ -227,8 +228,11 @@ func TopLevelKeys(body []byte) []string {
 		var line []byte
 		line, body, _ = bytes.Cut(body, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		k, ok := lineKey(string(line))
+		// A view of line, not a copy: lineKey only reads it, and the
+		// key is copied before it is kept.
+		k, ok := lineKey(unsafe.String(unsafe.SliceData(line), len(line)))
 		if ok && !seen[k] {
+			k = strings.Clone(k)
 			seen[k] = true
 			keys = append(keys, k)
 		}

@@ -367,6 +367,10 @@ func (d *deflater) compressTokens(in []byte) []token {
 func (d *deflater) parseLazy(in []byte, write bool) {
 
 	maxLazy := dfMaxLazy
+	// The tokens are appended to a local slice (kept in registers, no
+	// write barrier per token) and stored back before blocks are
+	// written.
+	tokens := d.tokens
 	// zlib's deflate_slow: lazy evaluation of matches.
 	prevLen, prevDist := dfMinMatch-1, 0
 	matchAvailable := false
@@ -383,7 +387,7 @@ func (d *deflater) parseLazy(in []byte, write bool) {
 			}
 		}
 		if prevLen >= dfMinMatch && curLen <= prevLen {
-			d.tokens = append(d.tokens, token{uint16(prevLen), uint16(prevDist)})
+			tokens = append(tokens, token{uint16(prevLen), uint16(prevDist)})
 			// Insert the strings of the match not inserted yet.
 			end := i - 1 + prevLen
 			d.insertRange(in, i+1, end)
@@ -392,24 +396,27 @@ func (d *deflater) parseLazy(in []byte, write bool) {
 			prevLen = dfMinMatch - 1
 		} else {
 			if matchAvailable {
-				d.tokens = append(d.tokens, token{uint16(in[i-1]), 0})
+				tokens = append(tokens, token{uint16(in[i-1]), 0})
 			}
 			matchAvailable = true
 			prevLen, prevDist = curLen, curDist
 			i++
 		}
-		if write && len(d.tokens) >= dfSegmentSyms {
+		if write && len(tokens) >= dfSegmentSyms {
 			pos := i
 			if matchAvailable {
 				pos = i - 1
 			}
+			d.tokens = tokens
 			d.writeBlocks(in[blockStart:pos], false)
+			tokens = d.tokens
 			blockStart = pos
 		}
 	}
 	if matchAvailable {
-		d.tokens = append(d.tokens, token{uint16(in[len(in)-1]), 0})
+		tokens = append(tokens, token{uint16(in[len(in)-1]), 0})
 	}
+	d.tokens = tokens
 	if write {
 		d.writeBlocks(in[blockStart:], true)
 	}
@@ -571,23 +578,23 @@ func (d *deflater) writeTokens(tokens []token, ll, dl []uint8) {
 	lc, dc := lcBuf[:len(ll)], dcBuf[:len(dl)]
 	canonicalCodes(lc, ll)
 	canonicalCodes(dc, dl)
+	// A local copy of the bit writer: no write barrier per flush.
+	bw := d.bw
 	for _, t := range tokens {
 		if t.dist == 0 {
-			d.bw.write(uint64(lc[t.length]), uint(ll[t.length]))
+			bw.write(uint64(lc[t.length]), uint(ll[t.length]))
 			continue
 		}
+		// Each code with its extra bits in one write.
 		l := lengthCode[t.length]
-		d.bw.write(uint64(lc[l]), uint(ll[l]))
-		if e := lengthExtra[l-dfLengthBase]; e > 0 {
-			d.bw.write(uint64(t.length-lengthBase[l-dfLengthBase]), uint(e))
-		}
+		n := uint(ll[l])
+		bw.write(uint64(lc[l])|uint64(t.length-lengthBase[l-dfLengthBase])<<n, n+uint(lengthExtra[l-dfLengthBase]))
 		c := distCode(t.dist)
-		d.bw.write(uint64(dc[c]), uint(dl[c]))
-		if e := distExtra[c]; e > 0 {
-			d.bw.write(uint64(t.dist-distBase[c]), uint(e))
-		}
+		n = uint(dl[c])
+		bw.write(uint64(dc[c])|uint64(t.dist-distBase[c])<<n, n+uint(distExtra[c]))
 	}
-	d.bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
+	bw.write(uint64(lc[dfEOB]), uint(ll[dfEOB]))
+	d.bw = bw
 }
 
 var fixedLitLen, fixedDistLen = func() (ll [288]uint8, dl [30]uint8) {
@@ -828,11 +835,7 @@ func canonicalCodes(codes []uint16, lens []uint8) {
 		c := next[l]
 		next[l]++
 		// Reverse l bits.
-		r := 0
-		for i := 0; i < int(l); i++ {
-			r = r<<1 | (c>>i)&1
-		}
-		codes[s] = uint16(r)
+		codes[s] = bits.Reverse16(uint16(c)) >> (16 - l)
 	}
 }
 
@@ -844,15 +847,15 @@ type bitWriter struct {
 }
 
 func (w *bitWriter) write(v uint64, n uint) {
-	// n is at most 16 and fewer than 48 bits are pending: six whole
-	// bytes go out at once.
+	// n is at most 32 and fewer than 32 bits are pending: four whole
+	// bytes go out at once. (A length or distance code and its extra
+	// bits are at most 28 bits, written at once by writeTokens.)
 	w.bits |= v << w.nbits
 	w.nbits += n
-	if w.nbits >= 48 {
-		b := w.bits
-		w.out = append(w.out, byte(b), byte(b>>8), byte(b>>16), byte(b>>24), byte(b>>32), byte(b>>40))
-		w.bits >>= 48
-		w.nbits -= 48
+	if w.nbits >= 32 {
+		w.out = binary.LittleEndian.AppendUint32(w.out, uint32(w.bits))
+		w.bits >>= 32
+		w.nbits -= 32
 	}
 }
 

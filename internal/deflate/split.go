@@ -116,7 +116,10 @@ func (d *deflater) writeBlocksSplit(raw []byte, final bool, splitChunk, splitSpa
 	cuts := d.cutTokens(tokens, splitChunk, splitSpan)
 	start, pos := 0, 0
 	for k, end := range cuts {
-		n := rawLen(tokens[start:end])
+		n := len(raw) - pos // the last block codes the rest
+		if k < len(cuts)-1 {
+			n = rawLen(tokens[start:end])
+		}
 		d.writeBlock(tokens[start:end], raw[pos:pos+n], final && k == len(cuts)-1)
 		start, pos = end, pos+n
 	}
