@@ -65,7 +65,8 @@ type Metrics struct {
 var metricHelp = map[string]string{
 	"udkitd_http_requests_total":                "HTTP requests answered, by route pattern, method and status code.",
 	"udkitd_http_request_duration_seconds":      "Time to answer an HTTP request, by route pattern.",
-	"udkitd_http_requests_shed_total":           "Requests answered 503 at once because the handler's limits were reached, by kind (authenticated or unauthenticated).",
+	"udkitd_http_requests_shed_total":           "Requests answered 503 at once because the handler's limits were reached, by kind (authenticated, unauthenticated, or watch: a blocking query over the watcher limit).",
+	"udkitd_watchers":                           "Blocking queries (watches) waiting on this node now.",
 	"udkitd_cluster_members":                    "Members per cluster, read from the database at scrape time (at most 1000 clusters; the rest are summed under cluster=\"_other\").",
 	"udkitd_clusters":                           "Clusters that have members or join tokens.",
 	"udkitd_evictions_total":                    "Members removed by this node other than by their own deregistration, by reason: expired (lease not renewed) or reconcile.",
@@ -204,8 +205,9 @@ var (
 	descScrapeErr   = prometheus.NewDesc("udkitd_store_scrape_errors_total", metricHelp["udkitd_store_scrape_errors_total"], nil, nil)
 	descEvictions   = prometheus.NewDesc("udkitd_evictions_total", metricHelp["udkitd_evictions_total"], []string{"reason"}, nil)
 	descSuppressed  = prometheus.NewDesc("udkitd_log_lines_suppressed_total", metricHelp["udkitd_log_lines_suppressed_total"], nil, nil)
+	descWatchers    = prometheus.NewDesc("udkitd_watchers", metricHelp["udkitd_watchers"], nil, nil)
 	scrapeCollected = []*prometheus.Desc{descShed, descMembers, descClusters, descSelfPres, descExpected, descReceived,
-		descThreshold, descLastSweep, descRole, descNodes, descRetries, descScrapeErr, descSuppressed, descEvictions}
+		descThreshold, descLastSweep, descRole, descNodes, descRetries, descScrapeErr, descSuppressed, descEvictions, descWatchers}
 )
 
 func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -219,9 +221,11 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	cnt := h.Counters()
 	ch <- prometheus.MustNewConstMetric(descShed, prometheus.CounterValue, float64(cnt.ShedAuthenticated), "authenticated")
 	ch <- prometheus.MustNewConstMetric(descShed, prometheus.CounterValue, float64(cnt.ShedUnauthenticated), "unauthenticated")
+	ch <- prometheus.MustNewConstMetric(descShed, prometheus.CounterValue, float64(cnt.ShedWatchers), "watch")
 	ch <- prometheus.MustNewConstMetric(descSuppressed, prometheus.CounterValue, float64(cnt.LogLinesSuppressed))
 	if h.st != nil {
 		ch <- prometheus.MustNewConstMetric(descRetries, prometheus.CounterValue, float64(h.st.Stats().Retries))
+		ch <- prometheus.MustNewConstMetric(descWatchers, prometheus.GaugeValue, float64(h.st.Watchers()))
 	}
 	var expired int64
 	if h.leaseState != nil {

@@ -552,3 +552,53 @@ func TestMetricsShedRequests(t *testing.T) {
 		t.Errorf("udkitd_http_requests_shed_total{kind=unauthenticated} = %v, want 1", v)
 	}
 }
+
+// TestMetricsWatchers: a blocking query waiting on the node shows in
+// udkitd_watchers, and is gone from it once it returns.
+func TestMetricsWatchers(t *testing.T) {
+	f := newMetricsFixture(t, api.MetricsOptions{NoRuntime: true})
+	if _, err := f.svc.Client.WithToken(f.svc.Join).Register(ctxT(t), "web", registry.RegisterRequest{InstanceID: "i-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, index, err := f.svc.Client.MembersAt(ctxT(t), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The registry's current index: the query waits for the next change.
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v1/clusters/web/members?index=%d&wait=30s", f.svc.Srv.URL, index), nil)
+		req.Header.Set("Authorization", "Bearer "+f.svc.Admin)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.svc.Store.Watchers() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the blocking query never waited")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := value(t, f.scrape(t), "udkitd_watchers"); got != 1 {
+		t.Errorf("udkitd_watchers = %v while one watch waits, want 1", got)
+	}
+	cancel()
+	<-done
+	for f.svc.Store.Watchers() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the watch never left")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fams := f.scrape(t)
+	if got := value(t, fams, "udkitd_watchers"); got != 0 {
+		t.Errorf("udkitd_watchers = %v after the watch returned, want 0", got)
+	}
+	if got, ok := lookup(fams, "udkitd_http_requests_shed_total", "kind=watch"); !ok || got != 0 {
+		t.Errorf("udkitd_http_requests_shed_total{kind=watch} = %v (present %v), want 0", got, ok)
+	}
+}
