@@ -53,6 +53,23 @@ func splitFileArg(args []string) (string, []string) {
 	return "", args
 }
 
+// parseWithFile parses args with fs, taking one FILE argument before or
+// after the flags. It returns the file ("" if none), the arguments left
+// over, and ok false with the exit code when parsing stopped (-h: 0).
+func parseWithFile(fs *flag.FlagSet, args []string) (file string, rest []string, code int, ok bool) {
+	file, rest = splitFileArg(args)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, exitOK, false
+		}
+		return "", nil, exitUsage, false
+	}
+	if file == "" && fs.NArg() > 0 {
+		return fs.Arg(0), fs.Args()[1:], 0, true
+	}
+	return file, fs.Args(), 0, true
+}
+
 func backup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := adminFlags("udkitd backup", stderr)
 	fs.Lookup("timeout").DefValue = "10m0s"
@@ -61,17 +78,9 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stderr, backupUsage)
 		fs.PrintDefaults()
 	}
-	file, rest := splitFileArg(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if file == "" && fs.NArg() > 0 {
-		file, rest = fs.Arg(0), fs.Args()[1:]
-	} else {
-		rest = fs.Args()
+	file, rest, code, ok := parseWithFile(fs, args)
+	if !ok {
+		return code
 	}
 	if file == "" || len(rest) != 0 {
 		fmt.Fprintln(stderr, "udkitd backup: want one FILE argument: where to write the backup")
@@ -144,17 +153,9 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stderr, restoreUsage)
 		fs.PrintDefaults()
 	}
-	file, rest := splitFileArg(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if file == "" && fs.NArg() > 0 {
-		file, rest = fs.Arg(0), fs.Args()[1:]
-	} else {
-		rest = fs.Args()
+	file, rest, code, ok := parseWithFile(fs, args)
+	if !ok {
+		return code
 	}
 	if file == "" || len(rest) != 0 || *data == "" {
 		fmt.Fprintln(stderr, "udkitd restore: want FILE and --data DIR")
