@@ -128,9 +128,14 @@ func exists(m *machine, name string) bool {
 	return err == nil
 }
 
-// TestLintSeverityOnRealBoots boots each probe and holds udkit lint's
-// verdict to it.
+// TestLintSeverityOnRealBoots boots each probe on every image (Debian 12
+// and 13: cloud-init 22.4 and 25.1) and holds udkit lint's verdict to it.
 func TestLintSeverityOnRealBoots(t *testing.T) {
+	forEachImage(t, func(t *testing.T, img *osImage) { lintSeverityOn(t, img) })
+}
+
+// lintSeverityOn boots every probe on img.
+func lintSeverityOn(t *testing.T, img *osImage) {
 	for _, tc := range judgeCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ds, err := udkit.Lint([]byte(tc.doc))
@@ -153,7 +158,7 @@ func TestLintSeverityOnRealBoots(t *testing.T) {
 			if strings.Join(gotList, ",") != strings.Join(want, ",") {
 				t.Errorf("lint errors %v, want %v:\n%v", gotList, want, ds)
 			}
-			m := newMachine(t)
+			m := newMachineOn(t, img)
 			m.writeSeed(seedData{instanceID: "iid-judge-" + tc.name, userData: []byte(tc.doc)})
 			state, status := m.start()
 			t.Logf("%s: system %s, cloud-init: %s", tc.name, state, strings.SplitN(status, "\n", 2)[0])
