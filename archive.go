@@ -1,6 +1,7 @@
 package udkit
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"regexp"
@@ -19,7 +20,7 @@ import (
 // that does not load as a list (cloud-init acts on none of its entries),
 // or an entry cloud-init's user-data processor fails on (it then acts on
 // none of the user data).
-const RuleArchiveInvalid = "archive-invalid"
+const RuleArchiveInvalid = userdata.RuleArchiveInvalid
 
 // ArchiveEntry is one entry of a #cloud-config-archive as cloud-init's
 // user-data processor makes a part of it.
@@ -42,9 +43,11 @@ type ArchiveEntry struct {
 	// Line is the 1-based line of the archive body on which the entry's
 	// content value starts (the entry's own line when it has no content);
 	// Block says the content is a literal block (content: |), whose line
-	// k is then line Line+k of the archive.
-	Line  int
-	Block bool
+	// k is then line Line+k of the archive, indented by Indent columns.
+	// An alias entry (- *name) has the alias's line and no Block.
+	Line   int
+	Block  bool
+	Indent int
 }
 
 // ArchiveError is returned by [ExpandArchive] for an archive cloud-init
@@ -95,7 +98,10 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 	}
 	var out []ArchiveEntry
 	bodies := map[*yaml.Node][]byte{} // one copy of each content node
+	lines := bytes.Split(body, []byte("\n"))
 	for k, ent := range doc.Content[0].Content {
+		alias := ent.Kind == yaml.AliasNode
+		line := ent.Line
 		ent = deref(ent)
 		if err := b.Charge(budget.Nodes, 1); err != nil {
 			return nil, err
@@ -141,13 +147,18 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 		if err := b.Charge(budget.Bytes, len(content)); err != nil {
 			return nil, err
 		}
-		e := ArchiveEntry{Part: userdata.Part{ContentType: mimeType(mtype)}, Index: k + 1, Line: ent.Line}
+		e := ArchiveEntry{Part: userdata.Part{ContentType: mimeType(mtype)}, Index: k + 1, Line: line}
 		if hasContent && c.Kind == yaml.ScalarNode {
 			if bodies[c] == nil {
 				bodies[c] = []byte(content)
 			}
 			e.Body = bodies[c]
-			e.Line, e.Block = c.Line, c.Style == yaml.LiteralStyle
+			if !alias {
+				e.Line, e.Block = c.Line, c.Style == yaml.LiteralStyle
+				if e.Block {
+					e.Indent = blockIndent(lines, c.Line)
+				}
+			}
 		} else {
 			e.Body = []byte{}
 		}
@@ -178,6 +189,17 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// blockIndent is the indentation of the first non-blank line after line
+// (1-based) of lines: that of a literal block whose indicator is there.
+func blockIndent(lines [][]byte, line int) int {
+	for _, l := range lines[min(line, len(lines)):] {
+		if t := bytes.TrimLeft(l, " "); len(bytes.TrimSpace(t)) > 0 {
+			return len(l) - len(t)
+		}
+	}
+	return 0
 }
 
 // deref returns the node an alias stands for (PyYAML gives the anchored

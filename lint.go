@@ -193,7 +193,9 @@ func lintWithin(data []byte, b *Budget, ignore ...string) (Kind, diag.List, erro
 	}
 	if !d.MIME {
 		for i := range out {
-			out[i].Part, out[i].PartLabel = 0, ""
+			if !isArchiveEntryFinding(out[i]) {
+				out[i].Part, out[i].PartLabel = 0, ""
+			}
 		}
 	}
 	out.Sort()
@@ -263,6 +265,9 @@ func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases 
 			}
 			dg.Part, dg.PartLabel = i+1, label
 			out = append(out, dg)
+		}
+		if p.ContentType == userdata.ContentCloudConfigArchive {
+			out = append(out, lintArchive(i, p, label, bases, b)...)
 		}
 	}
 	out.Sort()
