@@ -43,6 +43,9 @@ func (k Kind) String() string {
 // comment is a [Section] header) from a plain cloud-config document (its
 // first line is #cloud-config) and from anything else, which is user data.
 func DetectKind(data []byte) Kind {
+	if typedUserData(data) {
+		return KindUserData
+	}
 	rest := data
 	for len(rest) > 0 {
 		line, tail, _ := bytes.Cut(rest, []byte("\n"))

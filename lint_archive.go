@@ -1,6 +1,7 @@
 package udkit
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -102,4 +103,14 @@ func lintArchive(i int, p userdata.Part, label string, bases []int, b *Budget) d
 		}
 	}
 	return out
+}
+
+// typedUserData reports whether the first line of data that is not blank
+// is one cloud-init types user data by (#!, #cloud-config-archive,
+// #cloud-boothook, #include, ...) other than a bare #cloud-config line:
+// such a document is user data even when a later line looks like a unit
+// section header (a flow-style archive "[...]", a script's "[ -x f ]").
+func typedUserData(data []byte) bool {
+	first, _, _ := bytes.Cut(bytes.TrimLeft(data, " \t\r\n"), []byte("\n"))
+	return userdata.TypeFromFirstLine(data) != "" && !strings.EqualFold(strings.TrimSpace(string(first)), "#cloud-config")
 }

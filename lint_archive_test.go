@@ -237,3 +237,25 @@ func BenchmarkLintArchive10k(b *testing.B) {
 		}
 	}
 }
+
+// TestDetectKindTypedFirstLine: a document whose first line cloud-init
+// types is user data, whatever its later lines look like.
+func TestDetectKindTypedFirstLine(t *testing.T) {
+	tests := []struct {
+		doc  string
+		want Kind
+	}{
+		{"#cloud-config-archive\n[\"#!/bin/sh\\necho\\n\"]\n", KindUserData},
+		{"#!/bin/sh\n[ -x /usr/bin/true ] && true\n", KindUserData},
+		{"\n  #cloud-boothook\n[x]\n", KindUserData},
+		{"#cloud-config\nruncmd: [a]\n", KindCloudConfig},
+		{"#Cloud-Config\r\nruncmd: [a]\n", KindCloudConfig},
+		{"# a unit\n[Unit]\nDescription=x\n", KindUnit},
+		{"[Unit]\nDescription=x\n", KindUnit},
+	}
+	for _, tc := range tests {
+		if got := DetectKind([]byte(tc.doc)); got != tc.want {
+			t.Errorf("DetectKind(%q) = %s, want %s", tc.doc, got, tc.want)
+		}
+	}
+}
