@@ -18,7 +18,8 @@ type actedPart struct {
 	// of a cloud-config payload), "" when none.
 	LaunchIndex string
 	// From is the 1-based index of the decoded part it comes from; Entry
-	// the 1-based archive entry, 0 when it is not from an archive.
+	// the 1-based position of its entry in the archive's list (as lint
+	// and plan name it), 0 when it is not from an archive.
 	From, Entry int
 	// hasLaunch says LaunchIndex comes from a header (which wins over the
 	// payload, even when empty).
@@ -59,8 +60,8 @@ func actOn(d *userdata.Decoded) (parts []actedPart, incs []includeURL, warnings 
 			case err != nil:
 				return nil, nil, nil, fmt.Errorf("part %d (%s): %v", n, userdata.ContentCloudConfigArchive, err)
 			}
-			for k, e := range entries {
-				parts = append(parts, actedPart{Part: e.Part, LaunchIndex: e.LaunchIndex, hasLaunch: e.HasLaunchIndex, From: n, Entry: k + 1})
+			for _, e := range entries {
+				parts = append(parts, actedPart{Part: e.Part, LaunchIndex: e.LaunchIndex, hasLaunch: e.HasLaunchIndex, From: n, Entry: e.Index})
 			}
 			continue
 		}
