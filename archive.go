@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -163,7 +162,12 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 			e.Body = []byte{}
 		}
 		if f, ok := fields["filename"]; ok && f.Kind == yaml.ScalarNode {
-			e.Filename = f.Value
+			// _set_filename takes str() of the value: None for
+			// null (filename: #comment), True for yes.
+			e.Filename = pyStrNode(f)
+			if f.Tag == "!!null" {
+				e.Filename = "None"
+			}
 		}
 		if li, ok := fields["launch-index"]; ok && li.Kind == yaml.ScalarNode {
 			e.LaunchIndex, e.HasLaunchIndex = pyStrNode(li), true
@@ -267,7 +271,7 @@ func pyYAMLWouldLoad(root *yaml.Node, body []byte, tabs bool) bool {
 			}
 		}
 	}
-	if reBadBlockHeader.Match(body) {
+	if badBlockHeader(root, body) {
 		return false
 	}
 	if tabs {
@@ -345,7 +349,51 @@ func mimeType(mtype string) string {
 	return t
 }
 
-// reBadBlockHeader finds a block scalar indicator followed by something
-// that is neither a chomping or indentation indicator nor white space
-// ("content: |#x"), which PyYAML refuses and yaml.v3 accepts.
-var reBadBlockHeader = regexp.MustCompile(`(?m)(?:^|:|-)[ ]+[|>][+-]?[0-9]?[^ \t\r\n0-9+-]`)
+// badBlockHeader reports whether a block scalar of the YAML tree at root
+// (parsed from body) has a header that PyYAML refuses and yaml.v3
+// accepts: an indicator followed by something that is neither a chomping
+// or indentation indicator nor white space ("content: |#x"). Only the
+// headers yaml.v3 parsed are looked at, not text inside a block that
+// looks like one.
+func badBlockHeader(root *yaml.Node, body []byte) bool {
+	var lines [][]byte
+	var walk func(n *yaml.Node, depth int) bool
+	walk = func(n *yaml.Node, depth int) bool {
+		if n == nil || depth > 10000 {
+			return false
+		}
+		if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			if lines == nil {
+				lines = bytes.Split(body, []byte("\n"))
+			}
+			if n.Line >= 1 && n.Line <= len(lines) {
+				line := lines[n.Line-1]
+				if i := bytes.IndexAny(line[min(max(n.Column-1, 0), len(line)):], "|>"); i >= 0 && badHeaderRest(line[min(max(n.Column-1, 0), len(line))+i+1:]) {
+					return true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c, depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(root, 0)
+}
+
+// badHeaderRest reports whether the text after a block scalar's
+// indicator, up to the end of its line, is one PyYAML refuses: after an
+// optional chomping (+ -) and an optional indentation digit, a character
+// that is not white space.
+func badHeaderRest(rest []byte) bool {
+	k := 0
+	if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
+		k++
+	}
+	if k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
+		k++
+	}
+	return k < len(rest) && !strings.ContainsRune(" \t\r\n0123456789+-", rune(rest[k]))
+}

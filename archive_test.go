@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/udkit/udkit/internal/budget"
 	"github.com/udkit/udkit/internal/realtools"
 )
@@ -18,6 +20,7 @@ import (
 var archiveDocs = []string{
 	"#cloud-config-archive\n- &a {content: \"#!/bin/sh\\necho a\\n\", filename: a.sh}\n- *a\n- [1, 2]\n- 7\n- &c \"#cloud-config\\nhostname: x\\n\"\n- {type: text/cloud-config, content: *c}\n",
 	"#cloud-config-archive\n- &c |\n  #cloud-config\n  timezone: Etc/UTC\n- {content: *c, filename: again.yaml, Merge-Type: 'list(append)+dict(recurse_array)+str()'}\n- {filename: empty.txt}\n- {type: TEXT/X-ShellScript; charset=utf-8, content: \"#!/bin/sh\\n\"}\n",
+	"#cloud-config-archive\n- {filename: , content: \"#!/bin/sh\\n\"}\n- {filename: 0755, content: \"#!/bin/sh\\n\"}\n- {filename: yes, content: \"#!/bin/sh\\n\"}\n- {filename: '0755', content: \"#!/bin/sh\\n\"}\n",
 	"#cloud-config-archive\n- type: text/cloud-config\n  launch-index: 0o1\n  content: |1\n     #cloud-config\n     runcmd: [[echo, hi]]\n",
 }
 
@@ -127,5 +130,50 @@ func TestExpandArchiveBudget(t *testing.T) {
 	entries, err := ExpandArchive([]byte(small), NewBudget())
 	if err != nil || len(entries) != 10000 {
 		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+}
+
+// BenchmarkExpandArchive10k expands an archive of 10,000 small entries.
+func BenchmarkExpandArchive10k(b *testing.B) {
+	doc := []byte("#cloud-config-archive\n" + strings.Repeat("- {filename: s.sh, content: \"#!/bin/sh\\necho\\n\"}\n", 10000))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := ExpandArchive(doc, NewBudget()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBadBlockHeader: a block header PyYAML refuses is found where
+// yaml.v3 parsed one, not in a block's text that looks like one.
+func TestBadBlockHeader(t *testing.T) {
+	tests := []struct {
+		doc string
+		bad bool
+	}{
+		{"- content: |#x\n    a\n", true},
+		{"- content: |  # comment\n    a\n", false},
+		{"- content: |2-\n     a\n", false},
+		{"- content: |1\n   x: |oops\n", false},
+		{"- \"a |b\"\n", false},
+	}
+	for _, tc := range tests {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.doc), &doc); err != nil {
+			t.Fatalf("%q: %v", tc.doc, err)
+		}
+		if got := badBlockHeader(&doc, []byte(tc.doc)); got != tc.bad {
+			t.Errorf("badBlockHeader(%q) = %v, want %v", tc.doc, got, tc.bad)
+		}
+	}
+	var docs [][]byte
+	for _, tc := range tests {
+		docs = append(docs, []byte("#cloud-config-archive\n"+tc.doc))
+	}
+	for i, r := range realtools.CloudInitExpand(t, docs...) {
+		if loads := len(r.Parts) > 0; loads == tests[i].bad {
+			t.Errorf("%q: cloud-init acts on %d parts", tests[i].doc, len(r.Parts))
+		}
 	}
 }
