@@ -128,8 +128,16 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 			content = c.Value
 		}
 		mtype := ""
-		if t, ok := fields["type"]; ok && t.Kind == yaml.ScalarNode && t.Tag != "!!null" {
-			mtype = t.Value
+		if t, ok := fields["type"]; ok {
+			switch {
+			case !pyTruthy(t):
+				// cloud-init types an entry whose type is null,
+				// empty, 0 or false by its first line.
+			case t.Kind == yaml.ScalarNode && t.Tag == "!!str" && !py11NonString(t):
+				mtype = t.Value
+			default:
+				return nil, &ArchiveError{Entry: k + 1, Message: "type is not a string: cloud-init's processor fails on it and acts on none of the user data; write a type such as text/x-shellscript"}
+			}
 		}
 		if mtype != "" && !strings.Contains(mtype, "/") {
 			return nil, &ArchiveError{Entry: k + 1, Message: fmt.Sprintf("type %s has no '/': cloud-init's processor fails on it and acts on none of the user data; write a full type such as text/x-shellscript", diag.Quote(mtype))}
@@ -165,9 +173,6 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 			// _set_filename takes str() of the value: None for
 			// null (filename: #comment), True for yes.
 			e.Filename = pyStrNode(f)
-			if f.Tag == "!!null" {
-				e.Filename = "None"
-			}
 		}
 		if li, ok := fields["launch-index"]; ok && li.Kind == yaml.ScalarNode {
 			e.LaunchIndex, e.HasLaunchIndex = pyStrNode(li), true
@@ -204,6 +209,35 @@ func blockIndent(lines [][]byte, line int) int {
 		}
 	}
 	return 0
+}
+
+// pyTruthy is Python's truth value of a YAML node as PyYAML loads it:
+// false for null, an empty string, list or mapping, a zero number and a
+// false boolean.
+func pyTruthy(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		return len(n.Content) > 0
+	case yaml.ScalarNode:
+	default:
+		return true
+	}
+	if py11NonString(n) {
+		return pyStrNode(n) == "True"
+	}
+	switch n.Tag {
+	case "!!null":
+		return false
+	case "!!str":
+		return n.Value != ""
+	case "!!bool":
+		b, _ := yaml11Bool(n.Value)
+		return b
+	case "!!int", "!!float":
+		f, err := strconv.ParseFloat(strings.ReplaceAll(pyStrNode(n), "_", ""), 64)
+		return err != nil || f != 0
+	}
+	return true
 }
 
 // deref returns the node an alias stands for (PyYAML gives the anchored
@@ -261,13 +295,21 @@ func pyYAMLWouldLoad(root *yaml.Node, body []byte, tabs bool) bool {
 				}
 			}
 		}
-		for _, line := range strings.Split(string(body), "\n") {
+		var quoted map[int]bool
+		for i, line := range strings.Split(string(body), "\n") {
 			t := strings.TrimLeft(line, " ")
 			if strings.TrimSpace(t) == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "---") || strings.HasPrefix(t, "...") {
 				continue
 			}
 			if len(line)-len(t) < indent {
-				return false
+				// PyYAML does not look at the indentation of
+				// the lines of a quoted scalar.
+				if quoted == nil {
+					quoted = quotedLines(root, body)
+				}
+				if !quoted[i+1] {
+					return false
+				}
 			}
 		}
 	}
@@ -286,22 +328,22 @@ func pyYAMLWouldLoad(root *yaml.Node, body []byte, tabs bool) bool {
 }
 
 // pyStrNode is Python's str() of a YAML 1.1 scalar as PyYAML loads it,
-// for the scalars whose reading differs from yaml.v3's: booleans (yes,
-// on, True...), integers with a leading 0 (octal) or underscores.
+// for the scalars whose reading differs from yaml.v3's: null (None),
+// booleans (yes, on, True...), integers with a leading 0 (octal) or
+// underscores.
 func pyStrNode(n *yaml.Node) string {
 	v := n.Value
 	if n.Tag == "!!str" && n.Style != 0 {
 		return v // quoted
 	}
-	switch strings.ToLower(v) {
-	case "yes", "on", "true":
-		if n.Style == 0 {
+	if n.Tag == "!!null" {
+		return "None"
+	}
+	if b, ok := yaml11Bool(v); ok && n.Style == 0 {
+		if b {
 			return "True"
 		}
-	case "no", "off", "false":
-		if n.Style == 0 {
-			return "False"
-		}
+		return "False"
 	}
 	digits := strings.ReplaceAll(strings.TrimLeft(v, "+"), "_", "")
 	neg := strings.HasPrefix(digits, "-")
@@ -330,11 +372,21 @@ func py11NonString(n *yaml.Node) bool {
 	if n.Tag != "!!str" || n.Style != 0 {
 		return false
 	}
-	switch strings.ToLower(n.Value) {
-	case "yes", "no", "on", "off", "y", "n":
-		return true
+	_, ok := yaml11Bool(n.Value)
+	return ok
+}
+
+// yaml11Bool reads a plain scalar as PyYAML's YAML 1.1 resolver does: yes,
+// no, true, false, on, off in lower, title or upper case are booleans
+// (y and n are strings).
+func yaml11Bool(v string) (value, ok bool) {
+	switch v {
+	case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
 	}
-	return false
+	return false, false
 }
 
 // mimeType is the type Python's email reports for a Content-Type made of
@@ -347,6 +399,58 @@ func mimeType(mtype string) string {
 		return "text/plain"
 	}
 	return t
+}
+
+// quotedLines returns the 1-based lines of body that continue a quoted
+// scalar of the YAML tree at root (its lines after the first).
+func quotedLines(root *yaml.Node, body []byte) map[int]bool {
+	out := map[int]bool{}
+	starts := make([]int, 1, 64) // offset of each line
+	for i, c := range body {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil || depth > 10000 {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0 && n.Line >= 1 && n.Line <= len(starts) {
+			q := byte('\'')
+			if n.Style&yaml.DoubleQuotedStyle != 0 {
+				q = '"'
+			}
+			i := starts[n.Line-1] + max(n.Column-1, 0)
+			for i < len(body) && body[i] != q && body[i] != '\n' {
+				i++ // the column counts characters, not bytes
+			}
+			line := n.Line
+			for i++; i < len(body); i++ {
+				c := body[i]
+				if c == '\n' {
+					line++
+					out[line] = true
+				} else if q == '"' && c == '\\' {
+					if i+1 < len(body) && body[i+1] == '\n' {
+						continue // an escaped line break: the newline is counted next
+					}
+					i++
+				} else if c == q {
+					if q == '\'' && i+1 < len(body) && body[i+1] == '\'' {
+						i++
+						continue
+					}
+					break
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(root, 0)
+	return out
 }
 
 // badBlockHeader reports whether a block scalar of the YAML tree at root

@@ -21,6 +21,7 @@ var archiveDocs = []string{
 	"#cloud-config-archive\n- &a {content: \"#!/bin/sh\\necho a\\n\", filename: a.sh}\n- *a\n- [1, 2]\n- 7\n- &c \"#cloud-config\\nhostname: x\\n\"\n- {type: text/cloud-config, content: *c}\n",
 	"#cloud-config-archive\n- &c |\n  #cloud-config\n  timezone: Etc/UTC\n- {content: *c, filename: again.yaml, Merge-Type: 'list(append)+dict(recurse_array)+str()'}\n- {filename: empty.txt}\n- {type: TEXT/X-ShellScript; charset=utf-8, content: \"#!/bin/sh\\n\"}\n",
 	"#cloud-config-archive\n- {filename: , content: \"#!/bin/sh\\n\"}\n- {filename: 0755, content: \"#!/bin/sh\\n\"}\n- {filename: yes, content: \"#!/bin/sh\\n\"}\n- {filename: '0755', content: \"#!/bin/sh\\n\"}\n",
+	"#cloud-config-archive\n- {type: 0, content: \"#!/bin/sh\\n\", X-A: y, X-B: n}\n- {type: {}, content: \"#!/bin/sh\\n\", X-C: yEs}\n- {type: off, content: \"#cloud-boothook\\n\"}\n- {type: ~, content: x, filename: ON, launch-index: ~}\n- {type: '', content: x, filename: yEs}\n- \"  #cloud-config\\nruncmd: [a]\\n\"\n  # a comment\n- 'first line\n\nsecond'\n",
 	"#cloud-config-archive\n- type: text/cloud-config\n  launch-index: 0o1\n  content: |1\n     #cloud-config\n     runcmd: [[echo, hi]]\n",
 }
 
@@ -90,6 +91,9 @@ func TestExpandArchiveErrors(t *testing.T) {
 		{"#cloud-config-archive\n- {content: x}\n- {type: shellscript, content: x}\n", 2, false},
 		{"#cloud-config-archive\n- {content: [1]}\n", 1, false},
 		{"#cloud-config-archive\n- {content: x, X-Note: yes}\n", 1, false},
+		{"#cloud-config-archive\n- {content: x, type: {a: b}}\n", 1, false},
+		{"#cloud-config-archive\n- {content: x, type: 5}\n", 1, false},
+		{"#cloud-config-archive\n- {content: x, type: On}\n", 1, false},
 	}
 	var docs [][]byte
 	for _, tc := range tests {
