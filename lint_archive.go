@@ -34,7 +34,9 @@ func isArchiveEntryFinding(d diag.Diagnostic) bool {
 // ([ExpandArchive]; an archive it does not expand as written is an
 // archive-invalid finding), then every cloud-config entry validated and
 // linted like a cloud-config part, with the systemd units its write_files
-// writes, and every text/plain entry reported as ignored. Findings about
+// writes, every text/plain entry reported as ignored, and named script
+// entries that cloud-init writes to one file (or to the runcmd script)
+// reported as colliding. Findings about
 // an entry carry the entry in PartLabel and the YAML path inside the
 // entry in Path; lines are lines of the archive (bases as for lintParts).
 // The expansion and every entry are charged to b.
@@ -82,8 +84,18 @@ func lintArchive(i int, p userdata.Part, label string, bases []int, b *Budget) d
 		add(diag.Diagnostic{Severity: Error, Rule: RuleArchiveInvalid, Message: "udkit stopped expanding the archive, its entries are not checked: " + err.Error()}, nil, 0)
 		return out
 	}
+	written := map[string]int{} // script file -> entry that writes it
 	for k := range entries {
 		e := &entries[k]
+		if file := entryScriptFile(e.Part); file != "" {
+			if prev, ok := written[file]; ok {
+				add(diag.Diagnostic{Severity: Error, Rule: userdata.RuleDuplicateFilename, Message: fmt.Sprintf("writes the script %s as entry %d does: cloud-init writes both to the same file and only this one runs; give the entries different filenames", diag.Quote(file), prev)}, e, 0)
+			}
+			written[file] = e.Index
+			if file == instanceScripts+"/runcmd" {
+				add(diag.Diagnostic{Severity: Error, Rule: userdata.RuleRuncmdFilename, Message: "is named runcmd, the name of the script cloud-init writes for the runcmd key; one overwrites the other: rename the entry"}, e, 0)
+			}
+		}
 		if e.ContentType == userdata.ContentPlain {
 			add(diag.Diagnostic{Severity: Error, Rule: RuleIgnoredPart, Message: "cloud-init ignores this entry: no handler acts on text/plain; give it the type of what it is (text/cloud-config, text/x-shellscript, ...) or leave its type out to have it typed by its first line"}, e, 0)
 			continue
@@ -113,4 +125,30 @@ func lintArchive(i int, p userdata.Part, label string, bases []int, b *Budget) d
 func typedUserData(data []byte) bool {
 	first, _, _ := bytes.Cut(bytes.TrimLeft(data, " \t\r\n"), []byte("\n"))
 	return userdata.TypeFromFirstLine(data) != "" && !strings.EqualFold(strings.TrimSpace(string(first)), "#cloud-config")
+}
+
+// entryScriptFile is the file cloud-init's handler writes a named script
+// entry to (as [Plan] names it: clean_filename, per-frequency scripts by
+// their base name), "" for an entry without a filename or of another
+// kind. Entries without a filename are named part-NNN after their place
+// among all the parts of the document, which Plan checks.
+func entryScriptFile(pt userdata.Part) string {
+	if pt.Filename == "" {
+		return ""
+	}
+	switch pt.ContentType {
+	case userdata.ContentShellScript:
+		if n := cleanFilename(pt.Filename); n != "" {
+			return instanceScripts + "/" + n
+		}
+	case userdata.ContentShellScriptPerBoot, userdata.ContentShellScriptPerInst, userdata.ContentShellScriptPerOnce:
+		base := pt.Filename
+		if i := strings.LastIndexByte(base, '/'); i >= 0 {
+			base = base[i+1:] // os.path.basename
+		}
+		if n := cleanFilename(base); n != "" {
+			return cloudScripts + "/" + strings.TrimPrefix(pt.ContentType, "text/x-shellscript-") + "/" + n
+		}
+	}
+	return ""
 }

@@ -259,3 +259,46 @@ func TestDetectKindTypedFirstLine(t *testing.T) {
 		}
 	}
 }
+
+// TestLintArchiveScriptNames: named script entries of one archive that
+// cloud-init writes to the same file, or to the runcmd script, are
+// errors, where Plan (checked against cloud-init's handlers) finds the
+// same overwrite.
+func TestLintArchiveScriptNames(t *testing.T) {
+	doc := []byte(`#cloud-config-archive
+- {type: text/x-shellscript, filename: "a b.sh", content: "#!/bin/sh\necho 1\n"}
+- {type: text/x-shellscript, filename: ab.sh, content: "#!/bin/sh\necho 2\n"}
+- {type: text/x-shellscript-per-boot, filename: x/ab.sh, content: "#!/bin/sh\necho 3\n"}
+- {type: text/x-shellscript-per-boot, filename: y/ab.sh, content: "#!/bin/sh\necho 4\n"}
+- {type: text/x-shellscript, filename: runcmd, content: "#!/bin/sh\necho 5\n"}
+- |
+  #cloud-config
+  runcmd: [echo 6]
+`)
+	_, ds, err := Lint(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, fmt.Sprintf("%s %s %s", d.PartLabel, d.Severity, d.Rule))
+	}
+	want := []string{
+		`text/cloud-config-archive entry 2 (text/x-shellscript "ab.sh") error duplicate-filename`,
+		`text/cloud-config-archive entry 4 (text/x-shellscript-per-boot "y/ab.sh") error duplicate-filename`,
+		`text/cloud-config-archive entry 5 (text/x-shellscript "runcmd") error runcmd-filename`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	p := mustPlan(t, doc, PlanOptions{})
+	var over []int
+	for _, f := range p.Findings {
+		if f.Rule == RulePlanOverwritten {
+			over = append(over, f.Part)
+		}
+	}
+	if fmt.Sprint(over) != "[1 3 5]" {
+		t.Errorf("plan overwrites parts %v, want [1 3 5] (the earlier of each pair, and the runcmd entry)", over)
+	}
+}
