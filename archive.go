@@ -87,8 +87,8 @@ const errArchiveNotList = "the #cloud-config-archive does not load as a YAML lis
 // It fails with an *[ArchiveError] when cloud-init does not expand body
 // as written (see ArchiveError.Entry), and with a budget error when the
 // entries, aliases expanded, need more than b allows: each entry is
-// charged one YAML node and the bytes of its content. A nil b sets no
-// bound.
+// charged its YAML nodes (one, plus its keys and values) and the bytes of
+// its content. A nil b sets no bound.
 func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(body, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || !pyYAMLWouldLoad(doc.Content[0], body, false) {
@@ -97,12 +97,15 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 	}
 	var out []ArchiveEntry
 	bodies := map[*yaml.Node][]byte{} // one copy of each content node
-	lines := bytes.Split(body, []byte("\n"))
+	var lines [][]byte                // of body, split when a literal block needs them
 	for k, ent := range doc.Content[0].Content {
 		alias := ent.Kind == yaml.AliasNode
 		line := ent.Line
 		ent = deref(ent)
-		if err := b.Charge(budget.Nodes, 1); err != nil {
+		// An entry costs its node and its keys and values, once per
+		// alias copy: a mapping of many keys aliased many times is
+		// bounded too.
+		if err := b.Charge(budget.Nodes, 1+len(ent.Content)); err != nil {
 			return nil, err
 		}
 		fields := map[string]*yaml.Node{}
@@ -163,6 +166,9 @@ func ExpandArchive(body []byte, b *Budget) ([]ArchiveEntry, error) {
 			if !alias {
 				e.Line, e.Block = c.Line, c.Style == yaml.LiteralStyle
 				if e.Block {
+					if lines == nil {
+						lines = bytes.Split(body, []byte("\n"))
+					}
 					e.Indent = blockIndent(lines, c.Line)
 				}
 			}

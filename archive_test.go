@@ -3,6 +3,7 @@ package udkit
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,17 @@ func TestExpandArchiveBudget(t *testing.T) {
 	}
 	if used := b.Used(budget.Bytes); used > b.Limit(budget.Bytes)+1 {
 		t.Errorf("used %d bytes, limit %d", used, b.Limit(budget.Bytes))
+	}
+	// An anchored mapping of 100,000 keys aliased 100,000 times.
+	var keys strings.Builder
+	for i := range 100000 {
+		fmt.Fprintf(&keys, "k%d: v\n  ", i)
+	}
+	wide := "#cloud-config-archive\n- &a\n  " + keys.String() + "content: x\n" + strings.Repeat("- *a\n", 100000)
+	b = NewBudget()
+	_, err = ExpandArchive([]byte(wide), b)
+	if !errors.As(err, &ee) || ee.Kind != budget.Nodes {
+		t.Fatalf("err = %v, want the nodes budget exceeded", err)
 	}
 	// 10,000 small entries fit.
 	small := "#cloud-config-archive\n" + strings.Repeat("- \"#!/bin/sh\\necho\\n\"\n", 10000)
