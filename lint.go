@@ -43,6 +43,9 @@ func (k Kind) String() string {
 // comment is a [Section] header) from a plain cloud-config document (its
 // first line is #cloud-config) and from anything else, which is user data.
 func DetectKind(data []byte) Kind {
+	if typedUserData(data) {
+		return KindUserData
+	}
 	rest := data
 	for len(rest) > 0 {
 		line, tail, _ := bytes.Cut(rest, []byte("\n"))
@@ -193,7 +196,9 @@ func lintWithin(data []byte, b *Budget, ignore ...string) (Kind, diag.List, erro
 	}
 	if !d.MIME {
 		for i := range out {
-			out[i].Part, out[i].PartLabel = 0, ""
+			if !isArchiveEntryFinding(out[i]) {
+				out[i].Part, out[i].PartLabel = 0, ""
+			}
 		}
 	}
 	out.Sort()
@@ -263,6 +268,9 @@ func lintParts(doc *userdata.Document, known map[int]*cloudconfig.Config, bases 
 			}
 			dg.Part, dg.PartLabel = i+1, label
 			out = append(out, dg)
+		}
+		if p.ContentType == userdata.ContentCloudConfigArchive {
+			out = append(out, lintArchive(i, p, label, bases, b)...)
 		}
 	}
 	out.Sort()

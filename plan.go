@@ -77,6 +77,9 @@ type PlanPart struct {
 	// every boot), ignored (nothing acts on it; see Findings), unknown
 	// (acted on at boot in a way udkit does not model; see Findings).
 	Effect string `json:"effect"`
+	// Archive is set on a part made of an entry of a
+	// #cloud-config-archive: which part and entry.
+	Archive *PlanArchive `json:"archive,omitempty"`
 }
 
 // PlanStage is one cloud-init stage.
@@ -161,7 +164,7 @@ func PlanRules() []diag.Rule {
 		{ID: RulePlanReplaced, Severity: diag.Error, Doc: "a later cloud-config part replaces a key set by an earlier one (no merge type, or one that replaces): the earlier value is lost."},
 		{ID: RulePlanDropped, Severity: diag.Warning, Doc: "a later cloud-config part's value for a key is dropped by its merge type (no_replace)."},
 		{ID: RulePlanBadPart, Severity: diag.Error, Doc: "a part cloud-init fails on: cloud-config that does not load or merge, a script without #!, a file name that cleans to nothing."},
-		{ID: RulePlanNotFetched, Severity: diag.Warning, Doc: "include and archive parts: cloud-init fetches or expands them at boot, the plan does not (udkit inspect lists an archive's entries and an include's URLs), so what they hold is not in the plan."},
+		{ID: RulePlanNotFetched, Severity: diag.Warning, Doc: "include parts (and an archive too large for the document budget): cloud-init fetches or expands them at boot, the plan does not (udkit inspect lists an include's URLs), so what they hold is not in the plan. Archives are expanded into the parts cloud-init makes of their entries."},
 		{ID: RulePlanNotRendered, Severity: diag.Warning, Doc: "a jinja template, a JSON patch or a part handler: acted on at boot with instance data or code udkit does not run."},
 		{ID: RulePlanOverwritten, Severity: diag.Error, Doc: "two parts get the same file name on the instance: the later overwrites the earlier, which never runs."},
 		{ID: RulePlanNoModule, Severity: diag.Error, Doc: "the user data needs a module the image's cloud.cfg does not list (scripts-user for scripts and runcmd, ...): it never acts."},
@@ -206,9 +209,12 @@ type planner struct {
 	scripts       map[string]int // instance script name -> part
 	perFreq       map[string]map[string]int
 	hooks         map[string]int
-	runcmdWritten bool    // the runcmd module has written its script
-	budget        *Budget // of the document: opts.Limits.Budget, or nil
-	uncertOK      bool    // false once an include or archive part makes part-NNN names uncertain
+	runcmdWritten bool         // the runcmd module has written its script
+	budget        *Budget      // of the document: opts.Limits.Budget, or nil
+	uncertOK      bool         // false once an include or archive part makes part-NNN names uncertain
+	src           []planSource // where each of parts comes from (archives expanded)
+	failed        int          // the part whose archive makes cloud-init consume no user data, 0 if none
+	failErr       error        // why
 }
 
 // Plan decodes user data (anything udkit inspect accepts) and returns what
@@ -256,6 +262,10 @@ func PlanDocument(parts []userdata.Part, opts PlanOptions) *BootPlan {
 		perFreq:  map[string]map[string]int{},
 		hooks:    map[string]int{},
 		uncertOK: true,
+		budget:   opts.Limits.Budget,
+	}
+	if p.budget == nil {
+		p.budget = NewBudget() // bounds the archives' expansion
 	}
 	p.run()
 	return p.out
@@ -277,9 +287,7 @@ func partLabel(pt userdata.Part) string {
 }
 
 func (p *planner) run() {
-	for _, pt := range p.parts {
-		p.labels = append(p.labels, partLabel(pt))
-	}
+	p.expandArchives()
 	units := p.cfg.Units
 	stages := []PlanStage{
 		{Name: StageLocal, Unit: units[0], Steps: []PlanStep{}},
@@ -291,18 +299,22 @@ func (p *planner) run() {
 	attached := 0
 	for i, pt := range p.parts {
 		n := i + 1
-		pp := PlanPart{Index: n, ContentType: pt.ContentType}
+		pp := PlanPart{Index: n, ContentType: pt.ContentType, Archive: p.src[i].archive}
 		ct := pt.ContentType
-		if ct == userdata.ContentIncludeURL || ct == userdata.ContentIncludeOnceURL || ct == userdata.ContentCloudConfigArchive {
+		if p.failed > 0 || ct == userdata.ContentCloudConfigArchive {
+			if ct == userdata.ContentCloudConfigArchive && p.src[i].archive == nil {
+				p.archivePart(n, &pp)
+			} else {
+				pp.Handler, pp.Effect = "none", "ignored"
+			}
+			p.out.Parts = append(p.out.Parts, pp)
+			continue
+		}
+		if ct == userdata.ContentIncludeURL || ct == userdata.ContentIncludeOnceURL {
 			// Not attached: cloud-init replaces the part by what it
 			// fetches or holds.
 			pp.Handler, pp.Effect = "include", "unknown"
-			what := "fetches the URLs it lists and acts on what they return"
-			if ct == userdata.ContentCloudConfigArchive {
-				pp.Handler = "archive"
-				what = "turns each of its entries into a part of its own"
-			}
-			p.find(n, "", diag.Warning, RulePlanNotFetched, "cloud-init %s at boot; the plan does not (udkit inspect lists an archive's entries and an include's URLs), so their effects are not in this plan, and the part-NNN names of later parts without a filename shift by the number of parts it yields", what)
+			p.find(n, "", diag.Warning, RulePlanNotFetched, "cloud-init fetches the URLs it lists and acts on what they return at boot; the plan does not (udkit inspect lists an include's URLs), so their effects are not in this plan, and the part-NNN names of later parts without a filename shift by the number of parts it yields")
 			p.uncertOK = false
 			p.out.Parts = append(p.out.Parts, pp)
 			continue

@@ -17,6 +17,10 @@ const (
 	RuleRuncmdFilename    = "runcmd-filename"
 	RuleScriptOrder       = "script-order"
 	RuleGeneratedFilename = "generated-filename"
+	// RuleArchiveInvalid is reported by udkit.Lint (which reads the YAML
+	// of a #cloud-config-archive; this package reads no YAML): see
+	// udkit.ExpandArchive.
+	RuleArchiveInvalid = "archive-invalid"
 )
 
 var rules = []diag.Rule{
@@ -25,6 +29,7 @@ var rules = []diag.Rule{
 	{ID: RuleRuncmdFilename, Severity: diag.Error, Doc: "A text/x-shellscript part named runcmd collides with the script cloud-init writes for the runcmd key: one overwrites the other."},
 	{ID: RuleScriptOrder, Severity: diag.Warning, Doc: "Shell-script parts of one kind run sorted by filename, not in part order (a part without a filename is named part-NNN after its position); the listed order differs."},
 	{ID: RuleGeneratedFilename, Severity: diag.Error, Doc: "A filename of the form cloud-init gives unnamed parts (part-NNN): an error when an unnamed script or boothook of the same kind in the same document gets that very name (one file overwrites the other), advice (info) otherwise (an unnamed part added later or by an include or archive may take it)."},
+	{ID: RuleArchiveInvalid, Severity: diag.Error, Doc: "A #cloud-config-archive cloud-init does not expand as written: YAML that does not load as a list (cloud-init acts on none of its entries), or an entry its user-data processor fails on (a type without '/', content that is not a string, a header key whose value is not a string: cloud-init then acts on none of the user data). An empty archive is a warning. Reported by udkit.Lint, which also lints every cloud-config entry of an archive like a cloud-config part."},
 }
 
 // Rules returns every rule of the package, in a fixed order: those

@@ -58,7 +58,9 @@ Content-Type headers, a base64 document, another agent's format...), one
    "includes":[{"part":N,"url":"...","once":B}],
    "warnings":[{"part":N|null,"rule":"...","message":"..."}]}
 size.raw is the size of the document after base64 and gzip decoding. A
-part from an archive also has "archive":{"part":N,"entry":M} and one with
+part from an archive also has "archive":{"part":N,"entry":M} (M: the
+entry's place in the archive's list, entries cloud-init skips counted,
+as lint and plan name it) and one with
 a launch index "launch_index":"N". "part" in archive, includes and
 warnings counts the parts of the input as decoded, before archives are
 expanded; null is the document as a whole.

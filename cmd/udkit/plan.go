@@ -21,7 +21,8 @@ func init() {
 
 const planUsage = `usage: udkit plan [--json] [--cloud-cfg FILE] [FILE|-]
 
-Decodes user data as udkit inspect does and prints what cloud-init will do
+Decodes user data as udkit inspect does (#cloud-config-archive entries
+become parts of their own) and prints what cloud-init will do
 with it, in boot order: for each stage (init-local, init-network,
 modules-config, modules-final) the user-data handlers and the modules that
 act on this user data, each with its frequency and what it does (files
@@ -40,7 +41,8 @@ cloud-init does), or by default from Debian 12's cloud-init 22.4 package.
   {"schema":1,
    "cloud_cfg":{"source":S,"versions":S},
    "parts":[{"index":N,"content_type":S,"name":S,"handler":S,"file":S,
-             "effect":"merged|script|boothook|ignored|unknown"}],
+             "effect":"merged|script|boothook|ignored|unknown",
+             "archive":{"part":N,"entry":N}}],
    "stages":[{"name":"init-local|init-network|modules-config|modules-final",
               "unit":S,
               "steps":[{"module":S,"frequency":"always|once-per-instance|once",

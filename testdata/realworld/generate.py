@@ -796,6 +796,61 @@ echo second
 --arch--
 """, source=src(CI, "cloudinit/user_data.py", "6a07f27ada74bfbd1b8b220332966045960fa318"), models="a text/cloud-config-archive MIME part (UserDataProcessor._explode_archive)",
     quirks=["archive entry with an extra header key (X-Merge-Type) that becomes a MIME header", "archive entry without type, typed from its first line"], boots=True)
+import yaml
+HOOK_UNIT = """[Unit]
+Description=Register the app server at boot and deregister it at shutdown
+Wants=network-online.target
+After=network-online.target network.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/app-register
+ExecStop=/usr/local/sbin/app-deregister
+TimeoutStartSec=60
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+"""
+def indent(n, text):
+    return "".join((" " * n + l) if l.strip() else l for l in text.splitlines(True))
+add("archive-terraform-indent-indicator.txt", "#cloud-config-archive\n- type: text/cloud-config\n  content: |1\n" + indent(3, """#cloud-config
+write_files:
+  - path: /etc/systemd/system/app-deregister.service
+    permissions: '0644'
+    content: |
+""" + indent(6, HOOK_UNIT) + """runcmd:
+  - [systemctl, daemon-reload]
+  - [systemctl, enable, --now, --no-block, app-deregister.service]
+"""), source=src("Anko59/GeoguessMe", "infra/terraform/tests/config.tftest.hcl", "f5628c7e86cd5f4b05b5d86adca5f5ddd3160784"),
+    models="a Terraform-built single-entry archive: the whole cloud-config re-indented by indent(3, ...) under content: |1",
+    quirks=["block scalar with an explicit indentation indicator (|1) and three-space content", "one text/cloud-config entry holding write_files with a systemd stop hook"], boots=True)
+add("archive-safe-dump-entries.txt", "#cloud-config-archive\n" + yaml.safe_dump([
+    {"content": "#cloud-config\n" + yaml.safe_dump({"apt_update": True, "packages": ["bzr", "python3-yaml"], "runcmd": [["touch", "/var/tmp/setup-done"]]})},
+    {"content": "#cloud-boothook\n#!/bin/sh\necho 'vm booting' > /dev/console\n"},
+]), source=src("not in the search index", "Build Your Own Virtual machine (Vincent Ladeuil): CIUserData.dump, code corpus id 5966204381", "not in the search index"),
+    models="an archive written by yaml.safe_dump of a list of {content: ...} dicts, a VM builder's user data",
+    quirks=["entries without type, typed by their first lines (#cloud-config, #cloud-boothook)", "multi-line content as PyYAML's quoted scalars, not blocks"], boots=True)
+add("archive-cloudinit-merge-entries.txt", """#cloud-config-archive
+- content: |
+    #cloud-config
+    password: not-a-real-password
+    chpasswd: {expire: false}
+- content: |
+    #cloud-config
+    timezone: Etc/UTC
+- type: text/x-shellscript
+  content: |
+    #!/bin/sh
+    echo entry three
+- content: |
+    #cloud-config
+    runcmd:
+      - [sh, -c, 'echo merged last']
+""", source=src(CI, "tests/unittests/test_data.py", "fe4a43ec3bd738ed682191270bd53a467ba84faa"),
+    models="cloud-init's own test of an archive of several cloud-config entries (test_cloud_config_archive), merged in order",
+    quirks=["several cloud-config entries merged into one config in order", "a script entry between them, named part-NNN by its position"], boots=True)
 add("include-doc-example.txt", """#include
 # entries are one url per line. comment lines beginning with '#' are allowed
 # urls are passed to urllib.urlopen, so the format must be supported there
