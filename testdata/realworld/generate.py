@@ -829,7 +829,7 @@ write_files:
 add("archive-safe-dump-entries.txt", "#cloud-config-archive\n" + yaml.safe_dump([
     {"content": "#cloud-config\n" + yaml.safe_dump({"apt_update": True, "packages": ["bzr", "python3-yaml"], "runcmd": [["touch", "/var/tmp/setup-done"]]})},
     {"content": "#cloud-boothook\n#!/bin/sh\necho 'vm booting' > /dev/console\n"},
-]), source=src("not in the search index", "Build Your Own Virtual machine (Vincent Ladeuil): CIUserData.dump, code corpus id 5966204381", "not in the search index"),
+]), source=src("uci-vms (Ubuntu Continuous Integration virtual machine tools, Canonical 2014; hosted off GitHub, no repository name in the search index)", "ucivms setup module, class CIUserData, method dump (code corpus id 5966204381)", "not in the search index"),
     models="an archive written by yaml.safe_dump of a list of {content: ...} dicts, a VM builder's user data",
     quirks=["entries without type, typed by their first lines (#cloud-config, #cloud-boothook)", "multi-line content as PyYAML's quoted scalars, not blocks"], boots=True)
 add("archive-cloudinit-merge-entries.txt", """#cloud-config-archive
