@@ -429,7 +429,7 @@ type timerKey struct{ encoding, content string }
 // unit with [unit.Lint] (the stop-hook rules, or a daemon's). A unit that does not
 // parse gives its parse error as the one finding. Line is the unit line.
 func lintUnitText(text []byte) diag.List {
-	u, err := unit.Parse(bytes.NewReader(text))
+	u, err := unit.ParseBytes(text)
 	if err != nil {
 		var pe *unit.ParseError
 		if errors.As(err, &pe) {
