@@ -128,7 +128,16 @@ func (s *Section) Values(key string) []string {
 // bytes. Keys and section names are checked too. The error names the
 // section, the key and the option's position.
 func (u *Unit) Marshal() ([]byte, error) {
+	// The exact size, so that the buffer is allocated once.
+	n := 0
+	for _, s := range u.Sections {
+		n += len(s.Name) + 4
+		for _, o := range s.Options {
+			n += len(o.Key) + len(o.Value) + 2
+		}
+	}
 	var b bytes.Buffer
+	b.Grow(n)
 	for i, s := range u.Sections {
 		if err := checkSectionName(s.Name); err != nil {
 			return nil, fmt.Errorf("unit: section %d: %w", i+1, err)
