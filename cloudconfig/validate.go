@@ -162,29 +162,50 @@ func (v *validator) commands(key string, cmds []Command) {
 func (v *validator) writeFiles(files []WriteFile) {
 	seen := map[string]int{}
 	for i, f := range files {
-		p := index("write_files", i)
-		v.filePath(p+".path", f.Path)
+		// The paths of findings are built only for findings: the
+		// checks run with an empty path, and what they found gets
+		// its path after (setPaths).
+		p := func() string { return index("write_files", i) }
+		n := len(v.diags)
+		v.filePath("", f.Path)
+		v.setPaths(n, p, ".path")
 		if first, dup := seen[f.Path]; dup && f.Path != "" && !f.Append {
-			v.errf(p+".path", "path-duplicate", "%s is also written by write_files[%d]; this entry replaces that file: merge the two, or set append: true", f.Path, first)
+			v.errf(p()+".path", "path-duplicate", "%s is also written by write_files[%d]; this entry replaces that file: merge the two, or set append: true", f.Path, first)
 		} else if !dup {
 			seen[f.Path] = i
 		}
 		if _, ok := encodingKind(f.Encoding); !ok {
-			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
+			v.errf(p()+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
 			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
-				v.contentError(p+".content", err, f.Encoding)
+				v.contentError(p()+".content", err, f.Encoding)
 			}
 		}
 		if !strOK(f.Content, false) {
-			v.str(p+".content", f.Content, false)
+			v.str(p()+".content", f.Content, false)
 		}
 		if f.Owner != "" {
-			v.owner(p+".owner", f.Owner)
+			n := len(v.diags)
+			v.owner("", f.Owner)
+			v.setPaths(n, p, ".owner")
 		}
 		if f.Permissions != "" {
-			v.permissions(p+".permissions", f.Permissions)
+			n := len(v.diags)
+			v.permissions("", f.Permissions)
+			v.setPaths(n, p, ".permissions")
 		}
+	}
+}
+
+// setPaths gives the findings from index from on, which a check made with
+// an empty path, the path p()+sfx (the checks use their path as it is).
+func (v *validator) setPaths(from int, p func() string, sfx string) {
+	if from == len(v.diags) {
+		return
+	}
+	path := p() + sfx
+	for k := from; k < len(v.diags); k++ {
+		v.diags[k].Path = path
 	}
 }
 
