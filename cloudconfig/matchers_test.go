@@ -1,6 +1,10 @@
 package cloudconfig
 
-import "testing"
+import (
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
 
 // allStrings calls f with every string of at most n bytes over alphabet.
 func allStrings(alphabet string, n int, f func(string)) {
@@ -41,6 +45,11 @@ func TestMatchersSameAsRegexp(t *testing.T) {
 		}
 		if allDigits(s) != (s != "" && reNum12.MatchString(s)) {
 			t.Fatalf("allDigits(%q) = %v, reNum12 disagrees", s, allDigits(s))
+		}
+	})
+	allStrings("tyO~<3.:-e", 5, func(s string) {
+		if got, want := resolveV3(s), (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag(); got != want {
+			t.Fatalf("resolveV3(%q) = %s, yaml.v3 says %s", s, got, want)
 		}
 	})
 	allStrings("0178_x:.", 5, func(s string) {
