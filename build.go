@@ -137,6 +137,9 @@ func Build(s *Spec) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udkit: the stop hook unit: %w", err)
 	}
+	// Room for every file up front: a WriteFile is large, and growing
+	// the slice one append at a time copies it over and over.
+	files = make([]cloudconfig.WriteFile, 0, 4+len(extra)+len(s.Files))
 	files = append(files, cloudconfig.WriteFile{Path: hook.Path, Content: string(unitText), Owner: "root:root", Permissions: "0644"})
 	if len(s.Environment) > 0 {
 		files = append(files, cloudconfig.WriteFile{Path: envPath(s.Name), Content: envFile(s.Environment), Owner: "root:root", Permissions: "0600"})
@@ -150,7 +153,7 @@ func Build(s *Spec) (*Bundle, error) {
 	}
 	files = append(files, s.Files...)
 
-	own := &cloudconfig.Config{WriteFiles: files}
+	own := &cloudconfig.Config{WriteFiles: files, Runcmd: make([]cloudconfig.Command, 0, len(hook.Arm)+1)}
 	for _, a := range hook.Arm {
 		if len(a) > 1 && a[1] == "enable" {
 			a = append(append([]string(nil), a...), alsoEnable...)
@@ -168,8 +171,16 @@ func Build(s *Spec) (*Bundle, error) {
 			// Both lists are typed: appending own's entries is what
 			// Merge does (own has nothing else), without rendering
 			// both configs to YAML nodes and reading them back.
-			base.WriteFiles = append(base.WriteFiles, own.WriteFiles...)
-			base.Runcmd = append(base.Runcmd, own.Runcmd...)
+			if len(base.WriteFiles) == 0 {
+				base.WriteFiles = own.WriteFiles // made above, shared with no one
+			} else {
+				base.WriteFiles = append(base.WriteFiles, own.WriteFiles...)
+			}
+			if len(base.Runcmd) == 0 {
+				base.Runcmd = own.Runcmd
+			} else {
+				base.Runcmd = append(base.Runcmd, own.Runcmd...)
+			}
 		} else if err := cloudconfig.Merge(base, own); err != nil {
 			return nil, &SpecError{Problems: diag.List{problem("cloud_config", "%v", err)}}
 		}
@@ -180,7 +191,7 @@ func Build(s *Spec) (*Bundle, error) {
 		return nil, &SpecError{Problems: diag.List{problem("cloud_config", "%v", err)}}
 	}
 
-	doc := &userdata.Document{}
+	doc := &userdata.Document{Parts: make([]userdata.Part, 0, 1+len(s.Parts))}
 	first := userdata.Part{ContentType: userdata.ContentCloudConfig, Filename: cloudConfigFilename, Body: body}
 	doc.Parts = append(doc.Parts, first)
 	multi := false

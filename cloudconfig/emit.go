@@ -452,6 +452,11 @@ func resolveV3(value string) string {
 		}
 		return tagStr
 	}
+	if strings.IndexByte("yYnNtTfFoO~<", value[0]) >= 0 {
+		// yaml.v3 looks these up among its fixed words only, none of
+		// which has a digit.
+		return tagStr
+	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: value}).ShortTag()
 }
 

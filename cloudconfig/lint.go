@@ -52,7 +52,15 @@ import (
 // a secret in an anchor is reported once, where the anchor is.
 func Lint(c *Config, opts ...Option) diag.List {
 	o := collect(opts)
-	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles)), scanned: map[stringID]bool{}, budget: o.budget}
+	// About as many strings are searched for secrets as the contents
+	// and the command words: the map is made at that size, not grown.
+	strs := len(c.WriteFiles)
+	for _, cmds := range [][]Command{c.Runcmd, c.Bootcmd} {
+		for _, cmd := range cmds {
+			strs += max(len(cmd.Args), 1)
+		}
+	}
+	l := &linter{units: map[string]string{}, contents: make([]*string, len(c.WriteFiles)), scanned: make(map[stringID]bool, strs), budget: o.budget}
 	gunzip := maxGunzip
 	for i, f := range c.WriteFiles {
 		data, err := f.decode(&gunzip, o.budget)

@@ -162,29 +162,50 @@ func (v *validator) commands(key string, cmds []Command) {
 func (v *validator) writeFiles(files []WriteFile) {
 	seen := map[string]int{}
 	for i, f := range files {
-		p := index("write_files", i)
-		v.filePath(p+".path", f.Path)
+		// The paths of findings are built only for findings: the
+		// checks run with an empty path, and what they found gets
+		// its path after (setPaths).
+		p := func() string { return index("write_files", i) }
+		n := len(v.diags)
+		v.filePath("", f.Path)
+		v.setPaths(n, p, ".path")
 		if first, dup := seen[f.Path]; dup && f.Path != "" && !f.Append {
-			v.errf(p+".path", "path-duplicate", "%s is also written by write_files[%d]; this entry replaces that file: merge the two, or set append: true", f.Path, first)
+			v.errf(p()+".path", "path-duplicate", "%s is also written by write_files[%d]; this entry replaces that file: merge the two, or set append: true", f.Path, first)
 		} else if !dup {
 			seen[f.Path] = i
 		}
 		if _, ok := encodingKind(f.Encoding); !ok {
-			v.errf(p+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
+			v.errf(p()+".encoding", "encoding", "unknown encoding %q; cloud-init accepts %s", f.Encoding, encodingsList)
 		} else if f.Encoding != "" {
 			if _, err := f.decode(&v.gunzip, v.budget); err != nil {
-				v.contentError(p+".content", err, f.Encoding)
+				v.contentError(p()+".content", err, f.Encoding)
 			}
 		}
 		if !strOK(f.Content, false) {
-			v.str(p+".content", f.Content, false)
+			v.str(p()+".content", f.Content, false)
 		}
 		if f.Owner != "" {
-			v.owner(p+".owner", f.Owner)
+			n := len(v.diags)
+			v.owner("", f.Owner)
+			v.setPaths(n, p, ".owner")
 		}
 		if f.Permissions != "" {
-			v.permissions(p+".permissions", f.Permissions)
+			n := len(v.diags)
+			v.permissions("", f.Permissions)
+			v.setPaths(n, p, ".permissions")
 		}
+	}
+}
+
+// setPaths gives the findings from index from on, which a check made with
+// an empty path, the path p()+sfx (the checks use their path as it is).
+func (v *validator) setPaths(from int, p func() string, sfx string) {
+	if from == len(v.diags) {
+		return
+	}
+	path := p() + sfx
+	for k := from; k < len(v.diags); k++ {
+		v.diags[k].Path = path
 	}
 }
 
@@ -222,6 +243,22 @@ func (v *validator) filePath(p, s string) {
 // $ of machine accounts.
 var reName = regexp.MustCompile(`^[a-z_][a-z0-9_-]*\$?$`)
 
+// isName is reName.MatchString(s) without the regular expression
+// (TestMatchersSameAsRegexp holds it to reName).
+func isName(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] == '_') {
+		return false
+	}
+	i := 1
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= '0' && s[i] <= '9' || s[i] == '_' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && s[i] == '$' {
+		i++
+	}
+	return i == len(s)
+}
+
 func (v *validator) owner(p, s string) {
 	user, group, hasGroup := strings.Cut(s, ":")
 	check := func(what, name string) bool {
@@ -233,7 +270,7 @@ func (v *validator) owner(p, s string) {
 			v.errf(p, "owner", "%q has an empty %s name; write user or user:group", s, what)
 		case isDigits(name):
 			v.errf(p, "owner", "%q: numeric %s id %s; cloud-init looks owners up by name (getpwnam/getgrnam), so give the name", s, what, name)
-		case !reName.MatchString(name) || len(name) > 32:
+		case !isName(name) || len(name) > 32:
 			v.errf(p, "owner", "%q: %q is not a valid %s name; write user or user:group with names like app or app-data", s, name, what)
 		default:
 			return true
@@ -259,12 +296,29 @@ func isDigits(s string) bool {
 
 var reOctal = regexp.MustCompile(`^(?:0o|0)?[0-7]{1,4}$`)
 
+// isOctalMode is reOctal.MatchString(s) without the regular expression
+// (TestMatchersSameAsRegexp holds it to reOctal).
+func isOctalMode(s string) bool {
+	oct := func(t string) bool {
+		if len(t) < 1 || len(t) > 4 {
+			return false
+		}
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '7' {
+				return false
+			}
+		}
+		return true
+	}
+	return oct(s) || strings.HasPrefix(s, "0") && oct(s[1:]) || strings.HasPrefix(s, "0o") && oct(s[2:])
+}
+
 // commonModes are the modes people usually mean; a permissions string that
 // reads as one of them in decimal was probably converted by mistake.
 var commonModes = []int{0o400, 0o440, 0o444, 0o500, 0o550, 0o555, 0o600, 0o640, 0o644, 0o660, 0o664, 0o666, 0o700, 0o750, 0o755, 0o770, 0o775, 0o777}
 
 func (v *validator) permissions(p, s string) {
-	if !reOctal.MatchString(s) {
+	if !isOctalMode(s) {
 		if d, err := strconv.Atoi(s); err == nil && d >= 0 && d <= 0o7777 {
 			v.errf(p, "permissions-octal", "%q is not an octal mode (it has the digit 8 or 9); if it is the decimal %d, write '%04o'", s, d, d)
 			return
@@ -489,11 +543,11 @@ func (v *validator) permissionsNode(p string, n *yaml.Node) {
 	if n.Kind == yaml.ScalarNode && effectiveTag(n) == tagInt {
 		s := strings.ReplaceAll(n.Value, "_", "")
 		switch {
-		case len(s) > 1 && s[0] == '0' && reOctal.MatchString(s):
+		case len(s) > 1 && s[0] == '0' && isOctalMode(s):
 			v.warnf(p, "permissions-unquoted", "unquoted %s is read by YAML 1.1 as the number %d; cloud-init's schema wants a string: write '%s'", n.Value, mustOctal(s), s)
 		default:
 			d, _ := strconv.ParseInt(s, 0, 64)
-			if reOctal.MatchString(s) {
+			if isOctalMode(s) {
 				v.errf(p, "permissions-unquoted", "unquoted %s is the decimal number %d, which cloud-init applies as mode %04o; write '0%s' (quoted) for mode 0%s", n.Value, d, d, s, s)
 			} else {
 				v.errf(p, "permissions-unquoted", "unquoted %s is a number, which cloud-init applies as mode %04o; write a quoted octal string such as '0644'", n.Value, d)

@@ -71,7 +71,32 @@ func resolve11(s string) string {
 	if !numberLike(s) {
 		return tagStr
 	}
+	if intDigits11(s) {
+		return tagInt
+	}
 	return resolve11Regexp(s)
+}
+
+// intDigits11 reports whether s is all ASCII digits and an int by
+// reInt11 without the regular expression: "0", a decimal not starting
+// with 0, or 0 followed by octal digits (TestMatchersSameAsRegexp holds
+// it to resolve11Regexp). Other digit strings ("09") are left to the
+// regular expressions.
+func intDigits11(s string) bool {
+	if s == "" {
+		return false
+	}
+	octal := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		if c > '7' {
+			octal = false
+		}
+	}
+	return s[0] != '0' || len(s) == 1 || octal
 }
 
 // numberChars are the characters of YAML 1.1 ints, floats (.inf and .nan
@@ -173,7 +198,20 @@ func num12(s string) bool {
 	if !hasDigit(s) {
 		return infNaN(s)
 	}
+	if allDigits(s) {
+		return true // [0-9]+ in reNum12
+	}
 	return numberLike(s) && reNum12.MatchString(s)
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // plainIsString reports whether s, written as a plain scalar, reads back

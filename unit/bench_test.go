@@ -66,3 +66,37 @@ func BenchmarkExec(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseBytes is BenchmarkParse without the reader: what the root
+// package's lint of a stop hook pays.
+func BenchmarkParseBytes(b *testing.B) {
+	text, err := os.ReadFile("testdata/golden/register-every-boot.service")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := ParseBytes(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseLint parses and lints a stop hook's text, as the root
+// package's lint does for every stop hook a cloud-config writes.
+func BenchmarkParseLint(b *testing.B) {
+	text, err := os.ReadFile("testdata/golden/register-every-boot.service")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		u, err := ParseBytes(text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		Lint(u)
+	}
+}

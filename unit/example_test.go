@@ -124,6 +124,23 @@ func ExampleParse() {
 	// ExecStop=/bin/a    --flag
 }
 
+func ExampleParseBytes() {
+	text := []byte("[Unit]\nDescription=Deregister app\n\n[Service]\nType=oneshot\nExecStop=/usr/local/bin/deregister\n")
+	u, err := unit.ParseBytes(text)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range u.Sections {
+		for _, o := range s.Options {
+			fmt.Printf("line %d: [%s] %s=%s\n", o.Line, s.Name, o.Key, o.Value)
+		}
+	}
+	// Output:
+	// line 2: [Unit] Description=Deregister app
+	// line 5: [Service] Type=oneshot
+	// line 6: [Service] ExecStop=/usr/local/bin/deregister
+}
+
 func must(b []byte, err error) []byte {
 	if err != nil {
 		log.Fatal(err)

@@ -185,6 +185,9 @@ func CheckExecPath(p string) error {
 
 // quoteWord writes one word of an Exec line.
 func quoteWord(w string, expand bool) (string, error) {
+	if plainWord(w, expand) {
+		return w, nil // the loop below would copy it unchanged
+	}
 	if !utf8.ValidString(w) {
 		return "", fmt.Errorf("%q is not valid UTF-8", w)
 	}
@@ -305,6 +308,16 @@ func splitWords(s string) ([]word, error) {
 			return words, nil
 		}
 		start := i
+		// A word with no escape, quote, '%' or '$' is its own text: no
+		// copy.
+		for i < len(s) && !wordSpecial[s[i]] {
+			i++
+		}
+		if i == len(s) || s[i] == ' ' || s[i] == '\t' {
+			words = append(words, word{raw: s[start:i], text: s[start:i]})
+			continue
+		}
+		i = start
 		var b strings.Builder
 		var quote byte
 		for i < len(s) {
@@ -341,6 +354,32 @@ func splitWords(s string) ([]word, error) {
 		}
 		words = append(words, word{raw: s[start:i], text: b.String()})
 	}
+}
+
+// wordSpecial are the bytes that end a word or that splitWords decodes.
+var wordSpecial = func() (t [256]bool) {
+	for _, c := range []byte(" \t\\\"'%$") {
+		t[c] = true
+	}
+	return t
+}()
+
+// plainWord reports whether quoteWord would write w as it is: a word of
+// printable ASCII with nothing to quote or escape ('$' only when it is
+// to be expanded).
+func plainWord(w string, expand bool) bool {
+	if w == "" || w == ";" || w[len(w)-1] == '\\' {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c <= ' ' || c >= 0x7f, c == '"', c == '\'', c == '\\', c == '%':
+			return false
+		case c == '$' && !expand:
+			return false
+		}
+	}
+	return true
 }
 
 // cunescape decodes one backslash escape at the start of s.

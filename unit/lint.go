@@ -116,11 +116,7 @@ func (l *linter) headerLine(section string) int {
 
 // last returns the last option key in section, if any.
 func (l *linter) last(section, key string) (Option, bool) {
-	os := l.u.Options(section, key)
-	if len(os) == 0 {
-		return Option{}, false
-	}
-	return os[len(os)-1], true
+	return l.lastOf(section, key)
 }
 
 // lastOf returns the last option in section whose key is one of keys, in
@@ -156,18 +152,26 @@ func (l *linter) list(section, key string) []Option {
 	return os
 }
 
-// words returns the space-separated unit names of a dependency key, each
-// with its option's line. An empty assignment does not reset dependencies.
-func (l *linter) words(section, key string) map[string]int {
-	m := map[string]int{}
-	for _, o := range l.u.Options(section, key) {
-		for _, w := range strings.Fields(o.Value) {
-			if _, ok := m[w]; !ok {
-				m[w] = o.Line
+// word reports whether the dependency key of section names the unit w
+// among its space-separated names, and the line of the first option that
+// does. An empty assignment does not reset dependencies.
+func (l *linter) word(section, key, w string) (int, bool) {
+	for _, s := range l.u.Sections {
+		if s.Name != section {
+			continue
+		}
+		for _, o := range s.Options {
+			if o.Key != key {
+				continue
+			}
+			for f := range strings.FieldsSeq(o.Value) {
+				if f == w {
+					return o.Line, true
+				}
 			}
 		}
 	}
-	return m
+	return 0, false
 }
 
 // IsStopHook reports whether u is shaped as a stop hook, so that [Lint]
@@ -254,19 +258,16 @@ func (l *linter) runAll() {
 	}
 
 	// network-online-wants, deadlock-after
-	after := l.words("Unit", "After")
-	if line, ok := after["network-online.target"]; ok {
-		wants := l.words("Unit", "Wants")
-		requires := l.words("Unit", "Requires")
-		_, w := wants["network-online.target"]
-		_, r := requires["network-online.target"]
+	if line, ok := l.word("Unit", "After", "network-online.target"); ok {
+		_, w := l.word("Unit", "Wants", "network-online.target")
+		_, r := l.word("Unit", "Requires", "network-online.target")
 		if !w && !r {
 			l.add(line, "network-online-wants", "After=network-online.target without Wants=network-online.target: the target may have no job and the ordering does nothing; add Wants=network-online.target")
 		}
 	}
 	if len(stops) > 0 {
-		_, online := after["network-online.target"]
-		_, network := after["network.target"]
+		_, online := l.word("Unit", "After", "network-online.target")
+		_, network := l.word("Unit", "After", "network.target")
 		if !online && !network {
 			line := l.headerLine("Unit")
 			if line == 0 {
@@ -276,7 +277,7 @@ func (l *linter) runAll() {
 		}
 	}
 	for _, t := range deadlockTargets {
-		if line, ok := after[t]; ok {
+		if line, ok := l.word("Unit", "After", t); ok {
 			l.add(line, "deadlock-after", "After=%s: runcmd runs inside cloud-final.service, and starting this unit from there waits for itself; remove %s from After= (arm the hook with systemctl enable --now --no-block)", t, t)
 		}
 	}
@@ -284,8 +285,8 @@ func (l *linter) runAll() {
 	// default-dependencies
 	if o, ok := l.last("Unit", "DefaultDependencies"); ok {
 		if b, valid := parseBool(o.Value); valid && !b {
-			_, c := l.words("Unit", "Conflicts")["shutdown.target"]
-			_, bf := l.words("Unit", "Before")["shutdown.target"]
+			_, c := l.word("Unit", "Conflicts", "shutdown.target")
+			_, bf := l.word("Unit", "Before", "shutdown.target")
 			if !c || !bf {
 				l.add(o.Line, "default-dependencies", "DefaultDependencies=no drops Conflicts=shutdown.target and Before=shutdown.target, so shutdown does not stop this unit in order; remove the line or add both")
 			}

@@ -125,7 +125,13 @@ func StopHook(c StopHookConfig) (*Hook, error) {
 	desc := c.description(name)
 	desc = strings.ReplaceAll(desc, "%", "%%")
 
-	u := &Unit{}
+	// The three sections, in the order Add would create them, with room
+	// for every option they can get: no slice grows.
+	u := &Unit{Sections: []Section{
+		{Name: "Unit", Options: make([]Option, 0, 5)},
+		{Name: "Service", Options: make([]Option, 0, 10)},
+		{Name: "Install", Options: make([]Option, 0, 1)},
+	}}
 	u.Add("Unit", "Description", desc)
 	u.Add("Unit", "Wants", "network-online.target")
 	after := "network-online.target network.target remote-fs.target"
@@ -192,9 +198,10 @@ func quoteMountPath(p string) string {
 	if !strings.ContainsAny(p, " \t\"'\\") {
 		return p
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(p) + `"`
+	return `"` + mountQuoter.Replace(p) + `"`
 }
+
+var mountQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 func checkUser(u string) error {
 	if len(u) > 256 {

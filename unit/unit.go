@@ -1,7 +1,6 @@
 package unit
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -129,7 +128,16 @@ func (s *Section) Values(key string) []string {
 // bytes. Keys and section names are checked too. The error names the
 // section, the key and the option's position.
 func (u *Unit) Marshal() ([]byte, error) {
+	// The exact size, so that the buffer is allocated once.
+	n := 0
+	for _, s := range u.Sections {
+		n += len(s.Name) + 4
+		for _, o := range s.Options {
+			n += len(o.Key) + len(o.Value) + 2
+		}
+	}
 	var b bytes.Buffer
+	b.Grow(n)
 	for i, s := range u.Sections {
 		if err := checkSectionName(s.Name); err != nil {
 			return nil, fmt.Errorf("unit: section %d: %w", i+1, err)
@@ -197,31 +205,80 @@ func parseErrorf(line int, format string, args ...any) *ParseError {
 // input over [MaxSize] bytes. Whatever Parse accepts, [Unit.Marshal] renders
 // back to a file that parses to the same sections and options.
 func Parse(r io.Reader) (*Unit, error) {
-	br := bufio.NewReader(io.LimitReader(r, MaxSize+1))
-	p := &parser{u: &Unit{}}
+	// One read of at most MaxSize+1 bytes (more is an error at the
+	// line that crosses MaxSize), sized by the reader when it knows its
+	// length, then the same parse as ParseBytes.
+	size := 512
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = min(l.Len(), MaxSize) + 1
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitReader(r, MaxSize+1)
 	for {
-		raw, err := readLine(br, MaxLineLen+2)
-		eof := errors.Is(err, io.EOF)
-		switch {
-		case errors.Is(err, errLineTooLong):
-			return nil, parseErrorf(p.lineNo+1, "line is over %d bytes; shorten it", MaxLineLen)
-		case err != nil && !eof:
-			return nil, fmt.Errorf("unit: reading: %w", err)
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		if len(raw) > 0 {
-			if err := p.physical(raw); err != nil {
-				return nil, err
-			}
-		}
-		if eof {
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil {
+			// The lines read before the error are parsed (their
+			// errors come first); the line the error cut is not.
+			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+				if _, perr := parseText(string(buf[:i+1]), false); perr != nil {
+					return nil, perr
+				}
+			}
+			return nil, fmt.Errorf("unit: reading: %w", err)
+		}
 	}
-	if p.cont != nil {
-		// systemd parses a continuation left open at the end of the file.
-		if err := p.u.parseLine(string(p.cont), p.contStart); err != nil {
+	return parseText(string(buf), true)
+}
+
+// ParseBytes is [Parse] of data: the same unit or the same error, without
+// the reader. The unit does not refer to data.
+func ParseBytes(data []byte) (*Unit, error) {
+	if len(data) > MaxSize+1 {
+		data = data[:MaxSize+1] // Parse reads no further either
+	}
+	return parseText(string(data), true)
+}
+
+// parseText parses the unit text s, at most MaxSize+1 bytes, line by
+// line; with end, s is the whole input and a continuation left open at
+// its end is parsed too.
+func parseText(s string, end bool) (*Unit, error) {
+	p := &parser{u: &Unit{}}
+	// One backing array for every section's options (a section's slice
+	// is capped where the next section starts, so that appending to it
+	// never overwrites the next section's options).
+	p.opts = make([]Option, 0, strings.Count(s, "\n")+1)
+	p.u.Sections = make([]Section, 0, strings.Count(s, "\n[")+1)
+	for len(s) > 0 {
+		raw := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			raw, s = s[:i+1], s[i+1:]
+		} else {
+			s = ""
+		}
+		if len(raw) > MaxLineLen+2 {
+			return nil, parseErrorf(p.lineNo+1, "line is over %d bytes; shorten it", MaxLineLen)
+		}
+		if err := p.physical(raw); err != nil {
 			return nil, err
 		}
+	}
+	if p.cont != nil && end {
+		// systemd parses a continuation left open at the end of the file.
+		if err := p.parseLine(string(p.cont), p.contStart); err != nil {
+			return nil, err
+		}
+	}
+	p.closeSection()
+	if len(p.u.Sections) == 0 {
+		p.u.Sections = nil
 	}
 	return p.u, nil
 }
@@ -229,39 +286,48 @@ func Parse(r io.Reader) (*Unit, error) {
 // parser holds the state of Parse between physical lines.
 type parser struct {
 	u         *Unit
-	total     int    // bytes read so far
-	lineNo    int    // number of the last physical line read
-	cont      []byte // logical line being continued, nil if none
-	contStart int    // line where the logical line started
+	opts      []Option // backing array of the sections' options
+	optsFrom  int      // where the last section's options start in opts
+	total     int      // bytes read so far
+	lineNo    int      // number of the last physical line read
+	cont      []byte   // logical line being continued, nil if none
+	contStart int      // line where the logical line started
 }
 
 // physical handles one physical line, with its line ending.
-func (p *parser) physical(raw []byte) error {
+func (p *parser) physical(raw string) error {
 	p.lineNo++
 	p.total += len(raw)
 	if p.total > MaxSize {
 		return parseErrorf(p.lineNo, "input is over %d bytes; a unit file is never that large", MaxSize)
 	}
-	line := bytes.TrimSuffix(raw, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
+	line := strings.TrimSuffix(raw, "\n")
+	line = strings.TrimSuffix(line, "\r")
 	if p.lineNo == 1 {
-		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		line = strings.TrimPrefix(line, "\xef\xbb\xbf")
 	}
 	if len(line) > MaxLineLen {
 		return parseErrorf(p.lineNo, "line is %d bytes, over the %d-byte limit; shorten it", len(line), MaxLineLen)
 	}
-	if err := checkText(string(line)); err != nil {
+	if err := checkText(line); err != nil {
 		return &ParseError{Line: p.lineNo, Message: err.Error()}
 	}
-	if t := bytes.TrimLeft(line, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
+	if t := strings.TrimLeft(line, whitespace); len(t) > 0 && (t[0] == '#' || t[0] == ';') {
 		return nil // a comment, also inside a continuation
 	}
-	var logical []byte
-	if p.cont != nil {
-		logical, p.cont = append(p.cont, line...), nil
-	} else {
-		logical, p.contStart = append([]byte(nil), line...), p.lineNo
+	if p.cont == nil {
+		// The common case: the logical line is the physical one, a
+		// substring of the input (its length was checked above).
+		p.contStart = p.lineNo
+		if endsEscaped(line) {
+			p.cont = append([]byte(nil), line...)
+			p.cont[len(p.cont)-1] = ' '
+			return nil
+		}
+		return p.parseLine(line, p.contStart)
 	}
+	logical := append(p.cont, line...)
+	p.cont = nil
 	if len(logical) > MaxLineLen {
 		return parseErrorf(p.contStart, "continued line is %d bytes, over the %d-byte limit; shorten it", len(logical), MaxLineLen)
 	}
@@ -270,33 +336,28 @@ func (p *parser) physical(raw []byte) error {
 		p.cont = logical
 		return nil
 	}
-	return p.u.parseLine(string(logical), p.contStart)
+	return p.parseLine(string(logical), p.contStart)
 }
 
-var errLineTooLong = errors.New("line too long")
-
-// readLine returns the next line including its "\n", or an error
-// errLineTooLong once it exceeds max bytes.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		frag, err := br.ReadSlice('\n')
-		line = append(line, frag...)
-		if len(line) > max {
-			return nil, errLineTooLong
+// closeSection caps the last section's options where they end in p.opts.
+func (p *parser) closeSection() {
+	if n := len(p.u.Sections); n > 0 {
+		p.u.Sections[n-1].Options = p.opts[p.optsFrom:len(p.opts):len(p.opts)]
+		if len(p.u.Sections[n-1].Options) == 0 {
+			p.u.Sections[n-1].Options = nil
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		return line, err
 	}
+	p.optsFrom = len(p.opts)
 }
 
-func (u *Unit) parseLine(l string, lineNo int) error {
+// parseLine adds the logical line l, which starts on line lineNo, to the
+// unit: a section header or an option of the last section.
+func (p *parser) parseLine(l string, lineNo int) error {
 	l = strings.Trim(l, whitespace)
 	if l == "" {
 		return nil
 	}
+	u := p.u
 	if l[0] == '[' {
 		if l[len(l)-1] != ']' {
 			return parseErrorf(lineNo, "section header %q does not end in ']'", l)
@@ -305,6 +366,7 @@ func (u *Unit) parseLine(l string, lineNo int) error {
 		if err := checkSectionName(name); err != nil {
 			return &ParseError{Line: lineNo, Message: err.Error()}
 		}
+		p.closeSection()
 		u.Sections = append(u.Sections, Section{Name: name, Line: lineNo})
 		return nil
 	}
@@ -320,11 +382,10 @@ func (u *Unit) parseLine(l string, lineNo int) error {
 		return &ParseError{Line: lineNo, Message: err.Error()}
 	}
 	value := strings.Trim(l[eq+1:], whitespace)
-	if endsEscaped([]byte(value)) {
+	if endsEscaped(value) {
 		return parseErrorf(lineNo, "value of %s ends in a lone backslash; write \\\\ for a literal backslash", key)
 	}
-	s := &u.Sections[len(u.Sections)-1]
-	s.Options = append(s.Options, Option{Key: key, Value: value, Line: lineNo})
+	p.opts = append(p.opts, Option{Key: key, Value: value, Line: lineNo})
 	return nil
 }
 
@@ -332,9 +393,10 @@ const whitespace = " \t"
 
 // endsEscaped reports whether b ends in a backslash that escapes the line
 // end, as systemd's scan of the line decides it.
-func endsEscaped(b []byte) bool {
+func endsEscaped[T string | []byte](b T) bool {
 	escaped := false
-	for _, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if escaped {
 			escaped = false
 		} else if c == '\\' {
@@ -346,6 +408,16 @@ func endsEscaped(b []byte) bool {
 
 // checkText rejects invalid UTF-8 and control characters other than tab.
 func checkText(s string) error {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return nil // printable ASCII and tabs
+	}
 	if !utf8.ValidString(s) {
 		return errors.New("text is not valid UTF-8")
 	}
@@ -370,7 +442,7 @@ func checkValue(v string) error {
 	if strings.Trim(v, whitespace) != v {
 		return fmt.Errorf("value %q has leading or trailing whitespace, which systemd strips; trim it", v)
 	}
-	if endsEscaped([]byte(v)) {
+	if endsEscaped(v) {
 		return fmt.Errorf("value %q ends in a lone backslash, which systemd reads as a line continuation; write \\\\ for a literal backslash", v)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"sync"
+	"sync/atomic"
 )
 
 // Mode selects how hard the encoder works.
@@ -29,13 +30,38 @@ const (
 	Max
 )
 
-var encoders = sync.Pool{New: func() any { return new(deflater) }}
+// encoders holds idle encoders (about 200 KiB each). A sync.Pool is
+// emptied by every other garbage collection, and a program that allocates
+// much between two encodings would then build and zero a new encoder for
+// most of them: one idle encoder is also kept in spare, which survives
+// collections.
+var (
+	encoders = sync.Pool{New: func() any { return newDeflater() }}
+	spare    atomic.Pointer[deflater]
+)
+
+// newDeflater returns a new encoder. Its hash table is zero, i.e. empty
+// for any base above 0: reset need not clear it.
+func newDeflater() *deflater { return &deflater{base: 1} }
+
+func getDeflater() *deflater {
+	if d := spare.Swap(nil); d != nil {
+		return d
+	}
+	return encoders.Get().(*deflater)
+}
+
+func putDeflater(d *deflater) {
+	if !spare.CompareAndSwap(nil, d) {
+		encoders.Put(d)
+	}
+}
 
 // Deflate appends the raw DEFLATE stream of in, compressed in mode m, to
 // dst and returns the extended slice.
 func Deflate(dst, in []byte, m Mode) []byte {
-	d := encoders.Get().(*deflater)
-	defer encoders.Put(d)
+	d := getDeflater()
+	defer putDeflater(d)
 	if m == Max {
 		return d.compressMax(dst, in)
 	}

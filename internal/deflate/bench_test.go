@@ -112,3 +112,19 @@ func BenchmarkMaxCorpus(b *testing.B) {
 	b.ReportMetric(float64(zt.Nanoseconds()), "zopfli-ns/op")
 	b.ReportMetric(float64(zt)/(float64(b.Elapsed())/float64(b.N)), "x-zopfli")
 }
+
+// BenchmarkSmall encodes the small documents of the corpus in the default
+// mode alone: the size of one rendered spec's user data, where the
+// per-call costs (tables, block planning) weigh most.
+func BenchmarkSmall(b *testing.B) {
+	for _, name := range []string{"01-render-minimal.golden", "02-seed.mime", "03-render-registry.golden"} {
+		in := corpusFile(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			for i := 0; i < b.N; i++ {
+				Gzip(in, Best)
+			}
+		})
+	}
+}

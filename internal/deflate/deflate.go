@@ -113,6 +113,10 @@ type deflater struct {
 	prev   [dfWindow]uint16
 	tokens []token
 	cl     []clSym
+	// plans[k] is the plan of the k-th block of ends, when cutTokens
+	// made one (planOK); writeBlocksSplit passes it to writeBlock.
+	plans  []blockPlan
+	planOK bool
 	// Block splitting state (split.go).
 	sparse     []symCount
 	sparseAt   []int32
@@ -522,15 +526,32 @@ func (d *deflater) plan(tokens []token, p *blockPlan) {
 // and a fixed block.
 func (d *deflater) dynamicBits(tokens []token) int {
 	var p blockPlan
-	d.plan(tokens, &p)
+	return d.planBits(tokens, &p)
+}
+
+// planBits is dynamicBits, leaving the plan in p.
+func (d *deflater) planBits(tokens []token, p *blockPlan) int {
+	d.plan(tokens, p)
 	return min(p.dynBits, p.fixBits)
 }
 
 // writeBlock writes tokens (which code raw) as the smallest of a dynamic,
 // fixed or stored block.
-func (d *deflater) writeBlock(tokens []token, raw []byte, final bool) {
+//
+// planned, when not nil, is the plan of exactly these tokens, made by
+// cutTokens: it is used instead of planning them again (only the
+// run-length coded code lengths, in d.cl, are redone from it).
+func (d *deflater) writeBlock(tokens []token, raw []byte, final bool, planned *blockPlan) {
 	var p blockPlan
-	d.plan(tokens, &p)
+	if planned != nil {
+		p = *planned
+		var all [dfNumLitLen + dfNumDist]uint8
+		n := copy(all[:], p.litLen[:p.hlit])
+		n += copy(all[n:], p.distLen[:p.hdist])
+		d.cl = rleLengths(d.cl, all[:n])
+	} else {
+		d.plan(tokens, &p)
+	}
 	dynBits, fixBits := p.dynBits, p.fixBits
 	storedBits := -1
 	if len(raw) <= dfStoredMax {

@@ -120,7 +120,11 @@ func (d *deflater) writeBlocksSplit(raw []byte, final bool, splitChunk, splitSpa
 		if k < len(cuts)-1 {
 			n = rawLen(tokens[start:end])
 		}
-		d.writeBlock(tokens[start:end], raw[pos:pos+n], final && k == len(cuts)-1)
+		var planned *blockPlan
+		if d.planOK {
+			planned = &d.plans[k]
+		}
+		d.writeBlock(tokens[start:end], raw[pos:pos+n], final && k == len(cuts)-1, planned)
 		start, pos = end, pos+n
 	}
 	d.tokens = d.tokens[:0]
@@ -142,6 +146,7 @@ func rawLen(tokens []token) int {
 // cutTokens returns where the blocks of tokens end, as token indices in
 // increasing order, the last being len(tokens).
 func (d *deflater) cutTokens(tokens []token, splitChunk, splitSpan int) []int {
+	d.planOK = false
 	nc := (len(tokens) + splitChunk - 1) / splitChunk
 	if nc <= 1 {
 		d.ends = append(d.ends[:0], len(tokens))
@@ -225,20 +230,28 @@ func (d *deflater) cutTokens(tokens []token, splitChunk, splitSpan int) []int {
 	}
 	// The estimate is rough for small blocks: merge neighbours, front to
 	// back, wherever one block codes smaller by the exact count.
+	// The plans of the blocks that remain are kept for writeBlock.
 	if len(ends) > 1 {
 		merged := ends[:0]
+		plans := d.plans[:0]
+		var curPlan, nextPlan, bothPlan blockPlan
 		start, cur := 0, ends[0]
-		curBits := d.dynamicBits(tokens[start:cur])
+		curBits := d.planBits(tokens[start:cur], &curPlan)
 		for _, next := range ends[1:] {
-			nextBits := d.dynamicBits(tokens[cur:next])
-			if both := d.dynamicBits(tokens[start:next]); both <= curBits+nextBits {
+			nextBits := d.planBits(tokens[cur:next], &nextPlan)
+			if both := d.planBits(tokens[start:next], &bothPlan); both <= curBits+nextBits {
 				cur, curBits = next, both
+				curPlan = bothPlan
 				continue
 			}
 			merged = append(merged, cur)
+			plans = append(plans, curPlan)
 			start, cur, curBits = cur, next, nextBits
+			curPlan = nextPlan
 		}
 		ends = append(merged, cur)
+		d.plans = append(plans, curPlan)
+		d.planOK = true
 	}
 	d.ends = ends
 	return ends
