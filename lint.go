@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/udkit/udkit/cloudconfig"
 	"github.com/udkit/udkit/diag"
@@ -438,47 +436,7 @@ type timerKey struct{ encoding, content string }
 // [Timer] section) with the timer rules of [unit.LintTimer], any other
 // unit with [unit.Lint] (the stop-hook rules, or a daemon's). A unit that does not
 // parse gives its parse error as the one finding. Line is the unit line.
-//
-// The findings are a function of text alone (unit.ParseBytes, unit.Lint
-// and unit.LintTimer read nothing else), so they are memoised by the
-// exact text: Render lints the stop hook it generated on every call, and
-// a deployment tool renders the same spec for instance after instance.
-// Each caller gets its own copy of the list.
 func lintUnitText(text []byte) diag.List {
-	if len(text) > unitMemoMaxText {
-		return lintUnitTextOnce(text)
-	}
-	unitMemo.Lock()
-	ds, ok := unitMemo.m[string(text)]
-	unitMemo.Unlock()
-	if ok {
-		return slices.Clone(ds)
-	}
-	ds = lintUnitTextOnce(text)
-	unitMemo.Lock()
-	if len(unitMemo.m) >= unitMemoMaxEntries || unitMemo.m == nil {
-		unitMemo.m = make(map[string]diag.List, unitMemoMaxEntries)
-	}
-	unitMemo.m[string(text)] = slices.Clone(ds)
-	unitMemo.Unlock()
-	return ds
-}
-
-// unitMemo holds the findings of the last unit texts linted (at most
-// unitMemoMaxEntries texts of at most unitMemoMaxText bytes: 1 MiB, and
-// the findings); it starts over when full.
-var unitMemo struct {
-	sync.Mutex
-	m map[string]diag.List
-}
-
-const (
-	unitMemoMaxEntries = 64
-	unitMemoMaxText    = 16 << 10
-)
-
-// lintUnitTextOnce is lintUnitText without the memo.
-func lintUnitTextOnce(text []byte) diag.List {
 	u, err := unit.ParseBytes(text)
 	if err != nil {
 		var pe *unit.ParseError
