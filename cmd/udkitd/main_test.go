@@ -353,6 +353,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{"bad join addr", []string{"serve", "--data", "x", "--join", "nope"}, "use host:port"},
 		{"zero conns per client", []string{"serve", "--data", "x", "--max-conns-per-client", "0"}, "--max-conns-per-client must be 1 or more, or -1"},
 		{"zero conns", []string{"serve", "--data", "x", "--max-conns", "0"}, "--max-conns must be 1 or more"},
+		{"zero watchers", []string{"serve", "--data", "x", "--max-watchers", "0"}, "--max-watchers must be 1 or more"},
+		{"zero change window", []string{"serve", "--data", "x", "--change-window", "0"}, "--change-window must be 1 or more"},
 		{"bad log format", []string{"serve", "--data", "x", "--log-format", "xml"}, "want text or json"},
 		{"bad http addr", []string{"serve", "--data", "x", "--http", "nope"}, "use host:port"},
 		{"half http tls", []string{"serve", "--data", "x", "--http-cert", "c.pem"}, "go together"},

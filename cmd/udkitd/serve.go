@@ -45,6 +45,8 @@ type serveConfig struct {
 	leaseThreshold  float64
 	leaseTolerance  int
 	leaseBatch      int
+	maxWatchers     int
+	changeWindow    int
 	metricsAddr     string
 }
 
@@ -72,6 +74,8 @@ func serveFlags(w io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.leaseTolerance, "lease-tolerance", 1, "self-preservation never engages while at most this many leased members are late (a lost instance in a small cluster is still evicted)")
 	fs.IntVar(&c.leaseBatch, "lease-batch", 256, "most members evicted per transaction")
 	fs.StringVar(&c.metricsAddr, "metrics", "", "`ADDR` of a separate plain-HTTP listener serving Prometheus metrics at /metrics, without a token (they name clusters and count members, no secrets); empty: no metrics")
+	fs.IntVar(&c.maxWatchers, "max-watchers", api.DefaultLimits.Watchers, "most blocking queries (watches) waiting at once; more are answered 503 with Retry-After")
+	fs.IntVar(&c.changeWindow, "change-window", store.DefaultChangeWindow, "membership changes (all clusters) kept for watchers; a watcher further behind lists again")
 	fs.IntVar(&c.conns, "max-conns", api.DefaultListenerLimits.Total, "most HTTP connections open at once; more are answered 503 and closed")
 	return fs, c
 }
@@ -132,6 +136,12 @@ func (c *serveConfig) check() error {
 	}
 	if c.conns < 1 {
 		return errors.New("--max-conns must be 1 or more")
+	}
+	if c.maxWatchers < 1 {
+		return errors.New("--max-watchers must be 1 or more")
+	}
+	if c.changeWindow < 1 {
+		return errors.New("--change-window must be 1 or more")
 	}
 	if c.leaseSweep < 100*time.Millisecond {
 		return errors.New("--lease-sweep must be 100ms or more")
@@ -224,7 +234,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 			log.Info("dqlite node stopped after handover")
 		}
 	}
-	sopt := store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient}
+	sopt := store.Options{MaxBatch: c.maxBatch, Transient: dqlitenode.IsTransient, ChangeWindow: c.changeWindow}
 	var metrics *api.Metrics
 	if c.metricsAddr != "" {
 		metrics = api.NewMetrics(api.MetricsOptions{})
@@ -278,7 +288,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger) error {
 		defer close(evDone)
 		ev.Run(evCtx)
 	}()
-	hopts := []api.Option{api.WithLeaseStatus(ev.Status), api.WithClusterInfo(func(ctx context.Context) (api.ClusterInfo, error) {
+	hopts := []api.Option{api.WithLimits(api.Limits{Watchers: c.maxWatchers}), api.WithLeaseStatus(ev.Status), api.WithClusterInfo(func(ctx context.Context) (api.ClusterInfo, error) {
 		return clusterInfo(ctx, node)
 	})}
 	if metrics != nil {

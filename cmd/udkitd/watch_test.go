@@ -142,3 +142,59 @@ func TestServeWatch(t *testing.T) {
 		t.Fatalf("35 s wait: status %d after %v, %v", got.status, got.took, got.err)
 	}
 }
+
+// TestServeMaxWatchers: --max-watchers bounds the blocking queries a node
+// holds: with 1, a second watch is answered 503 with Retry-After while the
+// first waits.
+func TestServeMaxWatchers(t *testing.T) {
+	data := t.TempDir()
+	d := startDaemon(t, "--data", data, "--dqlite", freeAddr(t), "--http", "127.0.0.1:0", "--max-watchers", "1", "--change-window", "50")
+	admin, err := registry.ReadTokenFile(filepath.Join(data, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	adm, _ := client.New(d.url, admin, &http.Client{Timeout: time.Minute})
+	_, idx, err := adm.MembersAt(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch := func(ctx context.Context) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v1/clusters/web/members?index=%d&wait=30s", d.url, idx), nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		return http.DefaultClient.Do(req)
+	}
+	first, cancelFirst := context.WithCancel(ctx)
+	defer cancelFirst()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := watch(first); err == nil {
+			res.Body.Close()
+		}
+	}()
+	// The second watch is shed once the first holds the one slot.
+	time.Sleep(300 * time.Millisecond)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx2, cancel2 := context.WithTimeout(ctx, 2*time.Second)
+		res, err := watch(ctx2)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusServiceUnavailable {
+				cancel2()
+				if res.Header.Get("Retry-After") == "" {
+					t.Error("503 without Retry-After")
+				}
+				break
+			}
+		}
+		cancel2()
+		if time.Now().After(deadline) {
+			t.Fatalf("a second watch was never shed with --max-watchers 1 (last: %v)\n%s", err, d.logs())
+		}
+	}
+	cancelFirst()
+	<-done
+}
