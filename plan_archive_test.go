@@ -97,23 +97,7 @@ func TestPlanArchiveFilesMatchCloudInit(t *testing.T) {
 	docs := planArchiveDocs(t)
 	acted := realtools.CloudInitExpand(t, docs...)
 	script := strings.Replace(handlerScript, "ud.ARCHIVE_TYPES = []\n", "", 1)
-	var in []string
-	for _, d := range docs {
-		in = append(in, base64.StdEncoding.EncodeToString(d))
-	}
-	js, _ := json.Marshal(in)
-	cmd := exec.Command(realtools.Python, "-c", script)
-	cmd.Stdin = bytes.NewReader(js)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
-	var want [][]string
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := runHandlerScript(t, script, docs)
 	files := 0
 	for i, d := range docs {
 		p := mustPlan(t, d, PlanOptions{})

@@ -701,23 +701,7 @@ func TestPlanFilesMatchCloudInit(t *testing.T) {
 		[]byte("#!/bin/sh\necho single\n"),
 		[]byte("#cloud-boothook\n#!/bin/sh\necho hook\n"),
 	}
-	var in []string
-	for _, d := range docs {
-		in = append(in, base64.StdEncoding.EncodeToString(d))
-	}
-	js, _ := json.Marshal(in)
-	cmd := exec.Command(realtools.Python, "-c", handlerScript)
-	cmd.Stdin = bytes.NewReader(js)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
-	var want [][]string
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := runHandlerScript(t, handlerScript, docs)
 	for i, d := range docs {
 		p := mustPlan(t, d, PlanOptions{})
 		var got []string
@@ -746,4 +730,29 @@ func BenchmarkPlan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// runHandlerScript runs a Python script of cloud-init's handlers (such as
+// handlerScript) with docs, base64 in a JSON list, on standard input, and
+// returns the files it says each document makes.
+func runHandlerScript(t *testing.T, script string, docs [][]byte) [][]string {
+	t.Helper()
+	var in []string
+	for _, d := range docs {
+		in = append(in, base64.StdEncoding.EncodeToString(d))
+	}
+	js, _ := json.Marshal(in)
+	cmd := exec.Command(realtools.Python, "-c", script)
+	cmd.Stdin = bytes.NewReader(js)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	var want [][]string
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	return want
 }

@@ -342,7 +342,7 @@ func (h *Handler) serveInstrumented(w http.ResponseWriter, r *http.Request) {
 	if route == "" {
 		route = "none"
 	}
-	if q := r.URL.Query(); q.Has("wait") || q.Has("index") {
+	if isWatch(r) {
 		// A blocking query waits by design: its own series, so that
 		// the route's latency stays the latency of plain requests.
 		route += "?wait"
