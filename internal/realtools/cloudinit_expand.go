@@ -130,14 +130,7 @@ func CloudInitExpand(t testing.TB, docs ...[]byte) []CloudInitActed {
 		t.Fatal(err)
 	}
 	var raw []struct {
-		Parts []struct {
-			ContentType string  `json:"content_type"`
-			Filename    string  `json:"filename"`
-			Name        string  `json:"name"`
-			MergeType   string  `json:"merge_type"`
-			LaunchIndex string  `json:"launch_index"`
-			Payload     *[]byte `json:"payload"`
-		} `json:"parts"`
+		Parts    []rawPart `json:"parts"`
 		Includes []struct {
 			URL  string `json:"url"`
 			Once bool   `json:"once"`
@@ -154,11 +147,7 @@ func CloudInitExpand(t testing.TB, docs ...[]byte) []CloudInitActed {
 	for i, r := range raw {
 		res[i].Err = r.Error
 		for _, p := range r.Parts {
-			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, Name: p.Name, MergeType: p.MergeType}
-			if p.Payload != nil {
-				cp.Payload = *p.Payload
-			}
-			res[i].Parts = append(res[i].Parts, cp)
+			res[i].Parts = append(res[i].Parts, p.part())
 			res[i].LaunchIndex = append(res[i].LaunchIndex, p.LaunchIndex)
 		}
 		for _, inc := range r.Includes {

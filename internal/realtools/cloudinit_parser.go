@@ -121,14 +121,8 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 		t.Fatal(err)
 	}
 	var raw []struct {
-		Parts []struct {
-			ContentType string  `json:"content_type"`
-			Filename    string  `json:"filename"`
-			Name        string  `json:"name"`
-			MergeType   string  `json:"merge_type"`
-			Payload     *[]byte `json:"payload"`
-		} `json:"parts"`
-		Error string `json:"error"`
+		Parts []rawPart `json:"parts"`
+		Error string    `json:"error"`
 	}
 	if err := json.Unmarshal(out, &raw); err != nil {
 		t.Fatalf("realtools: cloud-init parser output: %v", err)
@@ -140,14 +134,28 @@ func CloudInitParse(t testing.TB, docs ...[]byte) []CloudInitResult {
 	for i, r := range raw {
 		res[i].Err = r.Error
 		for _, p := range r.Parts {
-			cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, Name: p.Name, MergeType: p.MergeType}
-			if p.Payload != nil {
-				cp.Payload = *p.Payload
-			}
-			res[i].Parts = append(res[i].Parts, cp)
+			res[i].Parts = append(res[i].Parts, p.part())
 		}
 	}
 	return res
+}
+
+// rawPart is a part as the Python scripts print it.
+type rawPart struct {
+	ContentType string  `json:"content_type"`
+	Filename    string  `json:"filename"`
+	Name        string  `json:"name"`
+	MergeType   string  `json:"merge_type"`
+	LaunchIndex string  `json:"launch_index"` // the expand script only
+	Payload     *[]byte `json:"payload"`
+}
+
+func (p rawPart) part() CloudInitPart {
+	cp := CloudInitPart{ContentType: p.ContentType, Filename: p.Filename, Name: p.Name, MergeType: p.MergeType}
+	if p.Payload != nil {
+		cp.Payload = *p.Payload
+	}
+	return cp
 }
 
 // CloudInitParseTime times cloud-init's parser on doc inside one Python
