@@ -91,31 +91,11 @@ func SystemdVerify(t testing.TB, name string, text []byte) string {
 	}
 	args := []string{"-m", "--propagation", "private", "/bin/sh", "-c", verifyScript, "sh", work, name, unitFile}
 	args = append(args, missingExecPaths(root, text)...)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "unshare", args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "SYSTEMD_LOG_COLOR=0", "SYSTEMD_PAGER=cat")
+	var env []string
 	if root != "" {
-		cmd.Env = append(cmd.Env, "UDKIT_VERIFY_LOWER="+root)
+		env = []string{"UDKIT_VERIFY_LOWER=" + root}
 	}
-	var harness bytes.Buffer
-	cmd.Stdout = &harness
-	cmd.Stderr = &harness
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("realtools: SystemdVerify: setting up the namespace failed: %v\n%s", err, harness.String())
-	}
-	out, err := os.ReadFile(filepath.Join(work, "output"))
-	if err != nil {
-		t.Fatalf("realtools: SystemdVerify: %v", err)
-	}
-	status, err := os.ReadFile(filepath.Join(work, "status"))
-	if err != nil {
-		t.Fatalf("realtools: SystemdVerify: %v", err)
-	}
-	if s := strings.TrimSpace(string(status)); s != "0" && len(out) == 0 {
-		return "systemd-analyze exited with status " + s
-	}
-	return string(out)
+	return runVerify(t, "SystemdVerify", work, args, env)
 }
 
 // MissingExecPaths returns the programs of the Exec*= lines in a unit file
@@ -393,23 +373,32 @@ func SystemdVerifyUnits(t testing.TB, units map[string][]byte) string {
 	sort.Strings(names)
 	args := []string{"-m", "--propagation", "private", "/bin/sh", "-c", verifyUnitsScript, "sh", work, dir, strings.Join(names, " ")}
 	args = append(args, stubs...)
+	return runVerify(t, "SystemdVerifyUnits", work, args, nil)
+}
+
+// runVerify runs a verify script in its own mount namespace (unshare
+// args), with env added, and returns what systemd-analyze printed into
+// work/output, or its exit status when it printed nothing; it ends the
+// test, named by who, when the namespace cannot be set up.
+func runVerify(t testing.TB, who, work string, args, env []string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "SYSTEMD_LOG_COLOR=0", "SYSTEMD_PAGER=cat")
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C", "SYSTEMD_LOG_COLOR=0", "SYSTEMD_PAGER=cat"), env...)
 	var harness bytes.Buffer
 	cmd.Stdout = &harness
 	cmd.Stderr = &harness
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("realtools: SystemdVerifyUnits: setting up the namespace failed: %v\n%s", err, harness.String())
+		t.Fatalf("realtools: %s: setting up the namespace failed: %v\n%s", who, err, harness.String())
 	}
 	out, err := os.ReadFile(filepath.Join(work, "output"))
 	if err != nil {
-		t.Fatalf("realtools: SystemdVerifyUnits: %v", err)
+		t.Fatalf("realtools: %s: %v", who, err)
 	}
 	status, err := os.ReadFile(filepath.Join(work, "status"))
 	if err != nil {
-		t.Fatalf("realtools: SystemdVerifyUnits: %v", err)
+		t.Fatalf("realtools: %s: %v", who, err)
 	}
 	if s := strings.TrimSpace(string(status)); s != "0" && len(out) == 0 {
 		return "systemd-analyze exited with status " + s
